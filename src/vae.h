@@ -1,0 +1,251 @@
+/* vae-wasm: variational autoencoders in C, for WebAssembly and native.
+ *
+ * Conventions
+ * - Every function that can fail returns a vae_status and fills an optional
+ *   vae_error (pass NULL if you only want the code). Nothing here calls exit()
+ *   or abort(), and nothing reads outside the buffers it is given.
+ * - Objects are opaque handles made by vae_<object>_init/_create/_load and
+ *   released by vae_<object>_free (which accepts NULL). The caller owns every
+ *   handle and every buffer it passes in; buffers the library returns
+ *   (vae_model_save) are owned by the caller and released with vae_buffer_free.
+ * - Batches are row-major float arrays: images [n, D] with D = c*h*w pixels in
+ *   [0,1], latents [n, latent]. Labels are int[n] in [0, n_classes) for a
+ *   conditional model and NULL otherwise.
+ * - Weights use PyTorch nn.Linear layout: weight [out, in], bias [out].
+ * - The library does no file I/O: weights and data are parsed from memory
+ *   (the browser has no files). The CLI does the reading and writing.
+ */
+#ifndef VAE_H
+#define VAE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- errors */
+
+typedef enum {
+    VAE_OK = 0,
+    VAE_ERR_ARG,         /* a bad argument (NULL, size, range, label) */
+    VAE_ERR_NOMEM,       /* allocation failed */
+    VAE_ERR_IO,          /* file system (CLI only) */
+    VAE_ERR_TRUNCATED,   /* buffer shorter than its own header says */
+    VAE_ERR_HEADER_SIZE, /* safetensors header length past the end or over 100 MB */
+    VAE_ERR_JSON,        /* malformed JSON header */
+    VAE_ERR_DTYPE,       /* unknown or unsupported tensor dtype */
+    VAE_ERR_OFFSETS,     /* tensor data offsets outside the data section */
+    VAE_ERR_LAYOUT,      /* tensors overlap, or leave bytes of the data section uncovered */
+    VAE_ERR_SHAPE,       /* tensor shape does not match the architecture */
+    VAE_ERR_MISSING,     /* a tensor the architecture needs is absent */
+    VAE_ERR_UNKNOWN,     /* a tensor the architecture does not have */
+    VAE_ERR_NONFINITE,   /* NaN or infinity in weights, inputs, loss or gradients */
+    VAE_ERR_METADATA,    /* architecture metadata missing or invalid */
+    VAE_ERR_IDX,         /* malformed IDX data (magic, dimensions, size) */
+    VAE_ERR_STATE        /* call not valid in the object's current state */
+} vae_status;
+
+typedef struct {
+    vae_status code;
+    char msg[256]; /* one readable line, no trailing newline */
+} vae_error;
+
+/* Short constant name of a status ("VAE_ERR_JSON"). */
+const char *vae_status_name(vae_status s);
+
+/* ---------------------------------------------------------------- random */
+
+/* Explicit generator state: xoshiro128** seeded by splitmix64. The same seed
+ * gives the same uniforms and normals on every platform (normals use only
+ * IEEE-exact operations, not the C library's log/cos). */
+typedef struct {
+    uint32_t s[4];
+    float spare;     /* second normal of the last polar pair */
+    int has_spare;
+} vae_rng;
+
+void vae_rng_seed(vae_rng *r, uint64_t seed);
+uint32_t vae_rng_u32(vae_rng *r);
+float vae_rng_uniform(vae_rng *r);                 /* [0, 1) with 24 random bits */
+uint32_t vae_rng_below(vae_rng *r, uint32_t n);    /* uniform in [0, n), unbiased; n > 0 */
+float vae_rng_normal(vae_rng *r);                  /* standard normal */
+void vae_rng_normals(vae_rng *r, float *out, size_t n);
+
+/* ---------------------------------------------------------------- architecture */
+
+#define VAE_MAX_LAYERS 8  /* hidden layers per side */
+#define VAE_MAX_DIM 65536 /* largest layer width / image size */
+
+typedef enum { VAE_ACT_RELU = 0, VAE_ACT_LEAKY_RELU, VAE_ACT_TANH, VAE_ACT_SIGMOID } vae_activation;
+
+typedef enum {
+    VAE_LIK_BERNOULLI = 0,   /* summed BCE-with-logits, pixels in [0,1] */
+    VAE_LIK_GAUSSIAN,        /* mean = sigmoid(logits), fixed sigma */
+    VAE_LIK_GAUSSIAN_LEARNED /* mean = sigmoid(logits), learned per-pixel log sigma */
+} vae_likelihood;
+
+typedef struct {
+    int image_c, image_h, image_w;     /* D = c*h*w */
+    int n_enc, enc_hidden[VAE_MAX_LAYERS]; /* encoder hidden widths, input side first */
+    int n_dec, dec_hidden[VAE_MAX_LAYERS]; /* decoder hidden widths, latent side first */
+    int latent;
+    int n_classes;                     /* > 0: conditional VAE (one-hot label appended) */
+    vae_activation act;
+    float leaky_slope;                 /* for VAE_ACT_LEAKY_RELU */
+    vae_likelihood lik;
+    float sigma;                       /* for VAE_LIK_GAUSSIAN */
+    int decoder_only;                  /* file/model holds only the decoder */
+} vae_arch;
+
+/* Fills the PyTorch examples/vae shape: 1x28x28, hidden 400, latent 20, ReLU,
+ * Bernoulli. Start from this and change fields. */
+void vae_arch_default(vae_arch *a);
+vae_status vae_arch_validate(const vae_arch *a, vae_error *err);
+int vae_arch_input_dim(const vae_arch *a);
+
+const char *vae_activation_name(vae_activation a);   /* "relu", "leaky_relu", "tanh", "sigmoid" */
+const char *vae_likelihood_name(vae_likelihood l);   /* "bernoulli", "gaussian", "gaussian_learned" */
+
+/* ---------------------------------------------------------------- model */
+
+typedef struct vae_model vae_model;
+
+/* A model with PyTorch nn.Linear default initialisation
+ * (weights and biases uniform in +-1/sqrt(fan_in)), drawn from `seed`.
+ * Learned log-sigma starts at 0. */
+vae_status vae_model_init(vae_model **out, const vae_arch *arch, uint64_t seed, vae_error *err);
+void vae_model_free(vae_model *m);
+
+const vae_arch *vae_model_arch(const vae_model *m);
+size_t vae_model_param_count(const vae_model *m);
+
+/* The parameter tensors, in a fixed order, with PyTorch-style names:
+ *   encoder.layers.{i}.weight/bias, encoder.mu.weight/bias,
+ *   encoder.logvar.weight/bias, decoder.layers.{i}.weight/bias,
+ *   decoder.out.weight/bias, decoder.logsigma (learned Gaussian only).
+ * `data` points into the model's single parameter block. */
+typedef struct {
+    const char *name;
+    int ndim;
+    int shape[2];
+    size_t numel;
+    size_t offset; /* in floats, into the parameter block */
+    float *data;
+} vae_tensor;
+
+int vae_model_tensor_count(const vae_model *m);
+vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out);
+float *vae_model_params(vae_model *m);
+
+/* x [n, D] -> mu, logvar [n, latent]. Needs an encoder. */
+vae_status vae_model_encode(vae_model *m, const float *x, const int *labels, int n,
+                            float *mu, float *logvar, vae_error *err);
+
+/* z [n, latent] -> out [n, D]: Bernoulli means or Gaussian means, in [0,1]. */
+vae_status vae_model_decode(vae_model *m, const float *z, const int *labels, int n,
+                            float *out, vae_error *err);
+
+/* Per-image loss terms with the given noise eps [n, latent] (NULL: eps = 0,
+ * i.e. z = mu). rec = -log p(x|z), kl = KL(q(z|x) || N(0,I)), both in nats;
+ * negative ELBO = rec + kl. Any output pointer may be NULL. */
+vae_status vae_model_loss(vae_model *m, const float *x, const int *labels, int n, const float *eps,
+                          float *rec, float *kl, vae_error *err);
+
+/* Importance-weighted estimate of log p(x) with k samples per image
+ * (Burda et al.), drawn from rng. ll [n]. */
+vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n, int k,
+                          vae_rng *rng, float *ll, vae_error *err);
+
+/* ---------------------------------------------------------------- weights file */
+
+typedef enum { VAE_DTYPE_F32 = 0, VAE_DTYPE_F16, VAE_DTYPE_BF16 } vae_dtype;
+
+/* The safetensors __metadata__ key holding the architecture as JSON, e.g.
+ * {"format":1,"input":[1,28,28],"encoder":[400],"decoder":[400],"latent":20,
+ *  "classes":0,"activation":"relu","likelihood":"bernoulli","sigma":1,
+ *  "leaky_slope":0.01,"decoder_only":false} */
+#define VAE_METADATA_KEY "vae_wasm.arch"
+
+/* Parses a safetensors file held in memory (F32, F16 or BF16 tensors) and
+ * checks it completely before building the model. The buffer is not kept. */
+vae_status vae_model_load(vae_model **out, const uint8_t *buf, size_t len, vae_error *err);
+
+/* Serialises to safetensors (F32 or F16, round to nearest even). With
+ * decoder_only, only the decoder tensors are written and the metadata says so.
+ * meta_kv: optional extra metadata, n_meta key/value pairs (keys, then values
+ * interleaved: k0, v0, k1, v1, ...). *out is malloc'd; free with vae_buffer_free. */
+vae_status vae_model_save(const vae_model *m, vae_dtype dtype, int decoder_only,
+                          const char *const *meta_kv, int n_meta,
+                          uint8_t **out, size_t *out_len, vae_error *err);
+void vae_buffer_free(void *p);
+
+/* A copy with only the decoder (for decoder-only files and demos). */
+vae_status vae_model_decoder_copy(const vae_model *m, vae_model **out, vae_error *err);
+
+/* ---------------------------------------------------------------- training */
+
+typedef enum { VAE_OPT_ADAM = 0, VAE_OPT_SGD } vae_optimizer;
+
+typedef struct {
+    vae_optimizer opt;
+    float lr;
+    float adam_beta1, adam_beta2, adam_eps;
+    float weight_decay;   /* decoupled (AdamW style; for SGD plain L2 decay) */
+    float momentum;       /* SGD only */
+    float clip_norm;      /* global gradient-norm clip; <= 0 disables */
+    float beta;           /* KL weight */
+    int warmup_steps;     /* beta ramps linearly from 0 over this many steps; 0 = off */
+    uint64_t seed;        /* for the eps the trainer draws itself */
+} vae_train_config;
+
+/* Adam, lr 1e-3, betas 0.9/0.999, eps 1e-8, no decay, no clipping, beta 1. */
+void vae_train_config_default(vae_train_config *c);
+
+typedef struct vae_trainer vae_trainer;
+
+/* The trainer keeps gradients and optimiser moments mirroring the model's
+ * parameter block. It borrows the model: free the trainer first. */
+vae_status vae_trainer_init(vae_trainer **out, vae_model *m, const vae_train_config *c, vae_error *err);
+void vae_trainer_free(vae_trainer *t);
+
+typedef struct {
+    double loss;      /* mean per image: rec + beta_used * kl */
+    double rec, kl;   /* means per image */
+    double grad_norm; /* global L2 norm before clipping */
+    float beta_used;
+    int64_t step;     /* optimiser steps taken so far */
+} vae_step_stats;
+
+/* Zeroes the gradients, then computes loss and gradients of the mean per-image
+ * loss on a batch. eps [n, latent] standard normals, or NULL to draw them from
+ * the trainer's generator. Does not change the weights. */
+vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *labels, int n,
+                                     const float *eps, vae_step_stats *st, vae_error *err);
+
+/* compute_grads then one optimiser step. If the loss or any gradient is not
+ * finite the step is rejected with VAE_ERR_NONFINITE and the weights and
+ * optimiser state stay as they were. */
+vae_status vae_trainer_step(vae_trainer *t, const float *x, const int *labels, int n,
+                            const float *eps, vae_step_stats *st, vae_error *err);
+
+/* Gradient block, same layout and offsets as the parameter block. */
+const float *vae_trainer_grads(const vae_trainer *t);
+int64_t vae_trainer_steps(const vae_trainer *t);
+vae_rng *vae_trainer_rng(vae_trainer *t);
+
+/* ---------------------------------------------------------------- IDX data */
+
+/* Images: IDX ubyte with 3 dimensions (magic 0x00000803), n x rows x cols;
+ * pixels scaled to [0,1]. *pixels is malloc'd [n, rows*cols]; free with
+ * vae_buffer_free. Raw (not gzip) bytes: the CLI decompresses. */
+vae_status vae_idx_images(const uint8_t *buf, size_t len, float **pixels, int *n, int *rows, int *cols,
+                          vae_error *err);
+/* Labels: IDX ubyte with 1 dimension (magic 0x00000801). *labels malloc'd [n]. */
+vae_status vae_idx_labels(const uint8_t *buf, size_t len, int **labels, int *n, vae_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
