@@ -72,6 +72,8 @@ float vae_rng_uniform(vae_rng *r);                 /* [0, 1) with 24 random bits
 uint32_t vae_rng_below(vae_rng *r, uint32_t n);    /* uniform in [0, n), unbiased; n > 0 */
 float vae_rng_normal(vae_rng *r);                  /* standard normal */
 void vae_rng_normals(vae_rng *r, float *out, size_t n);
+/* perm = a uniformly shuffled 0..n-1 (Fisher-Yates with vae_rng_below). */
+void vae_rng_permutation(vae_rng *r, int *perm, int n);
 
 /* ---------------------------------------------------------------- architecture */
 
