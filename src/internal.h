@@ -48,6 +48,28 @@ struct vae_model {
 vae_status vae_model_create(vae_model **out, const vae_arch *arch, vae_error *err);
 int vae_model_find_tensor(const vae_model *m, const char *name); /* index or -1 */
 
+/* Activations and gradients for a batch of up to `cap` images (model.c).
+ * Encoder: ein [n, D+C] -> h[i] -> mu, logvar [n, L]; z: zin [n, L+C] (z then
+ * the one-hot label); decoder: zin -> g[i] -> logits [n, D]; rec, kl [n].
+ * The d* buffers (backward) exist only when made for training. */
+typedef struct {
+    int cap, train;
+    float *ein, *h[VAE_MAX_LAYERS], *mu, *logvar, *zin, *g[VAE_MAX_LAYERS], *logits, *rec, *kl;
+    float *dh[VAE_MAX_LAYERS], *dmu, *dlogvar, *dzin, *dg[VAE_MAX_LAYERS], *dlogits, *dpre;
+    float *block;
+} vae_work;
+
+vae_work *vae_work_new(const vae_model *m, int cap, int train); /* NULL if out of memory */
+void vae_work_free(vae_work *w);
+/* Checks x (finite), labels (range) and n against the model; eps finite if given. */
+vae_status vae_check_batch(const vae_model *m, const float *x, const int *labels, int n, vae_error *err);
+/* Full pass on n <= cap images: fills every forward buffer, rec and kl. */
+void vae_forward(const vae_model *m, vae_work *w, const float *x, const int *labels, int n, const float *eps);
+/* Gradient of mean_b (rec_b + beta kl_b), accumulated into grads (the
+ * parameter block's mirror). Needs the vae_forward of the same batch. */
+void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x, int n, const float *eps,
+                  float beta);
+
 /* IEEE half / bfloat16 conversions (round to nearest even on the way down). */
 uint16_t vae_f32_to_f16(float f);
 float vae_f16_to_f32(uint16_t h);

@@ -1,0 +1,190 @@
+/* Training: gradients of the mean per-image loss, Adam (PyTorch's update,
+ * with decoupled weight decay) and SGD, global-norm clipping, and rejection
+ * of non-finite steps. Gradients and moments mirror the parameter block. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct vae_trainer {
+    vae_model *m;
+    vae_train_config c;
+    float *grads, *m1, *m2; /* each n_params; m2 unused by SGD */
+    vae_work *w;
+    float *eps;             /* [cap, latent], drawn when the caller gives none */
+    int64_t steps;
+    vae_rng rng;
+};
+
+void vae_train_config_default(vae_train_config *c) {
+    memset(c, 0, sizeof *c);
+    c->opt = VAE_OPT_ADAM;
+    c->lr = 1e-3f;
+    c->adam_beta1 = 0.9f;
+    c->adam_beta2 = 0.999f;
+    c->adam_eps = 1e-8f;
+    c->beta = 1.0f;
+    c->seed = 1;
+}
+
+static vae_status check_config(const vae_train_config *c, vae_error *err) {
+    if ((unsigned)c->opt > VAE_OPT_SGD) return vae_fail(err, VAE_ERR_ARG, "unknown optimizer %d", c->opt);
+    if (!(c->lr > 0.0f && isfinite(c->lr))) return vae_fail(err, VAE_ERR_ARG, "learning rate %g must be > 0", c->lr);
+    if (!(c->adam_beta1 >= 0.0f && c->adam_beta1 < 1.0f && c->adam_beta2 >= 0.0f && c->adam_beta2 < 1.0f))
+        return vae_fail(err, VAE_ERR_ARG, "Adam betas %g, %g must be in [0, 1)", c->adam_beta1, c->adam_beta2);
+    if (!(c->adam_eps > 0.0f)) return vae_fail(err, VAE_ERR_ARG, "Adam eps %g must be > 0", c->adam_eps);
+    if (!(c->weight_decay >= 0.0f && isfinite(c->weight_decay)))
+        return vae_fail(err, VAE_ERR_ARG, "weight decay %g must be >= 0", c->weight_decay);
+    if (!(c->momentum >= 0.0f && c->momentum < 1.0f))
+        return vae_fail(err, VAE_ERR_ARG, "momentum %g must be in [0, 1)", c->momentum);
+    if (!(c->beta >= 0.0f && isfinite(c->beta))) return vae_fail(err, VAE_ERR_ARG, "beta %g must be >= 0", c->beta);
+    if (c->warmup_steps < 0) return vae_fail(err, VAE_ERR_ARG, "warm-up steps %d must be >= 0", c->warmup_steps);
+    if (isnan(c->clip_norm)) return vae_fail(err, VAE_ERR_ARG, "clip norm is NaN");
+    return VAE_OK;
+}
+
+vae_status vae_trainer_init(vae_trainer **out, vae_model *m, const vae_train_config *c, vae_error *err) {
+    if (!out) return vae_fail(err, VAE_ERR_ARG, "output pointer is NULL");
+    *out = NULL;
+    if (!m || !c) return vae_fail(err, VAE_ERR_ARG, "model or config is NULL");
+    if (m->arch.decoder_only) return vae_fail(err, VAE_ERR_STATE, "a decoder-only model cannot be trained");
+    vae_status st = check_config(c, err);
+    if (st) return st;
+    vae_trainer *t = calloc(1, sizeof *t);
+    float *block = t ? calloc(3 * m->n_params, sizeof(float)) : NULL;
+    if (!block) {
+        free(t);
+        return vae_fail(err, VAE_ERR_NOMEM, "out of memory for gradients and optimizer state");
+    }
+    t->m = m;
+    t->c = *c;
+    t->grads = block;
+    t->m1 = block + m->n_params;
+    t->m2 = block + 2 * m->n_params;
+    vae_rng_seed(&t->rng, c->seed);
+    *out = t;
+    return vae_ok(err);
+}
+
+void vae_trainer_free(vae_trainer *t) {
+    if (!t) return;
+    free(t->grads);
+    free(t->eps);
+    vae_work_free(t->w);
+    free(t);
+}
+
+const float *vae_trainer_grads(const vae_trainer *t) { return t ? t->grads : NULL; }
+int64_t vae_trainer_steps(const vae_trainer *t) { return t ? t->steps : 0; }
+vae_rng *vae_trainer_rng(vae_trainer *t) { return t ? &t->rng : NULL; }
+
+/* Grows the workspace to hold n images. */
+static vae_status reserve(vae_trainer *t, int n, vae_error *err) {
+    if (t->w && t->w->cap >= n) return VAE_OK;
+    vae_work *w = vae_work_new(t->m, n, 1);
+    float *eps = malloc((size_t)n * t->m->arch.latent * sizeof(float));
+    if (!w || !eps) {
+        vae_work_free(w);
+        free(eps);
+        return vae_fail(err, VAE_ERR_NOMEM, "out of memory for a training batch of %d", n);
+    }
+    vae_work_free(t->w);
+    free(t->eps);
+    t->w = w;
+    t->eps = eps;
+    return VAE_OK;
+}
+
+static float beta_now(const vae_trainer *t) {
+    const vae_train_config *c = &t->c;
+    if (c->warmup_steps <= 0 || t->steps >= c->warmup_steps) return c->beta;
+    return c->beta * (float)(t->steps + 1) / (float)c->warmup_steps;
+}
+
+vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *labels, int n, const float *eps,
+                                     vae_step_stats *st, vae_error *err) {
+    if (!t) return vae_fail(err, VAE_ERR_ARG, "trainer is NULL");
+    vae_model *m = t->m;
+    vae_status s = vae_check_batch(m, x, labels, n, err);
+    if (s || (s = reserve(t, n, err))) return s;
+    int L = m->arch.latent;
+    if (!eps) {
+        vae_rng_normals(&t->rng, t->eps, (size_t)n * L);
+        eps = t->eps;
+    }
+    float beta = beta_now(t);
+    vae_forward(m, t->w, x, labels, n, eps);
+    memset(t->grads, 0, m->n_params * sizeof(float));
+    vae_backward(m, t->w, t->grads, x, n, eps, beta);
+
+    double rec = 0.0, kl = 0.0, g2 = 0.0;
+    for (int b = 0; b < n; b++) {
+        rec += t->w->rec[b];
+        kl += t->w->kl[b];
+    }
+    for (size_t i = 0; i < m->n_params; i++) g2 += (double)t->grads[i] * t->grads[i];
+    if (st) {
+        st->rec = rec / n;
+        st->kl = kl / n;
+        st->loss = st->rec + beta * st->kl;
+        st->grad_norm = sqrt(g2);
+        st->beta_used = beta;
+        st->step = t->steps;
+    }
+    if (!isfinite(rec) || !isfinite(kl) || !isfinite(g2))
+        return vae_fail(err, VAE_ERR_NONFINITE, "step %lld: loss or gradient is not finite (rec %g, kl %g)",
+                        (long long)t->steps, rec / n, kl / n);
+    return vae_ok(err);
+}
+
+static void adam_update(vae_trainer *t, float clip_scale) {
+    const vae_train_config *c = &t->c;
+    float *p = t->m->params, *g = t->grads, *m1 = t->m1, *m2 = t->m2;
+    double step = (double)t->steps + 1.0;
+    /* PyTorch's Adam: bias corrections in double, then
+     * p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps) */
+    double bc1 = 1.0 - pow(c->adam_beta1, step), bc2 = 1.0 - pow(c->adam_beta2, step);
+    float step_size = (float)(c->lr / bc1), bc2_sqrt = (float)sqrt(bc2);
+    float b1 = c->adam_beta1, b2 = c->adam_beta2, decay = 1.0f - c->lr * c->weight_decay;
+    for (size_t i = 0, n = t->m->n_params; i < n; i++) {
+        float gi = g[i] * clip_scale;
+        m1[i] = m1[i] * b1 + gi * (1.0f - b1);
+        m2[i] = m2[i] * b2 + gi * gi * (1.0f - b2);
+        if (c->weight_decay > 0.0f) p[i] *= decay;
+        p[i] -= step_size * (m1[i] / (sqrtf(m2[i]) / bc2_sqrt + c->adam_eps));
+    }
+}
+
+/* PyTorch's SGD: buf = momentum * buf + g (g includes L2 decay), p -= lr * buf */
+static void sgd_update(vae_trainer *t, float clip_scale) {
+    const vae_train_config *c = &t->c;
+    float *p = t->m->params, *g = t->grads, *buf = t->m1;
+    for (size_t i = 0, n = t->m->n_params; i < n; i++) {
+        float gi = g[i] * clip_scale + c->weight_decay * p[i];
+        if (c->momentum > 0.0f) {
+            buf[i] = t->steps ? c->momentum * buf[i] + gi : gi;
+            gi = buf[i];
+        }
+        p[i] -= c->lr * gi;
+    }
+}
+
+vae_status vae_trainer_step(vae_trainer *t, const float *x, const int *labels, int n, const float *eps,
+                            vae_step_stats *st, vae_error *err) {
+    vae_step_stats local;
+    if (!st) st = &local;
+    vae_status s = vae_trainer_compute_grads(t, x, labels, n, eps, st, err);
+    if (s) return s; /* non-finite: nothing updated */
+    /* clip_grad_norm_: scale by max / (norm + 1e-6) when the norm exceeds max */
+    float clip_scale = 1.0f;
+    if (t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)
+        clip_scale = (float)(t->c.clip_norm / (st->grad_norm + 1e-6));
+    if (t->c.opt == VAE_OPT_ADAM)
+        adam_update(t, clip_scale);
+    else
+        sgd_update(t, clip_scale);
+    t->steps++;
+    st->step = t->steps;
+    return vae_ok(err);
+}
