@@ -1,0 +1,187 @@
+/* Training behaviour: bit-identical weights for the same seed, rejection of
+ * non-finite steps with the weights untouched, the generator's fixed
+ * sequence, KL warm-up, gradient clipping, and a loss that goes down. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "internal.h"
+
+enum { D = 36, N = 64, BATCH = 16 };
+
+static float data[N * D];
+static int labels[N];
+
+/* Bars and blobs on a 6x6 grid: enough structure for a VAE to learn. */
+static void make_data(void) {
+    vae_rng r;
+    vae_rng_seed(&r, 99);
+    for (int i = 0; i < N; i++) {
+        labels[i] = i % 3;
+        for (int p = 0; p < D; p++) {
+            int row = p / 6, col = p % 6;
+            float on = labels[i] == 0 ? row == i % 6 : labels[i] == 1 ? col == i % 6 : (row + col) % 3 == i % 3;
+            data[i * D + p] = on ? 0.9f + 0.1f * vae_rng_uniform(&r) : 0.1f * vae_rng_uniform(&r);
+        }
+    }
+}
+
+static vae_model *small_model(int classes, uint64_t seed) {
+    vae_arch a;
+    vae_arch_default(&a);
+    a.image_h = a.image_w = 6;
+    a.enc_hidden[0] = a.dec_hidden[0] = 32;
+    a.latent = 4;
+    a.n_classes = classes;
+    vae_model *m = NULL;
+    vae_error err;
+    CHECK(vae_model_init(&m, &a, seed, &err) == VAE_OK, "init: %s", err.msg);
+    return m;
+}
+
+/* Trains `epochs` over the data with the trainer's own eps; returns the last epoch's mean loss. */
+static double train(vae_model *m, const vae_train_config *c, int epochs, int conditional) {
+    vae_trainer *t;
+    vae_error err;
+    CHECK(vae_trainer_init(&t, m, c, &err) == VAE_OK, "trainer: %s", err.msg);
+    double mean = 0.0;
+    for (int e = 0; e < epochs; e++) {
+        mean = 0.0;
+        for (int b = 0; b < N; b += BATCH) {
+            vae_step_stats st;
+            CHECK(vae_trainer_step(t, data + b * D, conditional ? labels + b : NULL, BATCH, NULL, &st, &err) == VAE_OK,
+                  "step: %s", err.msg);
+            mean += st.loss * BATCH / N;
+        }
+    }
+    vae_trainer_free(t);
+    return mean;
+}
+
+static void check_rng(void) {
+    vae_rng r;
+    vae_rng_seed(&r, 1);
+    /* Pinned values: the same on every platform (wasm included) forever. */
+    uint32_t u[3] = {vae_rng_u32(&r), vae_rng_u32(&r), vae_rng_u32(&r)};
+    printf("rng seed 1: %u %u %u\n", u[0], u[1], u[2]);
+    CHECK(u[0] == 1695105466u && u[1] == 1423115009u && u[2] == 634581793u, "u32 sequence changed");
+    vae_rng_seed(&r, 1);
+    float z[4];
+    vae_rng_normals(&r, z, 4);
+    printf("normals seed 1: %.9g %.9g %.9g %.9g\n", z[0], z[1], z[2], z[3]);
+    CHECK(z[0] == -1.01730072f && z[3] == -0.441638052f, "normal sequence changed");
+
+    /* moments of 200k normals, and below() stays in range */
+    double s = 0, s2 = 0;
+    for (int i = 0; i < 200000; i++) {
+        double v = vae_rng_normal(&r);
+        s += v;
+        s2 += v * v;
+    }
+    CHECK(fabs(s / 200000) < 0.01 && fabs(s2 / 200000 - 1.0) < 0.01, "normal mean %g var %g", s / 200000,
+          s2 / 200000);
+    int perm[10], seen[10] = {0};
+    vae_rng_permutation(&r, perm, 10);
+    for (int i = 0; i < 10; i++) seen[perm[i]]++;
+    for (int i = 0; i < 10; i++) CHECK(seen[i] == 1, "permutation misses %d", i);
+}
+
+static void check_determinism(void) {
+    vae_train_config c;
+    vae_train_config_default(&c);
+    c.seed = 5;
+    vae_model *a = small_model(3, 11), *b = small_model(3, 11), *d = small_model(3, 11);
+    train(a, &c, 3, 1);
+    train(b, &c, 3, 1);
+    c.seed = 6;
+    train(d, &c, 3, 1);
+    size_t bytes = vae_model_param_count(a) * sizeof(float);
+    CHECK(memcmp(vae_model_params(a), vae_model_params(b), bytes) == 0, "same seed, different weights");
+    CHECK(memcmp(vae_model_params(a), vae_model_params(d), bytes) != 0, "different seed, same weights");
+    vae_model_free(a);
+    vae_model_free(b);
+    vae_model_free(d);
+}
+
+static void check_nonfinite_rejected(void) {
+    vae_model *m = small_model(0, 3);
+    vae_train_config c;
+    vae_train_config_default(&c);
+    vae_trainer *t;
+    vae_trainer_init(&t, m, &c, NULL);
+    vae_step_stats st;
+    vae_error err;
+    CHECK(vae_trainer_step(t, data, NULL, BATCH, NULL, &st, &err) == VAE_OK, "%s", err.msg);
+    /* exp(logvar) overflows: the KL is infinite */
+    int lb = vae_model_find_tensor(m, "encoder.logvar.bias");
+    vae_model_params(m)[m->t[lb].offset] = 200.0f;
+    size_t bytes = vae_model_param_count(m) * sizeof(float);
+    float *before = malloc(bytes);
+    memcpy(before, vae_model_params(m), bytes);
+    vae_status s = vae_trainer_step(t, data, NULL, BATCH, NULL, &st, &err);
+    printf("non-finite step: %s: %s\n", vae_status_name(s), err.msg);
+    CHECK(s == VAE_ERR_NONFINITE, "got %s", vae_status_name(s));
+    CHECK(memcmp(before, vae_model_params(m), bytes) == 0, "weights changed by a rejected step");
+    CHECK(vae_trainer_steps(t) == 1, "rejected step was counted");
+    /* non-finite input is refused up front */
+    float bad[D * 1];
+    memcpy(bad, data, sizeof bad);
+    bad[5] = NAN;
+    CHECK(vae_trainer_step(t, bad, NULL, 1, NULL, &st, &err) == VAE_ERR_NONFINITE, "NaN pixel accepted");
+    free(before);
+    vae_trainer_free(t);
+    vae_model_free(m);
+}
+
+static void check_warmup_and_clip(void) {
+    vae_model *m = small_model(0, 4);
+    vae_train_config c;
+    vae_train_config_default(&c);
+    c.beta = 2.0f;
+    c.warmup_steps = 4;
+    c.clip_norm = 0.5f;
+    vae_trainer *t;
+    vae_trainer_init(&t, m, &c, NULL);
+    float want[6] = {0.5f, 1.0f, 1.5f, 2.0f, 2.0f, 2.0f};
+    for (int s = 0; s < 6; s++) {
+        vae_step_stats st;
+        vae_trainer_step(t, data, NULL, BATCH, NULL, &st, NULL);
+        CHECK(st.beta_used == want[s], "step %d beta %g want %g", s, st.beta_used, want[s]);
+    }
+    /* after clipping to 0.5, the Adam update is the same as for the unclipped
+     * gradient scaled down: just check it ran and the norm was above the clip */
+    vae_step_stats st;
+    vae_trainer_compute_grads(t, data, NULL, BATCH, NULL, &st, NULL);
+    CHECK(st.grad_norm > 0.5, "gradient norm %g: clip not exercised", st.grad_norm);
+    vae_trainer_free(t);
+    vae_model_free(m);
+}
+
+static void check_learning(void) {
+    vae_train_config c;
+    vae_train_config_default(&c);
+    for (int opt = 0; opt < 2; opt++) {
+        c.opt = (vae_optimizer)opt;
+        c.lr = opt ? 0.05f : 3e-3f;
+        c.momentum = opt ? 0.9f : 0.0f;
+        vae_model *m = small_model(0, 8);
+        double first = train(m, &c, 1, 0);
+        vae_model_free(m);
+        m = small_model(0, 8);
+        double last = train(m, &c, 60, 0);
+        printf("%s: epoch 1 loss %.3f, epoch 60 loss %.3f\n", opt ? "sgd" : "adam", first, last);
+        CHECK(last < 0.8 * first, "loss did not go down: %g -> %g", first, last);
+        vae_model_free(m);
+    }
+}
+
+int main(void) {
+    make_data();
+    check_rng();
+    check_determinism();
+    check_nonfinite_rejected();
+    check_warmup_and_clip();
+    check_learning();
+    return check_result("test_train");
+}
