@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and tests need, only those missing.
+# Usage: build-scripts/deps.sh [group...]   groups: native (default), test, wasm, browser
+set -euo pipefail
+
+declare -A GROUP=(
+  [native]="build-essential cmake pkg-config libsimde-dev libjsmn-dev zlib1g-dev libstb-dev"
+  [test]="clang libclang-rt-14-dev python3-torch dataset-fashion-mnist"
+  [wasm]="emscripten nodejs npm wabt"
+  [browser]="chromium"
+)
+
+want=()
+for g in "${@:-native}"; do
+  [[ -n "${GROUP[$g]:-}" ]] || { echo "deps.sh: unknown group '$g'" >&2; exit 2; }
+  for p in ${GROUP[$g]}; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || want+=("$p")
+  done
+done
+((${#want[@]})) || exit 0
+
+echo "deps.sh: installing ${want[*]}"
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: native build + CTest, the scalar-only build,
+# the whole suite again under ASan+UBSan (clang), and each fuzzer for
+# FUZZ_SECONDS (default 60).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build-scripts/deps.sh native test
+jobs=$(nproc)
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "native build and tests"
+build-scripts/build.sh
+ctest --test-dir build/native --output-on-failure -j"$jobs"
+
+step "scalar-only build (-DVAE_NO_SIMD=ON) and tests"
+cmake -S . -B build/nosimd -DCMAKE_BUILD_TYPE=Release -DVAE_NO_SIMD=ON >/dev/null
+cmake --build build/nosimd -j"$jobs" >/dev/null
+ctest --test-dir build/nosimd --output-on-failure -j"$jobs"
+
+step "ASan + UBSan build (clang) and tests"
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DVAE_SANITIZE=ON >/dev/null
+cmake --build build/asan -j"$jobs" >/dev/null
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan --output-on-failure -j"$jobs"
+
+step "fuzzing (${FUZZ_SECONDS:-60} s per target)"
+build-scripts/fuzz.sh
