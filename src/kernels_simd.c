@@ -1,0 +1,240 @@
+/* wasm-SIMD f32 matrix kernels and the dispatchers the layers call.
+ *
+ * All three ops are one accumulate C[rows, cols] += A[rows, depth] . B[depth, cols]
+ * with B's columns contiguous, computed in 4x8 output tiles held in eight v128
+ * accumulators: per step of depth, two vector loads of B, four broadcasts of
+ * A, eight multiplies and eight adds.
+ *   dyw:  C = dX, A = dY, B = W (W[n, :] is contiguous along K).
+ *   dytx: C = dW, A = dY^T (strided view), B = X.
+ *   xwt:  C = Y, A = X, B = W^T, which is not contiguous along N, so it is
+ *         packed into a bounded stack panel per 8 columns and block of K;
+ *         for fewer than 4 rows, dot products along K instead.
+ * The order of every sum is fixed by the shapes alone, and multiplies and
+ * adds are never fused, so a kernel gives the same bits on every call and on
+ * every target. */
+#include <stddef.h>
+
+#include "kernels.h"
+#include "simd.h"
+
+#ifndef VAE_NO_SIMD
+
+#if defined(__GNUC__)
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE static inline
+#endif
+
+/* Depth block of the packed W^T panel in xwt: 8 * 256 floats = 8 KB of stack. */
+#define XWT_KC 256
+
+/* Strided read-only matrix: element (i, j) at p[i*rs + j*cs]. */
+typedef struct {
+    const float *p;
+    size_t rs, cs;
+} view;
+
+/* C[rows, 4*nv] += A[rows, depth] . B[depth, 4*nv], B rows ldb floats apart.
+ * rows <= 4 and nv <= 2 are constants at every call, so acc[][] is registers.
+ * Each output sums its products over k in order from zero, then adds to C. */
+ALWAYS_INLINE void tile(float *C, size_t ldc, view A, const float *B, size_t ldb, int depth, int rows,
+                        int nv) {
+    v128_t acc[4][2];
+    for (int r = 0; r < rows; r++)
+        for (int v = 0; v < nv; v++)
+            acc[r][v] = wasm_f32x4_splat(0.0f);
+    for (int k = 0; k < depth; k++) {
+        const float *bk = B + (size_t)k * ldb, *ak = A.p + (size_t)k * A.cs;
+        v128_t bv[2];
+        for (int v = 0; v < nv; v++)
+            bv[v] = wasm_v128_load(bk + 4 * v);
+        for (int r = 0; r < rows; r++) {
+            v128_t a = wasm_v128_load32_splat(ak + r * A.rs);
+            for (int v = 0; v < nv; v++)
+                acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, bv[v]));
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        for (int v = 0; v < nv; v++) {
+            float *c = C + r * ldc + 4 * v;
+            wasm_v128_store(c, wasm_f32x4_add(wasm_v128_load(c), acc[r][v]));
+        }
+}
+
+/* C[rows, 4*nv] += A[rows, depth] . B[depth, 4*nv], any rows: 4-row tiles and
+ * one tile for the last rows % 4. */
+static void strip(float *C, size_t ldc, view A, const float *B, size_t ldb, int depth, int rows, int nv) {
+    for (int i = 0; i < rows; i += 4) {
+        float *c = C + (size_t)i * ldc;
+        view a = {A.p + (size_t)i * A.rs, A.rs, A.cs};
+        /* literal (rows, nv) pairs so that each tile() is specialised */
+        switch ((rows - i < 4 ? rows - i : 4) * 2 + nv - 1) {
+        case 2: tile(c, ldc, a, B, ldb, depth, 1, 1); break;
+        case 3: tile(c, ldc, a, B, ldb, depth, 1, 2); break;
+        case 4: tile(c, ldc, a, B, ldb, depth, 2, 1); break;
+        case 5: tile(c, ldc, a, B, ldb, depth, 2, 2); break;
+        case 6: tile(c, ldc, a, B, ldb, depth, 3, 1); break;
+        case 7: tile(c, ldc, a, B, ldb, depth, 3, 2); break;
+        case 8: tile(c, ldc, a, B, ldb, depth, 4, 1); break;
+        default: tile(c, ldc, a, B, ldb, depth, 4, 2); break;
+        }
+    }
+}
+
+/* C[rows, cols] += A[rows, depth] . B[depth, cols] for the last cols < 4
+ * columns, where a vector would read past the end of a row. */
+static void strip_scalar(float *C, size_t ldc, view A, view B, int depth, int rows, int cols) {
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) {
+            float s = 0.0f;
+            for (int k = 0; k < depth; k++)
+                s += A.p[i * A.rs + k * A.cs] * B.p[k * B.rs + j * B.cs];
+            C[i * ldc + j] += s;
+        }
+}
+
+/* Width in vectors of the column strip starting at j of cols: 2, 1, or 0 for
+ * the scalar remainder. */
+static int strip_nv(int j, int cols) {
+    return cols - j >= 8 ? 2 : cols - j >= 4 ? 1 : 0;
+}
+
+/* C[rows, cols] += A[rows, depth] . B[depth, cols], B rows ldb floats apart.
+ * Column strips outermost so a strip of B stays in cache across all rows. */
+static void gemm_acc(float *C, size_t ldc, view A, const float *B, size_t ldb, int depth, int rows, int cols) {
+    int j = 0;
+    for (int nv; (nv = strip_nv(j, cols)) > 0; j += 4 * nv)
+        strip(C + j, ldc, A, B + j, ldb, depth, rows, nv);
+    if (j < cols)
+        strip_scalar(C + j, ldc, A, (view){B + j, ldb, 1}, depth, rows, cols - j);
+}
+
+/* 4x4 transpose of rows r[0..3]. */
+ALWAYS_INLINE void transpose4(v128_t r[4]) {
+    v128_t t0 = wasm_i32x4_shuffle(r[0], r[1], 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r[2], r[3], 0, 4, 1, 5);
+    v128_t t2 = wasm_i32x4_shuffle(r[0], r[1], 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r[2], r[3], 2, 6, 3, 7);
+    r[0] = wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5);
+    r[1] = wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7);
+    r[2] = wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5);
+    r[3] = wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7);
+}
+
+/* P[kc, w] = W[w, kc]^T with w = 4*nv; W rows ldw floats apart. */
+static void pack_wt(float *P, const float *W, size_t ldw, int kc, int nv) {
+    int w = 4 * nv, k = 0;
+    for (; k + 4 <= kc; k += 4)
+        for (int v = 0; v < nv; v++) {
+            v128_t r[4];
+            for (int q = 0; q < 4; q++)
+                r[q] = wasm_v128_load(W + (4 * v + q) * ldw + k);
+            transpose4(r);
+            for (int q = 0; q < 4; q++)
+                wasm_v128_store(P + (k + q) * w + 4 * v, r[q]);
+        }
+    for (; k < kc; k++)
+        for (int j = 0; j < w; j++)
+            P[k * w + j] = W[j * ldw + k];
+}
+
+/* Y[M, 4*(N/4)] += X[M,K] . W[N,K]^T as dot products along K, four columns
+ * at a time, transposed and summed at the end. Returns the columns done. */
+static int xwt_dot(float *Y, const float *X, const float *W, int M, int N, int K) {
+    for (int m = 0; m < M; m++) {
+        const float *x = X + (size_t)m * K;
+        for (int n = 0; n + 4 <= N; n += 4) {
+            const float *w = W + (size_t)n * K;
+            v128_t acc[4];
+            for (int j = 0; j < 4; j++)
+                acc[j] = wasm_f32x4_splat(0.0f);
+            int k = 0;
+            for (; k + 4 <= K; k += 4) {
+                v128_t xv = wasm_v128_load(x + k);
+                for (int j = 0; j < 4; j++)
+                    acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(xv, wasm_v128_load(w + j * (size_t)K + k)));
+            }
+            transpose4(acc);
+            v128_t s = wasm_f32x4_add(wasm_f32x4_add(acc[0], acc[1]), wasm_f32x4_add(acc[2], acc[3]));
+            float t[4] = {0};
+            for (; k < K; k++)
+                for (int j = 0; j < 4; j++)
+                    t[j] += x[k] * w[j * (size_t)K + k];
+            float *y = Y + (size_t)m * N + n;
+            wasm_v128_store(y, wasm_f32x4_add(wasm_v128_load(y), wasm_f32x4_add(s, wasm_v128_load(t))));
+        }
+    }
+    return N & ~3;
+}
+
+/* Y[M, cols] += X[M,K] . W[N,K]^T for the leading cols (all but N % 4) in
+ * 4x8 tiles, one packed W^T panel (8 or 4 columns, XWT_KC deep) at a time.
+ * Returns cols. */
+static int xwt_packed(float *Y, const float *X, const float *W, int M, int N, int K) {
+    float P[XWT_KC * 8];
+    int n0 = 0;
+    for (int nv; (nv = strip_nv(n0, N)) > 0; n0 += 4 * nv)
+        for (int k0 = 0; k0 < K; k0 += XWT_KC) {
+            int kc = K - k0 < XWT_KC ? K - k0 : XWT_KC;
+            pack_wt(P, W + (size_t)n0 * K + k0, (size_t)K, kc, nv);
+            strip(Y + n0, (size_t)N, (view){X + k0, (size_t)K, 1}, P, (size_t)(4 * nv), kc, M, nv);
+        }
+    return n0;
+}
+
+/* Y[M,N] = X[M,K] . W[N,K]^T + b[N]: Y starts as the bias (or zero), then
+ * accumulates the products. Packing W^T costs about one row's worth of
+ * products, so below 4 rows plain dot products along K are faster. */
+void vae_matmul_xwt_4x8_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
+    for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++)
+            Y[(size_t)m * N + n] = b ? b[n] : 0.0f;
+    int n0 = M < 4 ? xwt_dot(Y, X, W, M, N, K) : xwt_packed(Y, X, W, M, N, K);
+    if (n0 < N)
+        strip_scalar(Y + n0, (size_t)N, (view){X, (size_t)K, 1}, (view){W + (size_t)n0 * K, 1, (size_t)K}, K, M,
+                     N - n0);
+}
+
+/* dX[M,K] += dY[M,N] . W[N,K]. */
+void vae_matmul_dyw_4x8_wasmsimd(float *dX, const float *dY, const float *W, int M, int N, int K) {
+    gemm_acc(dX, (size_t)K, (view){dY, (size_t)N, 1}, W, (size_t)K, N, M, K);
+}
+
+/* dW[N,K] += dY[M,N]^T . X[M,K];  db[N] += column sums of dY (db may be NULL). */
+void vae_matmul_dytx_4x8_wasmsimd(float *dW, float *db, const float *dY, const float *X, int M, int N, int K) {
+    gemm_acc(dW, (size_t)K, (view){dY, 1, (size_t)N}, X, (size_t)K, M, N, K);
+    if (!db)
+        return;
+    int n = 0;
+    for (; n + 4 <= N; n += 4) {
+        v128_t s = wasm_f32x4_splat(0.0f);
+        for (int m = 0; m < M; m++)
+            s = wasm_f32x4_add(s, wasm_v128_load(dY + (size_t)m * N + n));
+        wasm_v128_store(db + n, wasm_f32x4_add(wasm_v128_load(db + n), s));
+    }
+    for (; n < N; n++) {
+        float s = 0.0f;
+        for (int m = 0; m < M; m++)
+            s += dY[(size_t)m * N + n];
+        db[n] += s;
+    }
+}
+
+#define XWT vae_matmul_xwt_4x8_wasmsimd
+#define DYW vae_matmul_dyw_4x8_wasmsimd
+#define DYTX vae_matmul_dytx_4x8_wasmsimd
+#else
+#define XWT vae_matmul_xwt_scalar
+#define DYW vae_matmul_dyw_scalar
+#define DYTX vae_matmul_dytx_scalar
+#endif
+
+void vae_matmul_xwt(float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
+    XWT(Y, X, W, b, M, N, K);
+}
+
+void vae_matmul_dyw(float *dX, const float *dY, const float *W, int M, int N, int K) {
+    DYW(dX, dY, W, M, N, K);
+}
+
+void vae_matmul_dytx(float *dW, float *db, const float *dY, const float *X, int M, int N, int K) {
+    DYTX(dW, db, dY, X, M, N, K);
+}

@@ -1,0 +1,101 @@
+/* GFLOP/s of each matrix kernel, SIMD and scalar, at the VAE's layer shapes.
+ * Medians of several timed repetitions; the SIMD/scalar ratio comes from the
+ * same run because shared machines are noisy. Nothing here asserts on time. */
+#define _POSIX_C_SOURCE 199309L
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "kernels.h"
+
+#define REPS 9
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef enum { OP_XWT, OP_DYW, OP_DYTX } op;
+
+/* One call of op on buffers sized for any of the three (a: [M,K] or [M,N],
+ * w: [N,K], out: the largest result). */
+static void run(op o, int simd, float *out, const float *a, const float *w, const float *bias, int M, int N, int K) {
+    switch (o) {
+    case OP_XWT:
+        (simd ? vae_matmul_xwt : vae_matmul_xwt_scalar)(out, a, w, bias, M, N, K);
+        break;
+    case OP_DYW: /* dX[M,K] += dY[M,N] W[N,K] */
+        (simd ? vae_matmul_dyw : vae_matmul_dyw_scalar)(out, a, w, M, N, K);
+        break;
+    case OP_DYTX: /* dW[N,K] += dY[M,N]^T X[M,K]: a is dY, w stands in for X */
+        (simd ? vae_matmul_dytx : vae_matmul_dytx_scalar)(out, out + (size_t)N * K, a, w, M, N, K);
+        break;
+    }
+}
+
+/* Median GFLOP/s of op over REPS timed batches of calls lasting >= ~20 ms each. */
+static double gflops(op o, int simd, float *out, const float *a, const float *w, const float *bias, int M, int N,
+                     int K) {
+    double flops = 2.0 * M * N * K, t[REPS];
+    int calls = 1;
+    for (;;) { /* calibrate the batch size */
+        double t0 = now();
+        for (int i = 0; i < calls; i++)
+            run(o, simd, out, a, w, bias, M, N, K);
+        if (now() - t0 > 0.02 || calls > (1 << 20))
+            break;
+        calls *= 2;
+    }
+    for (int r = 0; r < REPS; r++) {
+        double t0 = now();
+        for (int i = 0; i < calls; i++)
+            run(o, simd, out, a, w, bias, M, N, K);
+        t[r] = flops * calls / (now() - t0) * 1e-9;
+    }
+    qsort(t, REPS, sizeof *t, cmp_double);
+    return t[REPS / 2];
+}
+
+int main(void) {
+    static const int shapes[][3] = {{64, 784, 400}, {128, 784, 400}, {128, 400, 784}, {1, 784, 400}, {400, 20, 400}};
+    static const char *const names[] = {"xwt", "dyw", "dytx"};
+#ifdef VAE_NO_SIMD
+    printf("built with VAE_NO_SIMD: the \"simd\" column is the scalar kernel\n");
+#endif
+    printf("%-5s %15s %10s %10s %7s\n", "op", "M x N x K", "simd", "scalar", "ratio");
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        int big = M > N ? M : N, wide = K > N ? K : N;
+        float *a = malloc(sizeof(float) * big * wide), *w = malloc(sizeof(float) * big * wide);
+        float *bias = malloc(sizeof(float) * N), *out = malloc(sizeof(float) * ((size_t)big * wide + N));
+        if (!a || !w || !bias || !out) {
+            fprintf(stderr, "out of memory\n");
+            return 1;
+        }
+        /* small values so that repeated accumulation stays finite and normal */
+        for (int i = 0; i < big * wide; i++) {
+            a[i] = (float)(i % 17) * 0.01f - 0.08f;
+            w[i] = (float)(i % 13) * 0.01f - 0.06f;
+        }
+        for (int i = 0; i < N; i++)
+            bias[i] = 0.1f;
+        for (size_t i = 0; i < (size_t)big * wide + N; i++)
+            out[i] = 0.0f;
+        for (int o = OP_XWT; o <= OP_DYTX; o++) {
+            double g_simd = gflops((op)o, 1, out, a, w, bias, M, N, K);
+            double g_scalar = gflops((op)o, 0, out, a, w, bias, M, N, K);
+            printf("%-5s %4dx%4dx%4d %10.2f %10.2f %6.1fx\n", names[o], M, N, K, g_simd, g_scalar, g_simd / g_scalar);
+        }
+        free(a);
+        free(w);
+        free(bias);
+        free(out);
+    }
+    return 0;
+}

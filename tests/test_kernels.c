@@ -1,0 +1,206 @@
+/* SIMD matrix kernels against their scalar twins over awkward shapes.
+ * Errors are scaled by each output's magnitude (the same sum over |terms|),
+ * since the kernels sum in different orders and agree only to rounding. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "kernels.h"
+
+#define TOL 1e-5
+
+static uint32_t rng_state = 12345u;
+
+/* xorshift32 uniform in [-1, 1): the test needs no more than that. */
+static float urand(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return (float)(rng_state >> 8) / 8388608.0f - 1.0f;
+}
+
+/* A buffer of n floats one float past a malloc'd block, so kernels see
+ * unaligned pointers and ASan sees every overrun past the end. */
+static float *buf(size_t n) {
+    float *p = malloc((n + 1) * sizeof *p);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    return p + 1;
+}
+
+static void buf_free(float *p) {
+    if (p)
+        free(p - 1);
+}
+
+static float *buf_rand(size_t n) {
+    float *p = buf(n);
+    for (size_t i = 0; i < n; i++)
+        p[i] = urand();
+    return p;
+}
+
+static float *buf_abs(const float *a, size_t n) {
+    if (!a)
+        return NULL;
+    float *p = buf(n);
+    for (size_t i = 0; i < n; i++)
+        p[i] = fabsf(a[i]);
+    return p;
+}
+
+static float *buf_copy(const float *a, size_t n) {
+    float *p = buf(n);
+    memcpy(p, a, n * sizeof *p);
+    return p;
+}
+
+/* FNV-1a over every SIMD output, printed so that runs on different targets
+ * (native, Node) can be compared: they must give the same bits. */
+static uint64_t out_hash = 14695981039346656037u;
+
+static void hash_floats(const float *p, size_t n) {
+    const unsigned char *c = (const unsigned char *)p;
+    for (size_t i = 0; i < n * sizeof *p; i++)
+        out_hash = (out_hash ^ c[i]) * 1099511628211u;
+}
+
+/* Worst error of one kernel over the whole sweep. */
+typedef struct {
+    const char *name;
+    double abs, rel;
+} worst;
+
+/* Checks got against ref within TOL of mag (the same op on absolute values). */
+static void compare(worst *w, const float *got, const float *ref, const float *mag, size_t n, int M, int N, int K) {
+    double rel = 0.0;
+    hash_floats(got, n);
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)got[i] - (double)ref[i]);
+        double r = d / ((double)mag[i] + 1e-30);
+        if (!(d <= w->abs))
+            w->abs = d;
+        if (!(r <= rel))
+            rel = r;
+    }
+    if (rel > w->rel)
+        w->rel = rel;
+    CHECK(rel <= TOL, "%s M=%d N=%d K=%d: scaled error %g", w->name, M, N, K, rel);
+}
+
+#ifndef VAE_NO_SIMD
+#define XWT_SIMD vae_matmul_xwt_4x8_wasmsimd
+#define DYW_SIMD vae_matmul_dyw_4x8_wasmsimd
+#define DYTX_SIMD vae_matmul_dytx_4x8_wasmsimd
+#else /* the scalar-only build: the dispatchers must be the scalar kernels */
+#define XWT_SIMD vae_matmul_xwt_scalar
+#define DYW_SIMD vae_matmul_dyw_scalar
+#define DYTX_SIMD vae_matmul_dytx_scalar
+#endif
+
+static worst w_xwt = {.name = "xwt"}, w_dyw = {.name = "dyw"}, w_dytx = {.name = "dytx"};
+
+/* Y = X W^T + b with and without b; Y starts as NaN to prove it is overwritten. */
+static void test_xwt(int M, int N, int K, int with_b) {
+    size_t nY = (size_t)M * N;
+    float *X = buf_rand((size_t)M * K), *W = buf_rand((size_t)N * K), *b = with_b ? buf_rand(N) : NULL;
+    float *aX = buf_abs(X, (size_t)M * K), *aW = buf_abs(W, (size_t)N * K), *ab = buf_abs(b, N);
+    float *ref = buf(nY), *mag = buf(nY), *got = buf(nY), *again = buf(nY), *disp = buf(nY);
+    for (size_t i = 0; i < nY; i++)
+        got[i] = again[i] = disp[i] = NAN;
+    vae_matmul_xwt_scalar(ref, X, W, b, M, N, K);
+    vae_matmul_xwt_scalar(mag, aX, aW, ab, M, N, K);
+    XWT_SIMD(got, X, W, b, M, N, K);
+    XWT_SIMD(again, X, W, b, M, N, K);
+    vae_matmul_xwt(disp, X, W, b, M, N, K);
+    compare(&w_xwt, got, ref, mag, nY, M, N, K);
+    CHECK(!memcmp(got, again, nY * sizeof *got), "xwt M=%d N=%d K=%d not deterministic", M, N, K);
+    CHECK(!memcmp(got, disp, nY * sizeof *got), "xwt dispatcher M=%d N=%d K=%d", M, N, K);
+    float *all[] = {X, W, b, aX, aW, ab, ref, mag, got, again, disp};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        buf_free(all[i]);
+}
+
+/* dX += dY W, into zero or random dX. */
+static void test_dyw(int M, int N, int K, int nonzero) {
+    size_t nX = (size_t)M * K;
+    float *dY = buf_rand((size_t)M * N), *W = buf_rand((size_t)N * K), *dX0 = buf_rand(nX);
+    if (!nonzero)
+        memset(dX0, 0, nX * sizeof *dX0);
+    float *adY = buf_abs(dY, (size_t)M * N), *aW = buf_abs(W, (size_t)N * K);
+    float *ref = buf_copy(dX0, nX), *mag = buf_abs(dX0, nX), *got = buf_copy(dX0, nX);
+    float *again = buf_copy(dX0, nX), *disp = buf_copy(dX0, nX);
+    vae_matmul_dyw_scalar(ref, dY, W, M, N, K);
+    vae_matmul_dyw_scalar(mag, adY, aW, M, N, K);
+    DYW_SIMD(got, dY, W, M, N, K);
+    DYW_SIMD(again, dY, W, M, N, K);
+    vae_matmul_dyw(disp, dY, W, M, N, K);
+    compare(&w_dyw, got, ref, mag, nX, M, N, K);
+    CHECK(!memcmp(got, again, nX * sizeof *got), "dyw M=%d N=%d K=%d not deterministic", M, N, K);
+    CHECK(!memcmp(got, disp, nX * sizeof *got), "dyw dispatcher M=%d N=%d K=%d", M, N, K);
+    float *all[] = {dY, W, dX0, adY, aW, ref, mag, got, again, disp};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        buf_free(all[i]);
+}
+
+/* dW += dY^T X and db += colsum(dY), into zero or random dW/db; db NULL or not. */
+static void test_dytx(int M, int N, int K, int nonzero, int with_db) {
+    size_t nW = (size_t)N * K, nb = with_db ? (size_t)N : 0;
+    float *dY = buf_rand((size_t)M * N), *X = buf_rand((size_t)M * K), *dW0 = buf_rand(nW + nb);
+    if (!nonzero)
+        memset(dW0, 0, (nW + nb) * sizeof *dW0);
+    float *adY = buf_abs(dY, (size_t)M * N), *aX = buf_abs(X, (size_t)M * K);
+    /* dW and db side by side in one block: [0, nW) then [nW, nW + nb) */
+    float *ref = buf_copy(dW0, nW + nb), *mag = buf_abs(dW0, nW + nb), *got = buf_copy(dW0, nW + nb);
+    float *again = buf_copy(dW0, nW + nb), *disp = buf_copy(dW0, nW + nb);
+#define DB(p) (with_db ? (p) + nW : NULL)
+    vae_matmul_dytx_scalar(ref, DB(ref), dY, X, M, N, K);
+    vae_matmul_dytx_scalar(mag, DB(mag), adY, aX, M, N, K);
+    DYTX_SIMD(got, DB(got), dY, X, M, N, K);
+    DYTX_SIMD(again, DB(again), dY, X, M, N, K);
+    vae_matmul_dytx(disp, DB(disp), dY, X, M, N, K);
+#undef DB
+    compare(&w_dytx, got, ref, mag, nW + nb, M, N, K);
+    CHECK(!memcmp(got, again, (nW + nb) * sizeof *got), "dytx M=%d N=%d K=%d not deterministic", M, N, K);
+    CHECK(!memcmp(got, disp, (nW + nb) * sizeof *got), "dytx dispatcher M=%d N=%d K=%d", M, N, K);
+    float *all[] = {dY, X, dW0, adY, aX, ref, mag, got, again, disp};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        buf_free(all[i]);
+}
+
+static void test_shape(int M, int N, int K, int variant) {
+    test_xwt(M, N, K, variant & 1);
+    test_dyw(M, N, K, variant & 1);
+    test_dytx(M, N, K, variant & 1, variant >> 1 & 1);
+}
+
+int main(void) {
+    static const int dims[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 63, 64, 65, 130};
+    const int nd = (int)(sizeof dims / sizeof *dims);
+    int shapes = 0;
+    /* Every triple of the small sizes; past that, one triple in three (all
+     * tails still meet every size) so the sweep stays quick under sanitizers. */
+    for (int i = 0; i < nd; i++)
+        for (int j = 0; j < nd; j++)
+            for (int k = 0; k < nd; k++) {
+                int M = dims[i], N = dims[j], K = dims[k];
+                if ((long)M * N * K > 4096 && (i + 2 * j + 4 * k) % 3)
+                    continue;
+                test_shape(M, N, K, i + j + k);
+                shapes++;
+            }
+    static const int layers[][3] = {{64, 784, 400}, {1, 400, 784}, {128, 20, 400}};
+    for (int i = 0; i < 3; i++)
+        for (int v = 0; v < 4; v++, shapes++)
+            test_shape(layers[i][0], layers[i][1], layers[i][2], v);
+    printf("%d shapes; max |simd - scalar| (abs, scaled by magnitude):\n", shapes);
+    worst *all[] = {&w_xwt, &w_dyw, &w_dytx};
+    for (int i = 0; i < 3; i++)
+        printf("  %-5s %.3g  %.3g\n", all[i]->name, all[i]->abs, all[i]->rel);
+    printf("output hash %016llx (must match across targets built alike)\n", (unsigned long long)out_hash);
+    return check_result("test_kernels");
+}
