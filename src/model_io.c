@@ -1,0 +1,338 @@
+/* Model weights files: safetensors with the architecture as JSON metadata. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "safetensors.h"
+
+#define ARCH_JSON_MAX 1024
+
+/* ---------------------------------------------------------------- architecture JSON */
+
+/* The keys of the VAE_METADATA_KEY object; the first N_REQUIRED must be present. */
+enum { K_FORMAT, K_INPUT, K_ENCODER, K_DECODER, K_LATENT, K_CLASSES, K_ACT, K_LIK, K_SIGMA, K_SLOPE, K_DEC_ONLY, N_KEYS };
+#define N_REQUIRED 5
+static const struct {
+    const char *name, *want;
+} arch_keys[N_KEYS] = {
+    {"format", "1"},
+    {"input", "[channels, height, width]"},
+    {"encoder", "a list of at most 8 layer widths"},
+    {"decoder", "a list of at most 8 layer widths"},
+    {"latent", "a non-negative integer"},
+    {"classes", "a non-negative integer"},
+    {"activation", "\"relu\", \"leaky_relu\", \"tanh\" or \"sigmoid\""},
+    {"likelihood", "\"bernoulli\", \"gaussian\" or \"gaussian_learned\""},
+    {"sigma", "a number"},
+    {"leaky_slope", "a number"},
+    {"decoder_only", "true or false"},
+};
+
+/* Array v of at most maxn non-negative ints into dst; 0 on success. */
+static int get_ints(const vae_json *j, int v, int *dst, int maxn, int *n) {
+    uint64_t x;
+    int count = vae_json_count(j, v);
+    if (vae_json_kind_of(j, v) != VAE_JSON_ARRAY || count > maxn) return -1;
+    for (int i = 0; i < count; i++) {
+        if (vae_json_uint(j, v + 1 + i, 0x7fffffff, &x)) return -1;
+        dst[i] = (int)x;
+    }
+    *n = count;
+    return 0;
+}
+
+static int get_int(const vae_json *j, int v, int *dst) {
+    uint64_t x;
+    if (vae_json_uint(j, v, 0x7fffffff, &x)) return -1;
+    *dst = (int)x;
+    return 0;
+}
+
+/* String v naming one of n enum values (name(i)); 0 on success. */
+static int get_enum(const vae_json *j, int v, const char *(*name)(int), int n, int *dst) {
+    for (int i = 0; i < n; i++)
+        if (vae_json_string_eq(j, v, name(i))) {
+            *dst = i;
+            return 0;
+        }
+    return -1;
+}
+
+static const char *act_name(int i) { return vae_activation_name((vae_activation)i); }
+static const char *lik_name(int i) { return vae_likelihood_name((vae_likelihood)i); }
+
+/* Parses one key's value into a; 0 on success. */
+static int arch_value(const vae_json *j, int key, int v, vae_arch *a) {
+    int n, e, in[3];
+    switch (key) {
+    case K_FORMAT: return get_int(j, v, &n) || n != 1;
+    case K_INPUT:
+        if (get_ints(j, v, in, 3, &n) || n != 3) return -1;
+        a->image_c = in[0], a->image_h = in[1], a->image_w = in[2];
+        return 0;
+    case K_ENCODER: return get_ints(j, v, a->enc_hidden, VAE_MAX_LAYERS, &a->n_enc);
+    case K_DECODER: return get_ints(j, v, a->dec_hidden, VAE_MAX_LAYERS, &a->n_dec);
+    case K_LATENT: return get_int(j, v, &a->latent);
+    case K_CLASSES: return get_int(j, v, &a->n_classes);
+    case K_ACT:
+        if (get_enum(j, v, act_name, VAE_ACT_SIGMOID + 1, &e)) return -1;
+        a->act = (vae_activation)e;
+        return 0;
+    case K_LIK:
+        if (get_enum(j, v, lik_name, VAE_LIK_GAUSSIAN_LEARNED + 1, &e)) return -1;
+        a->lik = (vae_likelihood)e;
+        return 0;
+    case K_SIGMA: return vae_json_float(j, v, &a->sigma);
+    case K_SLOPE: return vae_json_float(j, v, &a->leaky_slope);
+    default: return vae_json_bool(j, v, &a->decoder_only);
+    }
+}
+
+/* json: {"format":1,"input":[c,h,w],"encoder":[...],"decoder":[...],"latent":L,
+ * optional "classes","activation","likelihood","sigma","leaky_slope","decoder_only"}
+ * -> a (optional keys default as in vae_arch_default). Only the JSON is checked
+ * here; vae_arch_validate judges the values. */
+vae_status vae_arch_from_json(const char *json, size_t len, vae_arch *a, vae_error *err) {
+    vae_json *j;
+    int seen[N_KEYS] = {0}, k, i, n;
+    if (!json || !a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    vae_status s = vae_json_parse(&j, json, len, VAE_ERR_METADATA, "architecture metadata", err);
+    if (s) return s;
+    vae_arch_default(a);
+    if (vae_json_kind_of(j, 0) != VAE_JSON_OBJECT) {
+        vae_json_free(j);
+        return vae_fail(err, VAE_ERR_METADATA, "architecture metadata is not a JSON object");
+    }
+    n = vae_json_count(j, 0);
+    for (i = 0, k = vae_json_first(j, 0); i < n && !s; i++, k = vae_json_next(j, k)) {
+        int key = 0;
+        while (key < N_KEYS && !vae_json_string_eq(j, k, arch_keys[key].name)) key++;
+        if (key == N_KEYS) {
+            char name[40];
+            if (vae_json_string(j, k, name, sizeof name) < 0) strcpy(name, "?");
+            s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: unknown key \"%s\"",
+                         vae_st_printable(name, (char[40]){0}, 40));
+        } else if (seen[key]++) {
+            s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: duplicate key \"%s\"", arch_keys[key].name);
+        } else if (arch_value(j, key, k + 1, a)) {
+            s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: \"%s\" must be %s", arch_keys[key].name,
+                         arch_keys[key].want);
+        }
+    }
+    vae_json_free(j);
+    for (k = 0; k < N_REQUIRED && !s; k++)
+        if (!seen[k]) s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: missing \"%s\"", arch_keys[k].name);
+    return s ? s : vae_ok(err);
+}
+
+/* Shortest %g that reads back as the same float, so 0.01f prints as 0.01. */
+static void put_float(char *buf, size_t cap, size_t *pos, float f) {
+    char tmp[32];
+    for (int p = 1; p <= 9; p++) {
+        snprintf(tmp, sizeof tmp, "%.*g", p, f);
+        if (strtof(tmp, NULL) == f) break;
+    }
+    int n = snprintf(*pos < cap ? buf + *pos : NULL, *pos < cap ? cap - *pos : 0, "%s", tmp);
+    *pos += (size_t)n;
+}
+
+static void put_text(char *buf, size_t cap, size_t *pos, const char *s) {
+    int n = snprintf(*pos < cap ? buf + *pos : NULL, *pos < cap ? cap - *pos : 0, "%s", s);
+    *pos += (size_t)n;
+}
+
+static void put_ints(char *buf, size_t cap, size_t *pos, const int *v, int n) {
+    char tmp[16];
+    put_text(buf, cap, pos, "[");
+    for (int i = 0; i < n; i++) {
+        snprintf(tmp, sizeof tmp, "%s%d", i ? "," : "", v[i]);
+        put_text(buf, cap, pos, tmp);
+    }
+    put_text(buf, cap, pos, "]");
+}
+
+/* a -> the documented JSON, keys in the documented order. */
+vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error *err) {
+    size_t pos = 0;
+    char tmp[64];
+    int input[3];
+    if (!buf || !cap) return vae_fail(err, VAE_ERR_ARG, "NULL or empty output buffer");
+    buf[0] = '\0';
+    vae_status s = vae_arch_validate(a, err);
+    if (s) return s;
+    input[0] = a->image_c, input[1] = a->image_h, input[2] = a->image_w;
+    put_text(buf, cap, &pos, "{\"format\":1,\"input\":");
+    put_ints(buf, cap, &pos, input, 3);
+    put_text(buf, cap, &pos, ",\"encoder\":");
+    put_ints(buf, cap, &pos, a->enc_hidden, a->n_enc);
+    put_text(buf, cap, &pos, ",\"decoder\":");
+    put_ints(buf, cap, &pos, a->dec_hidden, a->n_dec);
+    snprintf(tmp, sizeof tmp, ",\"latent\":%d,\"classes\":%d,\"activation\":\"", a->latent, a->n_classes);
+    put_text(buf, cap, &pos, tmp);
+    put_text(buf, cap, &pos, vae_activation_name(a->act));
+    put_text(buf, cap, &pos, "\",\"likelihood\":\"");
+    put_text(buf, cap, &pos, vae_likelihood_name(a->lik));
+    put_text(buf, cap, &pos, "\",\"sigma\":");
+    put_float(buf, cap, &pos, a->sigma);
+    put_text(buf, cap, &pos, ",\"leaky_slope\":");
+    put_float(buf, cap, &pos, a->leaky_slope);
+    put_text(buf, cap, &pos, a->decoder_only ? ",\"decoder_only\":true}" : ",\"decoder_only\":false}");
+    if (pos >= cap) {
+        buf[0] = '\0';
+        return vae_fail(err, VAE_ERR_ARG, "architecture JSON needs %zu bytes, buffer has %zu", pos + 1, cap);
+    }
+    return vae_ok(err);
+}
+
+/* ---------------------------------------------------------------- load */
+
+/* Parameters the architecture's table holds (64-bit: on wasm32 a hostile
+ * architecture's count would wrap size_t). Mirrors vae_model_create's table
+ * so that the parameter block is only allocated for plausible files. */
+static uint64_t arch_param_count(const vae_arch *a) {
+    uint64_t D = (uint64_t)vae_arch_input_dim(a), C = (uint64_t)a->n_classes, L = (uint64_t)a->latent, n = 0, in;
+    if (!a->decoder_only) {
+        in = D + C;
+        for (int i = 0; i < a->n_enc; i++) n += (in + 1) * (uint64_t)a->enc_hidden[i], in = (uint64_t)a->enc_hidden[i];
+        n += 2 * (in + 1) * L;
+    }
+    in = L + C;
+    for (int i = 0; i < a->n_dec; i++) n += (in + 1) * (uint64_t)a->dec_hidden[i], in = (uint64_t)a->dec_hidden[i];
+    n += (in + 1) * D;
+    return n + (a->lik == VAE_LIK_GAUSSIAN_LEARNED ? D : 0);
+}
+
+static const char *shape_str(char *buf, size_t cap, int ndim, const uint64_t *shape) {
+    size_t pos = 0;
+    char tmp[24];
+    put_text(buf, cap, &pos, "[");
+    for (int d = 0; d < ndim; d++) {
+        snprintf(tmp, sizeof tmp, "%s%llu", d ? "," : "", (unsigned long long)shape[d]);
+        put_text(buf, cap, &pos, tmp);
+    }
+    put_text(buf, cap, &pos, "]");
+    return buf;
+}
+
+/* Copies file tensor t into the matching table tensor of m, checking name,
+ * shape and finiteness. */
+static vae_status load_tensor(vae_model *m, const vae_st_file *f, const vae_st_tensor *t, char *seen, vae_error *err) {
+    char nm[48], have[200], want[64];
+    int i = vae_model_find_tensor(m, t->name);
+    vae_st_printable(t->name, nm, sizeof nm);
+    if (i < 0) return vae_fail(err, VAE_ERR_UNKNOWN, "tensor \"%s\" is not part of this architecture", nm);
+    const vae_param_info *p = &m->t[i];
+    uint64_t pshape[2] = {(uint64_t)p->shape[0], (uint64_t)p->shape[1]};
+    if (t->ndim != p->ndim || t->shape[0] != pshape[0] || (p->ndim == 2 && t->shape[1] != pshape[1]))
+        return vae_fail(err, VAE_ERR_SHAPE, "tensor \"%s\": shape %s in the file, the architecture needs %s", nm,
+                        shape_str(have, sizeof have, t->ndim, t->shape), shape_str(want, sizeof want, p->ndim, pshape));
+    float *dst = m->params + p->offset;
+    vae_st_read_f32(f, t, dst);
+    for (size_t k = 0; k < p->numel; k++)
+        if (dst[k] - dst[k] != 0)
+            return vae_fail(err, VAE_ERR_NONFINITE, "tensor \"%s\": element %zu is %s", nm, k,
+                            dst[k] != dst[k] ? "NaN" : "infinite");
+    seen[i] = 1;
+    return VAE_OK;
+}
+
+static vae_status load_model(vae_model **out, const vae_st_file *f, vae_error *err) {
+    const char *js = vae_st_meta(f, VAE_METADATA_KEY);
+    vae_arch a;
+    vae_error e;
+    vae_model *m;
+    char seen[VAE_MAX_TENSORS] = {0};
+    size_t values = 0;
+    if (!js)
+        return vae_fail(err, VAE_ERR_METADATA, "__metadata__ has no \"%s\" entry: not a vae-wasm model file",
+                        VAE_METADATA_KEY);
+    vae_status s = vae_arch_from_json(js, strlen(js), &a, err);
+    if (s) return s;
+    if (vae_arch_validate(&a, &e))
+        return vae_fail(err, VAE_ERR_METADATA, "architecture metadata: %s", e.msg);
+    for (int i = 0; i < f->n_tensors; i++) values += f->tensors[i].numel;
+    /* A hostile header can name a huge architecture; a file that cannot hold
+     * its weights gets no multi-gigabyte allocation (small ones go on to the
+     * precise per-tensor diagnosis). */
+    uint64_t need = arch_param_count(&a);
+    if (need > values && need > (1u << 24))
+        return vae_fail(err, VAE_ERR_MISSING, "architecture needs %llu parameters, the file holds only %zu values",
+                        (unsigned long long)need, values);
+    if ((s = vae_model_create(&m, &a, err))) return s;
+    for (int i = 0; i < f->n_tensors && !s; i++) s = load_tensor(m, f, &f->tensors[i], seen, err);
+    for (int i = 0; i < m->n_tensors && !s; i++)
+        if (!seen[i]) s = vae_fail(err, VAE_ERR_MISSING, "tensor \"%s\" is missing from the file", m->t[i].name);
+    if (s) {
+        vae_model_free(m);
+        return s;
+    }
+    *out = m;
+    return vae_ok(err);
+}
+
+vae_status vae_model_load(vae_model **out, const uint8_t *buf, size_t len, vae_error *err) {
+    vae_st_file f;
+    if (!out) return vae_fail(err, VAE_ERR_ARG, "output pointer is NULL");
+    *out = NULL;
+    vae_status s = vae_st_parse(&f, buf, len, err);
+    if (s) return s;
+    s = load_model(out, &f, err);
+    vae_st_free(&f);
+    return s;
+}
+
+/* ---------------------------------------------------------------- save */
+
+static int is_decoder_tensor(const char *name) {
+    return strncmp(name, "decoder.", 8) == 0;
+}
+
+vae_status vae_model_save(const vae_model *m, vae_dtype dtype, int decoder_only, const char *const *meta_kv, int n_meta,
+                          uint8_t **out, size_t *out_len, vae_error *err) {
+    vae_st_entry ent[VAE_MAX_TENSORS];
+    char arch_json[ARCH_JSON_MAX];
+    int n = 0;
+    if (!m || !out || !out_len) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (dtype != VAE_DTYPE_F32 && dtype != VAE_DTYPE_F16)
+        return vae_fail(err, VAE_ERR_ARG, "models are saved as F32 or F16, not %s", vae_dtype_name(dtype));
+    if (n_meta < 0 || n_meta > 1000 || (n_meta && !meta_kv))
+        return vae_fail(err, VAE_ERR_ARG, "bad metadata count %d", n_meta);
+    vae_arch a = m->arch;
+    a.decoder_only = decoder_only || a.decoder_only;
+    vae_status s = vae_arch_to_json(&a, arch_json, sizeof arch_json, err);
+    if (s) return s;
+    const char **kv = malloc(((size_t)n_meta + 1) * 2 * sizeof *kv);
+    if (!kv) return vae_fail(err, VAE_ERR_NOMEM, "out of memory");
+    kv[0] = VAE_METADATA_KEY;
+    kv[1] = arch_json;
+    if (n_meta) memcpy(kv + 2, meta_kv, (size_t)n_meta * 2 * sizeof *kv);
+    for (int i = 0; i < m->n_tensors; i++) {
+        const vae_param_info *p = &m->t[i];
+        if (a.decoder_only && !is_decoder_tensor(p->name)) continue;
+        ent[n] = (vae_st_entry){p->name, p->ndim, {(uint64_t)p->shape[0], (uint64_t)p->shape[1]}, m->params + p->offset};
+        n++;
+    }
+    s = vae_st_write(ent, n, dtype, kv, n_meta + 1, out, out_len, err);
+    free(kv);
+    return s;
+}
+
+void vae_buffer_free(void *p) {
+    free(p);
+}
+
+vae_status vae_model_decoder_copy(const vae_model *m, vae_model **out, vae_error *err) {
+    vae_model *c;
+    if (!m || !out) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    *out = NULL;
+    vae_arch a = m->arch;
+    a.decoder_only = 1;
+    vae_status s = vae_model_create(&c, &a, err);
+    if (s) return s;
+    for (int i = 0; i < c->n_tensors; i++) {
+        int src = vae_model_find_tensor(m, c->t[i].name);
+        memcpy(c->params + c->t[i].offset, m->params + m->t[src].offset, c->t[i].numel * sizeof(float));
+    }
+    *out = c;
+    return vae_ok(err);
+}
