@@ -1,0 +1,180 @@
+/* The native `vae` command-line tool: shared declarations.
+ *
+ * Error policy: a failing command prints exactly one line `vae: <what>` on
+ * stderr and exits (2 for usage errors, 1 for runtime errors, 128+signal when
+ * interrupted). Output files are only ever created by an atomic rename, so a
+ * failed or interrupted command leaves nothing behind. */
+#ifndef VAE_CLI_H
+#define VAE_CLI_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vae.h"
+
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* Seed of the eps used for test losses: training's per-epoch test loss and
+ * `vae eval`'s default --seed agree, so the numbers can be reproduced. */
+#define CLI_EVAL_SEED 1
+#define CLI_EVAL_BATCH 500
+
+/* ---------------------------------------------------------------- util.c */
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CLI_PRINTF(a, b)
+#endif
+
+_Noreturn void cli_die(int status, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* Dies with "vae: <what>: <library message>". */
+_Noreturn void cli_die_lib(const char *what, const vae_error *e);
+/* Dies if SIGINT/SIGTERM arrived; call between units of work. */
+void cli_check_interrupt(void);
+void cli_install_signals(void);
+extern volatile sig_atomic_t cli_signal;
+
+/* A one-line status on stderr, rewritten in place; only when stderr is a
+ * terminal. cli_die and cli_progress_clear erase it. */
+void cli_progress(const char *fmt, ...) CLI_PRINTF(1, 2);
+void cli_progress_clear(void);
+
+void *cli_alloc(size_t count, size_t size); /* zeroed; dies on overflow or OOM */
+double cli_now(void);                       /* monotonic seconds */
+const char *cli_basename(const char *path);
+/* Human-readable forms into caller buffers of at least 32 bytes. */
+const char *cli_fmt_duration(char *buf, double seconds);
+const char *cli_fmt_count(char *buf, uint64_t n); /* 652,824 */
+const char *cli_fmt_bytes(char *buf, uint64_t n); /* 2.6 MB */
+
+/* ---------------------------------------------------------------- io.c */
+
+/* Whole file; dies with a one-line message on failure. Free with free(). */
+uint8_t *cli_read_file(const char *path, size_t *len);
+/* Like cli_read_file, but gunzips when the file starts with the gzip magic. */
+uint8_t *cli_read_maybe_gz(const char *path, size_t *len);
+/* Writes path.tmp-<pid>, fsyncs and renames it over path. Any failure or a
+ * pending SIGINT/SIGTERM removes the temporary and dies. */
+void cli_write_atomic(const char *path, const void *buf, size_t len);
+/* Dies early, before long work, if cli_write_atomic(path) cannot succeed. */
+void cli_check_writable(const char *path);
+vae_model *cli_load_model(const char *path);
+/* "784-400-20-400-784" style summary plus kind, into buf (>= 128 bytes). */
+const char *cli_describe_arch(char *buf, size_t size, const vae_arch *a);
+
+/* ---------------------------------------------------------------- opts.c */
+
+typedef enum { OPT_STR, OPT_INT, OPT_U64, OPT_FLOAT, OPT_FLAG, OPT_INTS, OPT_CHOICE } cli_opt_kind;
+
+typedef struct {
+    int n;
+    int v[VAE_MAX_LAYERS];
+} cli_ints;
+
+/* One --option. dst's type follows kind: const char *, int, uint64_t, float,
+ * int (flag: set to 1), cli_ints, int (choice: index into choices). The help
+ * shows the value dst holds before parsing as the default, unless it means
+ * "not set": a NULL string, an empty list or a number outside [lo, hi]. */
+typedef struct {
+    const char *name; /* without the leading dashes */
+    cli_opt_kind kind;
+    void *dst;
+    const char *meta; /* value placeholder in the help, "N", "FILE" */
+    const char *help;
+    double lo, hi;               /* inclusive range for numbers and list items */
+    const char *const *choices;  /* NULL-terminated, for OPT_CHOICE */
+    int given;                   /* set by the parser */
+} cli_opt;
+
+/* Table entries: name, variable, value placeholder, help[, range or choices]. */
+#define CLI_STR(nm, var, mt, hl) {.name = nm, .kind = OPT_STR, .dst = &(var), .meta = mt, .help = hl}
+#define CLI_U64(nm, var, mt, hl) {.name = nm, .kind = OPT_U64, .dst = &(var), .meta = mt, .help = hl}
+#define CLI_FLAG(nm, var, hl) {.name = nm, .kind = OPT_FLAG, .dst = &(var), .meta = "", .help = hl}
+#define CLI_INT(nm, var, mt, hl, l, h) \
+    {.name = nm, .kind = OPT_INT, .dst = &(var), .meta = mt, .help = hl, .lo = l, .hi = h}
+#define CLI_FLOAT(nm, var, mt, hl, l, h) \
+    {.name = nm, .kind = OPT_FLOAT, .dst = &(var), .meta = mt, .help = hl, .lo = l, .hi = h}
+#define CLI_INTS(nm, var, mt, hl, l, h) \
+    {.name = nm, .kind = OPT_INTS, .dst = &(var), .meta = mt, .help = hl, .lo = l, .hi = h}
+#define CLI_CHOICE(nm, var, mt, hl, ch) \
+    {.name = nm, .kind = OPT_CHOICE, .dst = &(var), .meta = mt, .help = hl, .choices = ch}
+
+typedef struct {
+    const char *name;     /* "train" */
+    const char *synopsis; /* "--model FILE --out FILE [options]" */
+    const char *about;    /* what the command does, printed under the usage */
+    cli_opt *opts;
+    int n_opts;
+} cli_cmd;
+
+/* Parses argv[1..] (argv[0] is the command name) into the option table;
+ * prints the help and exits 0 on --help, dies with status 2 on bad input. */
+void cli_parse(cli_cmd *cmd, int argc, char **argv);
+int cli_given(const cli_cmd *cmd, const char *name);
+void cli_require(const cli_cmd *cmd, const char *name);
+_Noreturn void cli_usage_error(const cli_cmd *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* Parses "a,b,c" of integers in [lo, hi]; returns 0 on malformed input. */
+int cli_parse_ints(const char *s, cli_ints *out, double lo, double hi);
+
+#define CLI_OPT_COUNT(table) ((int)(sizeof(table) / sizeof((table)[0])))
+
+/* ---------------------------------------------------------------- data.c */
+
+/* IDX images (c = 1) and optional labels, in the library's buffers. */
+typedef struct {
+    float *x; /* [n, h*w] */
+    int *y;   /* [n] or NULL */
+    int n, h, w;
+} cli_dataset;
+
+/* A selection of a dataset's rows (training or test split). */
+typedef struct {
+    const cli_dataset *d;
+    int *idx;
+    int n;
+} cli_subset;
+
+void cli_dataset_load(cli_dataset *d, const char *images, const char *labels);
+void cli_dataset_free(cli_dataset *d);
+int cli_dataset_max_label(const cli_dataset *d);
+void cli_subset_all(cli_subset *s, const cli_dataset *d);
+/* Splits d into train and test: the last `tail` rows, or the last
+ * `per_class` rows of every class (needs labels). */
+void cli_subset_split(const cli_dataset *d, int tail, int per_class, cli_subset *train, cli_subset *test);
+void cli_subset_free(cli_subset *s);
+/* Copies rows order[start..start+count) (or start.. when order is NULL) of
+ * the subset into xb [count, D] and, when yb is not NULL, yb [count]. */
+void cli_subset_gather(const cli_subset *s, const int *order, int start, int count, float *xb, int *yb);
+/* Raw little-endian float32 / int32 files. */
+float *cli_read_f32(const char *path, int row, int *n_rows);
+int *cli_read_i32(const char *path, int *n);
+void cli_write_f32(const char *path, const float *v, size_t n);
+
+/* ---------------------------------------------------------------- eval.c */
+
+/* Mean per-image reconstruction and KL over a subset, eps from a generator
+ * seeded with `seed`. Labels are passed when the model is conditional. */
+void cli_eval_loss(vae_model *m, const cli_subset *s, int batch, uint64_t seed, double *rec, double *kl);
+/* Dies unless the images have the model's size and, for a conditional model,
+ * come with labels in range (`labels_opt` names the option that gives them). */
+void cli_check_data(const vae_model *m, const cli_dataset *d, const char *images, const char *labels_opt);
+
+/* ---------------------------------------------------------------- png.c */
+
+/* Writes n images (row-major c*h*w floats in [0,1], channel-major) as a grid
+ * of `cols` columns, each pixel scale x scale, with 1-pixel separators. */
+void cli_write_grid(const char *path, const float *images, int n, int cols, const vae_arch *a, int scale);
+
+/* ---------------------------------------------------------------- commands */
+
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
+int cmd_interpolate(int argc, char **argv);
+int cmd_manifold(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_forward(int argc, char **argv);
+
+#endif

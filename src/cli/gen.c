@@ -1,0 +1,230 @@
+/* The drawing commands: sample, interpolate, manifold. Each decodes a set of
+ * latents and writes them as one PNG grid. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Options every drawing command has. */
+typedef struct {
+    const char *model, *out;
+    int scale, label;
+} draw_opts;
+
+/* A label of -1 (out of range: not shown as a default) means "none". */
+#define DRAW_OPTS(g)                                                                   \
+    CLI_STR("model", (g).model, "FILE", "model file (safetensors)"),                   \
+        CLI_STR("out", (g).out, "FILE", "PNG file to write"),                          \
+        CLI_INT("scale", (g).scale, "N", "screen pixels per image pixel", 1, 32),      \
+        CLI_INT("label", (g).label, "L", "class to draw, for a conditional model", 0, VAE_MAX_DIM)
+
+#define DRAW_DEFAULTS {NULL, NULL, 2, -1}
+
+/* Loads the model after parsing; checks --label against it. */
+static vae_model *draw_open(const cli_cmd *cmd, const draw_opts *g) {
+    cli_require(cmd, "model");
+    cli_require(cmd, "out");
+    vae_model *m = cli_load_model(g->model);
+    int classes = vae_model_arch(m)->n_classes;
+    if (g->label >= 0 && !classes) cli_usage_error(cmd, "--label given but the model is not conditional");
+    if (g->label >= classes && classes)
+        cli_usage_error(cmd, "--label %d is out of range: the model has %d classes", g->label, classes);
+    return m;
+}
+
+/* Decodes z [n, latent] with labels (NULL unless conditional) into a grid. */
+static void draw(vae_model *m, const draw_opts *g, const float *z, const int *labels, int n, int cols) {
+    const vae_arch *a = vae_model_arch(m);
+    float *img = cli_alloc((size_t)n * vae_arch_input_dim(a), sizeof(float));
+    vae_error err;
+    if (vae_model_decode(m, z, a->n_classes ? labels : NULL, n, img, &err) != VAE_OK) cli_die_lib("decoding", &err);
+    cli_write_grid(g->out, img, n, cols, a, g->scale);
+    free(img);
+}
+
+int cmd_sample(int argc, char **argv) {
+    draw_opts g = DRAW_DEFAULTS;
+    int n = 64, cols = 8;
+    uint64_t seed = 1;
+    float temperature = 1;
+    cli_opt opts[] = {
+        DRAW_OPTS(g),
+        CLI_INT("n", n, "N", "number of images", 1, 10000),
+        CLI_INT("cols", cols, "N", "images per row", 1, 10000),
+        CLI_U64("seed", seed, "S", "seed of the latents"),
+        CLI_FLOAT("temperature", temperature, "T", "latents drawn from N(0, T^2 I)", 0, 100),
+    };
+    cli_cmd cmd = {"sample", "--model FILE --out FILE [options]",
+                   "Decodes latents z ~ N(0, T^2 I) into a PNG grid. For a conditional model without\n"
+                   "--label, each row is one class (--cols images per class, --n is ignored).",
+                   opts, CLI_OPT_COUNT(opts)};
+    cli_parse(&cmd, argc, argv);
+    vae_model *m = draw_open(&cmd, &g);
+    const vae_arch *a = vae_model_arch(m);
+    if (a->n_classes && g.label < 0) n = a->n_classes * cols;
+    float *z = cli_alloc((size_t)n * a->latent, sizeof(float));
+    int *labels = cli_alloc((size_t)n, sizeof(int));
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    vae_rng_normals(&rng, z, (size_t)n * a->latent);
+    for (size_t i = 0; i < (size_t)n * a->latent; i++) z[i] *= temperature;
+    for (int i = 0; i < n; i++) labels[i] = g.label >= 0 ? g.label : i / cols;
+    draw(m, &g, z, labels, n, cols);
+    vae_model_free(m);
+    free(z);
+    free(labels);
+    return 0;
+}
+
+/* Point t in [0,1] on the path from a to b: straight, or along the great
+ * circle with the norm interpolated too (slerp, White 2016). */
+static void path_point(const float *a, const float *b, int dim, double t, int slerp, float *out) {
+    double dot = 0, na = 0, nb = 0;
+    for (int i = 0; i < dim; i++) dot += (double)a[i] * b[i], na += (double)a[i] * a[i], nb += (double)b[i] * b[i];
+    double omega = na > 0 && nb > 0 ? acos(fmax(-1, fmin(1, dot / sqrt(na * nb)))) : 0;
+    double wa = 1 - t, wb = t;
+    if (slerp && sin(omega) > 1e-6) wa = sin((1 - t) * omega) / sin(omega), wb = sin(t * omega) / sin(omega);
+    for (int i = 0; i < dim; i++) out[i] = (float)(wa * a[i] + wb * b[i]);
+}
+
+int cmd_interpolate(int argc, char **argv) {
+    static const char *const methods[] = {"linear", "slerp", NULL};
+    draw_opts g = DRAW_DEFAULTS;
+    const char *images = NULL, *labels_file = NULL;
+    int ia = 0, ib = 1, steps = 10, method = 0, rows = 1;
+    uint64_t seed = 1;
+    cli_opt opts[] = {
+        DRAW_OPTS(g),
+        CLI_STR("images", images, "FILE", "interpolate between encoded images of this IDX file"),
+        CLI_STR("labels", labels_file, "FILE", "labels of --images (conditional model)"),
+        CLI_INT("a", ia, "I", "index of the first image", 0, 1e9),
+        CLI_INT("b", ib, "J", "index of the second image", 0, 1e9),
+        CLI_U64("seed", seed, "S", "seed of the random end points (without --images)"),
+        CLI_INT("steps", steps, "N", "images per row, end points included", 2, 1000),
+        CLI_CHOICE("method", method, "M", "linear or slerp", methods),
+        CLI_INT("rows", rows, "R", "rows (pairs a+r, b+r, or R random pairs)", 1, 1000),
+    };
+    cli_cmd cmd = {"interpolate", "--model FILE --out FILE [--images FILE --a I --b J | --seed S] [options]",
+                   "Decodes points on the path between two latents: the encoder means of images\n"
+                   "a and b, or two random N(0, I) draws. Row r uses images a+r and b+r. A\n"
+                   "conditional model decodes with --label, else the label of image a (else 0).",
+                   opts, CLI_OPT_COUNT(opts)};
+    cli_parse(&cmd, argc, argv);
+    if (!images && (cli_given(&cmd, "a") || cli_given(&cmd, "b") || labels_file))
+        cli_usage_error(&cmd, "--a, --b and --labels need --images");
+    if (images && cli_given(&cmd, "seed")) cli_usage_error(&cmd, "give either --images or --seed, not both");
+    vae_model *m = draw_open(&cmd, &g);
+    const vae_arch *a = vae_model_arch(m);
+    int L = a->latent;
+    float *ends = cli_alloc((size_t)2 * rows * L, sizeof(float)); /* row r: a at 2r, b at 2r+1 */
+    int *end_labels = cli_alloc((size_t)2 * rows, sizeof(int));
+    if (images) {
+        if (a->decoder_only) cli_die(EXIT_RUNTIME, "%s holds only a decoder: it cannot encode images", g.model);
+        cli_dataset d;
+        cli_dataset_load(&d, images, labels_file);
+        cli_check_data(m, &d, images, "--labels");
+        if (ia + rows > d.n || ib + rows > d.n)
+            cli_usage_error(&cmd, "--a %d, --b %d and --rows %d need %d images, %s has %d", ia, ib, rows,
+                            (ia > ib ? ia : ib) + rows, images, d.n);
+        cli_subset s = {&d, cli_alloc((size_t)2 * rows, sizeof(int)), 2 * rows};
+        for (int r = 0; r < rows; r++) s.idx[2 * r] = ia + r, s.idx[2 * r + 1] = ib + r;
+        float *x = cli_alloc((size_t)2 * rows * vae_arch_input_dim(a), sizeof(float));
+        float *logvar = cli_alloc((size_t)2 * rows * L, sizeof(float));
+        cli_subset_gather(&s, NULL, 0, s.n, x, d.y ? end_labels : NULL);
+        vae_error err;
+        if (vae_model_encode(m, x, a->n_classes ? end_labels : NULL, s.n, ends, logvar, &err) != VAE_OK)
+            cli_die_lib("encoding", &err);
+        free(x);
+        free(logvar);
+        cli_subset_free(&s);
+        cli_dataset_free(&d);
+    } else {
+        vae_rng rng;
+        vae_rng_seed(&rng, seed);
+        vae_rng_normals(&rng, ends, (size_t)2 * rows * L);
+    }
+    float *z = cli_alloc((size_t)rows * steps * L, sizeof(float));
+    int *labels = cli_alloc((size_t)rows * steps, sizeof(int));
+    for (int r = 0; r < rows; r++)
+        for (int s = 0; s < steps; s++) {
+            int k = r * steps + s;
+            path_point(ends + (size_t)2 * r * L, ends + (size_t)(2 * r + 1) * L, L, (double)s / (steps - 1), method,
+                       z + (size_t)k * L);
+            labels[k] = g.label >= 0 ? g.label : end_labels[2 * r];
+        }
+    draw(m, &g, z, labels, rows * steps, steps);
+    vae_model_free(m);
+    free(ends);
+    free(end_labels);
+    free(z);
+    free(labels);
+    return 0;
+}
+
+/* Inverse of the standard normal CDF for 0 < p < 1: Acklam's rational
+ * approximation (relative error below 1.2e-9), then one Halley step on
+ * Phi(x) - p, which brings it to double precision. */
+static double probit(double p) {
+    /* Symmetry keeps Phi(x) - p free of cancellation; 1 - p is exact here. */
+    if (p > 0.5) return -probit(1 - p);
+    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                               1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+    static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                               6.680131188771972e+01,  -1.328068155288572e+01};
+    static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                               -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
+    double x;
+    if (p < 0.02425) { /* lower tail: rational in sqrt(-2 log p) */
+        double q = sqrt(-2 * log(p));
+        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    } else {
+        double q = p - 0.5, r = q * q;
+        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    }
+    double e = 0.5 * erfc(-x / sqrt(2)) - p;
+    double u = e * 2.50662827463100050242 * exp(x * x / 2); /* e / phi(x) */
+    return x - u / (1 + x * u / 2);
+}
+
+int cmd_manifold(int argc, char **argv) {
+    draw_opts g = DRAW_DEFAULTS;
+    int grid = 20;
+    cli_ints dims = {2, {0, 1}};
+    cli_opt opts[] = {
+        DRAW_OPTS(g),
+        CLI_INT("grid", grid, "N", "images per side", 2, 200),
+        CLI_INTS("dims", dims, "I,J", "latent dimensions along x and y", 0, VAE_MAX_DIM),
+    };
+    cli_cmd cmd = {"manifold", "--model FILE --out FILE [options]",
+                   "Kingma & Welling's learned manifold: the cell centres (i+0.5)/N of a regular\n"
+                   "grid on the unit square, mapped through the inverse normal CDF to two latent\n"
+                   "dimensions (x to the right, y upwards); the other dimensions are 0.",
+                   opts, CLI_OPT_COUNT(opts)};
+    cli_parse(&cmd, argc, argv);
+    if (dims.n != 2 || dims.v[0] == dims.v[1]) cli_usage_error(&cmd, "--dims needs two different dimensions");
+    vae_model *m = draw_open(&cmd, &g);
+    int L = vae_model_arch(m)->latent;
+    if (L < 2) cli_die(EXIT_RUNTIME, "%s: a manifold needs a latent space of 2 or more dimensions, not %d", g.model, L);
+    if (dims.v[0] >= L || dims.v[1] >= L)
+        cli_usage_error(&cmd, "--dims %d,%d: the latent space has dimensions 0 to %d", dims.v[0], dims.v[1], L - 1);
+    float *z = cli_alloc((size_t)grid * grid * L, sizeof(float));
+    int *labels = cli_alloc((size_t)grid * grid, sizeof(int));
+    for (int i = 0; i < grid; i++)
+        for (int j = 0; j < grid; j++) {
+            float *zk = z + ((size_t)i * grid + j) * L;
+            zk[dims.v[0]] = (float)probit((j + 0.5) / grid);
+            zk[dims.v[1]] = (float)probit((grid - i - 0.5) / grid);
+            labels[i * grid + j] = g.label >= 0 ? g.label : 0;
+        }
+    draw(m, &g, z, labels, grid * grid, grid);
+    vae_model_free(m);
+    free(z);
+    free(labels);
+    return 0;
+}

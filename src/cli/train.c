@@ -1,0 +1,347 @@
+/* `vae train`: the training loop, its table of per-epoch losses, and an
+ * atomic save at the end. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Stop when this many steps in a row had a non-finite loss or gradient. */
+enum { MAX_NONFINITE_IN_A_ROW = 20 };
+
+typedef struct {
+    const char *train_images, *train_labels, *test_images, *test_labels, *out, *init, *augment;
+    int holdout, holdout_per_class;
+    cli_ints hidden, dec_hidden;
+    int latent, activation, likelihood, optimizer, dtype, conditional, quiet;
+    int epochs, batch, warmup_epochs;
+    float sigma, beta, lr, momentum, weight_decay, clip;
+    uint64_t seed;
+} train_opts;
+
+typedef struct {
+    int flip, shift;
+} augmentation;
+
+static void parse_augment(const cli_cmd *cmd, const char *spec, augmentation *aug) {
+    memset(aug, 0, sizeof *aug);
+    if (!spec) return;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", spec);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        cli_ints shift;
+        if (!strcmp(tok, "flip"))
+            aug->flip = 1;
+        else if (!strncmp(tok, "shift=", 6) && cli_parse_ints(tok + 6, &shift, 1, 64) && shift.n == 1)
+            aug->shift = shift.v[0];
+        else
+            cli_usage_error(cmd, "--augment: unknown or malformed '%s' (expected flip and/or shift=N)", tok);
+    }
+}
+
+/* Random horizontal flip and a translation by up to `shift` pixels (zero
+ * fill) of each image in the batch, in place. */
+static void augment_batch(const augmentation *aug, vae_rng *rng, float *xb, int nb, int h, int w, float *tmp) {
+    for (int i = 0; i < nb; i++) {
+        int flip = aug->flip && vae_rng_below(rng, 2);
+        int dx = aug->shift ? (int)vae_rng_below(rng, 2 * aug->shift + 1) - aug->shift : 0;
+        int dy = aug->shift ? (int)vae_rng_below(rng, 2 * aug->shift + 1) - aug->shift : 0;
+        if (!flip && !dx && !dy) continue;
+        float *img = xb + (size_t)i * h * w;
+        memcpy(tmp, img, (size_t)h * w * sizeof *tmp);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                int sy = y - dy, sx = flip ? w - 1 - (x - dx) : x - dx;
+                img[y * w + x] = sy >= 0 && sy < h && sx >= 0 && sx < w ? tmp[sy * w + sx] : 0;
+            }
+    }
+}
+
+static void build_arch(const train_opts *o, const cli_dataset *d, vae_arch *a) {
+    vae_arch_default(a);
+    a->image_c = 1;
+    a->image_h = d->h;
+    a->image_w = d->w;
+    a->n_enc = o->hidden.n;
+    memcpy(a->enc_hidden, o->hidden.v, sizeof a->enc_hidden);
+    a->n_dec = o->dec_hidden.n ? o->dec_hidden.n : o->hidden.n;
+    for (int i = 0; i < a->n_dec; i++)
+        a->dec_hidden[i] = o->dec_hidden.n ? o->dec_hidden.v[i] : o->hidden.v[o->hidden.n - 1 - i];
+    a->latent = o->latent;
+    a->act = (vae_activation)o->activation;
+    a->lik = (vae_likelihood)o->likelihood;
+    if (a->lik == VAE_LIK_GAUSSIAN) a->sigma = o->sigma;
+    a->n_classes = o->conditional ? cli_dataset_max_label(d) + 1 : 0;
+}
+
+static int same_widths(int n1, const int *v1, int n2, const int *v2) {
+    return n1 == n2 && !memcmp(v1, v2, (size_t)n1 * sizeof *v1);
+}
+
+/* With --init the file's architecture wins; a flag that says otherwise is an error. */
+static void check_init_arch(const cli_cmd *cmd, const train_opts *o, const vae_arch *want, const vae_arch *have) {
+    const struct {
+        const char *opt;
+        int differs;
+    } flags[] = {
+        {"hidden", !same_widths(want->n_enc, want->enc_hidden, have->n_enc, have->enc_hidden)},
+        {"dec-hidden", !same_widths(want->n_dec, want->dec_hidden, have->n_dec, have->dec_hidden)},
+        {"latent", want->latent != have->latent},
+        {"activation", want->act != have->act},
+        {"likelihood", want->lik != have->lik},
+        {"sigma", want->sigma != have->sigma},
+        {"conditional", !have->n_classes},
+    };
+    char arch[256];
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (flags[i].differs && cli_given(cmd, flags[i].opt))
+            cli_usage_error(cmd, "--%s conflicts with --init %s (%s)", flags[i].opt, o->init,
+                            cli_describe_arch(arch, sizeof arch, have));
+}
+
+static void check_combinations(const cli_cmd *cmd, const train_opts *o) {
+    cli_require(cmd, "train-images");
+    cli_require(cmd, "out");
+    if (o->holdout && o->holdout_per_class) cli_usage_error(cmd, "give --holdout or --holdout-per-class, not both");
+    if ((o->holdout || o->holdout_per_class) && o->test_images)
+        cli_usage_error(cmd, "--holdout and --holdout-per-class replace --test-images: give one of them");
+    if (o->holdout_per_class && !o->train_labels) cli_usage_error(cmd, "--holdout-per-class needs --train-labels");
+    if (o->conditional && !o->train_labels) cli_usage_error(cmd, "--conditional needs --train-labels");
+    if (o->test_labels && !o->test_images) cli_usage_error(cmd, "--test-labels needs --test-images");
+    if (cli_given(cmd, "sigma") && o->likelihood != VAE_LIK_GAUSSIAN)
+        cli_usage_error(cmd, "--sigma applies to --likelihood gaussian only");
+    if (cli_given(cmd, "momentum") && o->optimizer != VAE_OPT_SGD)
+        cli_usage_error(cmd, "--momentum applies to --optimizer sgd only");
+}
+
+/* Returns the model to train: a fresh one, or the --init file's. */
+static vae_model *open_model(const cli_cmd *cmd, const train_opts *o, const cli_dataset *train) {
+    vae_arch want;
+    build_arch(o, train, &want);
+    vae_model *m = NULL;
+    vae_error err;
+    if (o->init) {
+        m = cli_load_model(o->init);
+        const vae_arch *have = vae_model_arch(m);
+        if (have->decoder_only) cli_die(EXIT_RUNTIME, "%s holds only a decoder: it cannot be trained", o->init);
+        check_init_arch(cmd, o, &want, have);
+    } else {
+        if (vae_arch_validate(&want, &err) != VAE_OK) cli_usage_error(cmd, "%s", err.msg);
+        if (vae_model_init(&m, &want, o->seed, &err) != VAE_OK) cli_die_lib("model", &err);
+    }
+    cli_check_data(m, train, o->train_images, "--train-labels");
+    return m;
+}
+
+/* The data set files and the test split. */
+static void open_data(const train_opts *o, cli_dataset *train, cli_dataset *test, cli_subset *train_set,
+                      cli_subset *test_set) {
+    cli_dataset_load(train, o->train_images, o->train_labels);
+    memset(test, 0, sizeof *test);
+    memset(test_set, 0, sizeof *test_set);
+    if (o->holdout || o->holdout_per_class) {
+        cli_subset_split(train, o->holdout, o->holdout_per_class, train_set, test_set);
+    } else {
+        cli_subset_all(train_set, train);
+        if (o->test_images) {
+            cli_dataset_load(test, o->test_images, o->test_labels);
+            cli_subset_all(test_set, test);
+        }
+    }
+}
+
+static void save(vae_model *m, const train_opts *o, const char *test_loss) {
+    char epochs[32], lr[32], batch[32], seed[32], beta[32];
+    snprintf(epochs, sizeof epochs, "%d", o->epochs);
+    snprintf(lr, sizeof lr, "%g", o->lr);
+    snprintf(batch, sizeof batch, "%d", o->batch);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    snprintf(beta, sizeof beta, "%g", o->beta);
+    const char *kv[20] = {
+        "train.data",      cli_basename(o->train_images),
+        "train.epochs",    epochs,
+        "train.batch",     batch,
+        "train.optimizer", o->optimizer == VAE_OPT_SGD ? "sgd" : "adam",
+        "train.lr",        lr,
+        "train.beta",      beta,
+        "train.seed",      seed,
+    };
+    int n = 7;
+    if (test_loss) kv[2 * n] = "train.test_loss", kv[2 * n + 1] = test_loss, n++;
+    if (o->init) kv[2 * n] = "train.init", kv[2 * n + 1] = cli_basename(o->init), n++;
+    uint8_t *buf;
+    size_t len;
+    vae_error err;
+    if (vae_model_save(m, o->dtype ? VAE_DTYPE_F16 : VAE_DTYPE_F32, 0, kv, n, &buf, &len, &err) != VAE_OK)
+        cli_die_lib("saving", &err);
+    cli_write_atomic(o->out, buf, len);
+    if (!o->quiet) {
+        char size[32];
+        printf("wrote %s (%s, %s)\n", o->out, o->dtype ? "F16" : "F32", cli_fmt_bytes(size, len));
+    }
+    vae_buffer_free(buf);
+}
+
+int cmd_train(int argc, char **argv) {
+    static const char *const activations[] = {"relu", "leaky_relu", "tanh", "sigmoid", NULL};
+    static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned", NULL};
+    static const char *const optimizers[] = {"adam", "sgd", NULL};
+    static const char *const dtypes[] = {"f32", "f16", NULL};
+    train_opts o = {
+        .hidden = {1, {400}}, .latent = 20, .epochs = 10, .batch = 128, .sigma = 0.1f, .beta = 1,
+        .lr = 1e-3f, .seed = 1,
+    };
+    cli_opt opts[] = {
+        CLI_STR("train-images", o.train_images, "FILE", "training images, IDX (gzip or raw)"),
+        CLI_STR("train-labels", o.train_labels, "FILE", "training labels, IDX"),
+        CLI_STR("test-images", o.test_images, "FILE", "test images, IDX"),
+        CLI_STR("test-labels", o.test_labels, "FILE", "test labels, IDX"),
+        CLI_INT("holdout", o.holdout, "N", "test on the last N training images instead", 1, 1e9),
+        CLI_INT("holdout-per-class", o.holdout_per_class, "K", "test on the last K images of each class", 1, 1e9),
+        CLI_STR("out", o.out, "FILE", "model file to write (safetensors)"),
+        CLI_STR("init", o.init, "FILE", "start from this model (fine-tuning; its architecture wins)"),
+        CLI_INTS("hidden", o.hidden, "N[,N...]", "encoder hidden widths", 1, VAE_MAX_DIM),
+        CLI_INTS("dec-hidden", o.dec_hidden, "N[,N...]", "decoder hidden widths (default: --hidden reversed)", 1, VAE_MAX_DIM),
+        CLI_INT("latent", o.latent, "N", "latent dimensions", 1, VAE_MAX_DIM),
+        CLI_CHOICE("activation", o.activation, "A", "relu, leaky_relu, tanh or sigmoid", activations),
+        CLI_CHOICE("likelihood", o.likelihood, "L", "bernoulli, gaussian or gaussian_learned", likelihoods),
+        CLI_FLOAT("sigma", o.sigma, "S", "pixel noise of --likelihood gaussian", 1e-6, 1e6),
+        CLI_FLAG("conditional", o.conditional, "conditional VAE on the labels (classes: max label + 1)"),
+        CLI_FLOAT("beta", o.beta, "B", "weight of the KL term", 0, 1e6),
+        CLI_INT("warmup-epochs", o.warmup_epochs, "E", "ramp the KL weight up from 0 over E epochs", 0, 1e6),
+        CLI_INT("epochs", o.epochs, "N", "passes over the training set", 0, 1e7),
+        CLI_INT("batch", o.batch, "N", "images per step", 1, 1e6),
+        CLI_CHOICE("optimizer", o.optimizer, "O", "adam or sgd", optimizers),
+        CLI_FLOAT("lr", o.lr, "R", "learning rate", 0, 1e3),
+        CLI_FLOAT("momentum", o.momentum, "M", "SGD momentum", 0, 1),
+        CLI_FLOAT("weight-decay", o.weight_decay, "W", "decoupled weight decay", 0, 1e3),
+        CLI_FLOAT("clip", o.clip, "NORM", "clip the global gradient norm; 0 = off", 0, 1e9),
+        CLI_STR("augment", o.augment, "LIST", "flip and/or shift=N: random flips and shifts"),
+        CLI_U64("seed", o.seed, "S", "seed of everything random (see above)"),
+        CLI_CHOICE("dtype", o.dtype, "T", "stored weights: f32 or f16", dtypes),
+        CLI_FLAG("quiet", o.quiet, "print nothing but errors and warnings"),
+    };
+    cli_cmd cmd = {
+        "train", "--train-images FILE --out FILE [options]",
+        "Trains a VAE (a conditional VAE with --conditional and labels) with the per-image\n"
+        "negative ELBO, in nats, and writes it as safetensors. Seeds: weights from S,\n"
+        "the trainer's eps from S+1, shuffling and augmentation from S+2; test losses use\n"
+        "eps seeded with 1, as 'vae eval' does by default. The same command and seed give\n"
+        "a bit-identical file. Ctrl-C stops without writing anything.",
+        opts, CLI_OPT_COUNT(opts),
+    };
+    cli_parse(&cmd, argc, argv);
+    check_combinations(&cmd, &o);
+    cli_check_writable(o.out);
+    augmentation aug;
+    parse_augment(&cmd, o.augment, &aug);
+
+    cli_dataset train_d, test_d;
+    cli_subset train, test;
+    open_data(&o, &train_d, &test_d, &train, &test);
+    vae_model *m = open_model(&cmd, &o, &train_d);
+    if (o.test_images) cli_check_data(m, &test_d, o.test_images, "--test-labels");
+    const vae_arch *a = vae_model_arch(m);
+    int D = vae_arch_input_dim(a), cond = a->n_classes > 0;
+    int steps_per_epoch = (train.n + o.batch - 1) / o.batch;
+
+    vae_train_config tc;
+    vae_train_config_default(&tc);
+    tc.opt = (vae_optimizer)o.optimizer;
+    tc.lr = o.lr;
+    tc.momentum = o.momentum;
+    tc.weight_decay = o.weight_decay;
+    tc.clip_norm = o.clip;
+    tc.beta = o.beta;
+    tc.seed = o.seed + 1;
+    if ((int64_t)o.warmup_epochs * steps_per_epoch > 0x7fffffff) cli_usage_error(&cmd, "--warmup-epochs is too large");
+    tc.warmup_steps = o.warmup_epochs * steps_per_epoch;
+    vae_trainer *t = NULL;
+    vae_error err;
+    if (vae_trainer_init(&t, m, &tc, &err) != VAE_OK) cli_usage_error(&cmd, "%s", err.msg);
+    vae_rng data_rng;
+    vae_rng_seed(&data_rng, o.seed + 2);
+
+    char text[256], num[32], num2[32];
+    if (!o.quiet) {
+        printf("data     %s: %s training images of %dx%d", cli_basename(o.train_images),
+               cli_fmt_count(num, (uint64_t)train.n), train_d.h, train_d.w);
+        if (test.n) printf(", %s test images", cli_fmt_count(num, (uint64_t)test.n));
+        printf("\nmodel    %s; %s parameters%s%s\n", cli_describe_arch(text, sizeof text, a),
+               cli_fmt_count(num2, vae_model_param_count(m)), o.init ? "; from " : "", o.init ? o.init : "");
+        printf("training %d epochs x %d steps of %d, %s lr %g, beta %g, seed %llu\n\n", o.epochs, steps_per_epoch,
+               o.batch, o.optimizer == VAE_OPT_SGD ? "sgd" : "adam", o.lr, o.beta, (unsigned long long)o.seed);
+        printf("%7s %11s %11s %10s %10s %9s %9s %9s\n", "epoch", "train loss", "test loss", "rec", "KL", "img/s",
+               "elapsed", "ETA");
+        fflush(stdout);
+    }
+
+    float *xb = cli_alloc((size_t)o.batch * D, sizeof(float)), *tmp = cli_alloc((size_t)D, sizeof(float));
+    int *yb = cond ? cli_alloc((size_t)o.batch, sizeof(int)) : NULL;
+    int *perm = cli_alloc((size_t)train.n, sizeof(int));
+    int nonfinite_in_a_row = 0;
+    char test_loss[32] = "";
+    double t_start = cli_now();
+    for (int epoch = 1; epoch <= o.epochs; epoch++) {
+        double t_epoch = cli_now(), t_shown = 0, loss_sum = 0;
+        int seen = 0, skipped = 0;
+        vae_rng_permutation(&data_rng, perm, train.n);
+        for (int i = 0; i < train.n; i += o.batch) {
+            cli_check_interrupt();
+            int nb = train.n - i < o.batch ? train.n - i : o.batch;
+            cli_subset_gather(&train, perm, i, nb, xb, yb);
+            augment_batch(&aug, &data_rng, xb, nb, train_d.h, train_d.w, tmp);
+            vae_step_stats st;
+            vae_status s = vae_trainer_step(t, xb, yb, nb, NULL, &st, &err);
+            if (s == VAE_ERR_NONFINITE) {
+                skipped++;
+                if (++nonfinite_in_a_row == MAX_NONFINITE_IN_A_ROW)
+                    cli_die(EXIT_RUNTIME, "training diverged: %d steps in a row were not finite (try a lower --lr or --clip)",
+                            nonfinite_in_a_row);
+                continue;
+            }
+            if (s != VAE_OK) cli_die_lib("training step", &err);
+            nonfinite_in_a_row = 0;
+            loss_sum += st.loss * nb;
+            seen += nb;
+            double now = cli_now();
+            if (!o.quiet && now - t_shown > 0.1) {
+                t_shown = now;
+                cli_progress("epoch %d/%d  %3d%%  loss %.4f  %.0f img/s", epoch, o.epochs, 100 * (i + nb) / train.n,
+                             loss_sum / seen, (i + nb) / (now - t_epoch));
+            }
+        }
+        double train_secs = cli_now() - t_epoch, rec = 0, kl = 0;
+        if (test.n) {
+            cli_eval_loss(m, &test, CLI_EVAL_BATCH, CLI_EVAL_SEED, &rec, &kl);
+            snprintf(test_loss, sizeof test_loss, "%.4f", rec + kl);
+        }
+        cli_progress_clear();
+        if (skipped)
+            fprintf(stderr, "vae: warning: epoch %d: skipped %d step%s with a non-finite loss or gradient\n", epoch,
+                    skipped, skipped > 1 ? "s" : "");
+        if (o.quiet) continue;
+        double elapsed = cli_now() - t_start;
+        char ep[32], e1[32], e2[32];
+        snprintf(ep, sizeof ep, "%d/%d", epoch, o.epochs);
+        printf("%7s %11.4f", ep, seen ? loss_sum / seen : NAN);
+        if (test.n)
+            printf(" %11.4f %10.4f %10.4f", rec + kl, rec, kl);
+        else
+            printf(" %11s %10s %10s", "-", "-", "-");
+        printf(" %9s %9s %9s\n", cli_fmt_count(num, (uint64_t)(train.n / train_secs)), cli_fmt_duration(e1, elapsed),
+               cli_fmt_duration(e2, elapsed / epoch * (o.epochs - epoch)));
+        fflush(stdout);
+    }
+    save(m, &o, test_loss[0] ? test_loss : NULL);
+
+    free(xb), free(tmp), free(yb), free(perm);
+    vae_trainer_free(t);
+    vae_model_free(m);
+    cli_subset_free(&train);
+    cli_subset_free(&test);
+    cli_dataset_free(&train_d);
+    cli_dataset_free(&test_d);
+    return 0;
+}

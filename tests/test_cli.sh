@@ -1,0 +1,212 @@
+#!/bin/bash
+# End-to-end tests of the vae command-line tool on a tiny synthetic data set.
+# usage: bash tests/test_cli.sh <path-to-vae> <scratch-dir>
+set -u
+V=$(realpath "$1")
+S=$2
+rm -rf "$S" && mkdir -p "$S" && cd "$S" || exit 1
+PY=/usr/bin/python3
+pass=0
+fail=0
+
+ok() { echo "ok    $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL  $1"; fail=$((fail + 1)); }
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+    local desc=$1
+    shift
+    if "$@"; then ok "$desc"; else bad "$desc"; fi
+}
+# run ARGS...: the tool with stdout in out.txt and stderr in err.txt.
+run() { "$V" "$@" >out.txt 2>err.txt; }
+# expect_error DESCRIPTION OUTPUT ARGS...: non-zero exit, exactly one line on
+# stderr, and neither OUTPUT nor a temporary of it left behind.
+expect_error() {
+    local desc=$1 out=$2
+    shift 2
+    rm -f "$out"
+    run "$@"
+    local rc=$? lines
+    lines=$(wc -l <err.txt)
+    if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && [ ! -e "$out" ] && ! ls "$out".tmp-* >/dev/null 2>&1; then
+        ok "$desc: exit $rc, $(cat err.txt)"
+    else
+        bad "$desc: exit $rc, $lines stderr lines, output $([ -e "$out" ] && echo left || echo absent)"
+        sed 's/^/      /' err.txt
+    fi
+}
+# png_size FILE: prints WxH when FILE starts with the PNG signature and IHDR.
+png_size() {
+    [ "$(head -c 16 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a0000000d49484452 ] || return 1
+    local b
+    read -r -a b < <(od -An -tu1 -j16 -N8 "$1")
+    echo "$(((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]))x$(((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]))"
+}
+check_png() { # DESCRIPTION FILE WxH
+    local got
+    got=$(png_size "$2")
+    if [ "$got" = "$3" ]; then ok "$1: $2 is a ${got} PNG"; else bad "$1: $2 is '${got:-not a PNG}', expected $3"; fi
+}
+epoch_lines() { grep -cE '^ +[0-9]+/[0-9]+ ' out.txt; }
+
+# ---------------------------------------------------------------- data
+# 200 12x12 images in 4 classes (horizontal bar, vertical bar, two blob
+# sizes), as raw and gzipped IDX, plus raw float32/int32 files for forward.
+$PY - <<'EOF' || exit 1
+import gzip, random, struct
+random.seed(0)
+n, h, w = 200, 12, 12
+imgs, labels = bytearray(), bytearray()
+for i in range(n):
+    c = i % 4
+    img = [[0] * w for _ in range(h)]
+    if c == 0:
+        r = random.randrange(2, h - 2)
+        img[r] = [255] * w
+        img[r + 1] = [255] * w
+    elif c == 1:
+        col = random.randrange(2, w - 2)
+        for y in range(h):
+            img[y][col] = img[y][col + 1] = 255
+    else:
+        cy, cx = random.randrange(3, h - 3), random.randrange(3, w - 3)
+        for y in range(h):
+            for x in range(w):
+                if (y - cy) ** 2 + (x - cx) ** 2 <= c * c:
+                    img[y][x] = 255
+    for row in img:
+        imgs += bytes(row)
+    labels.append(c)
+image_idx = struct.pack('>IIII', 0x803, n, h, w) + imgs
+label_idx = struct.pack('>II', 0x801, n) + labels
+open('images.idx', 'wb').write(image_idx)
+open('labels.idx', 'wb').write(label_idx)
+gzip.open('images.idx.gz', 'wb').write(image_idx)
+gzip.open('labels.idx.gz', 'wb').write(label_idx)
+open('bad-labels.idx', 'wb').write(struct.pack('>II', 0x801, n) + bytes([9] * n))
+open('x.f32', 'wb').write(struct.pack('<%df' % (3 * h * w), *[b / 255 for b in imgs[:3 * h * w]]))
+open('y.i32', 'wb').write(struct.pack('<3i', 0, 1, 2))
+EOF
+SMALL=(--hidden 32 --latent 4 --batch 16 --epochs 2)
+
+# ---------------------------------------------------------------- help
+check "vae help lists the commands" bash -c "'$V' help | grep -q manifold"
+for c in train eval sample interpolate manifold info forward; do
+    check "vae $c --help" bash -c "'$V' $c --help | grep -q '^usage: vae $c'"
+done
+
+# ---------------------------------------------------------------- training
+run train --train-images images.idx.gz --holdout 40 --out vae.st "${SMALL[@]}"
+check "train a VAE for 2 epochs (gzip data, --holdout)" [ $? -eq 0 -a -s vae.st ]
+check "  prints one line per epoch" [ "$(epoch_lines)" -eq 2 ]
+check "  reports 160 training and 40 test images" grep -q '160 training images of 12x12, 40 test images' out.txt
+
+run train --train-images images.idx --train-labels labels.idx --test-images images.idx --test-labels labels.idx \
+    --conditional --out cvae.st "${SMALL[@]}"
+check "train a CVAE for 2 epochs (raw data, test files)" [ $? -eq 0 -a -s cvae.st ]
+check "  prints one line per epoch" [ "$(epoch_lines)" -eq 2 ]
+
+run train --train-images images.idx.gz --train-labels labels.idx.gz --holdout-per-class 3 \
+    --likelihood gaussian_learned --activation tanh --out gl.st "${SMALL[@]}"
+check "train a gaussian_learned VAE (--holdout-per-class)" [ $? -eq 0 -a -s gl.st ]
+check "  holds out 3 images per class" grep -q '188 training images of 12x12, 12 test images' out.txt
+
+run train --train-images images.idx --out notest.st --quiet --augment flip,shift=1 "${SMALL[@]}"
+check "train without a test set, quiet, with augmentation" [ $? -eq 0 -a -s notest.st -a ! -s out.txt ]
+
+run train --train-images images.idx.gz --out det2.st --holdout 40 "${SMALL[@]}"
+check "same command and seed give a byte-identical file" cmp -s vae.st det2.st
+run train --train-images images.idx.gz --out det3.st --holdout 40 --seed 2 "${SMALL[@]}"
+check "another seed gives another file" bash -c "! cmp -s vae.st det3.st"
+
+run train --train-images images.idx --init vae.st --out tuned.st --epochs 1 --lr 1e-4 --batch 32
+check "--init fine-tunes an existing model" [ $? -eq 0 -a -s tuned.st ]
+check "  and records it in the metadata" bash -c "'$V' info --model tuned.st | grep -q 'train.init *vae.st'"
+
+run train --train-images images.idx --out f16.st --dtype f16 "${SMALL[@]}"
+check "--dtype f16 saves" [ $? -eq 0 -a -s f16.st ]
+check "  with F16 tensors" bash -c "'$V' info --model f16.st | grep -q 'encoder.mu.weight *F16 *\[4, 32\]'"
+
+# ---------------------------------------------------------------- info, eval, forward
+run info --model cvae.st
+check "info describes the CVAE" grep -q 'CVAE 144-32-4-32-144, 4 classes' out.txt
+check "  counts parameters" grep -q '^parameters  ' out.txt
+check "  lists tensors with dtype and shape" grep -q 'encoder.layers.0.weight *F32 *\[32, 148\]' out.txt
+check "  shows the training metadata" grep -q 'train.epochs *2' out.txt
+
+run eval --model cvae.st --images images.idx --labels labels.idx --k 10
+check "eval prints the ELBO and IWAE estimates" bash -c "grep -q '^-ELBO ' out.txt && grep -q '^-log p(x) ' out.txt"
+final=$("$V" info --model cvae.st | awk '$1 == "train.test_loss" {print $2}')
+check "  equal to the final test loss of training ($final)" grep -qE "^-ELBO +$final " out.txt
+
+run forward --model cvae.st --input x.f32 --labels y.i32 --out fwd.f32
+check "forward writes 3 x (2*4 + 144 + 2) floats" [ $? -eq 0 -a "$(stat -c %s fwd.f32 2>/dev/null)" = $((3 * 154 * 4)) ]
+
+# ---------------------------------------------------------------- pictures
+run sample --model vae.st --out sample.png
+check_png "sample, 8x8 grid at scale 2" sample.png 199x199
+run sample --model cvae.st --out csample.png --cols 5 --scale 1
+check_png "sample of a CVAE, a row per class" csample.png 64x51
+run interpolate --model vae.st --out interp.png --images images.idx.gz --a 0 --b 1 --rows 2 --steps 6 --scale 1
+check_png "interpolate between two images" interp.png 77x25
+run interpolate --model cvae.st --out cinterp.png --seed 3 --method slerp --label 2
+check_png "slerp between random latents of a CVAE" cinterp.png 249x24
+run manifold --model vae.st --out manifold.png --grid 5 --dims 2,3 --scale 1
+check_png "manifold" manifold.png 64x64
+
+# ---------------------------------------------------------------- errors
+run train --train-images images.idx --out latent1.st --latent 1 --hidden 16 --epochs 1 --quiet
+printf 'not a model at all' >corrupt.st
+head -c 2000 vae.st >truncated.st
+expect_error "no command" none.st
+expect_error "unknown command" none.st frobnicate
+expect_error "unknown option" x.st train --train-images images.idx --out x.st --frobnicate 3
+expect_error "missing value" x.st train --train-images images.idx --out x.st --epochs
+expect_error "missing required option" x.st train --out x.st
+expect_error "missing data file" x.st train --train-images nothere.idx --out x.st
+expect_error "labels given as images" x.st train --train-images labels.idx --out x.st
+expect_error "non-numeric number" x.st train --train-images images.idx --out x.st --lr fast
+expect_error "negative epochs" x.st train --train-images images.idx --out x.st --epochs -1
+expect_error "latent 0" x.st train --train-images images.idx --out x.st --latent 0
+expect_error "bad hidden list" x.st train --train-images images.idx --out x.st --hidden 32,,16
+expect_error "bad activation" x.st train --train-images images.idx --out x.st --activation swish
+expect_error "--conditional without labels" x.st train --train-images images.idx --out x.st --conditional
+expect_error "--init with conflicting --latent" x.st train --train-images images.idx --init vae.st --out x.st --latent 8
+expect_error "--init with conflicting --hidden" x.st train --train-images images.idx --init vae.st --out x.st --hidden 64
+expect_error "--init from a corrupt file" x.st train --train-images images.idx --init corrupt.st --out x.st
+expect_error "output directory missing" nodir/x.st train --train-images images.idx --out nodir/x.st
+expect_error "corrupt model file" x.png sample --model corrupt.st --out x.png
+expect_error "truncated model file" x.png sample --model truncated.st --out x.png
+expect_error "label out of range" x.png sample --model cvae.st --out x.png --label 4
+expect_error "label of a non-conditional model" x.png sample --model vae.st --out x.png --label 0
+expect_error "labels file out of range" x.png interpolate --model cvae.st --out x.png --images images.idx \
+    --labels bad-labels.idx
+expect_error "manifold of a latent-1 model" x.png manifold --model latent1.st --out x.png
+expect_error "manifold dims out of range" x.png manifold --model vae.st --out x.png --dims 0,4
+expect_error "interpolate index out of range" x.png interpolate --model vae.st --out x.png --images images.idx --a 500
+expect_error "eval of a CVAE without labels" none.st eval --model cvae.st --images images.idx
+expect_error "forward with a ragged input file" x.f32 forward --model vae.st --input y.i32 --out x.f32
+
+# ---------------------------------------------------------------- interruption
+# A long run stopped by a signal leaves an existing output as it was and no
+# temporary; without an existing output it leaves nothing.
+interrupt() { # SIGNAL OUTPUT
+    "$V" train --train-images images.idx --out "$2" --epochs 1000000 --hidden 32 --latent 4 >/dev/null 2>int.err &
+    local pid=$!
+    sleep 1
+    kill -"$1" $pid
+    wait $pid
+}
+cp vae.st existing.st
+interrupt INT existing.st
+rc=$?
+check "SIGINT stops training with a non-zero exit ($rc)" [ $rc -ne 0 ]
+check "  saying so" grep -q 'interrupted, nothing written' int.err
+check "  leaves the existing file unchanged" cmp -s vae.st existing.st
+check "  and no temporary file" bash -c "! ls existing.st.tmp-* 2>/dev/null"
+interrupt TERM fresh.st
+rc=$?
+check "SIGTERM stops training ($rc) and writes nothing" bash -c "[ $rc -ne 0 ] && ! ls fresh.st* 2>/dev/null"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
