@@ -127,6 +127,12 @@ run train --train-images images.idx --out f16.st --dtype f16 "${SMALL[@]}"
 check "--dtype f16 saves" [ $? -eq 0 -a -s f16.st ]
 check "  with F16 tensors" bash -c "'$V' info --model f16.st | grep -q 'encoder.mu.weight *F16 *\[4, 32\]'"
 
+run train --train-images images.idx --out nan.st --optimizer sgd --lr 1000 --hidden 32 --latent 4 --batch 16
+rc=$?
+check "non-finite steps are skipped and counted" grep -q 'skipped .* non-finite' err.txt
+check "  until 20 in a row stop training ($rc) with nothing written" \
+    bash -c "[ $rc -eq 1 ] && grep -q 'diverged' err.txt && ! ls nan.st* 2>/dev/null"
+
 # ---------------------------------------------------------------- info, eval, forward
 run info --model cvae.st
 check "info describes the CVAE" grep -q 'CVAE 144-32-4-32-144, 4 classes' out.txt

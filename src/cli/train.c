@@ -218,7 +218,7 @@ int cmd_train(int argc, char **argv) {
         CLI_FLOAT("weight-decay", o.weight_decay, "W", "decoupled weight decay", 0, 1e3),
         CLI_FLOAT("clip", o.clip, "NORM", "clip the global gradient norm; 0 = off", 0, 1e9),
         CLI_STR("augment", o.augment, "LIST", "flip and/or shift=N: random flips and shifts"),
-        CLI_U64("seed", o.seed, "S", "seed of everything random (see above)"),
+        CLI_U64("seed", o.seed, "S", "seed of all randomness, see above"),
         CLI_CHOICE("dtype", o.dtype, "T", "stored weights: f32 or f16", dtypes),
         CLI_FLAG("quiet", o.quiet, "print nothing but errors and warnings"),
     };
@@ -272,7 +272,7 @@ int cmd_train(int argc, char **argv) {
                cli_fmt_count(num2, vae_model_param_count(m)), o.init ? "; from " : "", o.init ? o.init : "");
         printf("training %d epochs x %d steps of %d, %s lr %g, beta %g, seed %llu\n\n", o.epochs, steps_per_epoch,
                o.batch, o.optimizer == VAE_OPT_SGD ? "sgd" : "adam", o.lr, o.beta, (unsigned long long)o.seed);
-        printf("%7s %11s %11s %10s %10s %9s %9s %9s\n", "epoch", "train loss", "test loss", "rec", "KL", "img/s",
+        printf("%7s %11s %11s %10s %10s %9s %11s %9s\n", "epoch", "train loss", "test loss", "rec", "KL", "img/s",
                "elapsed", "ETA");
         fflush(stdout);
     }
@@ -323,15 +323,16 @@ int cmd_train(int argc, char **argv) {
                     skipped, skipped > 1 ? "s" : "");
         if (o.quiet) continue;
         double elapsed = cli_now() - t_start;
-        char ep[32], e1[32], e2[32];
+        char ep[32], e1[32];
         snprintf(ep, sizeof ep, "%d/%d", epoch, o.epochs);
         printf("%7s %11.4f", ep, seen ? loss_sum / seen : NAN);
         if (test.n)
             printf(" %11.4f %10.4f %10.4f", rec + kl, rec, kl);
         else
             printf(" %11s %10s %10s", "-", "-", "-");
-        printf(" %9s %9s %9s\n", cli_fmt_count(num, (uint64_t)(train.n / train_secs)), cli_fmt_duration(e1, elapsed),
-               cli_fmt_duration(e2, elapsed / epoch * (o.epochs - epoch)));
+        /* Elapsed stays in seconds so scripts can difference it; ETA is for people. */
+        printf(" %9s %9.1f s %9s\n", cli_fmt_count(num, (uint64_t)(train.n / train_secs)), elapsed,
+               cli_fmt_duration(e1, elapsed / epoch * (o.epochs - epoch)));
         fflush(stdout);
     }
     save(m, &o, test_loss[0] ? test_loss : NULL);

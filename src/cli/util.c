@@ -86,7 +86,7 @@ const char *cli_basename(const char *path) {
 
 const char *cli_fmt_duration(char *buf, double s) {
     if (s < 0 || s != s) s = 0;
-    if (s < 1)
+    if (s > 0 && s < 1)
         snprintf(buf, 32, "%.0f ms", 1e3 * s);
     else if (s < 60)
         snprintf(buf, 32, "%.1f s", s);
