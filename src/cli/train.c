@@ -183,6 +183,89 @@ static void save(vae_model *m, const train_opts *o, const char *test_loss) {
     vae_buffer_free(buf);
 }
 
+static vae_trainer *open_trainer(const cli_cmd *cmd, const train_opts *o, vae_model *m, int steps_per_epoch) {
+    vae_train_config tc;
+    vae_train_config_default(&tc);
+    tc.opt = (vae_optimizer)o->optimizer;
+    tc.lr = o->lr;
+    tc.momentum = o->momentum;
+    tc.weight_decay = o->weight_decay;
+    tc.clip_norm = o->clip;
+    tc.beta = o->beta;
+    tc.seed = o->seed + 1;
+    if ((int64_t)o->warmup_epochs * steps_per_epoch > 0x7fffffff)
+        cli_usage_error(cmd, "--warmup-epochs %d is too long", o->warmup_epochs);
+    tc.warmup_steps = o->warmup_epochs * steps_per_epoch;
+    vae_trainer *t = NULL;
+    vae_error err;
+    if (vae_trainer_init(&t, m, &tc, &err) != VAE_OK) cli_usage_error(cmd, "%s", err.msg);
+    return t;
+}
+
+static void print_preamble(const train_opts *o, const cli_subset *train, const cli_subset *test, const vae_model *m,
+                           int steps_per_epoch) {
+    char text[256], num[32];
+    printf("data     %s: %s training images of %dx%d", cli_basename(o->train_images),
+           cli_fmt_count(num, (uint64_t)train->n), train->d->h, train->d->w);
+    if (test->n) printf(", %s test images", cli_fmt_count(num, (uint64_t)test->n));
+    printf("\nmodel    %s; %s parameters", cli_describe_arch(text, sizeof text, vae_model_arch(m)),
+           cli_fmt_count(num, vae_model_param_count(m)));
+    if (o->init) printf("; from %s", o->init);
+    printf("\ntraining %d epochs x %d steps of %d, %s lr %g, beta %g, seed %llu\n\n", o->epochs, steps_per_epoch,
+           o->batch, o->optimizer == VAE_OPT_SGD ? "sgd" : "adam", o->lr, o->beta, (unsigned long long)o->seed);
+    printf("%7s %11s %11s %10s %10s %9s %11s %9s\n", "epoch", "train loss", "test loss", "rec", "KL", "img/s",
+           "elapsed", "ETA");
+    fflush(stdout);
+}
+
+/* What one pass over the training set needs, kept across epochs. */
+typedef struct {
+    vae_trainer *t;
+    const cli_subset *set;
+    const augmentation *aug;
+    vae_rng rng; /* shuffling and augmentation */
+    int batch, nonfinite_in_a_row;
+    float *xb, *tmp;
+    int *yb, *perm;
+} epoch_ctx;
+
+/* Returns the mean per-image training loss of the steps taken; *skipped
+ * counts the steps rejected as non-finite. */
+static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *skipped) {
+    const cli_subset *set = c->set;
+    double t0 = cli_now(), t_shown = 0, loss_sum = 0;
+    int seen = 0;
+    *skipped = 0;
+    vae_rng_permutation(&c->rng, c->perm, set->n);
+    for (int i = 0; i < set->n; i += c->batch) {
+        cli_check_interrupt();
+        int nb = set->n - i < c->batch ? set->n - i : c->batch;
+        cli_subset_gather(set, c->perm, i, nb, c->xb, c->yb);
+        augment_batch(c->aug, &c->rng, c->xb, nb, set->d->h, set->d->w, c->tmp);
+        vae_step_stats st;
+        vae_error err;
+        vae_status s = vae_trainer_step(c->t, c->xb, c->yb, nb, NULL, &st, &err);
+        if (s == VAE_ERR_NONFINITE) {
+            ++*skipped;
+            if (++c->nonfinite_in_a_row == MAX_NONFINITE_IN_A_ROW)
+                cli_die(EXIT_RUNTIME, "training diverged: %d steps in a row were not finite (try a lower --lr or --clip)",
+                        c->nonfinite_in_a_row);
+            continue;
+        }
+        if (s != VAE_OK) cli_die_lib("training step", &err);
+        c->nonfinite_in_a_row = 0;
+        loss_sum += st.loss * nb;
+        seen += nb;
+        double now = cli_now();
+        if (!quiet && now - t_shown > 0.1) {
+            t_shown = now;
+            cli_progress("epoch %d/%d  %3d%%  loss %.4f  %.0f img/s", epoch, epochs, 100 * (i + nb) / set->n,
+                         loss_sum / seen, (i + nb) / (now - t0));
+        }
+    }
+    return seen ? loss_sum / seen : NAN;
+}
+
 int cmd_train(int argc, char **argv) {
     static const char *const activations[] = {"relu", "leaky_relu", "tanh", "sigmoid", NULL};
     static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned", NULL};
@@ -243,75 +326,28 @@ int cmd_train(int argc, char **argv) {
     vae_model *m = open_model(&cmd, &o, &train_d);
     if (o.test_images) cli_check_data(m, &test_d, o.test_images, "--test-labels");
     const vae_arch *a = vae_model_arch(m);
-    int D = vae_arch_input_dim(a), cond = a->n_classes > 0;
     int steps_per_epoch = (train.n + o.batch - 1) / o.batch;
 
-    vae_train_config tc;
-    vae_train_config_default(&tc);
-    tc.opt = (vae_optimizer)o.optimizer;
-    tc.lr = o.lr;
-    tc.momentum = o.momentum;
-    tc.weight_decay = o.weight_decay;
-    tc.clip_norm = o.clip;
-    tc.beta = o.beta;
-    tc.seed = o.seed + 1;
-    if ((int64_t)o.warmup_epochs * steps_per_epoch > 0x7fffffff) cli_usage_error(&cmd, "--warmup-epochs is too large");
-    tc.warmup_steps = o.warmup_epochs * steps_per_epoch;
-    vae_trainer *t = NULL;
-    vae_error err;
-    if (vae_trainer_init(&t, m, &tc, &err) != VAE_OK) cli_usage_error(&cmd, "%s", err.msg);
-    vae_rng data_rng;
-    vae_rng_seed(&data_rng, o.seed + 2);
+    vae_trainer *t = open_trainer(&cmd, &o, m, steps_per_epoch);
+    if (!o.quiet) print_preamble(&o, &train, &test, m, steps_per_epoch);
 
-    char text[256], num[32], num2[32];
-    if (!o.quiet) {
-        printf("data     %s: %s training images of %dx%d", cli_basename(o.train_images),
-               cli_fmt_count(num, (uint64_t)train.n), train_d.h, train_d.w);
-        if (test.n) printf(", %s test images", cli_fmt_count(num, (uint64_t)test.n));
-        printf("\nmodel    %s; %s parameters%s%s\n", cli_describe_arch(text, sizeof text, a),
-               cli_fmt_count(num2, vae_model_param_count(m)), o.init ? "; from " : "", o.init ? o.init : "");
-        printf("training %d epochs x %d steps of %d, %s lr %g, beta %g, seed %llu\n\n", o.epochs, steps_per_epoch,
-               o.batch, o.optimizer == VAE_OPT_SGD ? "sgd" : "adam", o.lr, o.beta, (unsigned long long)o.seed);
-        printf("%7s %11s %11s %10s %10s %9s %11s %9s\n", "epoch", "train loss", "test loss", "rec", "KL", "img/s",
-               "elapsed", "ETA");
-        fflush(stdout);
-    }
-
-    float *xb = cli_alloc((size_t)o.batch * D, sizeof(float)), *tmp = cli_alloc((size_t)D, sizeof(float));
-    int *yb = cond ? cli_alloc((size_t)o.batch, sizeof(int)) : NULL;
-    int *perm = cli_alloc((size_t)train.n, sizeof(int));
-    int nonfinite_in_a_row = 0;
+    epoch_ctx c = {
+        .t = t,
+        .set = &train,
+        .aug = &aug,
+        .batch = o.batch,
+        .xb = cli_alloc((size_t)o.batch * vae_arch_input_dim(a), sizeof(float)),
+        .tmp = cli_alloc((size_t)vae_arch_input_dim(a), sizeof(float)),
+        .yb = a->n_classes ? cli_alloc((size_t)o.batch, sizeof(int)) : NULL,
+        .perm = cli_alloc((size_t)train.n, sizeof(int)),
+    };
+    vae_rng_seed(&c.rng, o.seed + 2);
     char test_loss[32] = "";
     double t_start = cli_now();
     for (int epoch = 1; epoch <= o.epochs; epoch++) {
-        double t_epoch = cli_now(), t_shown = 0, loss_sum = 0;
-        int seen = 0, skipped = 0;
-        vae_rng_permutation(&data_rng, perm, train.n);
-        for (int i = 0; i < train.n; i += o.batch) {
-            cli_check_interrupt();
-            int nb = train.n - i < o.batch ? train.n - i : o.batch;
-            cli_subset_gather(&train, perm, i, nb, xb, yb);
-            augment_batch(&aug, &data_rng, xb, nb, train_d.h, train_d.w, tmp);
-            vae_step_stats st;
-            vae_status s = vae_trainer_step(t, xb, yb, nb, NULL, &st, &err);
-            if (s == VAE_ERR_NONFINITE) {
-                skipped++;
-                if (++nonfinite_in_a_row == MAX_NONFINITE_IN_A_ROW)
-                    cli_die(EXIT_RUNTIME, "training diverged: %d steps in a row were not finite (try a lower --lr or --clip)",
-                            nonfinite_in_a_row);
-                continue;
-            }
-            if (s != VAE_OK) cli_die_lib("training step", &err);
-            nonfinite_in_a_row = 0;
-            loss_sum += st.loss * nb;
-            seen += nb;
-            double now = cli_now();
-            if (!o.quiet && now - t_shown > 0.1) {
-                t_shown = now;
-                cli_progress("epoch %d/%d  %3d%%  loss %.4f  %.0f img/s", epoch, o.epochs, 100 * (i + nb) / train.n,
-                             loss_sum / seen, (i + nb) / (now - t_epoch));
-            }
-        }
+        double t_epoch = cli_now();
+        int skipped;
+        double loss = run_epoch(&c, epoch, o.epochs, o.quiet, &skipped);
         double train_secs = cli_now() - t_epoch, rec = 0, kl = 0;
         if (test.n) {
             cli_eval_loss(m, &test, CLI_EVAL_BATCH, CLI_EVAL_SEED, &rec, &kl);
@@ -322,22 +358,25 @@ int cmd_train(int argc, char **argv) {
             fprintf(stderr, "vae: warning: epoch %d: skipped %d step%s with a non-finite loss or gradient\n", epoch,
                     skipped, skipped > 1 ? "s" : "");
         if (o.quiet) continue;
+        char ep[32], num[32], eta[32];
         double elapsed = cli_now() - t_start;
-        char ep[32], e1[32];
         snprintf(ep, sizeof ep, "%d/%d", epoch, o.epochs);
-        printf("%7s %11.4f", ep, seen ? loss_sum / seen : NAN);
+        printf("%7s %11.4f", ep, loss);
         if (test.n)
             printf(" %11.4f %10.4f %10.4f", rec + kl, rec, kl);
         else
             printf(" %11s %10s %10s", "-", "-", "-");
         /* Elapsed stays in seconds so scripts can difference it; ETA is for people. */
         printf(" %9s %9.1f s %9s\n", cli_fmt_count(num, (uint64_t)(train.n / train_secs)), elapsed,
-               cli_fmt_duration(e1, elapsed / epoch * (o.epochs - epoch)));
+               cli_fmt_duration(eta, elapsed / epoch * (o.epochs - epoch)));
         fflush(stdout);
     }
     save(m, &o, test_loss[0] ? test_loss : NULL);
 
-    free(xb), free(tmp), free(yb), free(perm);
+    free(c.xb);
+    free(c.tmp);
+    free(c.yb);
+    free(c.perm);
     vae_trainer_free(t);
     vae_model_free(m);
     cli_subset_free(&train);
