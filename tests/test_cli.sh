@@ -91,6 +91,7 @@ SMALL=(--hidden 32 --latent 4 --batch 16 --epochs 2)
 
 # ---------------------------------------------------------------- help
 check "vae help lists the commands" bash -c "'$V' help | grep -q manifold"
+check "vae help train" bash -c "'$V' help train | grep -q -- '--holdout-per-class'"
 for c in train eval sample interpolate manifold info forward; do
     check "vae $c --help" bash -c "'$V' $c --help | grep -q '^usage: vae $c'"
 done
@@ -164,12 +165,16 @@ check_png "manifold" manifold.png 64x64
 run train --train-images images.idx --out latent1.st --latent 1 --hidden 16 --epochs 1 --quiet
 printf 'not a model at all' >corrupt.st
 head -c 2000 vae.st >truncated.st
+head -c 500 images.idx.gz >trunc.idx.gz
 expect_error "no command" none.st
 expect_error "unknown command" none.st frobnicate
 expect_error "unknown option" x.st train --train-images images.idx --out x.st --frobnicate 3
 expect_error "missing value" x.st train --train-images images.idx --out x.st --epochs
 expect_error "missing required option" x.st train --out x.st
 expect_error "missing data file" x.st train --train-images nothere.idx --out x.st
+expect_error "truncated gzip data" x.st train --train-images trunc.idx.gz --out x.st
+expect_error "--holdout together with --test-images" x.st train --train-images images.idx --test-images images.idx \
+    --holdout 10 --out x.st
 expect_error "labels given as images" x.st train --train-images labels.idx --out x.st
 expect_error "non-numeric number" x.st train --train-images images.idx --out x.st --lr fast
 expect_error "negative epochs" x.st train --train-images images.idx --out x.st --epochs -1
