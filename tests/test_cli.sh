@@ -183,7 +183,8 @@ expect_error "bad hidden list" x.st train --train-images images.idx --out x.st -
 expect_error "bad activation" x.st train --train-images images.idx --out x.st --activation swish
 expect_error "--conditional without labels" x.st train --train-images images.idx --out x.st --conditional
 expect_error "--init with conflicting --latent" x.st train --train-images images.idx --init vae.st --out x.st --latent 8
-expect_error "--init with conflicting --hidden" x.st train --train-images images.idx --init vae.st --out x.st --hidden 64
+expect_error "--init with conflicting --hidden" x.st \
+    train --train-images images.idx --init vae.st --out x.st --hidden 64
 expect_error "--init from a corrupt file" x.st train --train-images images.idx --init corrupt.st --out x.st
 expect_error "output directory missing" nodir/x.st train --train-images images.idx --out nodir/x.st
 expect_error "corrupt model file" x.png sample --model corrupt.st --out x.png

@@ -116,7 +116,8 @@ int cmd_eval(int argc, char **argv) {
     if (k > 0) {
         t0 = cli_now();
         double ll = eval_iwae(m, &s, batch, k, seed);
-        printf("-log p(x)  %10.4f nats/image, IWAE with k = %d  (%s)\n", -ll, k, cli_fmt_duration(took, cli_now() - t0));
+        printf("-log p(x)  %10.4f nats/image, IWAE with k = %d  (%s)\n", -ll, k,
+               cli_fmt_duration(took, cli_now() - t0));
     }
     cli_subset_free(&s);
     cli_dataset_free(&d);

@@ -47,12 +47,12 @@ int cmd_forward(int argc, char **argv) {
     }
 
     size_t row = 2 * (size_t)L + (size_t)D + 2;
-    float *mu = cli_alloc((size_t)n * L, sizeof(float)), *logvar = cli_alloc((size_t)n * L, sizeof(float));
-    float *z = cli_alloc((size_t)n * L, sizeof(float)), *dec = cli_alloc((size_t)n * D, sizeof(float));
-    float *rec = cli_alloc((size_t)n, sizeof(float)), *kl = cli_alloc((size_t)n, sizeof(float));
+    size_t nL = (size_t)n * L;
+    float *work = cli_alloc((size_t)n, (3 * (size_t)L + (size_t)D + 2) * sizeof(float));
+    float *mu = work, *logvar = mu + nL, *z = logvar + nL, *dec = z + nL, *rec = dec + (size_t)n * D, *kl = rec + n;
     vae_error err;
     if (vae_model_encode(m, x, y, n, mu, logvar, &err) != VAE_OK) cli_die_lib("encoding", &err);
-    for (size_t i = 0; i < (size_t)n * L; i++) z[i] = mu[i] + expf(0.5f * logvar[i]) * eps[i];
+    for (size_t i = 0; i < nL; i++) z[i] = mu[i] + expf(0.5f * logvar[i]) * eps[i];
     if (vae_model_decode(m, z, y, n, dec, &err) != VAE_OK) cli_die_lib("decoding", &err);
     if (vae_model_loss(m, x, y, n, eps, rec, kl, &err) != VAE_OK) cli_die_lib("loss", &err);
 
@@ -66,8 +66,11 @@ int cmd_forward(int argc, char **argv) {
         r[2 * L + D + 1] = kl[i];
     }
     cli_write_f32(out, res, (size_t)n * row);
-    free(res), free(mu), free(logvar), free(z), free(dec), free(rec), free(kl);
-    free(x), free(y), free(eps);
+    free(res);
+    free(work);
+    free(x);
+    free(y);
+    free(eps);
     vae_model_free(m);
     return 0;
 }

@@ -248,8 +248,8 @@ static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *ski
         if (s == VAE_ERR_NONFINITE) {
             ++*skipped;
             if (++c->nonfinite_in_a_row == MAX_NONFINITE_IN_A_ROW)
-                cli_die(EXIT_RUNTIME, "training diverged: %d steps in a row were not finite (try a lower --lr or --clip)",
-                        c->nonfinite_in_a_row);
+                cli_die(EXIT_RUNTIME, "training diverged: %d non-finite steps in a row (try a lower --lr or --clip)",
+                        MAX_NONFINITE_IN_A_ROW);
             continue;
         }
         if (s != VAE_OK) cli_die_lib("training step", &err);
@@ -285,7 +285,8 @@ int cmd_train(int argc, char **argv) {
         CLI_STR("out", o.out, "FILE", "model file to write (safetensors)"),
         CLI_STR("init", o.init, "FILE", "start from this model (fine-tuning; its architecture wins)"),
         CLI_INTS("hidden", o.hidden, "N[,N...]", "encoder hidden widths", 1, VAE_MAX_DIM),
-        CLI_INTS("dec-hidden", o.dec_hidden, "N[,N...]", "decoder hidden widths (default: --hidden reversed)", 1, VAE_MAX_DIM),
+        CLI_INTS("dec-hidden", o.dec_hidden, "N[,N...]", "decoder hidden widths (default: --hidden reversed)", 1,
+                 VAE_MAX_DIM),
         CLI_INT("latent", o.latent, "N", "latent dimensions", 1, VAE_MAX_DIM),
         CLI_CHOICE("activation", o.activation, "A", "relu, leaky_relu, tanh or sigmoid", activations),
         CLI_CHOICE("likelihood", o.likelihood, "L", "bernoulli, gaussian or gaussian_learned", likelihoods),
