@@ -45,8 +45,8 @@ static vae_status idx_header(const uint8_t *buf, size_t len, int ndim, int *dims
 /* n x rows x cols bytes -> pixels [n, rows*cols] in [0,1]. */
 vae_status vae_idx_images(const uint8_t *buf, size_t len, float **pixels, int *n, int *rows, int *cols,
                           vae_error *err) {
-    int dims[3];
-    const uint8_t *body;
+    int dims[3] = {0};
+    const uint8_t *body = NULL;
     if (!pixels || !n || !rows || !cols) return vae_fail(err, VAE_ERR_ARG, "NULL output pointer");
     *pixels = NULL;
     vae_status s = idx_header(buf, len, 3, dims, &body, err);
@@ -63,8 +63,8 @@ vae_status vae_idx_images(const uint8_t *buf, size_t len, float **pixels, int *n
 
 /* n bytes -> labels [n]. */
 vae_status vae_idx_labels(const uint8_t *buf, size_t len, int **labels, int *n, vae_error *err) {
-    int dims[1];
-    const uint8_t *body;
+    int dims[1] = {0};
+    const uint8_t *body = NULL;
     if (!labels || !n) return vae_fail(err, VAE_ERR_ARG, "NULL output pointer");
     *labels = NULL;
     vae_status s = idx_header(buf, len, 1, dims, &body, err);

@@ -692,6 +692,7 @@ static int string_ok(const char *s, int is_key) {
 
 static vae_status check_entries(const vae_st_entry *t, int n, vae_dtype dtype, const char *const *kv, int n_meta,
                                 size_t *nbytes, size_t *strbytes, vae_error *err) {
+    *nbytes = *strbytes = 0;
     if (dtype != VAE_DTYPE_F32 && dtype != VAE_DTYPE_F16)
         return vae_fail(err, VAE_ERR_ARG, "can only write F32 or F16, not %d", (int)dtype);
     if (n < 0 || n_meta < 0 || (n_meta && !kv)) return vae_fail(err, VAE_ERR_ARG, "bad tensor or metadata count");
