@@ -75,6 +75,13 @@ void vae_trainer_free(vae_trainer *t) {
     free(t);
 }
 
+vae_status vae_trainer_set_lr(vae_trainer *t, float lr, vae_error *err) {
+    if (!t) return vae_fail(err, VAE_ERR_ARG, "trainer is NULL");
+    if (!(lr >= 0.0f && isfinite(lr))) return vae_fail(err, VAE_ERR_ARG, "learning rate %g must be >= 0", lr);
+    t->c.lr = lr;
+    return vae_ok(err);
+}
+
 const float *vae_trainer_grads(const vae_trainer *t) { return t ? t->grads : NULL; }
 int64_t vae_trainer_steps(const vae_trainer *t) { return t ? t->steps : 0; }
 vae_rng *vae_trainer_rng(vae_trainer *t) { return t ? &t->rng : NULL; }

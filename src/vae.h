@@ -232,6 +232,9 @@ vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *
 vae_status vae_trainer_step(vae_trainer *t, const float *x, const int *labels, int n,
                             const float *eps, vae_step_stats *st, vae_error *err);
 
+/* Changes the learning rate from the next step on (for schedules; 0 allowed). */
+vae_status vae_trainer_set_lr(vae_trainer *t, float lr, vae_error *err);
+
 /* Gradient block, same layout and offsets as the parameter block. */
 const float *vae_trainer_grads(const vae_trainer *t);
 int64_t vae_trainer_steps(const vae_trainer *t);

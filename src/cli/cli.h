@@ -176,5 +176,6 @@ int cmd_interpolate(int argc, char **argv);
 int cmd_manifold(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
     {"interpolate", cmd_interpolate, "PNG strip between two latents"},
     {"manifold", cmd_manifold, "PNG of the learned 2-D latent manifold"},
     {"info", cmd_info, "architecture, tensors and metadata of a model file"},
+    {"export", cmd_export, "rewrite a model as F16 or F32, whole or decoder only"},
     {"forward", cmd_forward, "raw float32 forward pass (for tests and tools)"},
 };
 

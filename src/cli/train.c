@@ -14,11 +14,17 @@ typedef struct {
     const char *train_images, *train_labels, *test_images, *test_labels, *out, *init, *augment;
     int holdout, holdout_per_class;
     cli_ints hidden, dec_hidden;
-    int latent, activation, likelihood, optimizer, dtype, conditional, quiet;
+    int latent, activation, likelihood, optimizer, dtype, conditional, quiet, lr_decay;
     int epochs, batch, warmup_epochs;
-    float sigma, beta, lr, momentum, weight_decay, clip;
+    float sigma, beta, lr, lr_min, momentum, weight_decay, clip;
     uint64_t seed;
 } train_opts;
+
+/* Cosine decay from lr to lr_min over all steps (SGDR without restarts). */
+static float scheduled_lr(const train_opts *o, int64_t step, int64_t total) {
+    if (!o->lr_decay || total <= 1) return o->lr;
+    return o->lr_min + 0.5f * (o->lr - o->lr_min) * (1.0f + (float)cos(3.14159265358979323846 * (double)step / (double)(total - 1)));
+}
 
 typedef struct {
     int flip, shift;
@@ -111,6 +117,8 @@ static void check_combinations(const cli_cmd *cmd, const train_opts *o) {
     if (o->test_labels && !o->test_images) cli_usage_error(cmd, "--test-labels needs --test-images");
     if (cli_given(cmd, "sigma") && o->likelihood != VAE_LIK_GAUSSIAN)
         cli_usage_error(cmd, "--sigma applies to --likelihood gaussian only");
+    if (cli_given(cmd, "lr-min") && !o->lr_decay) cli_usage_error(cmd, "--lr-min applies to --lr-decay cosine only");
+    if (o->lr_decay && o->lr_min > o->lr) cli_usage_error(cmd, "--lr-min %g is above --lr %g", o->lr_min, o->lr);
     if (cli_given(cmd, "momentum") && o->optimizer != VAE_OPT_SGD)
         cli_usage_error(cmd, "--momentum applies to --optimizer sgd only");
 }
@@ -152,9 +160,12 @@ static void open_data(const train_opts *o, cli_dataset *train, cli_dataset *test
 }
 
 static void save(vae_model *m, const train_opts *o, const char *test_loss) {
-    char epochs[32], lr[32], batch[32], seed[32], beta[32];
+    char epochs[32], lr[64], batch[32], seed[32], beta[32];
     snprintf(epochs, sizeof epochs, "%d", o->epochs);
-    snprintf(lr, sizeof lr, "%g", o->lr);
+    if (o->lr_decay)
+        snprintf(lr, sizeof lr, "%g cosine to %g", o->lr, o->lr_min);
+    else
+        snprintf(lr, sizeof lr, "%g", o->lr);
     snprintf(batch, sizeof batch, "%d", o->batch);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     snprintf(beta, sizeof beta, "%g", o->beta);
@@ -211,8 +222,10 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
     printf("\nmodel    %s; %s parameters", cli_describe_arch(text, sizeof text, vae_model_arch(m)),
            cli_fmt_count(num, vae_model_param_count(m)));
     if (o->init) printf("; from %s", o->init);
-    printf("\ntraining %d epochs x %d steps of %d, %s lr %g, beta %g, seed %llu\n\n", o->epochs, steps_per_epoch,
-           o->batch, o->optimizer == VAE_OPT_SGD ? "sgd" : "adam", o->lr, o->beta, (unsigned long long)o->seed);
+    printf("\ntraining %d epochs x %d steps of %d, %s lr %g", o->epochs, steps_per_epoch, o->batch,
+           o->optimizer == VAE_OPT_SGD ? "sgd" : "adam", o->lr);
+    if (o->lr_decay) printf(" (cosine to %g)", o->lr_min);
+    printf(", beta %g, seed %llu\n\n", o->beta, (unsigned long long)o->seed);
     printf("%7s %11s %11s %10s %10s %9s %11s %9s\n", "epoch", "train loss", "test loss", "rec", "KL", "img/s",
            "elapsed", "ETA");
     fflush(stdout);
@@ -223,6 +236,8 @@ typedef struct {
     vae_trainer *t;
     const cli_subset *set;
     const augmentation *aug;
+    const train_opts *o;
+    int64_t total_steps;
     vae_rng rng; /* shuffling and augmentation */
     int batch, nonfinite_in_a_row;
     float *xb, *tmp;
@@ -244,7 +259,8 @@ static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *ski
         augment_batch(c->aug, &c->rng, c->xb, nb, set->d->h, set->d->w, c->tmp);
         vae_step_stats st;
         vae_error err;
-        vae_status s = vae_trainer_step(c->t, c->xb, c->yb, nb, NULL, &st, &err);
+        vae_status s = vae_trainer_set_lr(c->t, scheduled_lr(c->o, vae_trainer_steps(c->t), c->total_steps), &err);
+        if (s == VAE_OK) s = vae_trainer_step(c->t, c->xb, c->yb, nb, NULL, &st, &err);
         if (s == VAE_ERR_NONFINITE) {
             ++*skipped;
             if (++c->nonfinite_in_a_row == MAX_NONFINITE_IN_A_ROW)
@@ -271,9 +287,10 @@ int cmd_train(int argc, char **argv) {
     static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned", NULL};
     static const char *const optimizers[] = {"adam", "sgd", NULL};
     static const char *const dtypes[] = {"f32", "f16", NULL};
+    static const char *const decays[] = {"none", "cosine", NULL};
     train_opts o = {
         .hidden = {1, {400}}, .latent = 20, .epochs = 10, .batch = 128, .sigma = 0.1f, .beta = 1,
-        .lr = 1e-3f, .seed = 1,
+        .lr = 1e-3f, .lr_min = 0, .seed = 1,
     };
     cli_opt opts[] = {
         CLI_STR("train-images", o.train_images, "FILE", "training images, IDX (gzip or raw)"),
@@ -298,6 +315,8 @@ int cmd_train(int argc, char **argv) {
         CLI_INT("batch", o.batch, "N", "images per step", 1, 1e6),
         CLI_CHOICE("optimizer", o.optimizer, "O", "adam or sgd", optimizers),
         CLI_FLOAT("lr", o.lr, "R", "learning rate", 0, 1e3),
+        CLI_CHOICE("lr-decay", o.lr_decay, "D", "none, or cosine: decay to --lr-min over all steps", decays),
+        CLI_FLOAT("lr-min", o.lr_min, "R", "final learning rate of --lr-decay cosine", 0, 1e3),
         CLI_FLOAT("momentum", o.momentum, "M", "SGD momentum", 0, 1),
         CLI_FLOAT("weight-decay", o.weight_decay, "W", "decoupled weight decay", 0, 1e3),
         CLI_FLOAT("clip", o.clip, "NORM", "clip the global gradient norm; 0 = off", 0, 1e9),
@@ -336,6 +355,8 @@ int cmd_train(int argc, char **argv) {
         .t = t,
         .set = &train,
         .aug = &aug,
+        .o = &o,
+        .total_steps = (int64_t)o.epochs * steps_per_epoch,
         .batch = o.batch,
         .xb = cli_alloc((size_t)o.batch * vae_arch_input_dim(a), sizeof(float)),
         .tmp = cli_alloc((size_t)vae_arch_input_dim(a), sizeof(float)),
