@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# WebAssembly builds (SIMD and scalar) into build/wasm-simd and
+# build/wasm-nosimd, then the package files into web/dist/: the two .wasm
+# modules, vae.js, vae-worker.js and vae.single.js (both modules inlined as
+# base64, for copy-paste embedding). Prints the sizes and fails when the
+# SIMD module plus the JS exceeds the 40 KB gzipped budget.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# NodeSource's nodejs ships npm itself and conflicts with Debian's npm
+# package, so deps.sh may fail where every tool is in fact present.
+build-scripts/deps.sh wasm || {
+  for tool in emcc node npm wasm-objdump; do
+    command -v "$tool" >/dev/null || { echo "build-wasm.sh: $tool is missing" >&2; exit 1; }
+  done
+  echo "build-wasm.sh: deps.sh failed, but emcc, node, npm and wabt are installed: going on" >&2
+}
+export NODE_PATH=/usr/share/nodejs # Debian's emcc runs its optimiser through node modules found here
+BUDGET=$((40 * 1024))
+
+# The Emscripten toolchain searches only its own sysroot, and putting
+# /usr/include on the include path would shadow its libc: give CMake a
+# directory with just jsmn.h.
+mkdir -p build/wasm-include
+cp "$(dirname "$(find /usr/include -maxdepth 1 -name jsmn.h | head -n1)")/jsmn.h" build/wasm-include/
+
+for variant in simd nosimd; do
+  flag=OFF
+  [[ $variant == nosimd ]] && flag=ON
+  emcmake cmake -S . -B "build/wasm-$variant" -DCMAKE_BUILD_TYPE=Release -DVAE_NO_SIMD=$flag \
+    -DJSMN_INCLUDE="$PWD/build/wasm-include" >/dev/null
+  cmake --build "build/wasm-$variant" -j"$(nproc)" --target vae_wasm >/dev/null
+done
+
+dist=web/dist
+rm -rf "$dist"
+mkdir -p "$dist"
+cp build/wasm-simd/vae-simd.wasm build/wasm-nosimd/vae-nosimd.wasm web/vae.js web/vae-worker.js "$dist/"
+
+# vae.single.js: vae.js with the EMBEDDED line replaced by the base64 modules.
+node - "$dist" <<'JS'
+const fs = require('fs'), path = require('path');
+const dist = process.argv[2];
+const b64 = (f) => fs.readFileSync(path.join(dist, f)).toString('base64');
+const src = fs.readFileSync(path.join(dist, 'vae.js'), 'utf8');
+const line = /^const EMBEDDED = null;.*$/m;
+if (!line.test(src)) throw new Error('vae.js has no EMBEDDED line to replace');
+const embedded = `const EMBEDDED = { simd: '${b64('vae-simd.wasm')}', nosimd: '${b64('vae-nosimd.wasm')}' };`;
+fs.writeFileSync(path.join(dist, 'vae.single.js'), src.replace(line, () => embedded));
+JS
+
+gz() { gzip -9c "$1" | wc -c; }
+printf '%-18s %9s %9s\n' file bytes gzipped
+for f in vae-simd.wasm vae-nosimd.wasm vae.js vae-worker.js vae.single.js; do
+  printf '%-18s %9d %9d\n' "$f" "$(wc -c <"$dist/$f")" "$(gz "$dist/$f")"
+done
+total=$(($(gz "$dist/vae-simd.wasm") + $(gz "$dist/vae.js") + $(gz "$dist/vae-worker.js")))
+printf 'SIMD wasm + vae.js + vae-worker.js: %d bytes gzipped (budget %d)\n' "$total" "$BUDGET"
+if ((total > BUDGET)); then
+  echo "build-wasm.sh: over the size budget by $((total - BUDGET)) bytes" >&2
+  exit 1
+fi

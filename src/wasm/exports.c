@@ -1,0 +1,264 @@
+/* The C surface web/vae.js calls (WebAssembly build only).
+ *
+ * Objects are reached through small integer handles, not pointers: a handle
+ * carries a generation, so a stale one (a disposed model) is reported as an
+ * error instead of touching freed memory. Every call that can fail returns a
+ * vae_status (or 0 for "no handle") and leaves the library's readable
+ * message in one error record that JS reads with vw_error_code/_message.
+ * The module is single-threaded, so one record and a few statics suffice. */
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define EXPORT __attribute__((used, visibility("default")))
+
+static vae_error g_err;
+
+EXPORT int vw_error_code(void) { return g_err.code; }
+EXPORT const char *vw_error_message(void) { return g_err.msg; }
+EXPORT const char *vw_error_name(void) { return vae_status_name(g_err.code); }
+
+/* Bytes malloc currently hands out (dlmalloc's in-use count), for the
+ * leak tests; the wasm memory itself only ever grows. */
+EXPORT size_t vw_heap_used(void) { return mallinfo().uordblks; }
+
+/* ---------------------------------------------------------------- handles */
+
+typedef enum { H_FREE = 0, H_MODEL, H_TRAINER, H_RNG } handle_kind;
+
+typedef struct {
+    void *p;
+    int kind;
+    int owner;     /* trainer: its model's handle (freed with it) */
+    unsigned gen;  /* bumped on release, so old handles stop matching */
+} slot;
+
+#define SLOT_BITS 16
+static slot *slots; /* slot 0 is never used: handle 0 means "none" */
+static int n_slots;
+
+static const char *const kind_names[] = {"object", "model", "trainer", "random generator"};
+
+static int handle_new(int kind, void *p, int owner) {
+    int i = 1;
+    while (i < n_slots && slots[i].kind != H_FREE) i++;
+    if (i >= n_slots) { /* full (or not yet made: slot 0 is reserved) */
+        if (n_slots == 1 << SLOT_BITS) {
+            vae_fail(&g_err, VAE_ERR_NOMEM, "too many live objects (%d): dispose some", n_slots - 1);
+            return 0;
+        }
+        int cap = n_slots ? 2 * n_slots : 16;
+        slot *s = realloc(slots, (size_t)cap * sizeof *s);
+        if (!s) {
+            vae_fail(&g_err, VAE_ERR_NOMEM, "out of memory for a handle");
+            return 0;
+        }
+        memset(s + n_slots, 0, (size_t)(cap - n_slots) * sizeof *s);
+        slots = s;
+        i = n_slots ? n_slots : 1;
+        n_slots = cap;
+    }
+    slots[i].p = p;
+    slots[i].kind = kind;
+    slots[i].owner = owner;
+    vae_ok(&g_err);
+    return (int)((slots[i].gen & 0x7fff) << SLOT_BITS | (unsigned)i);
+}
+
+/* The object behind h if it is live and of the given kind, else NULL with an error. */
+static void *handle_get(int h, int kind) {
+    unsigned i = (unsigned)h & ((1u << SLOT_BITS) - 1), gen = (unsigned)h >> SLOT_BITS;
+    if (h <= 0 || i >= (unsigned)n_slots || slots[i].kind != kind || (slots[i].gen & 0x7fff) != gen) {
+        vae_fail(&g_err, VAE_ERR_STATE, "this %s has been disposed", kind_names[kind]);
+        return NULL;
+    }
+    return slots[i].p;
+}
+
+static void slot_release(int i) {
+    switch (slots[i].kind) {
+    case H_MODEL: vae_model_free(slots[i].p); break;
+    case H_TRAINER: vae_trainer_free(slots[i].p); break;
+    case H_RNG: free(slots[i].p); break;
+    }
+    slots[i].p = NULL;
+    slots[i].kind = H_FREE;
+    slots[i].gen++;
+}
+
+/* Frees any object; a model takes its trainers with it (they borrow it).
+ * Stale or unknown handles are ignored, so dispose() can be repeated. */
+EXPORT void vw_release(int h) {
+    unsigned i = (unsigned)h & ((1u << SLOT_BITS) - 1);
+    if (h <= 0 || i >= (unsigned)n_slots || slots[i].kind == H_FREE || (slots[i].gen & 0x7fff) != (unsigned)h >> SLOT_BITS)
+        return;
+    if (slots[i].kind == H_MODEL)
+        for (int j = 1; j < n_slots; j++)
+            if (slots[j].kind == H_TRAINER && slots[j].owner == h) slot_release(j);
+    slot_release((int)i);
+}
+
+/* ---------------------------------------------------------------- models */
+
+static int model_handle(vae_status s, vae_model *m) {
+    if (s) return 0;
+    int h = handle_new(H_MODEL, m, 0);
+    if (!h) vae_model_free(m);
+    return h;
+}
+
+EXPORT int vw_model_load(const uint8_t *buf, size_t len) {
+    vae_model *m = NULL;
+    return model_handle(vae_model_load(&m, buf, len, &g_err), m);
+}
+
+/* arch_json: the VAE_METADATA_KEY object, NUL-terminated; weights drawn from seed. */
+EXPORT int vw_model_create(const char *arch_json, uint64_t seed) {
+    vae_arch a;
+    vae_model *m = NULL;
+    vae_status s = vae_arch_from_json(arch_json, strlen(arch_json), &a, &g_err);
+    if (!s) s = vae_arch_validate(&a, &g_err);
+    if (!s) s = vae_model_init(&m, &a, seed, &g_err);
+    return model_handle(s, m);
+}
+
+EXPORT int vw_model_decoder_copy(int h) {
+    vae_model *m = handle_get(h, H_MODEL), *c = NULL;
+    return m ? model_handle(vae_model_decoder_copy(m, &c, &g_err), c) : 0;
+}
+
+/* The architecture as JSON (valid until the next call), or NULL. */
+EXPORT const char *vw_model_arch_json(int h) {
+    static char json[1024];
+    vae_model *m = handle_get(h, H_MODEL);
+    if (!m || vae_arch_to_json(vae_model_arch(m), json, sizeof json, &g_err)) return NULL;
+    return json;
+}
+
+EXPORT double vw_model_param_count(int h) {
+    vae_model *m = handle_get(h, H_MODEL);
+    return m ? (double)vae_model_param_count(m) : -1;
+}
+
+EXPORT int vw_encode(int h, const float *x, const int *labels, int n, float *mu, float *logvar) {
+    vae_model *m = handle_get(h, H_MODEL);
+    return m ? vae_model_encode(m, x, labels, n, mu, logvar, &g_err) : g_err.code;
+}
+
+EXPORT int vw_decode(int h, const float *z, const int *labels, int n, float *out) {
+    vae_model *m = handle_get(h, H_MODEL);
+    return m ? vae_model_decode(m, z, labels, n, out, &g_err) : g_err.code;
+}
+
+EXPORT int vw_loss(int h, const float *x, const int *labels, int n, const float *eps, float *rec, float *kl) {
+    vae_model *m = handle_get(h, H_MODEL);
+    return m ? vae_model_loss(m, x, labels, n, eps, rec, kl, &g_err) : g_err.code;
+}
+
+EXPORT int vw_iwae(int h, const float *x, const int *labels, int n, int k, int rng_h, float *ll) {
+    vae_model *m = handle_get(h, H_MODEL);
+    vae_rng *r = m ? handle_get(rng_h, H_RNG) : NULL;
+    return r ? vae_model_iwae(m, x, labels, n, k, r, ll, &g_err) : g_err.code;
+}
+
+/* meta: n_meta key/value pairs as consecutive NUL-terminated strings
+ * (k0 v0 k1 v1 ...). out[0] = malloc'd bytes (caller frees), out[1] = length. */
+EXPORT int vw_save(int h, int dtype, int decoder_only, const char *meta, int n_meta, uintptr_t *out) {
+    vae_model *m = handle_get(h, H_MODEL);
+    if (!m) return g_err.code;
+    if (n_meta < 0 || n_meta > 64) return vae_fail(&g_err, VAE_ERR_ARG, "too many metadata entries (%d)", n_meta);
+    const char *kv[128];
+    for (int i = 0; i < 2 * n_meta; i++) {
+        kv[i] = meta;
+        meta += strlen(meta) + 1;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    vae_status s = vae_model_save(m, (vae_dtype)dtype, decoder_only, kv, n_meta, &buf, &len, &g_err);
+    out[0] = (uintptr_t)buf;
+    out[1] = len;
+    return s;
+}
+
+/* ---------------------------------------------------------------- training */
+
+EXPORT int vw_trainer_create(int model_h, int opt, float lr, float beta1, float beta2, float adam_eps,
+                             float weight_decay, float momentum, float clip, float beta, int warmup_steps,
+                             uint64_t seed) {
+    vae_model *m = handle_get(model_h, H_MODEL);
+    if (!m) return 0;
+    vae_train_config c = {(vae_optimizer)opt, lr, beta1, beta2, adam_eps, weight_decay, momentum, clip, beta,
+                          warmup_steps, seed};
+    vae_trainer *t = NULL;
+    if (vae_trainer_init(&t, m, &c, &g_err)) return 0;
+    int h = handle_new(H_TRAINER, t, model_h);
+    if (!h) vae_trainer_free(t);
+    return h;
+}
+
+/* One optimiser step; stats = loss, rec, kl, grad_norm, beta_used, step. */
+EXPORT int vw_trainer_step(int h, const float *x, const int *labels, int n, double *stats) {
+    vae_trainer *t = handle_get(h, H_TRAINER);
+    if (!t) return g_err.code;
+    vae_step_stats st;
+    vae_status s = vae_trainer_step(t, x, labels, n, NULL, &st, &g_err);
+    if (s) return s;
+    stats[0] = st.loss;
+    stats[1] = st.rec;
+    stats[2] = st.kl;
+    stats[3] = st.grad_norm;
+    stats[4] = st.beta_used;
+    stats[5] = (double)st.step;
+    return VAE_OK;
+}
+
+/* ---------------------------------------------------------------- random */
+
+EXPORT int vw_rng_create(uint64_t seed) {
+    vae_rng *r = malloc(sizeof *r);
+    if (!r) {
+        vae_fail(&g_err, VAE_ERR_NOMEM, "out of memory for a random generator");
+        return 0;
+    }
+    vae_rng_seed(r, seed);
+    int h = handle_new(H_RNG, r, 0);
+    if (!h) free(r);
+    return h;
+}
+
+EXPORT int vw_rng_normals(int h, float *out, int n) {
+    vae_rng *r = handle_get(h, H_RNG);
+    if (!r) return g_err.code;
+    vae_rng_normals(r, out, (size_t)n);
+    return vae_ok(&g_err);
+}
+
+EXPORT int vw_rng_permutation(int h, int *perm, int n) {
+    vae_rng *r = handle_get(h, H_RNG);
+    if (!r) return g_err.code;
+    vae_rng_permutation(r, perm, n);
+    return vae_ok(&g_err);
+}
+
+/* ---------------------------------------------------------------- IDX data */
+
+/* out = {pixels (malloc'd [n, rows*cols]; caller frees), n, rows, cols}. */
+EXPORT int vw_idx_images(const uint8_t *buf, size_t len, int32_t *out) {
+    float *pixels = NULL;
+    int n = 0, rows = 0, cols = 0;
+    vae_status s = vae_idx_images(buf, len, &pixels, &n, &rows, &cols, &g_err);
+    out[0] = (int32_t)(uintptr_t)pixels;
+    out[1] = n, out[2] = rows, out[3] = cols;
+    return s;
+}
+
+/* out = {labels (malloc'd [n]; caller frees), n}. */
+EXPORT int vw_idx_labels(const uint8_t *buf, size_t len, int32_t *out) {
+    int *labels = NULL, n = 0;
+    vae_status s = vae_idx_labels(buf, len, &labels, &n, &g_err);
+    out[0] = (int32_t)(uintptr_t)labels;
+    out[1] = n;
+    return s;
+}

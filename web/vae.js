@@ -1,0 +1,1062 @@
+/* vae-wasm: variational autoencoders in WebAssembly, for a page's main
+ * thread, a module Web Worker and Node (>= 18), from one ES module.
+ *
+ * No Emscripten JS glue: the .wasm is a standalone module whose only import
+ * is a memory-growth notice, so this file instantiates it itself, without
+ * eval or new Function (fine under script-src 'self' 'wasm-unsafe-eval').
+ *
+ * Layouts. Images are flat Float32Arrays, row-major [n, c*h*w] with each
+ * image channel-major (c planes of h rows of w pixels) and values in [0, 1];
+ * latents are [n, latent]. A single image (or latent) is a batch of one, and
+ * plain arrays, other typed arrays or an array of per-item arrays are
+ * accepted too. Labels (conditional models) are integers in [0, classes).
+ *
+ * Every failure throws (or rejects with) a VAEError whose message says which
+ * call failed and why, and whose code names the reason (VAE_ERR_SHAPE, ...).
+ */
+
+const EMBEDDED = null; // vae.single.js: {simd, nosimd} base64 wasm builds (build-wasm.sh)
+
+// (module (func (result v128) i32.const 0 i8x16.splat)): valid only where wasm SIMD is.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11,
+]);
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+const text = { enc: new TextEncoder(), dec: new TextDecoder() };
+
+export class VAEError extends Error {
+  constructor(message, code = 'VAE_ERR_ARG') {
+    super(message);
+    this.name = 'VAEError';
+    this.code = code;
+  }
+}
+
+function fail(message, code) {
+  throw new VAEError(message, code);
+}
+
+/* Rejects option names the call does not know (a typo would otherwise be ignored). */
+function options(what, given, known) {
+  if (given === undefined || given === null) return {};
+  if (typeof given !== 'object') fail(`${what}: options must be an object, not ${typeof given}`);
+  for (const key of Object.keys(given))
+    if (!known.includes(key)) fail(`${what}: unknown option '${key}' (known: ${known.join(', ')})`);
+  return given;
+}
+
+function integer(what, name, v, lo, hi) {
+  if (!Number.isInteger(v) || v < lo || v > hi) fail(`${what}: ${name} must be an integer in ${lo}..${hi} (got ${v})`);
+  return v;
+}
+
+function finite(what, name, v, lo = -Infinity) {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo)
+    fail(`${what}: ${name} must be a finite number${lo > -Infinity ? ` >= ${lo}` : ''} (got ${v})`);
+  return v;
+}
+
+/* Seeds are unsigned 64-bit (number or BigInt), as in the native CLI. */
+function seed64(what, v) {
+  if (typeof v === 'bigint' ? v >= 0n && v < 1n << 64n : Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  return fail(`${what}: seed must be an integer in 0..2^64-1 (got ${v})`);
+}
+
+function randomSeed() {
+  const w = crypto.getRandomValues(new Uint32Array(2));
+  return (BigInt(w[0]) << 32n) | BigInt(w[1]);
+}
+
+/* ------------------------------------------------------------------ loading bytes */
+
+function asBytes(src) {
+  if (src instanceof ArrayBuffer) return new Uint8Array(src);
+  if (ArrayBuffer.isView(src)) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  return null;
+}
+
+/* Bytes from a URL (fetch; file: URLs and plain paths through fs in Node),
+ * an ArrayBuffer, a typed array or a Blob. */
+async function readSource(what, src) {
+  const bytes = asBytes(src);
+  if (bytes) return bytes;
+  if (typeof Blob !== 'undefined' && src instanceof Blob) return new Uint8Array(await src.arrayBuffer());
+  if (typeof src !== 'string' && !(src instanceof URL))
+    fail(`${what}: expected a URL, a path, an ArrayBuffer or a Uint8Array (got ${Object.prototype.toString.call(src)})`);
+  const url = src instanceof URL ? src : /^(https?|file|data|blob):/i.test(src) ? new URL(src) : null;
+  if (isNode && (!url || url.protocol === 'file:')) {
+    const fs = await import('node:fs/promises');
+    try {
+      return new Uint8Array(await fs.readFile(url ?? src));
+    } catch (e) {
+      fail(`${what}: cannot read ${src}: ${e.message}`, 'VAE_ERR_IO');
+    }
+  }
+  let res;
+  try {
+    res = await fetch(url ?? src);
+  } catch (e) {
+    fail(`${what}: cannot fetch ${src}: ${e.message}`, 'VAE_ERR_IO');
+  }
+  if (!res.ok) fail(`${what}: fetching ${src} gave HTTP ${res.status} ${res.statusText}`, 'VAE_ERR_IO');
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function fromBase64(s) {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/* ------------------------------------------------------------------ the wasm runtime */
+
+/* One instance of the module: its exports, a way to run code with
+ * temporary wasm allocations, and the library's error as a VAEError. */
+class Runtime {
+  constructor(instance, module, simd) {
+    this.x = instance.exports;
+    this.module = module; // compiled once; posted to workers
+    this.simd = simd;
+    this.x._initialize?.();
+  }
+
+  get buffer() {
+    return this.x.memory.buffer; // a new ArrayBuffer whenever memory grows: never cache views
+  }
+
+  string(ptr) {
+    const u8 = new Uint8Array(this.buffer);
+    let end = ptr;
+    while (u8[end]) end++;
+    return text.dec.decode(u8.subarray(ptr, end));
+  }
+
+  error(what) {
+    return new VAEError(`${what}: ${this.string(this.x.vw_error_message())}`, this.string(this.x.vw_error_name()));
+  }
+
+  check(what, status) {
+    if (status) throw this.error(what);
+  }
+
+  alloc(what, bytes) {
+    const p = this.x.malloc(Math.max(1, bytes));
+    if (!p) fail(`${what}: out of memory (${bytes} bytes)`, 'VAE_ERR_NOMEM');
+    return p;
+  }
+
+  /* Runs fn(mem) and frees everything mem allocated, whatever happens. */
+  scope(what, fn) {
+    const ptrs = [];
+    const mem = {
+      alloc: (bytes) => {
+        const p = this.alloc(what, bytes);
+        ptrs.push(p);
+        return p;
+      },
+      f32: (values) => {
+        const p = mem.alloc(4 * values.length);
+        new Float32Array(this.buffer, p, values.length).set(values);
+        return p;
+      },
+      i32: (values) => {
+        if (!values) return 0;
+        const p = mem.alloc(4 * values.length);
+        new Int32Array(this.buffer, p, values.length).set(values);
+        return p;
+      },
+      bytes: (u8) => {
+        const p = mem.alloc(u8.length);
+        new Uint8Array(this.buffer, p, u8.length).set(u8);
+        return p;
+      },
+      cstring: (s) => mem.bytes(text.enc.encode(s + '\0')),
+      readF32: (p, n) => new Float32Array(this.buffer, p, n).slice(),
+    };
+    try {
+      return fn(mem);
+    } finally {
+      for (const p of ptrs) this.x.free(p);
+    }
+  }
+
+  /* A generator of the library (xoshiro128**; the same streams as native). */
+  rng(what, seed) {
+    const h = this.x.vw_rng_create(seed);
+    if (!h) throw this.error(what);
+    return h;
+  }
+
+  normals(what, seed, count) {
+    const h = this.rng(what, seed);
+    try {
+      return this.scope(what, (mem) => {
+        const p = mem.alloc(4 * count);
+        this.check(what, this.x.vw_rng_normals(h, p, count));
+        return mem.readF32(p, count);
+      });
+    } finally {
+      this.x.vw_release(h);
+    }
+  }
+}
+
+let current = null; // Promise<Runtime> used by load/create
+
+async function instantiate(opts) {
+  const o = options('init', opts, ['wasm', 'simd']);
+  const simd = o.simd === undefined || o.simd === 'auto' ? WebAssembly.validate(SIMD_PROBE) : o.simd;
+  if (typeof simd !== 'boolean') fail(`init: simd must be 'auto', true or false (got ${o.simd})`);
+  let module = o.wasm instanceof WebAssembly.Module ? o.wasm : null;
+  if (!module) {
+    const name = simd ? 'simd' : 'nosimd';
+    const src = o.wasm ?? (EMBEDDED ? fromBase64(EMBEDDED[name]) : new URL(`./vae-${name}.wasm`, import.meta.url));
+    const bytes = await readSource('init', src);
+    try {
+      module = await WebAssembly.compile(bytes);
+    } catch (e) {
+      fail(`init: ${o.wasm ? 'the given wasm' : `vae-${name}.wasm`} does not compile: ${e.message}`, 'VAE_ERR_ARG');
+    }
+  }
+  const instance = await WebAssembly.instantiate(module, { env: { emscripten_notify_memory_growth() {} } });
+  return new Runtime(instance, module, simd);
+}
+
+/* Loads the wasm (once; again with new options). Models made before a
+ * re-init keep the instance they were made with. */
+function init(opts) {
+  if (!current || opts) {
+    current = instantiate(opts);
+    current.catch(() => (current = null)); // a failed init can be retried
+  }
+  return current;
+}
+
+/* ------------------------------------------------------------------ inputs */
+
+/* Flat Float32Array of whole rows of `width` values, and the row count. */
+function rows(what, name, values, width, unit) {
+  let data;
+  if (values instanceof Float32Array) data = values;
+  else if (ArrayBuffer.isView(values) && !(values instanceof DataView)) data = Float32Array.from(values);
+  else if (Array.isArray(values) && values.length && typeof values[0] === 'object' && values[0] !== null) {
+    data = new Float32Array(values.length * width);
+    values.forEach((v, i) => {
+      if (!v || v.length !== width) fail(`${what}: ${name} item ${i} has ${v?.length} values, expected ${width} (${unit})`, 'VAE_ERR_SHAPE');
+      data.set(v, i * width);
+    });
+  } else if (Array.isArray(values)) data = Float32Array.from(values);
+  else fail(`${what}: ${name} must be a Float32Array or an array of numbers (got ${Object.prototype.toString.call(values)})`);
+  if (!data.length || data.length % width)
+    fail(`${what}: expected ${name} of ${width} values each (${unit}), got ${data.length} values`, 'VAE_ERR_SHAPE');
+  return { data, n: data.length / width };
+}
+
+/* Per-item labels as an Int32Array (null for an unconditional model), from
+ * one integer for every item or one per item. */
+function labelsFor(what, name, given, n, classes) {
+  if (!classes) {
+    if (given !== undefined && given !== null) fail(`${what}: ${name} given but the model is not conditional`);
+    return null;
+  }
+  if (given === undefined || given === null)
+    fail(`${what}: this is a conditional model: give ${name} (integers 0..${classes - 1})`);
+  const list = typeof given === 'number' ? new Array(n).fill(given) : Array.from(given);
+  if (list.length !== n) fail(`${what}: ${list.length} ${name} for ${n} items`, 'VAE_ERR_SHAPE');
+  list.forEach((l, i) => {
+    if (!Number.isInteger(l) || l < 0 || l >= classes)
+      fail(`${what}: ${name} ${l} of item ${i} is not an integer in 0..${classes - 1}`);
+  });
+  return Int32Array.from(list);
+}
+
+/* ------------------------------------------------------------------ math helpers */
+
+/* Inverse of the standard normal CDF for 0 < p < 1: Acklam's rational
+ * approximation (relative error < 1.2e-9, far below float32 resolution). */
+function probit(p) {
+  if (p > 0.5) return -probit(1 - p);
+  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  if (p < 0.02425) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  const q = p - 0.5, r = q * q;
+  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+/* Point t of the path from a to b: straight, or along the great circle with
+ * the norm interpolated too (slerp), as `vae interpolate` does. */
+function pathPoint(a, b, t, slerp, out, off) {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) (dot += a[i] * b[i]), (na += a[i] * a[i]), (nb += b[i] * b[i]);
+  const omega = na > 0 && nb > 0 ? Math.acos(Math.max(-1, Math.min(1, dot / Math.sqrt(na * nb)))) : 0;
+  let wa = 1 - t, wb = t;
+  if (slerp && Math.sin(omega) > 1e-6) (wa = Math.sin((1 - t) * omega) / Math.sin(omega)), (wb = Math.sin(t * omega) / Math.sin(omega));
+  for (let i = 0; i < a.length; i++) out[off + i] = wa * a[i] + wb * b[i];
+}
+
+/* ------------------------------------------------------------------ the model */
+
+const KNOWN_CREATE = ['imageShape', 'encoder', 'decoder', 'latent', 'classes', 'activation', 'likelihood', 'sigma', 'leakySlope', 'seed'];
+
+export class Model {
+  #rt;
+  #h;
+
+  /** @internal Use VAE.load or VAE.create. */
+  constructor(rt, h) {
+    this.#rt = rt;
+    this.#h = h;
+    this.info = Model.#info(rt, h);
+  }
+
+  static #info(rt, h) {
+    const p = rt.x.vw_model_arch_json(h);
+    if (!p) throw rt.error('info');
+    const a = JSON.parse(rt.string(p));
+    const [c, hgt, w] = a.input;
+    const sizes = a.decoder_only ? [a.latent, ...a.decoder, c * hgt * w] : [c * hgt * w, ...a.encoder, a.latent, ...a.decoder, c * hgt * w];
+    return Object.freeze({
+      summary: sizes.join('-') + (a.classes ? ` conditional on ${a.classes} classes` : ''),
+      imageShape: Object.freeze(a.input),
+      inputSize: c * hgt * w,
+      latent: a.latent,
+      classes: a.classes,
+      encoder: Object.freeze(a.encoder),
+      decoder: Object.freeze(a.decoder),
+      activation: a.activation,
+      likelihood: a.likelihood,
+      sigma: a.sigma,
+      leakySlope: a.leaky_slope,
+      decoderOnly: a.decoder_only,
+      parameters: rt.x.vw_model_param_count(h),
+      simd: rt.simd,
+    });
+  }
+
+  /* The live handle, or a VAEError naming the call. */
+  #handle(what) {
+    if (!this.#h) fail(`${what}: this model has been disposed`, 'VAE_ERR_STATE');
+    return this.#h;
+  }
+
+  #images(what, images) {
+    const [c, h, w] = this.info.imageShape;
+    return rows(what, 'images', images, this.info.inputSize, `${c}x${h}x${w} images`);
+  }
+
+  #latents(what, z, name = 'latents') {
+    return rows(what, name, z, this.info.latent, `latent size ${this.info.latent}`);
+  }
+
+  #decode(what, z, labels, n) {
+    const h = this.#handle(what), rt = this.#rt, D = this.info.inputSize;
+    return rt.scope(what, (mem) => {
+      const out = mem.alloc(4 * n * D);
+      rt.check(what, rt.x.vw_decode(h, mem.f32(z), mem.i32(labels), n, out));
+      return mem.readF32(out, n * D);
+    });
+  }
+
+  /** Encoder means and log-variances of images: {mu, logvar}, each [n, latent]. */
+  encode(images, opts) {
+    const o = options('encode', opts, ['labels']);
+    const h = this.#handle('encode'), rt = this.#rt, L = this.info.latent;
+    const { data, n } = this.#images('encode', images);
+    const labels = labelsFor('encode', 'labels', o.labels, n, this.info.classes);
+    return rt.scope('encode', (mem) => {
+      const mu = mem.alloc(4 * n * L), logvar = mem.alloc(4 * n * L);
+      rt.check('encode', rt.x.vw_encode(h, mem.f32(data), mem.i32(labels), n, mu, logvar));
+      return { mu: mem.readF32(mu, n * L), logvar: mem.readF32(logvar, n * L) };
+    });
+  }
+
+  /** Images [n, D] (pixel means in [0, 1]) of latents z [n, latent]. */
+  decode(z, opts) {
+    const o = options('decode', opts, ['label']);
+    const { data, n } = this.#latents('decode', z);
+    return this.#decode('decode', data, labelsFor('decode', 'label', o.label, n, this.info.classes), n);
+  }
+
+  /** Decodes n latents drawn from N(0, temperature^2 I) with the library's
+   * generator: the same seed gives the same images as `vae sample --seed`. */
+  sample(n, opts) {
+    const o = options('sample', opts, ['seed', 'temperature', 'label']);
+    integer('sample', 'n', n, 1, 1e6);
+    this.#handle('sample');
+    const t = Math.fround(finite('sample', 'temperature', o.temperature ?? 1, 0));
+    const labels = labelsFor('sample', 'label', o.label, n, this.info.classes);
+    const seed = o.seed === undefined ? randomSeed() : seed64('sample', o.seed);
+    const z = this.#rt.normals('sample', seed, n * this.info.latent);
+    for (let i = 0; i < z.length; i++) z[i] *= t; // float * float is exact in double: rounds like C's float multiply
+    return this.#decode('sample', z, labels, n);
+  }
+
+  /** Decodes each image's encoder mean. */
+  reconstruct(images, opts) {
+    const o = options('reconstruct', opts, ['labels']);
+    const { mu } = this.encode(images, o);
+    const labels = labelsFor('reconstruct', 'labels', o.labels, mu.length / this.info.latent, this.info.classes);
+    return this.#decode('reconstruct', mu, labels, mu.length / this.info.latent);
+  }
+
+  /** `steps` images along the path from a to b (end points included). a and
+   * b are latents or images (encoded to their means); `input` settles it
+   * when the latent size equals the image size. */
+  interpolate(a, b, steps, opts) {
+    const o = options('interpolate', opts, ['method', 'label', 'labels', 'input']);
+    integer('interpolate', 'steps', steps, 2, 1e5);
+    const method = o.method ?? 'linear';
+    if (method !== 'linear' && method !== 'slerp') fail(`interpolate: method must be 'linear' or 'slerp' (got ${method})`);
+    const L = this.info.latent, D = this.info.inputSize;
+    const end = (v, name) => {
+      const len = v?.length;
+      const asImage = o.input === 'image' || (o.input !== 'latent' && len === D && D !== L);
+      if (!asImage && len !== L)
+        fail(`interpolate: ${name} must be a latent of ${L} values or an image of ${D} values (got ${len})`, 'VAE_ERR_SHAPE');
+      return asImage ? this.encode(v, { labels: o.labels }).mu : Float32Array.from(v);
+    };
+    const za = end(a, 'a'), zb = end(b, 'b');
+    const z = new Float32Array(steps * L);
+    for (let s = 0; s < steps; s++) pathPoint(za, zb, s / (steps - 1), method === 'slerp', z, s * L);
+    return this.#decode('interpolate', z, labelsFor('interpolate', 'label', o.label, steps, this.info.classes), steps);
+  }
+
+  /** The learned manifold (Kingma & Welling): a gridSize x gridSize grid of
+   * images, row-major from the top left, whose latents vary along dims[0]
+   * (to the right) and dims[1] (upwards) through the inverse normal CDF of
+   * the cell centres (i + 0.5) / gridSize of `range` (a probability interval,
+   * default [0, 1]); the other dimensions are taken from `base` (default 0). */
+  manifold(gridSize, opts) {
+    const o = options('manifold', opts, ['dims', 'range', 'base', 'label']);
+    integer('manifold', 'gridSize', gridSize, 1, 1000);
+    const L = this.info.latent;
+    if (L < 2) fail(`manifold: needs a latent space of 2 or more dimensions, not ${L}`, 'VAE_ERR_SHAPE');
+    const [dx, dy] = o.dims ?? [0, 1];
+    integer('manifold', 'dims[0]', dx, 0, L - 1);
+    integer('manifold', 'dims[1]', dy, 0, L - 1);
+    if (dx === dy) fail(`manifold: dims must be two different dimensions (got ${dx}, ${dy})`);
+    const [lo, hi] = o.range ?? [0, 1];
+    if (!(lo >= 0 && hi <= 1 && lo < hi)) fail(`manifold: range must be [lo, hi] with 0 <= lo < hi <= 1 (got ${o.range})`);
+    const base = o.base === undefined ? new Float32Array(L) : this.#latents('manifold', o.base, 'base').data;
+    if (base.length !== L) fail(`manifold: base must be one latent of ${L} values`, 'VAE_ERR_SHAPE');
+    const n = gridSize * gridSize, z = new Float32Array(n * L);
+    const at = (k) => probit(lo + ((k + 0.5) / gridSize) * (hi - lo));
+    for (let i = 0; i < gridSize; i++)
+      for (let j = 0; j < gridSize; j++) {
+        const off = (i * gridSize + j) * L;
+        z.set(base, off);
+        z[off + dx] = at(j);
+        z[off + dy] = at(gridSize - 1 - i);
+      }
+    return this.#decode('manifold', z, labelsFor('manifold', 'label', o.label, n, this.info.classes), n);
+  }
+
+  /** Mean latent of withImages minus mean latent of withoutImages: add it to
+   * a latent to add the attribute ("smile", "glasses"). */
+  attributeVector(withImages, withoutImages, opts) {
+    const o = options('attributeVector', opts, ['withLabels', 'withoutLabels']);
+    const L = this.info.latent, out = new Float32Array(L);
+    for (const [images, labels, sign] of [[withImages, o.withLabels, 1], [withoutImages, o.withoutLabels, -1]]) {
+      const { mu } = this.encode(images, { labels });
+      const n = mu.length / L, mean = new Float64Array(L);
+      for (let i = 0; i < mu.length; i++) mean[i % L] += mu[i];
+      for (let j = 0; j < L; j++) out[j] += (sign * mean[j]) / n;
+    }
+    return out;
+  }
+
+  /** Per-image negative ELBO in nats (reconstruction + KL at z = mu): high
+   * means unusual, for anomaly detection. With `samples` k, the negative
+   * importance-weighted bound on log p(x) from k draws (seeded) instead. */
+  score(images, opts) {
+    const o = options('score', opts, ['labels', 'samples', 'seed']);
+    const h = this.#handle('score'), rt = this.#rt;
+    const { data, n } = this.#images('score', images);
+    const labels = labelsFor('score', 'labels', o.labels, n, this.info.classes);
+    const k = o.samples ?? 0;
+    integer('score', 'samples', k, 0, 1e6);
+    return rt.scope('score', (mem) => {
+      const x = mem.f32(data), y = mem.i32(labels), a = mem.alloc(4 * n), b = mem.alloc(4 * n);
+      if (!k) {
+        rt.check('score', rt.x.vw_loss(h, x, y, n, 0, a, b));
+        const rec = mem.readF32(a, n), kl = mem.readF32(b, n);
+        return rec.map((r, i) => r + kl[i]);
+      }
+      const g = rt.rng('score', o.seed === undefined ? 1n : seed64('score', o.seed));
+      try {
+        rt.check('score', rt.x.vw_iwae(h, x, y, n, k, g, a));
+      } finally {
+        rt.x.vw_release(g);
+      }
+      return mem.readF32(a, n).map((v) => -v);
+    });
+  }
+
+  /** Mean reconstruction, KL and their sum over a data set, with noise from
+   * a generator seeded with `seed` in batches of `batchSize`: the same
+   * numbers as `vae eval` and the test loss of `vae train` (seed 1, 500). */
+  evaluate(dataset, opts) {
+    const o = options('evaluate', opts, ['seed', 'batchSize']);
+    const h = this.#handle('evaluate'), rt = this.#rt, L = this.info.latent;
+    const { images, labels, n } = this.#dataset('evaluate', dataset);
+    const batch = integer('evaluate', 'batchSize', o.batchSize ?? 500, 1, 1e6);
+    const g = rt.rng('evaluate', seed64('evaluate', o.seed ?? 1));
+    try {
+      return rt.scope('evaluate', (mem) => {
+        const D = this.info.inputSize, x = mem.alloc(4 * batch * D), y = labels ? mem.alloc(4 * batch) : 0;
+        const eps = mem.alloc(4 * batch * L), rec = mem.alloc(4 * batch), kl = mem.alloc(4 * batch);
+        let sumRec = 0, sumKl = 0;
+        for (let i = 0; i < n; i += batch) {
+          const nb = Math.min(batch, n - i);
+          new Float32Array(rt.buffer, x, nb * D).set(images.subarray(i * D, (i + nb) * D));
+          if (y) new Int32Array(rt.buffer, y, nb).set(labels.subarray(i, i + nb));
+          rt.check('evaluate', rt.x.vw_rng_normals(g, eps, nb * L));
+          rt.check('evaluate', rt.x.vw_loss(h, x, y, nb, eps, rec, kl));
+          const r = new Float32Array(rt.buffer, rec, nb), k = new Float32Array(rt.buffer, kl, nb);
+          for (let j = 0; j < nb; j++) (sumRec += r[j]), (sumKl += k[j]);
+        }
+        return { loss: (sumRec + sumKl) / n, reconstruction: sumRec / n, kl: sumKl / n };
+      });
+    } finally {
+      rt.x.vw_release(g);
+    }
+  }
+
+  /** @internal {images: Float32Array [n, D], labels: Int32Array | null, n}. */
+  #dataset(what, dataset) {
+    if (!dataset || typeof dataset !== 'object' || !dataset.images) fail(`${what}: expected a dataset {images, labels?}`);
+    let images = dataset.images;
+    if (images instanceof Uint8Array || images instanceof Uint8ClampedArray) images = Float32Array.from(images, (v) => v / 255);
+    const { data, n } = this.#images(what, images);
+    const labels = this.info.classes ? labelsFor(what, 'labels', dataset.labels, n, this.info.classes) : null;
+    return { images: data, labels, n };
+  }
+
+  /** The weights as a safetensors file (F32 or F16), architecture in its metadata. */
+  toSafetensors(opts) {
+    const o = options('toSafetensors', opts, ['dtype', 'decoderOnly', 'metadata']);
+    const h = this.#handle('toSafetensors'), rt = this.#rt;
+    const dtype = { f32: 0, f16: 1 }[o.dtype ?? 'f32'];
+    if (dtype === undefined) fail(`toSafetensors: dtype must be 'f32' or 'f16' (got ${o.dtype})`);
+    const meta = Object.entries(o.metadata ?? {});
+    for (const [k, v] of meta) if (typeof v !== 'string') fail(`toSafetensors: metadata value of '${k}' must be a string`);
+    return rt.scope('toSafetensors', (mem) => {
+      const kv = mem.cstring(meta.flat().join('\0')), out = mem.alloc(8);
+      rt.check('toSafetensors', rt.x.vw_save(h, dtype, o.decoderOnly ? 1 : 0, kv, meta.length, out));
+      const [p, len] = new Uint32Array(rt.buffer, out, 2);
+      const bytes = new Uint8Array(rt.buffer, p, len).slice();
+      rt.x.free(p);
+      return bytes;
+    });
+  }
+
+  /** A new model holding only the decoder (for small demo files). */
+  decoderOnly() {
+    const h = this.#rt.x.vw_model_decoder_copy(this.#handle('decoderOnly'));
+    if (!h) throw this.#rt.error('decoderOnly');
+    return new Model(this.#rt, h);
+  }
+
+  /** Draws images (one or a grid) of this model's shape into a canvas. */
+  draw(canvas, images, opts) {
+    return drawImages(canvas, images, { ...opts, shape: this.info.imageShape });
+  }
+
+  /** A trainer of this model (in this thread, or in a Worker with {worker: true}). */
+  trainer(opts) {
+    this.#handle('trainer');
+    return opts?.worker ? new WorkerTrainer(this, opts) : new Trainer(this, opts, this.#rt, (what) => this.#handle(what));
+  }
+
+  /** @internal Replaces the weights (and architecture) with a file's. */
+  _adopt(bytes) {
+    const h = loadHandle(this.#rt, 'train', bytes);
+    this.#rt.x.vw_release(this.#handle('train'));
+    this.#h = h;
+    this.info = Model.#info(this.#rt, h);
+  }
+
+  /** @internal */
+  _dataset(what, dataset) {
+    return this.#dataset(what, dataset);
+  }
+
+  /** @internal */
+  get _runtime() {
+    return this.#rt;
+  }
+
+  /** Frees the model's memory (and any trainer's). Safe to call twice. */
+  dispose() {
+    if (this.#h) this.#rt.x.vw_release(this.#h);
+    this.#h = 0;
+  }
+
+  get disposed() {
+    return !this.#h;
+  }
+}
+
+function loadHandle(rt, what, bytes) {
+  return rt.scope(what, (mem) => {
+    const h = rt.x.vw_model_load(mem.bytes(bytes), bytes.length);
+    if (!h) throw rt.error(what);
+    return h;
+  });
+}
+
+async function load(source, opts) {
+  const o = options('load', opts, ['wasm', 'simd']);
+  const rt = await (o.wasm !== undefined || o.simd !== undefined ? instantiate(o) : init());
+  const bytes = await readSource('load', source);
+  const name = typeof source === 'string' || source instanceof URL ? `load ${source}` : 'load';
+  return new Model(rt, loadHandle(rt, name, bytes));
+}
+
+/** A fresh model with PyTorch's default initialisation drawn from `seed`
+ * (weights of `vae train --seed S` come from S too). */
+async function create(config) {
+  const c = options('create', config ?? {}, KNOWN_CREATE);
+  const rt = await init();
+  const arch = { format: 1, input: c.imageShape ?? [1, 28, 28], encoder: c.encoder ?? [400] };
+  arch.decoder = c.decoder ?? [...arch.encoder].reverse();
+  arch.latent = c.latent ?? 20;
+  for (const [js, key] of [['classes', 'classes'], ['activation', 'activation'], ['likelihood', 'likelihood'], ['sigma', 'sigma'], ['leakySlope', 'leaky_slope']])
+    if (c[js] !== undefined) arch[key] = c[js];
+  const seed = seed64('create', c.seed ?? 1);
+  return rt.scope('create', (mem) => {
+    const h = rt.x.vw_model_create(mem.cstring(JSON.stringify(arch)), seed);
+    if (!h) throw rt.error('create');
+    return new Model(rt, h);
+  });
+}
+
+/* ------------------------------------------------------------------ training */
+
+const TRAIN_OPTIONS = [
+  'epochs', 'batchSize', 'lr', 'beta', 'warmupEpochs', 'warmupSteps', 'optimizer', 'momentum', 'weightDecay',
+  'clip', 'seed', 'snapshotEvery', 'validation', 'worker',
+];
+const MAX_NONFINITE_IN_A_ROW = 20; // as `vae train`
+
+function trainOptions(opts) {
+  const o = options('trainer', opts, TRAIN_OPTIONS);
+  const optimizer = o.optimizer ?? 'adam';
+  if (optimizer !== 'adam' && optimizer !== 'sgd') fail(`trainer: optimizer must be 'adam' or 'sgd' (got ${optimizer})`);
+  if (o.warmupEpochs !== undefined && o.warmupSteps !== undefined) fail('trainer: give warmupEpochs or warmupSteps, not both');
+  return {
+    epochs: integer('trainer', 'epochs', o.epochs ?? 10, 0, 1e7),
+    batchSize: integer('trainer', 'batchSize', o.batchSize ?? 128, 1, 1e6),
+    lr: finite('trainer', 'lr', o.lr ?? 1e-3, 0),
+    beta: finite('trainer', 'beta', o.beta ?? 1, 0),
+    warmupEpochs: integer('trainer', 'warmupEpochs', o.warmupEpochs ?? 0, 0, 1e6),
+    warmupSteps: o.warmupSteps === undefined ? null : integer('trainer', 'warmupSteps', o.warmupSteps, 0, 0x7fffffff),
+    optimizer,
+    momentum: finite('trainer', 'momentum', o.momentum ?? 0, 0),
+    weightDecay: finite('trainer', 'weightDecay', o.weightDecay ?? 0, 0),
+    clip: finite('trainer', 'clip', o.clip ?? 0, 0),
+    seed: seed64('trainer', o.seed ?? 1),
+    snapshotEvery: integer('trainer', 'snapshotEvery', o.snapshotEvery ?? 0, 0, 1e9),
+    validation: o.validation ?? null,
+  };
+}
+
+/* setImmediate in Node; a MessageChannel round trip in browsers, which,
+ * unlike setTimeout, is not clamped to 4 ms. */
+let yieldNow = null;
+function nextTick() {
+  if (!yieldNow) {
+    if (typeof setImmediate === 'function') yieldNow = () => new Promise((r) => setImmediate(r));
+    else {
+      const ch = new MessageChannel(), waiting = [];
+      ch.port1.onmessage = () => waiting.shift()();
+      yieldNow = () => new Promise((r) => (waiting.push(r), ch.port2.postMessage(0)));
+    }
+  }
+  return yieldNow();
+}
+
+/* Listeners and state shared by the in-thread and the worker trainer. */
+class TrainerEvents {
+  #listeners = new Map();
+  state = 'idle'; // idle, running, paused, done, cancelled, failed
+
+  /** Calls fn(event) for each 'progress', 'epoch' or 'snapshot' event; returns an unsubscribe function. */
+  on(type, fn) {
+    if (!['progress', 'epoch', 'snapshot'].includes(type)) fail(`trainer.on: unknown event '${type}' (progress, epoch, snapshot)`);
+    if (typeof fn !== 'function') fail('trainer.on: the listener must be a function');
+    if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
+    this.#listeners.get(type).add(fn);
+    return () => this.#listeners.get(type).delete(fn);
+  }
+
+  _emit(type, event) {
+    for (const fn of this.#listeners.get(type) ?? []) fn(event);
+  }
+
+  _begin() {
+    if (this.state === 'running' || this.state === 'paused') fail('fit: this trainer is already running', 'VAE_ERR_STATE');
+    this.state = 'running';
+  }
+}
+
+/* Trains the model in place, in the calling thread, one step per turn of
+ * the event loop. Seeds as `vae train --seed S`: the trainer's noise from
+ * S+1, shuffling from S+2 (and, with VAE.create({seed: S}), weights from S),
+ * so the same data, seed and settings give the native trainer's weights. */
+export class Trainer extends TrainerEvents {
+  #model; #o; #rt; #handle; #resume = null; #cancel = false;
+
+  constructor(model, opts, rt, handle) {
+    super();
+    this.#model = model;
+    this.#o = trainOptions(opts);
+    this.#rt = rt;
+    this.#handle = handle;
+  }
+
+  pause() {
+    if (this.state === 'running') this.state = 'paused';
+  }
+
+  resume() {
+    if (this.state !== 'paused') return;
+    this.state = 'running';
+    this.#resume?.();
+  }
+
+  cancel() {
+    this.#cancel = true;
+    this.resume();
+  }
+
+  async #gate() {
+    await nextTick();
+    while (this.state === 'paused' && !this.#cancel) await new Promise((r) => (this.#resume = r));
+    this.#resume = null;
+    if (this.#cancel) fail('fit: training cancelled', 'ABORTED');
+  }
+
+  /** Runs the epochs; resolves with the final weights (safetensors bytes). */
+  async fit(dataset) {
+    this._begin();
+    this.#cancel = false;
+    const rt = this.#rt, x = rt.x, o = this.#o, m = this.#model, D = m.info.inputSize;
+    const allocs = [], handles = [];
+    try {
+      const { images, labels, n } = m._dataset('fit', dataset);
+      const validation = o.validation && m._dataset('fit: validation', o.validation);
+      const B = Math.min(o.batchSize, n), stepsPerEpoch = Math.ceil(n / o.batchSize);
+      const warmup = o.warmupSteps ?? o.warmupEpochs * stepsPerEpoch;
+      if (warmup > 0x7fffffff) fail('fit: warmupEpochs is too large');
+      const t = x.vw_trainer_create(this.#handle('fit'), o.optimizer === 'sgd' ? 1 : 0, o.lr, 0.9, 0.999, 1e-8,
+        o.weightDecay, o.momentum, o.clip, o.beta, warmup, o.seed + 1n);
+      if (!t) throw rt.error('fit');
+      handles.push(t);
+      const data = rt.rng('fit', o.seed + 2n);
+      handles.push(data);
+      const alloc = (bytes) => (allocs.push(rt.alloc('fit', bytes)), allocs.at(-1));
+      const xb = alloc(4 * B * D), yb = labels ? alloc(4 * B) : 0, perm = alloc(4 * n), stats = alloc(48);
+      const start = performance.now(), total = o.epochs * stepsPerEpoch;
+      let done = 0, nonfinite = 0;
+      for (let epoch = 1; epoch <= o.epochs; epoch++) {
+        rt.check('fit', x.vw_rng_permutation(data, perm, n));
+        const order = new Int32Array(rt.buffer, perm, n).slice();
+        const t0 = performance.now();
+        let seen = 0, sum = 0, skipped = 0;
+        for (let i = 0, step = 1; i < n; i += o.batchSize, step++) {
+          await this.#gate();
+          const nb = Math.min(o.batchSize, n - i), xs = new Float32Array(rt.buffer, xb, nb * D);
+          for (let k = 0; k < nb; k++) xs.set(images.subarray(order[i + k] * D, (order[i + k] + 1) * D), k * D);
+          if (yb) new Int32Array(rt.buffer, yb, nb).set(Array.from(order.subarray(i, i + nb), (r) => labels[r]));
+          const status = x.vw_trainer_step(t, xb, yb, nb, stats);
+          done++;
+          if (status === 13 /* VAE_ERR_NONFINITE */) {
+            skipped++;
+            if (++nonfinite === MAX_NONFINITE_IN_A_ROW)
+              fail(`fit: training diverged: ${nonfinite} steps in a row were not finite (try a lower lr or clip)`, 'VAE_ERR_NONFINITE');
+            continue;
+          }
+          rt.check('fit', status);
+          nonfinite = 0;
+          const [loss, rec, kl, , betaUsed] = new Float64Array(rt.buffer, stats, 6);
+          sum += loss * nb;
+          seen += nb;
+          const now = performance.now(), elapsed = (now - start) / 1000;
+          this._emit('progress', {
+            epoch, epochs: o.epochs, step, stepsPerEpoch, totalStep: done, totalSteps: total,
+            loss, reconstruction: rec, kl, beta: betaUsed, epochLoss: sum / seen,
+            imagesPerSecond: (i + nb) / ((now - t0) / 1000), elapsed, eta: (elapsed / done) * (total - done),
+          });
+          if (o.snapshotEvery && done % o.snapshotEvery === 0)
+            this._emit('snapshot', { epoch, step, totalStep: done, weights: m.toSafetensors() });
+        }
+        const event = { epoch, epochs: o.epochs, loss: seen ? sum / seen : NaN, skipped, seconds: (performance.now() - t0) / 1000 };
+        if (validation) event.validation = m.evaluate(validation);
+        this._emit('epoch', event);
+      }
+      this.state = 'done';
+      return m.toSafetensors();
+    } catch (e) {
+      this.state = e.code === 'ABORTED' ? 'cancelled' : 'failed';
+      throw e;
+    } finally {
+      for (const h of handles) x.vw_release(h);
+      for (const p of allocs) x.free(p);
+    }
+  }
+}
+
+/* The same trainer in a module Worker (browser) or a worker_threads Worker
+ * (Node), running web/vae-worker.js next to this module: the page stays
+ * responsive. The model is copied in; when fit() resolves (or is
+ * cancelled) the model takes the trained weights. */
+export class WorkerTrainer extends TrainerEvents {
+  #model; #opts; #post = null;
+
+  constructor(model, opts) {
+    super();
+    const { worker, ...rest } = opts;
+    trainOptions(rest); // fail early, here, on bad options
+    this.#model = model;
+    this.#opts = rest;
+    this.url = worker === true ? new URL('./vae-worker.js', import.meta.url) : new URL(worker, import.meta.url);
+  }
+
+  #send(type) {
+    if (type === 'pause' && this.state === 'running') this.state = 'paused';
+    else if (type === 'resume' && this.state === 'paused') this.state = 'running';
+    this.#post?.({ type });
+  }
+
+  pause() {
+    this.#send('pause');
+  }
+
+  resume() {
+    this.#send('resume');
+  }
+
+  cancel() {
+    this.#send('cancel');
+  }
+
+  async fit(dataset) {
+    this._begin();
+    const m = this.#model, rt = m._runtime;
+    const { images, labels } = m._dataset('fit', dataset);
+    const worker = isNode
+      ? new (await import('node:worker_threads')).Worker(this.url)
+      : new Worker(this.url, { type: 'module', name: 'vae-wasm trainer' });
+    const listen = (type, fn) => (isNode ? worker.on(type, fn) : worker.addEventListener(type, (e) => fn(type === 'message' ? e.data : e)));
+    this.#post = (msg, transfer) => worker.postMessage(msg, transfer);
+    try {
+      return await new Promise((resolve, reject) => {
+        listen('message', (msg) => {
+          if (msg.type === 'event') return this._emit(msg.name, msg.event);
+          if (msg.weights) m._adopt(msg.weights);
+          if (msg.type === 'done') resolve(msg.weights);
+          else reject(new VAEError(msg.message, msg.code));
+        });
+        listen('error', (e) => reject(new VAEError(`fit: the training worker failed: ${e.message}`, 'VAE_ERR_STATE')));
+        this.#post({
+          type: 'fit', module: rt.module, simd: rt.simd, weights: m.toSafetensors(), options: this.#opts,
+          dataset: { images, labels },
+        });
+      });
+      this.state = 'done';
+    } catch (e) {
+      this.state = e.code === 'ABORTED' ? 'cancelled' : 'failed';
+      throw e;
+    } finally {
+      this.#post = null;
+      worker.terminate();
+    }
+  }
+}
+
+/** @internal The worker side (web/vae-worker.js): trains on request, posts events. */
+export async function serveTrainer(port) {
+  let trainer = null;
+  const early = [];
+  port.onMessage(async (msg) => {
+    if (msg.type !== 'fit') return trainer ? trainer[msg.type]() : early.push(msg.type);
+    let model = null;
+    try {
+      await init({ wasm: msg.module, simd: msg.simd });
+      model = await load(msg.weights);
+      trainer = model.trainer(msg.options);
+      for (const type of early) trainer[type]();
+      for (const name of ['progress', 'epoch', 'snapshot'])
+        trainer.on(name, (event) => port.post({ type: 'event', name, event }, event.weights ? [event.weights.buffer] : []));
+      const weights = await trainer.fit(msg.dataset);
+      port.post({ type: 'done', weights }, [weights.buffer]);
+    } catch (e) {
+      const weights = e.code === 'ABORTED' ? model.toSafetensors() : undefined;
+      port.post({ type: 'error', message: e.message, code: e.code ?? 'VAE_ERR_STATE', weights }, weights ? [weights.buffer] : []);
+    } finally {
+      model?.dispose();
+    }
+  });
+}
+
+/* ------------------------------------------------------------------ data */
+
+/** IDX files (MNIST's format, raw not gzip) parsed by the library, as
+ * `vae train` reads them: {images: Float32Array [n, rows*cols], labels, n, rows, cols}. */
+async function readIDX(imageSource, labelSource) {
+  const rt = await init();
+  const [ib, lb] = await Promise.all([readSource('readIDX', imageSource), labelSource && readSource('readIDX', labelSource)]);
+  return rt.scope('readIDX', (mem) => {
+    const out = mem.alloc(16);
+    rt.check('readIDX', rt.x.vw_idx_images(mem.bytes(ib), ib.length, out));
+    const [p, n, rows, cols] = new Int32Array(rt.buffer, out, 4);
+    const images = mem.readF32(p, n * rows * cols);
+    rt.x.free(p);
+    let labels = null;
+    if (lb) {
+      rt.check('readIDX', rt.x.vw_idx_labels(mem.bytes(lb), lb.length, out));
+      const [q, count] = new Int32Array(rt.buffer, out, 2);
+      labels = new Int32Array(rt.buffer, q, count).slice();
+      rt.x.free(q);
+      if (count !== n) fail(`readIDX: ${count} labels for ${n} images`, 'VAE_ERR_IDX');
+    }
+    return { images, labels, n, rows, cols };
+  });
+}
+
+/** Standard normals from the library's generator (as native vae_rng_normals). */
+async function randomNormal(count, seed) {
+  integer('randomNormal', 'count', count, 0, 1e9);
+  return (await init()).normals('randomNormal', seed64('randomNormal', seed), count);
+}
+
+/** Wasm memory size and the bytes malloc has handed out (for leak checks). */
+async function memory() {
+  const rt = await init();
+  return { wasmBytes: rt.buffer.byteLength, heapUsed: rt.x.vw_heap_used() };
+}
+
+/* ------------------------------------------------------------------ drawing */
+
+/** Images [n, c*h*w] as RGBA pixels of a grid: {width, height, data}
+ * (Uint8ClampedArray). `cols` images per row (default: a square-ish grid),
+ * each pixel scale x scale, with `gap` grey pixels between images. */
+function imagesToRGBA(images, opts) {
+  const o = options('imagesToRGBA', opts, ['shape', 'cols', 'scale', 'gap']);
+  const [c, h, w] = o.shape ?? [1, 28, 28];
+  if (c !== 1 && c !== 3) fail(`imagesToRGBA: can draw 1- or 3-channel images, not ${c}`);
+  const { data, n } = rows('imagesToRGBA', 'images', images, c * h * w, `${c}x${h}x${w} images`);
+  const cols = Math.min(n, integer('imagesToRGBA', 'cols', o.cols ?? Math.ceil(Math.sqrt(n)), 1, 1e5));
+  const scale = integer('imagesToRGBA', 'scale', o.scale ?? 1, 1, 64), gap = integer('imagesToRGBA', 'gap', o.gap ?? 1, 0, 64);
+  const r = Math.ceil(n / cols), width = cols * (w * scale + gap) - gap, height = r * (h * scale + gap) - gap;
+  const out = new Uint8ClampedArray(width * height * 4).fill(128);
+  for (let k = 0; k < n; k++) {
+    const x0 = (k % cols) * (w * scale + gap), y0 = Math.floor(k / cols) * (h * scale + gap), img = k * c * h * w;
+    for (let y = 0; y < h * scale; y++)
+      for (let x = 0; x < w * scale; x++) {
+        const src = img + Math.floor(y / scale) * w + Math.floor(x / scale), dst = ((y0 + y) * width + x0 + x) * 4;
+        for (let ch = 0; ch < 3; ch++) out[dst + ch] = Math.round(255 * data[src + (c === 3 ? ch * h * w : 0)]);
+        out[dst + 3] = 255;
+      }
+  }
+  return { width, height, data: out };
+}
+
+/** Draws images into a canvas (HTMLCanvasElement or OffscreenCanvas),
+ * resizing it to the grid. Options as imagesToRGBA. */
+function drawImages(canvas, images, opts) {
+  const { width, height, data } = imagesToRGBA(images, opts);
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext('2d').putImageData(new ImageData(data, width, height), 0, 0);
+  return canvas;
+}
+
+/* Weights of a box-filter resampling of `from` pixels to `to` pixels:
+ * for each output pixel, [source index, overlap fraction] pairs. */
+function boxWeights(from, to) {
+  const ratio = from / to, out = [];
+  for (let i = 0; i < to; i++) {
+    const a = i * ratio, b = (i + 1) * ratio, taps = [];
+    for (let s = Math.floor(a); s < Math.min(from, Math.ceil(b)); s++) taps.push([s, (Math.min(b, s + 1) - Math.max(a, s)) / ratio]);
+    out.push(taps);
+  }
+  return out;
+}
+
+/** A drawing (RGBA pixels {width, height, data}) as an MNIST-style input:
+ * ink in [0, 1], cropped to its bounding box, scaled to fit box x box
+ * keeping the aspect ratio, and placed in a size x size image with its
+ * centre of mass at the centre. `ink`: 'auto' (strokes on a transparent
+ * canvas are alpha; otherwise dark on light or light on dark, whichever the
+ * border says), 'alpha', 'dark' or 'light'. */
+function imageDataToInput(image, opts) {
+  const o = options('imageDataToInput', opts, ['size', 'box', 'ink']);
+  const size = integer('imageDataToInput', 'size', o.size ?? 28, 1, 4096);
+  const box = integer('imageDataToInput', 'box', o.box ?? 20, 1, size);
+  const { width: W, height: H, data } = image;
+  const inkAt = (() => {
+    const lum = (i) => (0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2]) / 255;
+    let mode = o.ink ?? 'auto';
+    if (mode === 'auto') {
+      let clear = 0, border = 0, count = 0;
+      for (let i = 0; i < W * H; i++) clear += data[4 * i + 3] < 8;
+      for (let x = 0; x < W; x++) for (const y of [0, H - 1]) (border += lum(4 * (y * W + x))), count++;
+      mode = clear > (W * H) / 2 ? 'alpha' : border / count > 0.5 ? 'dark' : 'light';
+    }
+    if (mode === 'alpha') return (i) => data[4 * i + 3] / 255;
+    if (mode === 'dark') return (i) => (data[4 * i + 3] / 255) * (1 - lum(4 * i));
+    if (mode === 'light') return (i) => (data[4 * i + 3] / 255) * lum(4 * i);
+    return fail(`imageDataToInput: ink must be 'auto', 'alpha', 'dark' or 'light' (got ${mode})`);
+  })();
+  const ink = new Float32Array(W * H);
+  let x0 = W, y0 = H, x1 = -1, y1 = -1;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const v = (ink[y * W + x] = inkAt(y * W + x));
+      if (v > 0.05) (x0 = Math.min(x0, x)), (x1 = Math.max(x1, x)), (y0 = Math.min(y0, y)), (y1 = Math.max(y1, y));
+    }
+  const out = new Float32Array(size * size);
+  if (x1 < 0) return out; // nothing drawn
+  const cw = x1 - x0 + 1, chh = y1 - y0 + 1, f = box / Math.max(cw, chh);
+  const tw = Math.max(1, Math.round(cw * f)), th = Math.max(1, Math.round(chh * f));
+  const wx = boxWeights(cw, tw), wy = boxWeights(chh, th), small = new Float32Array(tw * th);
+  let mass = 0, mx = 0, my = 0;
+  for (let y = 0; y < th; y++)
+    for (let x = 0; x < tw; x++) {
+      let v = 0;
+      for (const [sy, fy] of wy[y]) for (const [sx, fx] of wx[x]) v += fy * fx * ink[(y0 + sy) * W + x0 + sx];
+      small[y * tw + x] = v = Math.min(1, v);
+      (mass += v), (mx += v * (x + 0.5)), (my += v * (y + 0.5));
+    }
+  const ox = Math.round(size / 2 - mx / mass), oy = Math.round(size / 2 - my / mass);
+  for (let y = 0; y < th; y++)
+    for (let x = 0; x < tw; x++) {
+      const X = x + ox, Y = y + oy;
+      if (X >= 0 && X < size && Y >= 0 && Y < size) out[Y * size + X] = small[y * tw + x];
+    }
+  return out;
+}
+
+/** A canvas drawing (e.g. a digit drawn with the mouse) as a model input; see imageDataToInput. */
+function canvasToInput(canvas, opts) {
+  return imageDataToInput(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height), opts);
+}
+
+export const VAE = {
+  init: (opts) => init(opts).then((rt) => ({ simd: rt.simd })),
+  load, create, readIDX, randomNormal, memory,
+  imagesToRGBA, drawImages, imageDataToInput, canvasToInput,
+  probit, VAEError, Model, Trainer, WorkerTrainer,
+};
+export default VAE;
