@@ -81,7 +81,7 @@ static double eval_iwae(vae_model *m, const cli_subset *s, int batch, int k, uin
 
 int cmd_eval(int argc, char **argv) {
     const char *model = NULL, *images = NULL, *labels = NULL;
-    int k = 100, batch = CLI_EVAL_BATCH;
+    int k = 100, batch = CLI_EVAL_BATCH, holdout = 0, per_class = 0;
     uint64_t seed = CLI_EVAL_SEED;
     cli_opt opts[] = {
         CLI_STR("model", model, "FILE", "model file (safetensors)"),
@@ -90,6 +90,8 @@ int cmd_eval(int argc, char **argv) {
         CLI_INT("k", k, "K", "importance samples per image for log p(x); 0 skips it", 0, 1e6),
         CLI_U64("seed", seed, "S", "seed of the eps and importance samples"),
         CLI_INT("batch", batch, "N", "images per forward pass", 1, 1e6),
+        CLI_INT("holdout", holdout, "N", "evaluate the last N images only (vae train --holdout's test set)", 1, 1e9),
+        CLI_INT("holdout-per-class", per_class, "K", "evaluate the last K images of each class only", 1, 1e9),
     };
     cli_cmd cmd = {"eval", "--model FILE --images FILE [options]",
                    "Mean per-image negative ELBO (reconstruction + KL, one eps draw per image) and the\n"
@@ -98,17 +100,25 @@ int cmd_eval(int argc, char **argv) {
     cli_parse(&cmd, argc, argv);
     cli_require(&cmd, "model");
     cli_require(&cmd, "images");
+    if (holdout && per_class) cli_usage_error(&cmd, "give --holdout or --holdout-per-class, not both");
+    if (per_class && !labels) cli_usage_error(&cmd, "--holdout-per-class needs --labels");
 
     vae_model *m = cli_load_model(model);
     cli_dataset d;
     cli_dataset_load(&d, images, labels);
     cli_check_data(m, &d, images, "--labels");
     cli_subset s;
-    cli_subset_all(&s, &d);
+    if (holdout || per_class) {
+        cli_subset rest;
+        cli_subset_split(&d, holdout, per_class, &rest, &s);
+        cli_subset_free(&rest);
+    } else {
+        cli_subset_all(&s, &d);
+    }
 
     char arch[256], count[32], took[32];
     printf("model      %s: %s\n", cli_basename(model), cli_describe_arch(arch, sizeof arch, vae_model_arch(m)));
-    printf("images     %s: %s images of %dx%d\n", cli_basename(images), cli_fmt_count(count, (uint64_t)d.n), d.h, d.w);
+    printf("images     %s: %s images of %dx%d\n", cli_basename(images), cli_fmt_count(count, (uint64_t)s.n), d.h, d.w);
     double t0 = cli_now(), rec, kl;
     cli_eval_loss(m, &s, batch, seed, &rec, &kl);
     printf("-ELBO      %10.4f nats/image = rec %.4f + KL %.4f  (%s)\n", rec + kl, rec, kl,

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Trains every pretrained model with our own `vae` CLI and writes pretrained/:
+# NAME.safetensors (F16), NAME-decoder.safetensors (F16, decoder only),
+# NAME-samples.png (and NAME-manifold.png for 2-D latents), and
+# logs/NAME.txt (the training log, F32 and F16 evaluation, sha256).
+# The F32 originals stay in build/pretrained/. Same command, same files.
+#
+# Usage: build-scripts/train-pretrained.sh DATA_DIR [FASHION_DIR] [NAME...]
+#   DATA_DIR    holds mnist/, frey-face/, olivetti-faces/ (IDX .gz)
+#   FASHION_DIR Debian's dataset-fashion-mnist (default /usr/share/datasets/fashion-mnist)
+#   NAME...     train only these models (default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+data=${1:?usage: train-pretrained.sh DATA_DIR [FASHION_DIR] [NAME...]}
+fashion=${2:-/usr/share/datasets/fashion-mnist}
+shift $(($# >= 2 ? 2 : 1))
+build-scripts/build.sh >/dev/null
+vae=build/native/vae
+work=build/pretrained
+mkdir -p "$work" pretrained/logs
+
+mnist="--train-images $data/mnist/train-images-idx3-ubyte.gz --test-images $data/mnist/t10k-images-idx3-ubyte.gz"
+mnist_labels="--train-labels $data/mnist/train-labels-idx1-ubyte.gz --test-labels $data/mnist/t10k-labels-idx1-ubyte.gz"
+fmnist="--train-images $fashion/train-images-idx3-ubyte.gz --test-images $fashion/t10k-images-idx3-ubyte.gz"
+frey="--train-images $data/frey-face/frey-images-idx3-ubyte.gz --holdout 200"
+olivetti="--train-images $data/olivetti-faces/olivetti-images-idx3-ubyte.gz
+          --train-labels $data/olivetti-faces/olivetti-labels-idx1-ubyte.gz --holdout-per-class 1"
+frey_eval="$data/frey-face/frey-images-idx3-ubyte.gz --holdout 200"
+olivetti_eval="$data/olivetti-faces/olivetti-images-idx3-ubyte.gz --labels $data/olivetti-faces/olivetti-labels-idx1-ubyte.gz --holdout-per-class 1"
+
+# name | training options | what `vae eval` tests on (the test file, or the same holdout)
+models=(
+  "mnist-vae|$mnist --hidden 400 --latent 20 --epochs 60 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$data/mnist/t10k-images-idx3-ubyte.gz"
+  "mnist-vae-2d|$mnist --hidden 512,256 --latent 2 --epochs 40 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$data/mnist/t10k-images-idx3-ubyte.gz"
+  "mnist-cvae|$mnist $mnist_labels --conditional --hidden 400 --latent 10 --epochs 30 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$data/mnist/t10k-images-idx3-ubyte.gz --labels $data/mnist/t10k-labels-idx1-ubyte.gz"
+  "frey-face-vae|$frey --hidden 200 --latent 2 --likelihood gaussian_learned --batch 100 --epochs 600 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$frey_eval"
+  "frey-face-vae-10d|$frey --hidden 200 --latent 10 --likelihood gaussian_learned --batch 100 --epochs 600 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$frey_eval"
+  "olivetti-faces-vae|$olivetti --hidden 256 --latent 16 --likelihood gaussian_learned --augment flip,shift=2 --batch 40 --epochs 600 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$olivetti_eval"
+  "fashion-mnist-vae|$fmnist --hidden 400 --latent 20 --epochs 30 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$fashion/t10k-images-idx3-ubyte.gz"
+)
+
+selected() { (($# == 0)) && return 0; local n; for n in "${@:2}"; do [[ $n == "$1" ]] && return 0; done; return 1; }
+
+for spec in "${models[@]}"; do
+  IFS='|' read -r name opts test_images <<<"$spec"
+  selected "$name" "$@" || continue
+  log=pretrained/logs/$name.txt
+  echo "== $name"
+  {
+    echo "\$ vae train $(echo $opts | sed "s|$data|DATA_DIR|g; s|$fashion|FASHION_DIR|g") --seed 1 --out $name.safetensors"
+    start=$(date +%s)
+    # shellcheck disable=SC2086
+    $vae train $opts --seed 1 --out "$work/$name.f32.safetensors"
+    echo "training time: $(($(date +%s) - start)) s on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+    $vae export --model "$work/$name.f32.safetensors" --dtype f16 --out "pretrained/$name.safetensors"
+    $vae export --model "$work/$name.f32.safetensors" --dtype f16 --decoder-only --out "pretrained/$name-decoder.safetensors"
+    for f in "$work/$name.f32.safetensors" "pretrained/$name.safetensors"; do
+        # shellcheck disable=SC2086
+      $vae eval --model "$f" --images $test_images --k 100 | sed "s|$data|DATA_DIR|g; s|$fashion|FASHION_DIR|g"
+    done
+    $vae sample --model "pretrained/$name.safetensors" --out "pretrained/$name-samples.png" --n 64 --cols 8 --scale 2 --seed 1
+    if $vae info --model "pretrained/$name.safetensors" | grep -q '"latent":2,'; then
+      $vae manifold --model "pretrained/$name.safetensors" --out "pretrained/$name-manifold.png" --grid 20 --scale 1
+    fi
+    (cd pretrained && ls -l "$name.safetensors" "$name-decoder.safetensors" | awk '{print $5, $9}' && sha256sum "$name.safetensors" "$name-decoder.safetensors")
+  } 2>&1 | tee "$log"
+done
