@@ -8,7 +8,7 @@
 //   node bench.mjs WORK_DIR [--only a,b]
 //       WORK_DIR holds weights.safetensors, decoder.onnx, encoder.onnx,
 //       digits.idx3; $BENCH_NATIVE (default build/native/bench_model) is the
-//       native binary.
+//       native binary, $BENCH_DIST (default web/dist) our built module.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -37,8 +37,8 @@ function writeIdx(file, { images, n }) {
 }
 
 const PEERS = {
-  'ours-simd': async (w) => ourPeer(await import(pathToFileURL(path.join(root, 'web/dist/vae.js')) + '?simd'), true, w.bytes),
-  'ours-nosimd': async (w) => ourPeer(await import(pathToFileURL(path.join(root, 'web/dist/vae.js')) + '?nosimd'), false, w.bytes),
+  'ours-simd': async (w) => ourPeer(await vae(), true, w.bytes),
+  'ours-nosimd': async (w) => ourPeer(await vae(), false, w.bytes),
   'tfjs-wasm': async (w) => tfjsPeer(await tfjs(), 'wasm', w.tensors),
   'tfjs-cpu': async (w) => tfjsPeer(await tfjs(), 'cpu', w.tensors),
   'ort-wasm': async (w) => {
@@ -48,6 +48,12 @@ const PEERS = {
     return ortPeer(ort, readFileSync(path.join(w.dir, 'decoder.onnx')), readFileSync(path.join(w.dir, 'encoder.onnx')));
   },
 };
+
+// $BENCH_DIST (default web/dist): vae.js with vae-simd.wasm and vae-nosimd.wasm beside it.
+async function vae() {
+  const dist = path.resolve(process.env.BENCH_DIST || path.join(root, 'web/dist'));
+  return (await import(pathToFileURL(path.join(dist, 'vae.js')))).default;
+}
 
 // The @tensorflow/tfjs bundle (tfjs-core alone registers no gradients, so
 // cannot train) with its cpu backend, plus the wasm backend without threads
