@@ -1,0 +1,83 @@
+/* The wasm module against the native CLI on the same file, inputs and seed.
+ *
+ * Expectation, and why: the matrix kernels are written once with
+ * wasm_simd128.h intrinsics and compiled natively through SIMDe with
+ * -ffp-contract=off, and the generator uses only IEEE-exact operations, so
+ * everything made of +, -, *, / and max is bit-identical: the encoder's mu
+ * and logvar, the latents of `sample`. Steps through expf/log1pf (sigmoid,
+ * the Bernoulli loss, the KL's exp) use the C library: glibc natively, musl
+ * in wasm. Where those agree the results are bit-identical too; the test
+ * allows a relative 1e-6 there and reports how many values differ at all. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { VAE, haveCli, runCli, scratch, mnistDigits, writeF32, readF32, readPng, compare } from './helpers.mjs';
+
+const skip = !haveCli && 'build/native/vae is missing (run build-scripts/build.sh)';
+const dir = scratch();
+
+async function fixture() {
+  const model = await VAE.create({ encoder: [128], latent: 12, seed: 7 });
+  const file = join(dir, 'model.safetensors');
+  writeFileSync(file, model.toSafetensors());
+  const { bytes } = mnistDigits(50);
+  const x = Float32Array.from(bytes, (v) => v / 255);
+  return { model, file, x, n: 50 };
+}
+
+test('forward: mu, logvar, decoded means, rec and KL match vae forward', { skip }, async () => {
+  const { model, file, x, n } = await fixture();
+  const L = model.info.latent, D = model.info.inputSize, row = 2 * L + D + 2;
+  const eps = await VAE.randomNormal(n * L, 3);
+  writeF32(join(dir, 'x.f32'), x);
+  writeF32(join(dir, 'eps.f32'), eps);
+  runCli('forward', '--model', file, '--input', join(dir, 'x.f32'), '--eps', join(dir, 'eps.f32'), '--out', join(dir, 'out.f32'));
+  const out = readF32(join(dir, 'out.f32'));
+  const pick = (off, len) => Float32Array.from({ length: n * len }, (_, k) => out[Math.floor(k / len) * row + off + (k % len)]);
+
+  const { mu, logvar } = model.encode(x);
+  assert.equal(compare(mu, pick(0, L)).differ, 0, 'mu is bit-identical');
+  assert.equal(compare(logvar, pick(L, L)).differ, 0, 'logvar is bit-identical');
+
+  // z = mu + exp(logvar / 2) * eps exactly as the CLI computes it in float.
+  const z = mu.map((m, i) => Math.fround(m + Math.fround(Math.fround(Math.exp(Math.fround(0.5 * logvar[i]))) * eps[i])));
+  const dec = compare(model.decode(z), pick(2 * L, D));
+  assert.ok(dec.maxRel <= 1e-6, `decoded means within 1e-6 (${JSON.stringify(dec)})`);
+
+  // evaluate() in one batch with seed 3 draws exactly eps: compare the means.
+  let rec = 0, kl = 0;
+  for (let i = 0; i < n; i++) (rec += out[i * row + 2 * L + D]), (kl += out[i * row + 2 * L + D + 1]);
+  const ours = model.evaluate({ images: x }, { seed: 3, batchSize: n });
+  const relRec = Math.abs(ours.reconstruction - rec / n) / (rec / n), relKl = Math.abs(ours.kl - kl / n) / (kl / n);
+  assert.ok(relRec <= 1e-6 && relKl <= 1e-6, `mean rec ${ours.reconstruction} vs ${rec / n}, KL ${ours.kl} vs ${kl / n}`);
+  console.log(`forward vs native: mu, logvar bit-identical; decoded means: ${dec.differ} of ${n * D} differ ` +
+    `(max rel ${dec.maxRel}); mean rec rel diff ${relRec}, mean KL rel diff ${relKl}`);
+  model.dispose();
+});
+
+test('sample: the same seed gives the PNG of vae sample', { skip }, async () => {
+  const { model, file } = await fixture();
+  const png = join(dir, 'sample.png');
+  runCli('sample', '--model', file, '--out', png, '--n', 16, '--cols', 4, '--seed', 11, '--temperature', 0.8, '--scale', 1);
+  const grid = readPng(png);
+  const ours = VAE.imagesToRGBA(model.sample(16, { seed: 11, temperature: 0.8 }), { cols: 4, shape: [1, 28, 28] });
+  assert.equal(grid.width, ours.width);
+  assert.equal(grid.height, ours.height);
+  let maxDiff = 0;
+  for (let i = 0; i < grid.pixels.length; i++) maxDiff = Math.max(maxDiff, Math.abs(grid.pixels[i] - ours.data[4 * i]));
+  assert.ok(maxDiff <= 1, `pixels within one grey level of the CLI's (max difference ${maxDiff})`);
+  model.dispose();
+});
+
+test('the scalar build agrees with the SIMD build within 1e-5', async () => {
+  const { model, x } = await fixture();
+  const bytes = model.toSafetensors();
+  const scalar = await VAE.load(bytes, { simd: false });
+  assert.equal(scalar.info.simd, false);
+  // Different summation order (the SIMD kernel sums K in blocks), so close, not identical.
+  const a = compare(model.encode(x).mu, scalar.encode(x).mu), b = compare(model.sample(8, { seed: 1 }), scalar.sample(8, { seed: 1 }));
+  assert.ok(a.maxAbs < 1e-5 && b.maxAbs < 1e-5, `mu ${JSON.stringify(a)}, samples ${JSON.stringify(b)}`);
+  scalar.dispose();
+  model.dispose();
+});
