@@ -39,7 +39,7 @@ models=(
   "fashion-mnist-vae|$fmnist --hidden 400 --latent 20 --epochs 30 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$fashion/t10k-images-idx3-ubyte.gz"
 )
 
-selected() { (($# == 0)) && return 0; local n; for n in "${@:2}"; do [[ $n == "$1" ]] && return 0; done; return 1; }
+selected() { (($# == 1)) && return 0; local n; for n in "${@:2}"; do [[ $n == "$1" ]] && return 0; done; return 1; }
 
 for spec in "${models[@]}"; do
   IFS='|' read -r name opts test_images <<<"$spec"
