@@ -37,6 +37,7 @@ struct vae_model {
     int n_tensors;
     vae_param_info t[VAE_MAX_TENSORS];
     size_t n_params;
+    uint64_t total_params;      /* n_params computed in 64 bits, checked against VAE_MAX_PARAMS */
     float *params;              /* one block, carved by t[] */
     /* layer map (tensor indices into t[]); encoder parts unused when decoder_only */
     int n_enc, n_dec;
@@ -47,6 +48,8 @@ struct vae_model {
 /* Builds the size table and allocates a zeroed parameter block (no init). */
 vae_status vae_model_create(vae_model **out, const vae_arch *arch, vae_error *err);
 int vae_model_find_tensor(const vae_model *m, const char *name); /* index or -1 */
+/* Parameters a validated architecture has, without allocating them. */
+uint64_t vae_arch_param_count(const vae_arch *a);
 
 /* Activations and gradients for a batch of up to `cap` images (model.c).
  * Encoder: ein [n, D+C] -> h[i] -> mu, logvar [n, L]; z: zin [n, L+C] (z then

@@ -83,6 +83,7 @@ static int add_tensor(vae_model *m, const char *name, int rows, int cols) {
     t->numel = (size_t)rows * (cols ? cols : 1);
     t->offset = m->n_params;
     m->n_params += t->numel;
+    m->total_params += (uint64_t)rows * (cols ? cols : 1); /* exact even where size_t is 32 bits */
     return m->n_tensors++;
 }
 
@@ -96,13 +97,8 @@ static vae_linear_ref add_linear(vae_model *m, const char *prefix, int in, int o
     return r;
 }
 
-vae_status vae_model_create(vae_model **out, const vae_arch *arch, vae_error *err) {
-    if (!out) return vae_fail(err, VAE_ERR_ARG, "output pointer is NULL");
-    *out = NULL;
-    vae_status st = vae_arch_validate(arch, err);
-    if (st) return st;
-    vae_model *m = calloc(1, sizeof *m);
-    if (!m) return vae_fail(err, VAE_ERR_NOMEM, "out of memory for the model");
+/* Fills the size table and layer map of m from a (validated) architecture. */
+static void build_table(vae_model *m, const vae_arch *arch) {
     m->arch = *arch;
     m->D = vae_arch_input_dim(arch);
     m->n_enc = arch->decoder_only ? 0 : arch->n_enc;
@@ -127,6 +123,29 @@ vae_status vae_model_create(vae_model **out, const vae_arch *arch, vae_error *er
     }
     m->out = add_linear(m, "decoder.out", in, m->D);
     m->logsigma = arch->lik == VAE_LIK_GAUSSIAN_LEARNED ? add_tensor(m, "decoder.logsigma", m->D, 0) : -1;
+}
+
+uint64_t vae_arch_param_count(const vae_arch *a) {
+    vae_model tmp;
+    memset(&tmp, 0, sizeof tmp);
+    build_table(&tmp, a);
+    return tmp.total_params;
+}
+
+vae_status vae_model_create(vae_model **out, const vae_arch *arch, vae_error *err) {
+    if (!out) return vae_fail(err, VAE_ERR_ARG, "output pointer is NULL");
+    *out = NULL;
+    vae_status st = vae_arch_validate(arch, err);
+    if (st) return st;
+    vae_model *m = calloc(1, sizeof *m);
+    if (!m) return vae_fail(err, VAE_ERR_NOMEM, "out of memory for the model");
+    build_table(m, arch);
+    if (m->total_params > VAE_MAX_PARAMS) {
+        uint64_t n = m->total_params;
+        free(m);
+        return vae_fail(err, VAE_ERR_ARG, "the architecture has %llu parameters; the limit is %u",
+                        (unsigned long long)n, VAE_MAX_PARAMS);
+    }
     m->params = calloc(m->n_params, sizeof(float));
     if (!m->params) {
         size_t n = m->n_params;

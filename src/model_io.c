@@ -189,19 +189,6 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
 /* Parameters the architecture's table holds (64-bit: on wasm32 a hostile
  * architecture's count would wrap size_t). Mirrors vae_model_create's table
  * so that the parameter block is only allocated for plausible files. */
-static uint64_t arch_param_count(const vae_arch *a) {
-    uint64_t D = (uint64_t)vae_arch_input_dim(a), C = (uint64_t)a->n_classes, L = (uint64_t)a->latent, n = 0, in;
-    if (!a->decoder_only) {
-        in = D + C;
-        for (int i = 0; i < a->n_enc; i++) n += (in + 1) * (uint64_t)a->enc_hidden[i], in = (uint64_t)a->enc_hidden[i];
-        n += 2 * (in + 1) * L;
-    }
-    in = L + C;
-    for (int i = 0; i < a->n_dec; i++) n += (in + 1) * (uint64_t)a->dec_hidden[i], in = (uint64_t)a->dec_hidden[i];
-    n += (in + 1) * D;
-    return n + (a->lik == VAE_LIK_GAUSSIAN_LEARNED ? D : 0);
-}
-
 static const char *shape_str(char *buf, size_t cap, int ndim, const uint64_t *shape) {
     size_t pos = 0;
     char tmp[24];
@@ -254,7 +241,7 @@ static vae_status load_model(vae_model **out, const vae_st_file *f, vae_error *e
     /* A hostile header can name a huge architecture; a file that cannot hold
      * its weights gets no multi-gigabyte allocation (small ones go on to the
      * precise per-tensor diagnosis). */
-    uint64_t need = arch_param_count(&a);
+    uint64_t need = vae_arch_param_count(&a);
     if (need > values && need > (1u << 24))
         return vae_fail(err, VAE_ERR_MISSING, "architecture needs %llu parameters, the file holds only %zu values",
                         (unsigned long long)need, values);

@@ -79,6 +79,7 @@ void vae_rng_permutation(vae_rng *r, int *perm, int n);
 
 #define VAE_MAX_LAYERS 8  /* hidden layers per side */
 #define VAE_MAX_DIM 65536 /* largest layer width / image size */
+#define VAE_MAX_PARAMS (1u << 28) /* parameters per model (1 GiB of f32) */
 
 typedef enum { VAE_ACT_RELU = 0, VAE_ACT_LEAKY_RELU, VAE_ACT_TANH, VAE_ACT_SIGMOID } vae_activation;
 
