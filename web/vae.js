@@ -537,6 +537,9 @@ export class Model {
     let images = dataset.images;
     if (images instanceof Uint8Array || images instanceof Uint8ClampedArray) images = Float32Array.from(images, (v) => v / 255);
     const { data, n } = this.#images(what, images);
+    // Checked here once: a non-finite pixel would otherwise read as a diverged step.
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) fail(`${what}: value ${bad % this.info.inputSize} of image ${Math.floor(bad / this.info.inputSize)} is not a finite number`, 'VAE_ERR_NONFINITE');
     const labels = this.info.classes ? labelsFor(what, 'labels', dataset.labels, n, this.info.classes) : null;
     return { images: data, labels, n };
   }
@@ -860,7 +863,7 @@ export class WorkerTrainer extends TrainerEvents {
     const listen = (type, fn) => (isNode ? worker.on(type, fn) : worker.addEventListener(type, (e) => fn(type === 'message' ? e.data : e)));
     this.#post = (msg, transfer) => worker.postMessage(msg, transfer);
     try {
-      return await new Promise((resolve, reject) => {
+      const weights = await new Promise((resolve, reject) => {
         listen('message', (msg) => {
           if (msg.type === 'event') return this._emit(msg.name, msg.event);
           if (msg.weights) m._adopt(msg.weights);
@@ -874,6 +877,7 @@ export class WorkerTrainer extends TrainerEvents {
         });
       });
       this.state = 'done';
+      return weights;
     } catch (e) {
       this.state = e.code === 'ABORTED' ? 'cancelled' : 'failed';
       throw e;
