@@ -1061,6 +1061,6 @@ export const VAE = {
   init: (opts) => init(opts).then((rt) => ({ simd: rt.simd })),
   load, create, readIDX, randomNormal, memory,
   imagesToRGBA, drawImages, imageDataToInput, canvasToInput,
-  probit, VAEError, Model, Trainer, WorkerTrainer,
+  probit, VAEError,
 };
 export default VAE;

@@ -1,0 +1,248 @@
+// Type declarations of vae-wasm (web/vae.js).
+//
+// Layouts: images are flat Float32Arrays [n, c*h*w], each image
+// channel-major, values in [0, 1]; latents are [n, latent]. A single image or
+// latent is a batch of one; plain number arrays, other typed arrays and
+// arrays of per-item arrays are accepted as input too.
+
+/** Images or latents: flat values, or one array per item. */
+export type Batch = Float32Array | ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+/** One label for every item, or one per item (conditional models). */
+export type Labels = number | ArrayLike<number>;
+/** Seeds are unsigned 64-bit integers, as in the native CLI. */
+export type Seed = number | bigint;
+/** A URL (fetched; in Node file: URLs and plain paths are read from disk) or the bytes. */
+export type Source = string | URL | ArrayBuffer | ArrayBufferView | Blob;
+
+export type ErrorCode =
+  | 'VAE_ERR_ARG' | 'VAE_ERR_NOMEM' | 'VAE_ERR_IO' | 'VAE_ERR_TRUNCATED' | 'VAE_ERR_HEADER_SIZE'
+  | 'VAE_ERR_JSON' | 'VAE_ERR_DTYPE' | 'VAE_ERR_OFFSETS' | 'VAE_ERR_LAYOUT' | 'VAE_ERR_SHAPE'
+  | 'VAE_ERR_MISSING' | 'VAE_ERR_UNKNOWN' | 'VAE_ERR_NONFINITE' | 'VAE_ERR_METADATA' | 'VAE_ERR_IDX'
+  | 'VAE_ERR_STATE' | 'ABORTED';
+
+/** Every failure: message names the call and the reason ("decode: expected latents of 20 values each ..."). */
+export class VAEError extends Error {
+  readonly name: 'VAEError';
+  readonly code: ErrorCode;
+}
+
+export interface InitOptions {
+  /** The .wasm to use: URL, bytes or a compiled module. Default: vae-simd.wasm or vae-nosimd.wasm next to vae.js. */
+  wasm?: Source | WebAssembly.Module;
+  /** 'auto' (default) picks the SIMD build when the engine validates SIMD code. */
+  simd?: 'auto' | boolean;
+}
+
+export interface ModelInfo {
+  /** "784-400-20-400-784" (plus " conditional on N classes"). */
+  readonly summary: string;
+  readonly imageShape: readonly [channels: number, height: number, width: number];
+  /** c*h*w values per image. */
+  readonly inputSize: number;
+  readonly latent: number;
+  /** 0 for an unconditional model. */
+  readonly classes: number;
+  readonly encoder: readonly number[];
+  readonly decoder: readonly number[];
+  readonly activation: 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid';
+  readonly likelihood: 'bernoulli' | 'gaussian' | 'gaussian_learned';
+  readonly sigma: number;
+  readonly leakySlope: number;
+  readonly decoderOnly: boolean;
+  readonly parameters: number;
+  /** Whether this model runs on the SIMD build. */
+  readonly simd: boolean;
+}
+
+export interface CreateConfig {
+  imageShape?: [number, number, number]; // default [1, 28, 28]
+  encoder?: number[];                    // hidden widths, default [400]
+  decoder?: number[];                    // default: encoder reversed
+  latent?: number;                       // default 20
+  classes?: number;                      // > 0: conditional VAE
+  activation?: ModelInfo['activation'];  // default 'relu'
+  likelihood?: ModelInfo['likelihood'];  // default 'bernoulli'
+  sigma?: number;                        // fixed sigma of 'gaussian'
+  leakySlope?: number;
+  /** Seed of the initial weights (default 1; `vae train --seed S` draws them from S). */
+  seed?: Seed;
+}
+
+export interface Dataset {
+  /** [n, c*h*w] in [0, 1], or bytes 0..255 (divided by 255). */
+  images: Float32Array | Uint8Array | Uint8ClampedArray | ArrayLike<number>;
+  /** Required by a conditional model. */
+  labels?: ArrayLike<number>;
+}
+
+export interface Losses {
+  /** Mean per image, nats. */
+  loss: number;
+  reconstruction: number;
+  kl: number;
+}
+
+export interface TrainOptions {
+  epochs?: number;        // default 10
+  batchSize?: number;     // default 128
+  lr?: number;            // default 1e-3
+  beta?: number;          // KL weight, default 1
+  warmupEpochs?: number;  // ramp beta from 0 over this many epochs (as `vae train --warmup-epochs`)
+  warmupSteps?: number;   // or over this many steps
+  optimizer?: 'adam' | 'sgd';
+  momentum?: number;      // SGD
+  weightDecay?: number;   // decoupled
+  clip?: number;          // global gradient-norm clip, 0 = off
+  /** Noise from seed+1, shuffling from seed+2, as `vae train --seed`. Default 1. */
+  seed?: Seed;
+  /** Emit a 'snapshot' every this many steps (0 = never). */
+  snapshotEvery?: number;
+  /** Evaluated after every epoch (seed 1, batches of 500, as vae train's test loss). */
+  validation?: Dataset;
+  /** Train in a module Worker / worker_threads Worker: true for vae-worker.js next to vae.js, or its URL. */
+  worker?: boolean | string | URL;
+}
+
+export interface ProgressEvent {
+  epoch: number; epochs: number;
+  /** Step within the epoch (1-based) and steps per epoch. */
+  step: number; stepsPerEpoch: number;
+  totalStep: number; totalSteps: number;
+  /** This step's batch: mean per image. */
+  loss: number; reconstruction: number; kl: number;
+  /** KL weight used (warm-up). */
+  beta: number;
+  /** Mean loss of the epoch so far. */
+  epochLoss: number;
+  imagesPerSecond: number;
+  /** Seconds. */
+  elapsed: number; eta: number;
+}
+
+export interface EpochEvent {
+  epoch: number; epochs: number;
+  /** Mean training loss of the epoch. */
+  loss: number;
+  /** Steps skipped for a non-finite loss or gradient. */
+  skipped: number;
+  seconds: number;
+  validation?: Losses;
+}
+
+export interface SnapshotEvent {
+  epoch: number; step: number; totalStep: number;
+  /** Safetensors bytes of the weights so far (load them for a live preview). */
+  weights: Uint8Array;
+}
+
+export interface TrainerEvents {
+  progress: ProgressEvent;
+  epoch: EpochEvent;
+  snapshot: SnapshotEvent;
+}
+
+export interface ModelTrainer {
+  readonly state: 'idle' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
+  /** Returns a function that removes the listener. */
+  on<K extends keyof TrainerEvents>(type: K, listener: (event: TrainerEvents[K]) => void): () => void;
+  /** Trains the model in place; resolves with the final weights (safetensors).
+   * Rejects with code 'ABORTED' after cancel() (the model keeps the steps taken). */
+  fit(dataset: Dataset): Promise<Uint8Array>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+}
+
+export type Trainer = ModelTrainer;
+export type WorkerTrainer = ModelTrainer;
+
+export interface Model {
+  readonly info: ModelInfo;
+  readonly disposed: boolean;
+  /** Encoder means and log-variances, each [n, latent]. */
+  encode(images: Batch, options?: { labels?: Labels }): { mu: Float32Array; logvar: Float32Array };
+  /** Images [n, c*h*w] of latents [n, latent]. */
+  decode(z: Batch, options?: { label?: Labels }): Float32Array;
+  /** n images of z ~ N(0, temperature^2 I); the seed gives the images of `vae sample --seed` (default: random). */
+  sample(n: number, options?: { seed?: Seed; temperature?: number; label?: Labels }): Float32Array;
+  /** Decoded encoder means. */
+  reconstruct(images: Batch, options?: { labels?: Labels }): Float32Array;
+  /** `steps` images from a to b (latents, or images encoded to their means). */
+  interpolate(a: ArrayLike<number>, b: ArrayLike<number>, steps: number,
+    options?: { method?: 'linear' | 'slerp'; label?: Labels; labels?: Labels; input?: 'auto' | 'latent' | 'image' }): Float32Array;
+  /** gridSize^2 images, row-major from the top left: dims[0] to the right, dims[1] upwards, through the
+   * inverse normal CDF of the cell centres of `range` (a probability interval, default [0, 1]). */
+  manifold(gridSize: number, options?: { dims?: [number, number]; range?: [number, number]; base?: ArrayLike<number>; label?: Labels }): Float32Array;
+  /** Mean latent of withImages minus that of withoutImages. */
+  attributeVector(withImages: Batch, withoutImages: Batch, options?: { withLabels?: Labels; withoutLabels?: Labels }): Float32Array;
+  /** Per-image negative ELBO (nats) at z = mu; with `samples`, the negative importance-weighted bound. */
+  score(images: Batch, options?: { labels?: Labels; samples?: number; seed?: Seed }): Float32Array;
+  /** Mean losses over a data set with seeded noise (as `vae eval`: seed 1, batches of 500). */
+  evaluate(dataset: Dataset, options?: { seed?: Seed; batchSize?: number }): Losses;
+  /** The weights as a safetensors file. */
+  toSafetensors(options?: { dtype?: 'f32' | 'f16'; decoderOnly?: boolean; metadata?: Record<string, string> }): Uint8Array;
+  /** A new model with only the decoder. */
+  decoderOnly(): Model;
+  /** Draws images of this model's shape into a canvas. */
+  draw(canvas: CanvasLike, images: Batch, options?: Omit<GridOptions, 'shape'>): CanvasLike;
+  trainer(options?: TrainOptions): ModelTrainer;
+  /** Frees the wasm memory; later calls throw. Safe to repeat. */
+  dispose(): void;
+}
+
+export interface GridOptions {
+  /** [channels (1 or 3), height, width]; default [1, 28, 28]. */
+  shape?: [number, number, number] | readonly [number, number, number];
+  /** Images per row (default: a square-ish grid). */
+  cols?: number;
+  /** Screen pixels per image pixel (default 1). */
+  scale?: number;
+  /** Grey pixels between images (default 1). */
+  gap?: number;
+}
+
+export interface RGBAImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+/** HTMLCanvasElement or OffscreenCanvas. */
+export interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(type: '2d'): any;
+}
+
+export interface InputOptions {
+  /** Output side (default 28). */
+  size?: number;
+  /** The drawing is scaled to fit box x box (default 20). */
+  box?: number;
+  /** What counts as ink (default 'auto'). */
+  ink?: 'auto' | 'alpha' | 'dark' | 'light';
+}
+
+export interface VAEApi {
+  /** Loads the wasm (done implicitly by load/create). */
+  init(options?: InitOptions): Promise<{ simd: boolean }>;
+  load(source: Source, options?: InitOptions): Promise<Model>;
+  create(config?: CreateConfig): Promise<Model>;
+  /** IDX files (raw, not gzip), parsed as `vae train` does. */
+  readIDX(images: Source, labels?: Source): Promise<{ images: Float32Array; labels: Int32Array | null; n: number; rows: number; cols: number }>;
+  /** Standard normals of the library's seeded generator. */
+  randomNormal(count: number, seed: Seed): Promise<Float32Array>;
+  /** wasm memory size and bytes in use by malloc. */
+  memory(): Promise<{ wasmBytes: number; heapUsed: number }>;
+  imagesToRGBA(images: Batch, options?: GridOptions): RGBAImage;
+  drawImages(canvas: CanvasLike, images: Batch, options?: GridOptions): CanvasLike;
+  /** A drawing as an MNIST-style input: cropped, scaled into box x box, centre of mass centred. */
+  imageDataToInput(image: RGBAImage | ImageData, options?: InputOptions): Float32Array;
+  canvasToInput(canvas: CanvasLike, options?: InputOptions): Float32Array;
+  /** Inverse standard normal CDF. */
+  probit(p: number): number;
+  VAEError: typeof VAEError;
+}
+
+export const VAE: VAEApi;
+export default VAE;
