@@ -96,8 +96,8 @@ void vae_conv_fwd_scalar(float *y, const float *x, const float *w, const vae_con
 void vae_conv_dx_scalar(float *dx, const float *dy, const float *w, const vae_conv_shape *g);
 void vae_conv_dw_scalar(float *dw, const float *dy, const float *x, const vae_conv_shape *g);
 
-/* Workspace floats the im2col kernels need for g (one image's patches and a
- * dw product). */
+/* Workspace floats the im2col kernels need for g: one image's patches, and
+ * a [c_out, c_in kh kw] block for W^T (dx) or one image's dW (dw). */
 size_t vae_conv_im2col_floats(const vae_conv_shape *g);
 void vae_conv_fwd_im2col_wasmsimd(float *y, const float *x, const float *w, const vae_conv_shape *g, float *work);
 void vae_conv_dx_im2col_wasmsimd(float *dx, const float *dy, const float *w, const vae_conv_shape *g, float *work);

@@ -5,9 +5,9 @@
  * the tap falls in the padding). With W the weight seen as [c_out, c_in kh kw]
  * and Y, dY one image's output seen as [c_out, h_out w_out]:
  *   fwd: Y   += W . col          (dyw kernel: C += A . B, B rows contiguous)
- *   dx:  col  = W^T . dY         (dytx kernel), folded back and added into dx
+ *   dx:  col  = W^T . dY         (dyw kernel on W^T made once), folded back into dx
  *   dw:  dW  += dY . col^T       (xwt kernel into the workspace, then added)
- * The output stays NCHW with no transposes, and each image's unfolded patches
+ * Activations stay NCHW, never transposed, and each image's unfolded patches
  * (at most ~0.5 MB at the conv-VAE shapes) stay in cache for the product.
  * Sums run in an order fixed by the shapes alone, so results are the same
  * bits on every call and target, like the matrix kernels'. */
@@ -94,13 +94,19 @@ void vae_conv_fwd_im2col_wasmsimd(float *y, const float *x, const float *w, cons
     }
 }
 
-/* dx [n, c_in, h_in, w_in] += conv^T(dy [n, c_out, h_out, w_out], w [c_out, c_in, kh, kw]) */
+/* dx [n, c_in, h_in, w_in] += conv^T(dy [n, c_out, h_out, w_out], w [c_out, c_in, kh, kw]).
+ * W^T is made once per call: reading W itself down its columns would stride
+ * c_in kh kw floats per step (4 KB at the VAE shapes, which aliases in L1). */
 void vae_conv_dx_im2col_wasmsimd(float *dx, const float *dy, const float *w, const vae_conv_shape *g, float *work) {
     int K = col_rows(g), P = col_cols(g);
     size_t xs = (size_t)g->c_in * g->h_in * g->w_in, ys = (size_t)g->c_out * P;
+    float *wt = work + (size_t)K * P;
+    for (int o = 0; o < g->c_out; o++)
+        for (int k = 0; k < K; k++)
+            wt[(size_t)k * g->c_out + o] = w[(size_t)o * K + k];
     for (int n = 0; n < g->n; n++) {
         memset(work, 0, sizeof(float) * (size_t)K * P);
-        vae_matmul_dytx_4x8_wasmsimd(work, NULL, w, dy + n * ys, g->c_out, K, P);
+        vae_matmul_dyw_4x8_wasmsimd(work, wt, dy + n * ys, K, g->c_out, P);
         col2im_add(dx + n * xs, work, g);
     }
 }
@@ -109,7 +115,7 @@ void vae_conv_dx_im2col_wasmsimd(float *dx, const float *dy, const float *w, con
 void vae_conv_dw_im2col_wasmsimd(float *dw, const float *dy, const float *x, const vae_conv_shape *g, float *work) {
     int K = col_rows(g), P = col_cols(g);
     size_t xs = (size_t)g->c_in * g->h_in * g->w_in, ys = (size_t)g->c_out * P, nw = (size_t)g->c_out * K;
-    float *prod = work + (size_t)K * P; /* the xwt kernel overwrites, so one image's dW lands here first */
+    float *prod = work + (size_t)K * P; /* xwt overwrites, so each image's dW lands here first */
     for (int n = 0; n < g->n; n++) {
         im2col(work, x + n * xs, g);
         vae_matmul_xwt_4x8_wasmsimd(prod, dy + n * ys, work, NULL, g->c_out, K, P);
