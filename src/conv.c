@@ -15,7 +15,7 @@
 
 /* Largest number of elements in any one tensor or workspace: keeps every
  * index in int for the matrix kernels and every byte count in a wasm32 size_t. */
-#define CONV_MAX_ELEMS ((int64_t)1 << 28)
+#define CONV_MAX_ELEMS (1 << 28)
 
 static const char *kind_name(vae_conv_kind k) { return k == VAE_CONV2D ? "conv2d" : "conv_transpose2d"; }
 
@@ -53,18 +53,20 @@ vae_status vae_conv_shape_check(vae_conv_shape *s, vae_error *err) {
         if (s->kind == VAE_CONV2D)
             return vae_fail(err, VAE_ERR_ARG, "conv2d: kernel %dx%d larger than the padded input %" PRId64 "x%" PRId64,
                             s->kh, s->kw, s->h_in + 2 * (int64_t)s->pad, s->w_in + 2 * (int64_t)s->pad);
-        return vae_fail(err, VAE_ERR_ARG, "conv_transpose2d: output would be %" PRId64 "x%" PRId64 " (pad %d too large)",
-                        ho, wo, s->pad);
+        return vae_fail(err, VAE_ERR_ARG,
+                        "conv_transpose2d: output would be %" PRId64 "x%" PRId64 " (pad %d too large)", ho, wo,
+                        s->pad);
     }
-    /* per image: input, output, unfolded patches (c kh kw x positions, either way round); weight; whole batch */
-    int64_t in = (int64_t)s->c_in * s->h_in * s->w_in, out = (int64_t)s->c_out * ho * wo;
-    int64_t taps = (int64_t)s->kh * s->kw, big = in > out ? in : out;
-    int64_t sizes[] = {big, taps * s->c_in * ho * wo, taps * s->c_out * s->h_in * s->w_in,
-                       taps * s->c_in * s->c_out, big * s->n};
+    /* per image: input, output, unfolded patches (c kh kw x positions, either
+     * way round); weight; whole batch. In double: the products can pass 2^63. */
+    double in = (double)s->c_in * s->h_in * s->w_in, out = (double)s->c_out * ho * wo;
+    double taps = (double)s->kh * s->kw, big = in > out ? in : out;
+    double sizes[] = {big, taps * s->c_in * ho * wo, taps * s->c_out * s->h_in * s->w_in,
+                      taps * s->c_in * s->c_out, big * s->n};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         if (sizes[i] > CONV_MAX_ELEMS)
-            return vae_fail(err, VAE_ERR_ARG, "%s: %" PRId64 " elements in one tensor or workspace, over %" PRId64,
-                            name, sizes[i], CONV_MAX_ELEMS);
+            return vae_fail(err, VAE_ERR_ARG, "%s: %.0f elements in one tensor or workspace, over %d", name,
+                            sizes[i], CONV_MAX_ELEMS);
     s->h_out = (int)ho;
     s->w_out = (int)wo;
     return vae_ok(err);
@@ -203,8 +205,9 @@ static vae_status prepare(const char *fn, vae_conv_kind kind, const vae_conv_sha
     if (s->kind != kind)
         return vae_fail(err, VAE_ERR_ARG, "%s: shape is for %s", fn, kind_name(s->kind));
     if (c.h_out != s->h_out || c.w_out != s->w_out)
-        return vae_fail(err, VAE_ERR_ARG, "%s: shape says output %dx%d but its fields give %dx%d (call vae_conv_shape_check)",
-                        fn, s->h_out, s->w_out, c.h_out, c.w_out);
+        return vae_fail(err, VAE_ERR_ARG,
+                        "%s: shape says output %dx%d but its fields give %dx%d (call vae_conv_shape_check)", fn,
+                        s->h_out, s->w_out, c.h_out, c.w_out);
     if (!have_buffers)
         return vae_fail(err, VAE_ERR_ARG, "%s: a required buffer is NULL", fn);
     size_t need = vae_conv_workspace_bytes(s);

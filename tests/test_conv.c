@@ -419,6 +419,8 @@ static void errors(void) {
     expect_bad_shape(s, "output would be -1x-1");
     s = (vae_conv_shape){VAE_CONV2D, 1, 4096, 4096, 4096, 1, 1, 1, 1, 0, 0, 0, 0};
     expect_bad_shape(s, "elements");
+    s = (vae_conv_shape){VAE_CONV_TRANSPOSE2D, 1, 65536, 65536, 65536, 65536, 65536, 65536, 65536, 0, 0, 0, 0};
+    expect_bad_shape(s, "elements"); /* 2^96 patch elements must not overflow the check */
     s = ok;
     s.kind = (vae_conv_kind)7;
     expect_bad_shape(s, "unknown kind");

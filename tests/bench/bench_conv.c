@@ -4,8 +4,8 @@
  * the dense definition, padding taps included; backward = dinp + dw (+ db).
  * Medians of several timed repetitions; nothing here asserts on time.
  *
- *   gcc -O3 -ffp-contract=off -mavx -Isrc -I/usr/include src/error.c src/conv.c src/kernels_*.c tests/bench/bench_conv.c \
- *       -lm -o bench_conv */
+ *   gcc -O3 -ffp-contract=off -mavx -Isrc -I/usr/include src/error.c src/conv.c src/kernels_*.c \
+ *       tests/bench/bench_conv.c -lm -o bench_conv */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
