@@ -185,6 +185,10 @@ function fitGrid(canvas, n, cols, shape, gap = 0, extra = 0) {
   return { ctx, gap: gap * devicePixelRatio };
 }
 
+/* Resolves after the next frame is drawn: long set-up work split by these
+ * keeps the page's animations going. */
+const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r)));
+
 /* Calls fn at most once per animation frame. */
 function throttle(fn) {
   let queued = false;
@@ -821,11 +825,13 @@ class TrainView extends View {
     this.status.textContent = scratchMode ? 'Loading the digits…' : 'Loading the model…';
     try {
       const data = scratchMode ? await this.host.digits() : this.drawnSet();
+      await nextFrame();
       const model = scratchMode ? await VAE.create({ encoder: [256], latent: 10, seed: this.host.int('seed', 1) }) : await VAE.load(this.host.modelURL);
       this.trained?.dispose();
       this.trained = model;
       this.z = await VAE.randomNormal(TrainView.SAMPLES * model.info.latent, 7);
       this.preview(null);
+      await nextFrame();
       const n = data.images.length / 784, batchSize = scratchMode ? 128 : Math.min(32, n);
       const steps = Math.ceil(n / batchSize);
       this.trainer = model.trainer({
