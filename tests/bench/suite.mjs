@@ -4,7 +4,7 @@
 // Nothing here asserts on time: machines are shared and noisy, so what counts
 // are the ratios between peers measured in the same run.
 
-export const D = 784, H = 400, L = 20;
+export const D = 784, L = 20;
 export const BATCH = 128, EPOCH_STEPS = 469;
 export const METRICS = ['decode1', 'decode64', 'decode400', 'encode64', 'step128', 'epoch'];
 const REPS = 9;
@@ -37,7 +37,7 @@ export function batchAt(images, n, s) {
 
 // `steps` batches of images for a trainer that takes a whole dataset: the
 // data's whole batches cycled, as batchAt does.
-function epochImages(images, n, steps) {
+export function epochImages(images, n, steps) {
   const out = new Float32Array(steps * BATCH * D);
   for (let s = 0; s < steps; s++) out.set(batchAt(images, n, s), s * BATCH * D);
   return out;
@@ -90,66 +90,73 @@ async function call(fn) {
   if (r && typeof r.then === 'function') await r;
 }
 
-// Median milliseconds per call over REPS repetitions, after one warm-up
-// repetition that also calibrates how many calls a repetition makes.
-export async function medianMs(fn) {
-  let calls = 1;
-  for (;;) {
-    const t0 = performance.now();
-    for (let i = 0; i < calls; i++) await call(fn);
-    if (performance.now() - t0 >= MIN_REP_MS || calls >= 1 << 16) break;
-    calls *= 2;
+async function timeCalls(fn, calls) {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) await call(fn);
+  return performance.now() - t0;
+}
+
+// Median milliseconds per call of each peer's fn. Each peer first gets a
+// warm-up repetition that also calibrates how many calls a repetition
+// makes; then REPS rounds time one repetition of every peer in turn, so load
+// that drifts during the run (shared machines) hits every peer alike.
+// peers: [{ name, fn, activate? }] (activate: untimed, before each repetition).
+export async function interleavedMs(peers) {
+  const calls = [], times = peers.map(() => []);
+  for (const p of peers) {
+    await p.activate?.();
+    let c = 1;
+    while ((await timeCalls(p.fn, c)) < MIN_REP_MS && c < 1 << 16) c *= 2;
+    calls.push(c);
   }
-  const t = [];
-  for (let r = 0; r < REPS; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < calls; i++) await call(fn);
-    t.push((performance.now() - t0) / calls);
-  }
-  t.sort((a, b) => a - b);
-  return t[REPS >> 1];
+  for (let r = 0; r < REPS; r++)
+    for (const [i, p] of peers.entries()) {
+      await p.activate?.();
+      times[i].push((await timeCalls(p.fn, calls[i])) / calls[i]);
+    }
+  return times.map((t) => t.sort((x, y) => x - y)[REPS >> 1]);
 }
 
 // ------------------------------------------------------------------ measurements
 
-// peer: { decode(z, n) -> Float32Array, encode(x, n) -> {mu, logvar}, and
-// step(batch) (null: cannot train) or fit(images) -> {epochMs, stepMs, steps} }
-// -> { decode1: ms, ..., epoch_method }.
-export async function measure(peer, { images, n, z }, log = () => {}) {
-  const r = {};
+// peers: { name: { decode(z, n) -> Float32Array, encode(x, n) -> {mu, logvar},
+// step(batch) (null: cannot train), epoch?(images) -> ms (a trainer that
+// takes whole datasets), activate?() } } -> { name: { decode1: ms, ...,
+// epoch_method } }. log(name, metric, ms) reports progress.
+export async function measure(peers, { images, n, z }, log = () => {}) {
+  const names = Object.keys(peers), r = Object.fromEntries(names.map((k) => [k, {}]));
+  const run = async (metric, fnOf) => {
+    const list = names.filter((k) => fnOf(peers[k])).map((k) => ({ name: k, fn: fnOf(peers[k]), activate: peers[k].activate }));
+    const ms = await interleavedMs(list);
+    list.forEach((p, i) => log(p.name, metric, (r[p.name][metric] = ms[i])));
+  };
   for (const k of [1, 64, 400]) {
     const zk = z.subarray(0, k * L);
-    r[`decode${k}`] = await medianMs(() => peer.decode(zk, k));
-    log(`decode${k}`, r[`decode${k}`]);
+    await run(`decode${k}`, (p) => () => p.decode(zk, k));
   }
   const x64 = images.subarray(0, 64 * D);
-  r.encode64 = await medianMs(() => peer.encode(x64, 64));
-  log('encode64', r.encode64);
-  if (!peer.step && !peer.fit) return { ...r, step128: null, epoch: null, epoch_method: 'cannot train' };
-  // A full epoch (timed once) when the step time says it takes under
-  // FULL_EPOCH_LIMIT_MS, else EXTRAPOLATE_STEPS steps scaled to 469.
-  const full = (stepMs) => stepMs * EPOCH_STEPS <= FULL_EPOCH_LIMIT_MS;
-  let train; // { stepMs, epochMs, steps }
-  if (peer.fit) {
-    // fit() trains one epoch over the images it gets: a short one first
-    // (warm-up, and its step time decides), then the full one if it fits.
-    train = await peer.fit(epochImages(images, n, EXTRAPOLATE_STEPS));
-    if (full(train.stepMs)) train = await peer.fit(epochImages(images, n, EPOCH_STEPS));
-  } else {
-    let s = 0;
-    const stepMs = await medianMs(() => peer.step(batchAt(images, n, s++)));
-    const steps = full(stepMs) ? EPOCH_STEPS : EXTRAPOLATE_STEPS;
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await call(() => peer.step(batchAt(images, n, i)));
-    train = { stepMs, epochMs: performance.now() - t0, steps };
+  await run('encode64', (p) => () => p.encode(x64, 64));
+  let s = 0;
+  await run('step128', (p) => p.step && (() => p.step(batchAt(images, n, s++))));
+
+  // Epochs one peer after another (an epoch is one long run): in full,
+  // timed once, when the step time says it takes under FULL_EPOCH_LIMIT_MS,
+  // else EXTRAPOLATE_STEPS steps scaled to 469.
+  for (const name of names) {
+    const p = peers[name], res = r[name];
+    if (!p.step) {
+      Object.assign(res, { step128: null, epoch: null, epoch_method: 'cannot train' });
+      continue;
+    }
+    await p.activate?.();
+    const steps = res.step128 * EPOCH_STEPS <= FULL_EPOCH_LIMIT_MS ? EPOCH_STEPS : EXTRAPOLATE_STEPS;
+    let ms;
+    if (p.epoch) ms = await p.epoch(epochImages(images, n, steps));
+    else ms = await timeCalls((() => { let i = 0; return () => p.step(batchAt(images, n, i++)); })(), steps);
+    res.epoch = (ms * EPOCH_STEPS) / steps;
+    res.epoch_method = steps === EPOCH_STEPS ? 'full epoch, timed once' : `${steps} steps timed, x${EPOCH_STEPS}/${steps}`;
+    log(name, 'epoch', res.epoch);
   }
-  log('step128', train.stepMs);
-  r.step128 = train.stepMs;
-  r.epoch = (train.epochMs * EPOCH_STEPS) / train.steps;
-  log('epoch', r.epoch);
-  r.epoch_method =
-    (train.steps === EPOCH_STEPS ? 'full epoch, timed once' : `${train.steps} steps timed, x${EPOCH_STEPS}/${train.steps}`) +
-    (peer.fit ? '; trainer.fit, step = median gap between its progress events' : '');
   return r;
 }
 
@@ -157,28 +164,43 @@ export async function measure(peer, { images, n, z }, log = () => {}) {
 
 // Our module (web/dist/vae.js) through its public API, on the SIMD or the
 // scalar build (VAE.init re-initialises; each model keeps its own instance).
-// The public API trains through trainer.fit only, so one fit() epoch gives
-// both figures: the epoch's time, and as the step the median gap between
-// consecutive 'progress' events (one per step, so it includes fit's per-step
-// batch copy and event-loop yield, which a user pays too).
-export async function ourPeer(VAE, simd, weightBytes) {
+// The API trains only through trainer.fit, so a training step is one step of
+// a fit() that pauses itself after every step (its 'progress' event) and is
+// resumed by the next call: it includes fit's batch copy and event-loop
+// yield, which a user pays too. The epoch is one fresh fit() over the images.
+export async function ourPeer(VAE, simd, weightBytes, images) {
   const got = await VAE.init({ simd });
   if (got.simd !== simd) throw new Error(`VAE.init({simd: ${simd}}) gave simd ${got.simd}`);
   const model = await VAE.load(weightBytes);
+  const whole = images.subarray(0, Math.floor(images.length / (BATCH * D)) * BATCH * D); // no short last batch
+  const stepper = model.trainer({ epochs: 1e6, batchSize: BATCH, lr: 1e-3, seed: 1 });
+  let stepped = null;
+  stepper.on('progress', () => {
+    stepper.pause();
+    stepped();
+  });
+  const running = stepper.fit({ images: whole }).catch((e) => {
+    if (e.code !== 'ABORTED') throw e;
+  });
+  await new Promise((resolve) => (stepped = resolve)); // the first step, then paused
   return {
     decode: (z) => model.decode(z),
     encode: (x) => model.encode(x),
-    fit: async (images) => {
-      const trainer = model.trainer({ epochs: 1, batchSize: BATCH, lr: 1e-3, seed: 1 });
-      const times = [];
-      trainer.on('progress', () => times.push(performance.now()));
+    step: () =>
+      new Promise((resolve) => {
+        stepped = resolve;
+        stepper.resume();
+      }),
+    epoch: async (data) => {
       const t0 = performance.now();
-      await trainer.fit({ images });
-      const epochMs = performance.now() - t0;
-      const gaps = times.slice(1).map((t, i) => t - times[i]).sort((x, y) => x - y);
-      return { epochMs, stepMs: gaps[gaps.length >> 1], steps: times.length };
+      await model.trainer({ epochs: 1, batchSize: BATCH, lr: 1e-3, seed: 1 }).fit({ images: data });
+      return performance.now() - t0;
     },
-    dispose: () => model.dispose(),
+    dispose: async () => {
+      stepper.cancel();
+      await running;
+      model.dispose();
+    },
   };
 }
 
@@ -216,6 +238,7 @@ export async function tfjsPeer(tf, backend, tensors) {
     return tf.div(tf.add(rec, kl), x.shape[0]);
   };
   return {
+    activate: () => tf.setBackend(backend), // peers take turns: tfjs has one active backend
     decode: (z, n) => {
       const out = tf.tidy(() => tf.sigmoid(logits(tf.tensor2d(z, [n, L]))));
       const data = out.dataSync();
