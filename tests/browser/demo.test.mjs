@@ -1,0 +1,167 @@
+/* The demo page in chromium: it loads without errors, every view draws,
+ * and the interactive views react (explorer, conditional, draw). */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { start, watchedPage, ready, canvasStats, DIST, SHOTS } from './helpers.mjs';
+
+let s, page, problems;
+before(async () => {
+  s = await start();
+  ({ page, problems } = await watchedPage(s.browser));
+  await page.goto(s.url);
+});
+after(() => s?.close());
+
+const shown = (sel) => page.locator(sel).evaluate((e) => Array.from(e.shown.images));
+
+test('the page loads every demo with no console errors or failed requests; every view draws', async () => {
+  const demos = await page.locator('vae-demo').evaluateAll((els) => els.map((e) => ({ view: e.getAttribute('view'), model: e.getAttribute('model') })));
+  assert.ok(demos.length >= 8, `expected the demos on the page, found ${demos.length}`);
+  const views = new Set(demos.map((d) => d.view));
+  for (const v of ['samples', 'explorer', 'interpolate', 'manifold', 'conditional', 'draw', 'attributes', 'train']) assert.ok(views.has(v), `no ${v} view on the page`);
+  for (const [i, d] of demos.entries()) {
+    const el = page.locator('vae-demo').nth(i);
+    await el.scrollIntoViewIfNeeded();
+    await page.waitForFunction((i) => {
+      const e = document.querySelectorAll('vae-demo')[i], st = e.getAttribute('state');
+      if (st === 'error') throw new Error(`demo ${i} (${e.getAttribute('view')}): ${e.shadowRoot.textContent}`);
+      return st === 'ready';
+    }, i, { timeout: 60000 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const name = `${String(i).padStart(2, '0')}-${d.view}-${d.model.replace(/^.*\/|\.safetensors$/g, '')}`;
+    await el.screenshot({ path: `${SHOTS}${name}.png` });
+    if (d.view === 'draw' || d.view === 'train') continue; // blank until used: checked below and in train.test.mjs
+    const stats = await page.evaluate((i) => {
+      const c = [...document.querySelectorAll('vae-demo')[i].shadowRoot.querySelectorAll('canvas')];
+      return c.map((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let s = 0, s2 = 0, n = 0;
+        for (let k = 0; k < d.length; k += 28) {
+          const v = ((d[k] + d[k + 1] + d[k + 2]) / 3) * (d[k + 3] / 255);
+          (s += v), (s2 += v * v), n++;
+        }
+        return Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2));
+      });
+    }, i);
+    assert.ok(Math.max(...stats) > 10, `${name}: every canvas is blank (luminance std ${stats.map((v) => v.toFixed(1))})`);
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${SHOTS}page.png`, fullPage: true });
+  assert.deepEqual(problems, []);
+});
+
+test('moving the pointer over the explorer changes the decoded image', async () => {
+  const el = await ready(page, 'vae-demo[view=explorer]');
+  const plane = el.locator('canvas.plane');
+  const box = await plane.boundingBox();
+  const images = [];
+  for (const [fx, fy] of [[0.25, 0.3], [0.75, 0.7], [0.5, 0.15]]) {
+    await page.mouse.move(box.x + fx * box.width, box.y + fy * box.height, { steps: 4 });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    images.push(await shown('vae-demo[view=explorer]'));
+  }
+  const diff = (a, b) => a.reduce((sum, v, k) => sum + Math.abs(v - b[k]), 0);
+  assert.ok(diff(images[0], images[1]) > 20 && diff(images[1], images[2]) > 20, 'the decoded image did not change with the pointer');
+  await el.screenshot({ path: `${SHOTS}explorer-moved.png` });
+  // and with the keyboard
+  await plane.focus();
+  const before = await shown('vae-demo[view=explorer]');
+  for (let k = 0; k < 5; k++) await page.keyboard.press('Shift+ArrowLeft');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.ok(diff(before, await shown('vae-demo[view=explorer]')) > 20, 'arrow keys did not move the point');
+});
+
+/* Mean image of each label of the bundled digits: a nearest-mean classifier
+ * that knows nothing about our models. */
+function classMeans() {
+  const img = gunzipSync(readFileSync(`${DIST}data/digits-images.idx.gz`)), lab = gunzipSync(readFileSync(`${DIST}data/digits-labels.idx.gz`));
+  const n = lab.readUInt32BE(4), means = Array.from({ length: 10 }, () => new Float64Array(784)), counts = new Array(10).fill(0);
+  for (let i = 0; i < n; i++) {
+    const l = lab[8 + i];
+    counts[l]++;
+    for (let p = 0; p < 784; p++) means[l][p] += img[16 + i * 784 + p] / 255;
+  }
+  return means.map((m, l) => m.map((v) => v / counts[l]));
+}
+
+function classify(image, means) {
+  const corr = (a, b) => {
+    let ma = 0, mb = 0;
+    for (let i = 0; i < 784; i++) (ma += a[i] / 784), (mb += b[i] / 784);
+    let ab = 0, aa = 0, bb = 0;
+    for (let i = 0; i < 784; i++) (ab += (a[i] - ma) * (b[i] - mb)), (aa += (a[i] - ma) ** 2), (bb += (b[i] - mb) ** 2);
+    return ab / Math.sqrt(aa * bb + 1e-12);
+  };
+  const c = means.map((m) => corr(image, m));
+  return c.indexOf(Math.max(...c));
+}
+
+test('the conditional view renders the chosen digit', async () => {
+  const sel = 'vae-demo[view=conditional]';
+  const el = await ready(page, sel);
+  const means = classMeans();
+  for (const digit of [0, 1, 3]) {
+    await el.locator(`.choice button[data-value="${digit}"]`).click();
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const images = await shown(sel);
+    const n = images.length / 784, votes = new Array(10).fill(0);
+    for (let k = 0; k < n; k++) votes[classify(images.slice(k * 784, (k + 1) * 784), means)]++;
+    assert.ok(votes[digit] / n >= 0.6, `asked for ${digit}s, a nearest-mean classifier sees ${JSON.stringify(votes)}`);
+    if (digit === 3) await el.screenshot({ path: `${SHOTS}conditional-3.png` });
+  }
+});
+
+/* Strokes in the drawing pad, in fractions of its size. */
+async function draw(pad, strokes) {
+  const box = await pad.boundingBox();
+  for (const stroke of strokes) {
+    const [x0, y0] = stroke[0];
+    await page.mouse.move(box.x + x0 * box.width, box.y + y0 * box.height);
+    await page.mouse.down();
+    for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 6 });
+    await page.mouse.up();
+  }
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+const SEVEN = [[[0.3, 0.25], [0.7, 0.25], [0.45, 0.8]]];
+const ONE = [[[0.52, 0.18], [0.48, 0.82]]];
+function scribble() {
+  let s = 7;
+  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 0.9 + 0.05;
+  return Array.from({ length: 3 }, () => Array.from({ length: 5 }, () => [r(), r()]));
+}
+
+test('the draw view scores a drawn digit lower than a random scribble', async () => {
+  const sel = 'vae-demo[view=draw]';
+  const el = await ready(page, sel);
+  const pad = el.locator('canvas.pad'), clear = el.locator('button', { hasText: 'Clear' });
+  const score = () => el.locator('output.score').evaluate((o) => Number(o.dataset.value));
+  const scores = {};
+  for (const [name, strokes] of [['seven', SEVEN], ['one', ONE], ['scribble', scribble()]]) {
+    await clear.click();
+    await draw(pad, strokes);
+    scores[name] = await score();
+    await el.screenshot({ path: `${SHOTS}draw-${name}.png` });
+    const stats = await canvasStats(page, sel);
+    assert.ok(stats.every((c) => c.std > 5), `${name}: a blank canvas: ${JSON.stringify(stats)}`);
+  }
+  assert.ok(scores.seven < scores.scribble && scores.one < scores.scribble, `scores: ${JSON.stringify(scores)}`);
+});
+
+test('the conditional view re-renders a drawn digit as every digit', async () => {
+  const sel = 'vae-demo[view=conditional]';
+  const el = await ready(page, sel);
+  await draw(el.locator('canvas.pad'), SEVEN);
+  const guess = await el.locator('output.readout').textContent();
+  assert.match(guess, /Looks like a \d/);
+  const stats = await canvasStats(page, sel);
+  assert.ok(stats.every((c) => c.std > 5), `a blank canvas: ${JSON.stringify(stats)}`);
+  await el.screenshot({ path: `${SHOTS}conditional-drawn.png` });
+});
+
+test('no console errors or failed requests during the interactions', () => {
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,72 @@
+/* Shared by the browser tests: the static server on 127.0.0.1 (web/dist, and
+ * the test pages under /test/), Debian's chromium through playwright-core,
+ * and the screenshot folder. */
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from '../../build-scripts/serve.mjs';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+export const DIST = here('../../web/dist/');
+export const SHOTS = here('../../build/screenshots/');
+mkdirSync(SHOTS, { recursive: true });
+
+export async function start() {
+  for (const f of ['index.html', 'vae-demo.js', 'vae.single.js', 'models/mnist-vae.safetensors', 'data/digits-images.idx.gz'])
+    if (!existsSync(DIST + f)) throw new Error(`web/dist/${f} is missing: run build-scripts/build-wasm.sh and build-scripts/build-demo.sh first`);
+  const { server, url } = await serve({ root: DIST, mounts: { '/test/': here('pages/') }, port: 0 });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    url,
+    browser,
+    async close() {
+      await browser.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/* A page that records console errors, uncaught exceptions and failed or
+ * non-OK requests (as readable lines). */
+export async function watchedPage(browser, opts = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1, ...opts });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`exception: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
+  return { page, problems, context };
+}
+
+/* Waits until the (first) element a CSS selector names is ready, scrolling
+ * it into view (the element loads its model only near the viewport). */
+export async function ready(page, selector, timeout = 30000) {
+  const el = page.locator(selector).first();
+  await el.scrollIntoViewIfNeeded();
+  await page.waitForFunction((sel) => {
+    const s = document.querySelector(sel)?.getAttribute('state');
+    if (s === 'error') throw new Error(`${sel}: ${document.querySelector(sel).shadowRoot.textContent}`);
+    return s === 'ready';
+  }, selector, { timeout });
+  return el;
+}
+
+/* Statistics of every canvas inside the element: size and the standard
+ * deviation of its luminance (0 for a blank canvas). */
+export function canvasStats(page, selector) {
+  return page.evaluate((sel) => [...document.querySelector(sel).shadowRoot.querySelectorAll('canvas')].filter((c) => !c.closest('[hidden]')).map((c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let s = 0, s2 = 0, n = 0;
+    for (let i = 0; i < d.length; i += 4 * 7) {
+      const v = (d[i] + d[i + 1] + d[i + 2]) / 3 * (d[i + 3] / 255);
+      (s += v), (s2 += v * v), n++;
+    }
+    const mean = s / n;
+    return { label: c.getAttribute('aria-label') ?? c.className, width: c.width, height: c.height, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)) };
+  }), selector);
+}

@@ -1,0 +1,79 @@
+/* Training in the demo's Web Worker: the loss falls, and the page's main
+ * thread keeps drawing frames while it runs. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, watchedPage, ready, canvasStats, SHOTS } from './helpers.mjs';
+
+const MAX_FRAME_GAP_MS = 300;
+let s, page, problems;
+before(async () => {
+  s = await start();
+  ({ page, problems } = await watchedPage(s.browser));
+  await page.goto(s.url);
+});
+after(() => s?.close());
+
+test('training from scratch in the worker lowers the loss, and the main thread stays responsive', async () => {
+  const sel = 'vae-demo[view=train]';
+  await ready(page, sel);
+  await page.locator(sel).evaluate((e) => e.setAttribute('epochs', '3')); // restarts the view
+  const el = await ready(page, sel);
+  // Longest gap between animation frames from the click until training ends.
+  const run = page.evaluate((sel) => new Promise((resolve, reject) => {
+    const demo = document.querySelector(sel);
+    let last = performance.now(), gap = 0, frames = 0, running = true;
+    const tick = (now) => {
+      gap = Math.max(gap, now - last);
+      last = now;
+      frames++;
+      if (running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    demo.addEventListener('vae-trained', (e) => {
+      running = false;
+      resolve({ gap, frames, history: e.detail.history });
+    }, { once: true });
+    setTimeout(() => reject(new Error(`training did not finish: ${demo.shadowRoot.querySelector('output.readout').textContent}`)), 240000);
+  }), sel);
+  await el.locator('button', { hasText: 'Train' }).click();
+  await page.waitForTimeout(1500);
+  await el.screenshot({ path: `${SHOTS}train-running.png` });
+  const { gap, frames, history } = await run;
+  const mean = (a) => a.reduce((x, e) => x + e.loss, 0) / a.length;
+  const first = mean(history.slice(0, 5)), last = mean(history.slice(-20));
+  console.log(`# ${history.length} steps, loss ${first.toFixed(1)} -> ${last.toFixed(1)}; ${frames} frames, longest gap ${gap.toFixed(0)} ms`);
+  assert.equal(history.length, 3 * Math.ceil(10000 / 128));
+  assert.ok(last < 0.6 * first, `the loss did not fall enough: ${first.toFixed(1)} -> ${last.toFixed(1)}`);
+  assert.ok(gap <= MAX_FRAME_GAP_MS, `the main thread froze for ${gap.toFixed(0)} ms (limit ${MAX_FRAME_GAP_MS})`);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const stats = await canvasStats(page, sel);
+  assert.ok(stats.every((c) => c.std > 5), `a blank canvas after training: ${JSON.stringify(stats)}`);
+  const href = await el.locator('a[download]').getAttribute('href');
+  assert.match(href ?? '', /^blob:/, 'no download link after training');
+  await el.screenshot({ path: `${SHOTS}train-done.png` });
+});
+
+test('pause, resume and cancel', async () => {
+  const sel = 'vae-demo[view=train]';
+  const el = await ready(page, sel);
+  await page.locator(sel).evaluate((e) => e.setAttribute('epochs', '50'));
+  await ready(page, sel);
+  const steps = () => page.locator(sel).evaluate((e) => e.shadowRoot.querySelector('progress').value);
+  await el.locator('button', { hasText: 'Train' }).click();
+  await page.waitForFunction((sel) => document.querySelector(sel).shadowRoot.querySelector('progress').value > 0, sel, { timeout: 60000 });
+  await el.locator('button', { hasText: 'Pause' }).click();
+  await page.waitForTimeout(500);
+  const paused = await steps();
+  await page.waitForTimeout(1000);
+  assert.equal(await steps(), paused, 'training went on while paused');
+  await el.locator('button', { hasText: 'Resume' }).click();
+  await page.waitForFunction(([sel, p]) => document.querySelector(sel).shadowRoot.querySelector('progress').value > p, [sel, paused], { timeout: 30000 });
+  await el.locator('button', { hasText: 'Cancel' }).click();
+  await page.waitForFunction((sel) => /Cancelled/.test(document.querySelector(sel).shadowRoot.querySelector('output.readout').textContent), sel, { timeout: 30000 });
+  assert.match(await el.locator('a[download]').getAttribute('href') ?? '', /^blob:/, 'no download link after cancelling');
+  await el.screenshot({ path: `${SHOTS}train-cancelled.png` });
+});
+
+test('no console errors or failed requests', () => {
+  assert.deepEqual(problems, []);
+});
