@@ -129,8 +129,9 @@ vae_status vae_arch_from_json(const char *json, size_t len, vae_arch *a, vae_err
 static void put_float(char *buf, size_t cap, size_t *pos, float f) {
     char tmp[32];
     for (int p = 1; p <= 9; p++) {
+        float back;
         snprintf(tmp, sizeof tmp, "%.*g", p, f);
-        if (strtof(tmp, NULL) == f) break;
+        if (vae_json_parse_float(tmp, (int)strlen(tmp), &back) == 0 && back == f) break;
     }
     int n = snprintf(*pos < cap ? buf + *pos : NULL, *pos < cap ? cap - *pos : 0, "%s", tmp);
     *pos += (size_t)n;

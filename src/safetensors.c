@@ -353,17 +353,52 @@ int vae_json_uint(const vae_json *j, int v, uint64_t max, uint64_t *out) {
     return 0;
 }
 
-int vae_json_float(const vae_json *j, int v, float *out) {
-    const jsmntok_t *t = &j->t[v];
-    int n = t->end - t->start;
-    char buf[64];
-    if (t->type != JSMN_PRIMITIVE || n < 1 || n >= (int)sizeof buf || !number_ok(j->js + t->start, n)) return -1;
-    memcpy(buf, j->js + t->start, (size_t)n);
-    buf[n] = '\0';
-    float f = strtof(buf, NULL);
+/* A JSON number (grammar already checked) to the nearest float, without the
+ * C library's strtof, whose long-double machinery would double the size of
+ * the WebAssembly module. Up to 19 significant digits go into an exact
+ * integer; one multiplication or division by an exact power of ten (10^0..
+ * 10^22) rounds once to double, then to float. Longer or more extreme
+ * numbers are within an ulp, which is all metadata ever needs. */
+int vae_json_parse_float(const char *s, int n, float *out) {
+    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    int i = 0, neg = 0, digits = 0, exp10 = 0;
+    uint64_t mant = 0;
+    if (!number_ok(s, n)) return -1;
+    if (s[i] == '-') neg = 1, i++;
+    for (int frac = 0; i < n && (is_digit(s[i]) || s[i] == '.'); i++) {
+        if (s[i] == '.') {
+            frac = 1;
+            continue;
+        }
+        if (digits < 19) {
+            mant = mant * 10 + (uint64_t)(s[i] - '0');
+            if (mant) digits++;
+            exp10 -= frac;
+        } else {
+            exp10 += !frac; /* dropped integer digit */
+        }
+    }
+    if (i < n) { /* exponent */
+        int e = 0, eneg = s[++i] == '-';
+        if (s[i] == '-' || s[i] == '+') i++;
+        for (; i < n; i++) e = e < 100000 ? e * 10 + (s[i] - '0') : e;
+        exp10 += eneg ? -e : e;
+    }
+    double v = (double)mant;
+    for (; exp10 > 22 && v != 0 && v < 1e300; exp10 -= 22) v *= 1e22;
+    for (; exp10 < -22 && v != 0; exp10 += 22) v /= 1e22;
+    v = exp10 >= 0 ? v * p10[exp10 < 22 ? exp10 : 22] : v / p10[-exp10];
+    float f = (float)(neg ? -v : v);
     if (f - f != 0) return -1; /* overflowed to inf */
     *out = f;
     return 0;
+}
+
+int vae_json_float(const vae_json *j, int v, float *out) {
+    const jsmntok_t *t = &j->t[v];
+    if (t->type != JSMN_PRIMITIVE) return -1;
+    return vae_json_parse_float(j->js + t->start, t->end - t->start, out);
 }
 
 int vae_json_bool(const vae_json *j, int v, int *out) {

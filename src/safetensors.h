@@ -45,6 +45,8 @@ int vae_json_string_eq(const vae_json *j, int v, const char *s);
 int vae_json_uint(const vae_json *j, int v, uint64_t max, uint64_t *out);
 /* Any JSON number that is finite as a float. 0 on success. */
 int vae_json_float(const vae_json *j, int v, float *out);
+/* s[0..n) as a JSON number, rounded to float; -1 if malformed or out of range. */
+int vae_json_parse_float(const char *s, int n, float *out);
 /* true / false. 0 on success. */
 int vae_json_bool(const vae_json *j, int v, int *out);
 

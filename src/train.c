@@ -14,6 +14,7 @@ struct vae_trainer {
     vae_work *w;
     float *eps;             /* [cap, latent], drawn when the caller gives none */
     int64_t steps;
+    double beta1_t, beta2_t; /* adam_beta^steps, kept by multiplication: exact same bits everywhere (no pow) */
     vae_rng rng;
 };
 
@@ -62,6 +63,7 @@ vae_status vae_trainer_init(vae_trainer **out, vae_model *m, const vae_train_con
     t->grads = block;
     t->m1 = block + m->n_params;
     t->m2 = block + 2 * m->n_params;
+    t->beta1_t = t->beta2_t = 1.0;
     vae_rng_seed(&t->rng, c->seed);
     *out = t;
     return vae_ok(err);
@@ -148,10 +150,11 @@ vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *
 static void adam_update(vae_trainer *t, float clip_scale) {
     const vae_train_config *c = &t->c;
     float *p = t->m->params, *g = t->grads, *m1 = t->m1, *m2 = t->m2;
-    double step = (double)t->steps + 1.0;
     /* PyTorch's Adam: bias corrections in double, then
      * p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps) */
-    double bc1 = 1.0 - pow(c->adam_beta1, step), bc2 = 1.0 - pow(c->adam_beta2, step);
+    t->beta1_t *= c->adam_beta1;
+    t->beta2_t *= c->adam_beta2;
+    double bc1 = 1.0 - t->beta1_t, bc2 = 1.0 - t->beta2_t;
     float step_size = (float)(c->lr / bc1), bc2_sqrt = (float)sqrt(bc2);
     float b1 = c->adam_beta1, b2 = c->adam_beta2, decay = 1.0f - c->lr * c->weight_decay;
     for (size_t i = 0, n = t->m->n_params; i < n; i++) {

@@ -426,8 +426,36 @@ static void test_arch_json(void) {
           "optional keys default");
 }
 
+/* Our JSON number parser (no strtof in the wasm build) against the C library's. */
+static void test_parse_float(void) {
+    static const char *const cases[] = {"0.01", "1", "0.1", "-0", "1e-05", "3.4028235e38", "1e-45",
+                                        "1.17549435e-38", "123456789012345678901234", "2.5", "-7.25e3", "1E2",
+                                        "0.000000000000000000000000000000000000000012", "0.30000001192092896"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        float f = 0;
+        CHECK(vae_json_parse_float(cases[i], (int)strlen(cases[i]), &f) == 0 && f == strtof(cases[i], NULL),
+              "%s parsed as %.9g, strtof says %.9g", cases[i], f, strtof(cases[i], NULL));
+    }
+    float f;
+    CHECK(vae_json_parse_float("3.5e38", 6, &f) == -1, "float overflow accepted");
+    CHECK(vae_json_parse_float("1.", 2, &f) == -1 && vae_json_parse_float("01", 2, &f) == -1, "bad number accepted");
+    uint32_t x = 1;
+    int fails = 0;
+    for (int i = 0; i < 200000; i++) { /* %.9g of any finite float reads back exactly */
+        x = x * 1664525u + 1013904223u;
+        float v, back;
+        memcpy(&v, &x, 4);
+        if (!isfinite(v)) continue;
+        char t[32];
+        snprintf(t, sizeof t, "%.9g", v);
+        fails += vae_json_parse_float(t, (int)strlen(t), &back) != 0 || back != v;
+    }
+    CHECK(fails == 0, "%d of 200000 floats did not round-trip through %%.9g", fails);
+}
+
 int main(void) {
     test_half();
+    test_parse_float();
     test_arch_json();
     test_bf16();
     test_round_trips();
