@@ -6,7 +6,7 @@ set -euo pipefail
 declare -A GROUP=(
   [native]="build-essential cmake pkg-config libsimde-dev libjsmn-dev zlib1g-dev libstb-dev"
   [test]="clang libclang-rt-14-dev python3-torch dataset-fashion-mnist"
-  [wasm]="emscripten nodejs npm wabt"
+  [wasm]="emscripten wabt terser"
   [browser]="chromium"
 )
 
@@ -16,6 +16,11 @@ for g in "${@:-native}"; do
   for p in ${GROUP[$g]}; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || want+=("$p")
   done
+  # Node and npm: keep whatever node is there (e.g. NodeSource's, which ships
+  # npm itself and conflicts with Debian's npm package); else Debian's.
+  if [[ $g == wasm || $g == browser ]] && ! command -v npm >/dev/null; then
+    want+=(nodejs npm)
+  fi
 done
 ((${#want[@]})) || exit 0
 

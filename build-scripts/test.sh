@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: native build + CTest, the scalar-only build,
-# the whole suite again under ASan+UBSan (clang), and each fuzzer for
+# the WebAssembly module's Node tests, the demo in headless Chromium, the
+# whole C suite again under ASan+UBSan (clang), and each fuzzer for
 # FUZZ_SECONDS (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build-scripts/deps.sh native test
+build-scripts/deps.sh native test wasm browser
+export NODE_PATH=/usr/share/nodejs # Debian's emcc and terser find their node modules here
 jobs=$(nproc)
 
 step() { printf '\n== %s\n' "$*"; }
@@ -17,6 +19,16 @@ step "scalar-only build (-DVAE_NO_SIMD=ON) and tests"
 cmake -S . -B build/nosimd -DCMAKE_BUILD_TYPE=Release -DVAE_NO_SIMD=ON >/dev/null
 cmake --build build/nosimd -j"$jobs" >/dev/null
 ctest --test-dir build/nosimd --output-on-failure -j"$jobs"
+
+step "WebAssembly build and Node tests"
+build-scripts/build-wasm.sh
+(cd web && npm ci --no-audit --no-fund --loglevel=error)
+node --test web/test/
+
+step "demo page in headless Chromium"
+build-scripts/build-demo.sh
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+node --test tests/browser/
 
 step "ASan + UBSan build (clang) and tests"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DVAE_SANITIZE=ON >/dev/null
