@@ -832,7 +832,7 @@ class TrainView extends View {
       this.z = await VAE.randomNormal(TrainView.SAMPLES * model.info.latent, 7);
       this.preview(null);
       await nextFrame();
-      const n = data.images.length / 784, batchSize = scratchMode ? 128 : Math.min(32, n);
+      const n = data.images.length / 784, batchSize = scratchMode ? 128 : Math.min(8, n);
       const steps = Math.ceil(n / batchSize);
       this.trainer = model.trainer({
         worker: true, epochs: this.epochs, batchSize, lr: scratchMode ? 2e-3 : 3e-4, seed: this.host.int('seed', 1),
@@ -876,6 +876,7 @@ class TrainView extends View {
 
   onProgress(e) {
     this.history.push({ loss: e.loss, reconstruction: e.reconstruction, kl: e.kl });
+    this.totalSteps = e.totalSteps;
     this.progress.value = e.totalStep / e.totalSteps;
     if (this.trainer?.state === 'running')
       this.status.textContent = `Epoch ${e.epoch}/${e.epochs} · loss ${e.loss.toFixed(1)} · ${Math.round(e.imagesPerSecond).toLocaleString('en')} images/s · ${e.eta.toFixed(0)} s left`;
@@ -908,23 +909,43 @@ class TrainView extends View {
 
   renderSamples(model) {
     const { ctx, gap } = fitGrid(this.samples, TrainView.SAMPLES, 4, [1, 28, 28], 2);
-    if (!model || model.disposed || !this.z) return;
+    if (!model || model.disposed || !this.z) {
+      const c = this.host.colours();
+      ctx.fillStyle = c.panel;
+      ctx.fillRect(0, 0, this.samples.width, this.samples.height);
+      ctx.fillStyle = c.muted;
+      ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+      return ctx.fillText('Samples appear here as it learns.', 8 * devicePixelRatio, 18 * devicePixelRatio);
+    }
     const images = model.decode(this.z);
     drawGrid(ctx, images, [1, 28, 28], this.host.lut, { cols: 4, w: this.samples.width, gap });
     this.show(images);
   }
 
-  /* Stacked areas of the smoothed KL (bottom) and reconstruction per step. */
+  /* Stacked areas of the smoothed KL (bottom) and reconstruction per step,
+   * over the whole run's steps, with a line at every 100 nats. */
   renderChart() {
-    const ctx = fit(this.chart, 1), W = this.chart.width, H = this.chart.height, s = this.host.colours();
+    const ctx = fit(this.chart, 1), W = this.chart.width, H = this.chart.height, s = this.host.colours(), dpr = devicePixelRatio;
     ctx.fillStyle = s.panel;
     ctx.fillRect(0, 0, W, H);
     const hist = this.history;
-    if (hist.length < 2) return;
+    ctx.fillStyle = s.muted;
+    ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+    if (hist.length < 2) return ctx.fillText('The loss appears here as it trains.', 8 * dpr, 18 * dpr);
     let r = hist[0].reconstruction, k = hist[0].kl;
     const smooth = hist.map((e) => ((r += 0.15 * (e.reconstruction - r)), (k += 0.15 * (e.kl - k)), [r, k]));
     const top = Math.max(...smooth.slice(Math.min(5, smooth.length - 1)).map(([a, b]) => a + b)) * 1.1;
-    const pad = 6 * devicePixelRatio, X = (i) => pad + ((W - 2 * pad) * i) / (smooth.length - 1), Y = (v) => H - pad - ((H - 2 * pad) * Math.min(v, top)) / top;
+    const pad = 6 * dpr, head = 22 * dpr, steps = Math.max(this.totalSteps ?? 0, smooth.length) - 1;
+    const X = (i) => pad + ((W - 2 * pad) * i) / steps, Y = (v) => H - pad - ((H - pad - head) * Math.min(v, top)) / top;
+    ctx.fillText(`loss (nats) · last ${(smooth.at(-1)[0] + smooth.at(-1)[1]).toFixed(1)}`, 8 * dpr, 15 * dpr);
+    ctx.strokeStyle = s.grid;
+    ctx.lineWidth = dpr;
+    for (let v = 100; v < top; v += 100) {
+      ctx.beginPath();
+      ctx.moveTo(pad, Y(v)), ctx.lineTo(W - pad, Y(v));
+      ctx.stroke();
+      ctx.fillText(String(v), W - pad - 24 * dpr, Y(v) - 3 * dpr);
+    }
     const area = (lo, hi, colour) => {
       ctx.beginPath();
       smooth.forEach((p, i) => ctx.lineTo(X(i), Y(hi(p))));
@@ -933,11 +954,10 @@ class TrainView extends View {
       ctx.fillStyle = colour;
       ctx.fill();
     };
+    ctx.globalAlpha = 0.85;
     area(() => 0, ([, b]) => b, s.kl);
     area(([, b]) => b, ([a, b]) => a + b, s.rec);
-    ctx.fillStyle = s.muted;
-    ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-    ctx.fillText(`${top.toFixed(0)} nats`, pad + 2, pad + 11 * devicePixelRatio);
+    ctx.globalAlpha = 1;
   }
 
   render() {
@@ -993,7 +1013,7 @@ input[type=range] { accent-color: var(--_accent); width: 120px; }
 .split { display: grid; grid-template-columns: 3fr 2fr; gap: 14px; align-items: start; }
 .split.even { grid-template-columns: 1fr 1fr; }
 .split.drawn { grid-template-columns: 2fr 3fr; }
-.side { display: grid; gap: 8px; }
+.side { display: grid; gap: 8px; align-content: start; }
 .plane { cursor: crosshair; touch-action: none; }
 .pad { touch-action: none; cursor: crosshair; background: var(--vae-paper, #0b0b10); }
 .padbox { display: grid; gap: 8px; justify-items: start; }
@@ -1024,7 +1044,10 @@ b.with { color: #22c55e; } b.without { color: #ef4444; }
   border-radius: 50%; color: #fff; font-size: 12px; line-height: 18px; text-align: center; }
 .tile[data-mark=with]::after { content: "✓"; background: #22c55e; }
 .tile[data-mark=without]::after { content: "✗"; background: #ef4444; }
-progress { width: 100%; height: 8px; accent-color: var(--_accent); }
+progress { width: 100%; height: 6px; border: 0; border-radius: 99px; background: var(--_panel); overflow: hidden; appearance: none; }
+progress::-webkit-progress-bar { background: var(--_panel); }
+progress::-webkit-progress-value { background: var(--_accent); border-radius: 99px; }
+progress::-moz-progress-bar { background: var(--_accent); border-radius: 99px; }
 .key { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin: 0 5px 0 0; vertical-align: -1px; }
 .key.rec { background: var(--vae-rec, #818cf8); } .key.kl { background: var(--vae-kl, #f472b6); margin-left: 8px; }
 .finetune { display: grid; grid-template-columns: 2fr 3fr; gap: 14px; }

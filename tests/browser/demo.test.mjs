@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { start, watchedPage, ready, canvasStats, DIST, SHOTS } from './helpers.mjs';
+import { start, watchedPage, ready, canvasStats, draw, SEVEN, ONE, DIST, SHOTS } from './helpers.mjs';
 
 let s, page, problems;
 before(async () => {
@@ -113,21 +113,6 @@ test('the conditional view renders the chosen digit', async () => {
   }
 });
 
-/* Strokes in the drawing pad, in fractions of its size. */
-async function draw(pad, strokes) {
-  const box = await pad.boundingBox();
-  for (const stroke of strokes) {
-    const [x0, y0] = stroke[0];
-    await page.mouse.move(box.x + x0 * box.width, box.y + y0 * box.height);
-    await page.mouse.down();
-    for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 6 });
-    await page.mouse.up();
-  }
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-}
-
-const SEVEN = [[[0.3, 0.25], [0.7, 0.25], [0.45, 0.8]]];
-const ONE = [[[0.52, 0.18], [0.48, 0.82]]];
 function scribble() {
   let s = 7;
   const r = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 0.9 + 0.05;
@@ -142,7 +127,7 @@ test('the draw view scores a drawn digit lower than a random scribble', async ()
   const scores = {};
   for (const [name, strokes] of [['seven', SEVEN], ['one', ONE], ['scribble', scribble()]]) {
     await clear.click();
-    await draw(pad, strokes);
+    await draw(page, pad, strokes);
     scores[name] = await score();
     await el.screenshot({ path: `${SHOTS}draw-${name}.png` });
     const stats = await canvasStats(page, sel);
@@ -154,7 +139,7 @@ test('the draw view scores a drawn digit lower than a random scribble', async ()
 test('the conditional view re-renders a drawn digit as every digit', async () => {
   const sel = 'vae-demo[view=conditional]';
   const el = await ready(page, sel);
-  await draw(el.locator('canvas.pad'), SEVEN);
+  await draw(page, el.locator('canvas.pad'), SEVEN);
   const guess = await el.locator('output.readout').textContent();
   assert.match(guess, /Looks like a \d/);
   const stats = await canvasStats(page, sel);

@@ -70,3 +70,19 @@ export function canvasStats(page, selector) {
     return { label: c.getAttribute('aria-label') ?? c.className, width: c.width, height: c.height, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)) };
   }), selector);
 }
+
+/* Mouse strokes on a drawing pad (a locator), in fractions of its size. */
+export async function draw(page, pad, strokes) {
+  const box = await pad.boundingBox();
+  for (const stroke of strokes) {
+    const [x0, y0] = stroke[0];
+    await page.mouse.move(box.x + x0 * box.width, box.y + y0 * box.height);
+    await page.mouse.down();
+    for (const [x, y] of stroke.slice(1)) await page.mouse.move(box.x + x * box.width, box.y + y * box.height, { steps: 6 });
+    await page.mouse.up();
+  }
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+export const SEVEN = [[[0.3, 0.25], [0.7, 0.25], [0.45, 0.8]]];
+export const ONE = [[[0.52, 0.18], [0.48, 0.82]]];

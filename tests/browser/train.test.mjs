@@ -2,7 +2,7 @@
  * thread keeps drawing frames while it runs. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, watchedPage, ready, canvasStats, SHOTS } from './helpers.mjs';
+import { start, watchedPage, ready, canvasStats, draw, SEVEN, ONE, SHOTS } from './helpers.mjs';
 
 const MAX_FRAME_GAP_MS = 300;
 let s, page, problems;
@@ -72,6 +72,26 @@ test('pause, resume and cancel', async () => {
   await page.waitForFunction((sel) => /Cancelled/.test(document.querySelector(sel).shadowRoot.querySelector('output.readout').textContent), sel, { timeout: 30000 });
   assert.match(await el.locator('a[download]').getAttribute('href') ?? '', /^blob:/, 'no download link after cancelling');
   await el.screenshot({ path: `${SHOTS}train-cancelled.png` });
+});
+
+test('fine-tuning the pretrained model on drawn digits lowers its loss on them', async () => {
+  const sel = 'vae-demo[view=train]';
+  await page.locator(sel).evaluate((e) => e.setAttribute('epochs', '10'));
+  const el = await ready(page, sel);
+  await el.locator('.choice button[data-value=finetune]').click();
+  const pad = el.locator('.finetune canvas.pad'), add = el.locator('button', { hasText: 'Add digit' });
+  for (const strokes of [SEVEN, ONE, [[[0.3, 0.3], [0.5, 0.2], [0.7, 0.3], [0.3, 0.8], [0.75, 0.8]]]]) {
+    await draw(page, pad, strokes);
+    await add.click();
+  }
+  const done = page.evaluate((sel) => new Promise((r) => document.querySelector(sel).addEventListener('vae-trained', (e) => r(e.detail.history), { once: true })), sel);
+  await el.locator('button', { hasText: 'Train' }).click();
+  const history = await done;
+  const first = history[0].loss, last = history.at(-1).loss;
+  console.log(`# fine-tuning: ${history.length} steps, loss ${first.toFixed(1)} -> ${last.toFixed(1)}`);
+  assert.ok(last < first, `fine-tuning did not lower the loss: ${first} -> ${last}`);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await el.screenshot({ path: `${SHOTS}train-finetuned.png` });
 });
 
 test('no console errors or failed requests', () => {

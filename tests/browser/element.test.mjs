@@ -1,0 +1,63 @@
+/* The element on its own: a clear message when the model cannot load,
+ * prefers-reduced-motion, and the keyboard. */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, watchedPage, ready, SHOTS } from './helpers.mjs';
+
+let s;
+before(async () => (s = await start()));
+after(() => s?.close());
+
+/* A page of the demo site holding just the given tags. */
+async function pageWith(html, opts) {
+  const w = await watchedPage(s.browser, opts);
+  await w.page.route(`${s.url}element.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><link rel="icon" href="data:,"><script type="module" src="vae-demo.js"></script><body style="background:#fff">${html}`,
+  }));
+  await w.page.goto(`${s.url}element.html`);
+  return w;
+}
+
+test('a model that cannot be loaded gives a message inside the element', async () => {
+  const { page, context } = await pageWith('<vae-demo model="models/no-such-model.safetensors" view="samples"></vae-demo>');
+  await page.waitForFunction(() => document.querySelector('vae-demo').getAttribute('state') === 'error', null, { timeout: 20000 });
+  const text = await page.locator('vae-demo [role=alert]').textContent();
+  assert.match(text, /could not start/i);
+  assert.match(text, /no-such-model\.safetensors.*404/);
+  await page.locator('vae-demo').screenshot({ path: `${SHOTS}error-message.png` });
+  await context.close();
+});
+
+test('an unknown view is named in the message', async () => {
+  const { page, context } = await pageWith('<vae-demo model="models/mnist-vae.safetensors" view="nope"></vae-demo>');
+  await page.waitForFunction(() => document.querySelector('vae-demo').getAttribute('state') === 'error', null, { timeout: 20000 });
+  assert.match(await page.locator('vae-demo [role=alert]').textContent(), /no view “nope”.*samples, explorer/);
+  await context.close();
+});
+
+test('with prefers-reduced-motion the interpolation does not play by itself', async () => {
+  const { page, problems, context } = await pageWith('<vae-demo model="models/mnist-vae.safetensors" view="interpolate"></vae-demo>', { reducedMotion: 'reduce' });
+  const el = await ready(page, 'vae-demo');
+  const position = () => el.locator('input[type=range]').inputValue();
+  const before = await position();
+  await page.waitForTimeout(600);
+  assert.equal(await position(), before, 'the animation ran');
+  assert.match(await el.locator('button', { hasText: 'Play' }).textContent(), /Play/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the controls are reachable and usable from the keyboard', async () => {
+  const { page, problems, context } = await pageWith('<vae-demo model="models/mnist-vae.safetensors" view="samples" seed="5"></vae-demo>');
+  const el = await ready(page, 'vae-demo');
+  const images = () => el.evaluate((e) => Array.from(e.shown.images.subarray(0, 784)).join());
+  const before = await images();
+  await page.keyboard.press('Tab'); // the re-roll button is the first control
+  assert.equal(await page.evaluate(() => document.querySelector('vae-demo').shadowRoot.activeElement?.textContent), '↻ Re-roll');
+  await page.keyboard.press('Enter');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.notEqual(await images(), before, 'Enter on re-roll drew nothing new');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
