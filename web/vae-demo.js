@@ -8,7 +8,9 @@
  * px), seed, accent / background / color (UI colours), ink / paper (the
  * colours of pixel values 1 and 0), data (folder of the bundled digits,
  * default ./data/ next to this file), and per view: temperature, cols,
- * grid, dims, range, label, steps, method, with / without, mode, epochs.
+ * grid, dims, range, label, method, with / without, mode, epochs. CSS
+ * custom properties theme it too: --vae-accent, --vae-bg, --vae-fg,
+ * --vae-muted, --vae-panel, --vae-line, --vae-ink, --vae-paper, --vae-size.
  *
  * The element loads its model when it first comes near the viewport, shares
  * it with other elements showing the same URL, and frees it when the last
@@ -477,7 +479,7 @@ class InterpolateView extends View {
       this.t = (1 - Math.cos(2 * Math.PI * phase)) / 2;
       this.scrub.input.value = this.t.toFixed(2);
       this.scrub.out.textContent = this.t.toFixed(2);
-      this.render();
+      if (this.host.onscreen) this.render();
       this.raf = requestAnimationFrame(tick);
     };
     this.raf = requestAnimationFrame(tick);
@@ -1072,7 +1074,7 @@ function styles(root) {
 
 export class VAEDemo extends HTMLElement {
   static observedAttributes = ['model', 'view', 'size', 'seed', 'accent', 'background', 'color', 'ink', 'paper', 'data',
-    'temperature', 'cols', 'rows', 'grid', 'dims', 'range', 'label', 'steps', 'method', 'with', 'without', 'mode', 'epochs', 'count', 'points'];
+    'temperature', 'cols', 'rows', 'grid', 'dims', 'range', 'label', 'method', 'with', 'without', 'mode', 'epochs', 'count', 'points'];
 
   #frame; #view = null; #modelURL = null; #visible = false; #generation = 0; #io; #ro;
 
@@ -1140,9 +1142,9 @@ export class VAEDemo extends HTMLElement {
     this.#ro.observe(this);
     // Load when near the viewport: a page of many demos stays fast.
     this.#io = new IntersectionObserver((entries) => {
-      if (!entries.some((e) => e.isIntersecting) || this.#visible) return;
+      this.onscreen = entries.at(-1).isIntersecting; // animations pause off screen
+      if (!this.onscreen || this.#visible) return;
       this.#visible = true;
-      this.#io.disconnect();
       this.#start();
     }, { rootMargin: '300px' });
     this.#io.observe(this);
@@ -1204,7 +1206,7 @@ export class VAEDemo extends HTMLElement {
         try {
           model = await acquireModel(url);
         } catch (e) {
-          throw new Error(`Could not load the model ${this.getAttribute('model')}: ${e.message.replace(/^load [^:]*: /, '')}`);
+          throw new Error(`Could not load the model ${this.getAttribute('model')}: ${e.message.replace(/^load[^:]*: /, '')}`);
         }
       }
       if (generation !== this.#generation) return;

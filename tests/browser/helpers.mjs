@@ -7,13 +7,14 @@ import { chromium } from 'playwright-core';
 import { serve } from '../../build-scripts/serve.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-export const DIST = here('../../web/dist/');
+// DEMO_DIST: test a copy of the site elsewhere (it must work from any folder).
+export const DIST = process.env.DEMO_DIST ? `${process.env.DEMO_DIST.replace(/\/$/, '')}/` : here('../../web/dist/');
 export const SHOTS = here('../../build/screenshots/');
 mkdirSync(SHOTS, { recursive: true });
 
 export async function start() {
   for (const f of ['index.html', 'vae-demo.js', 'vae.single.js', 'models/mnist-vae.safetensors', 'data/digits-images.idx.gz'])
-    if (!existsSync(DIST + f)) throw new Error(`web/dist/${f} is missing: run build-scripts/build-wasm.sh and build-scripts/build-demo.sh first`);
+    if (!existsSync(DIST + f)) throw new Error(`${DIST}${f} is missing: run build-scripts/build-wasm.sh and build-scripts/build-demo.sh first`);
   const { server, url } = await serve({ root: DIST, mounts: { '/test/': here('pages/') }, port: 0 });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
