@@ -595,8 +595,8 @@ class ConditionalView extends View {
 class DrawView extends View {
   async setup() {
     this.pad = new DrawPad(() => this.update());
-    this.recon = el('canvas', { role: 'img', 'aria-label': 'Reconstruction of your drawing' });
-    this.score = el('output', { class: 'score', 'aria-live': 'polite' }, '–');
+    this.recon = el('canvas', { class: 'paper', role: 'img', 'aria-label': 'Reconstruction of your drawing' });
+    this.score = el('output', { class: 'score', 'aria-live': 'polite' }, '—');
     this.verdict = el('div', { class: 'verdict' }, 'Draw a digit, or scribble something that is not one.');
     this.meter = el('div', { class: 'meter' }, el('i'));
     this.root.append(
@@ -626,7 +626,7 @@ class DrawView extends View {
     const [, h, w] = this.shape, ctx = fit(this.recon, h / w);
     ctx.clearRect(0, 0, this.recon.width, this.recon.height);
     if (!this.pad.dirty) {
-      this.score.textContent = '–';
+      this.score.textContent = '—';
       this.score.dataset.value = '';
       this.meter.firstChild.style.width = '0';
       return;
@@ -667,15 +667,16 @@ class AttributesView extends View {
       b.canvas = c;
       b.image = this.images.subarray(i * D, (i + 1) * D);
     }
-    this.strip = el('canvas', { role: 'img', 'aria-label': 'A face moved along the trait vector' });
+    this.strip = el('canvas', { role: 'img', 'aria-label': 'A sample moved along the trait vector' });
     this.note = el('p', { class: 'muted small' });
+    this.caption = el('p', { class: 'muted small' });
     const s = slider('Amount', { min: -2, max: 3, step: 0.1, value: this.alpha, oninput: (v) => ((this.alpha = v), this.renderStrip()) });
     this.root.append(
-      el('p', { class: 'hint' }, 'Click faces to mark them: once = ', el('b', { class: 'with' }, 'has the trait'), ', twice = ', el('b', { class: 'without' }, 'lacks it'), '.'),
+      el('p', { class: 'hint' }, 'Click samples to mark them: once = ', el('b', { class: 'with' }, 'has the trait'), ', twice = ', el('b', { class: 'without' }, 'lacks it'), '.'),
       this.tiles,
       this.note,
-      this.strip,
-      el('div', { class: 'controls' }, s.node, button('↻ Another face', () => ((this.baseSeed = Math.floor(Math.random() * 2 ** 31)), this.update()))),
+      el('figure', {}, this.strip, this.caption),
+      el('div', { class: 'controls' }, s.node, button('↻ Another base', () => ((this.baseSeed = Math.floor(Math.random() * 2 ** 31)), this.update()))),
     );
     await this.update();
   }
@@ -706,7 +707,7 @@ class AttributesView extends View {
     this.vector = yes.length && no.length ? this.model.attributeVector(yes, no, labels) : null;
     this.note.textContent = this.vector
       ? `Trait vector: mean latent of ${yes.length / D} marked “has” minus ${no.length / D} marked “lacks”.`
-      : 'Mark at least one face of each kind to get a trait vector.';
+      : 'Mark at least one sample of each kind to get a trait vector.';
     this.base = await VAE.randomNormal(this.model.info.latent, this.baseSeed);
     this.renderStrip();
   }
@@ -728,6 +729,7 @@ class AttributesView extends View {
     const images = this.model.decode(z, { label: this.label() });
     const { ctx, gap } = fitGrid(this.strip, n, n, this.shape, 3);
     drawGrid(ctx, images, this.shape, this.host.lut, { cols: n, w: this.strip.width, gap });
+    this.caption.textContent = this.vector ? `A new sample plus 0 to ${this.alpha} times the trait vector, left to right.` : 'A new sample.';
     this.show(images);
   }
 }
@@ -1017,7 +1019,8 @@ input[type=range] { accent-color: var(--_accent); width: 120px; }
 .split.drawn { grid-template-columns: 2fr 3fr; }
 .side { display: grid; gap: 8px; align-content: start; }
 .plane { cursor: crosshair; touch-action: none; }
-.pad { touch-action: none; cursor: crosshair; background: var(--vae-paper, #0b0b10); }
+.pad { touch-action: none; cursor: crosshair; }
+.pad, .paper { background: var(--vae-paper, #0b0b10); }
 .padbox { display: grid; gap: 8px; justify-items: start; }
 .readout { color: var(--_muted); font-variant-numeric: tabular-nums; font-size: 13px; }
 .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; color: var(--_muted); font-size: 12px; }
@@ -1202,14 +1205,14 @@ export class VAEDemo extends HTMLElement {
       if (!url && Kind !== TrainView) throw new Error('set the model attribute to the URL of a .safetensors model');
       let model = null;
       if (url && Kind !== TrainView) {
-        this.#modelURL = url;
         try {
           model = await acquireModel(url);
         } catch (e) {
           throw new Error(`Could not load the model ${this.getAttribute('model')}: ${e.message.replace(/^load[^:]*: /, '')}`);
         }
+        if (generation !== this.#generation) return releaseModel(url); // restarted or removed meanwhile
+        this.#modelURL = url;
       }
-      if (generation !== this.#generation) return;
       const view = new Kind(this, model);
       await view.setup();
       if (generation !== this.#generation) return view.destroy();
