@@ -11,7 +11,7 @@ browser=0
 [[ ${1:-} == --browser ]] && browser=1
 work=build/bench
 
-groups=(native wasm test)
+groups=(native test) # build-wasm.sh sees to its own (wasm) dependencies
 ((browser)) && groups+=(browser)
 build-scripts/deps.sh "${groups[@]}"
 (cd tests/bench && npm ci --no-audit --no-fund --loglevel=error)

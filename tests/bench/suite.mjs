@@ -96,15 +96,19 @@ async function timeCalls(fn, calls) {
   return performance.now() - t0;
 }
 
-// Median milliseconds per call of each peer's fn. Each peer first gets a
-// warm-up repetition that also calibrates how many calls a repetition
-// makes; then REPS rounds time one repetition of every peer in turn, so load
-// that drifts during the run (shared machines) hits every peer alike.
+// Median milliseconds per call of each peer's fn. Each peer first gets an
+// untimed call (first calls compile kernels and allocate: left alone it
+// would pin the calibration at one call per repetition, and the browser's
+// 0.1 ms clock would then round every figure), then a warm-up that
+// calibrates how many calls a repetition makes; then REPS rounds time one
+// repetition of every peer in turn, so load that drifts during the run
+// (shared machines) hits every peer alike.
 // peers: [{ name, fn, activate? }] (activate: untimed, before each repetition).
 export async function interleavedMs(peers) {
   const calls = [], times = peers.map(() => []);
   for (const p of peers) {
     await p.activate?.();
+    await call(p.fn);
     let c = 1;
     while ((await timeCalls(p.fn, c)) < MIN_REP_MS && c < 1 << 16) c *= 2;
     calls.push(c);
