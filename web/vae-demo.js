@@ -7,8 +7,12 @@
  * attributes, train. Attributes: model (URL), view, size (max width in CSS
  * px), seed, accent / background / color (UI colours), ink / paper (the
  * colours of pixel values 1 and 0), data (folder of the bundled digits,
- * default ./data/ next to this file), and per view: temperature, cols,
- * grid, dims, range, label, method, with / without, mode, epochs. CSS
+ * default ./data/ next to this file), and per view: temperature, cols, rows
+ * (samples), grid (manifold), dims (explorer, manifold: "0,1"), range
+ * (explorer: half-width of the plane, default 3; manifold: probability
+ * interval "0.03,0.97"), label (conditional models), method (interpolate:
+ * linear or slerp), with / without (attributes: indices of pre-marked
+ * samples), mode (train: scratch or finetune), epochs (train). CSS
  * custom properties theme it too: --vae-accent, --vae-bg, --vae-fg,
  * --vae-muted, --vae-panel, --vae-line, --vae-ink, --vae-paper, --vae-size.
  *
