@@ -65,7 +65,7 @@ vae_status vae_conv_shape_check(vae_conv_shape *s, vae_error *err) {
                       taps * s->c_in * s->c_out, big * s->n};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         if (sizes[i] > CONV_MAX_ELEMS)
-            return vae_fail(err, VAE_ERR_ARG, "%s: %.0f elements in one tensor or workspace, over %d", name,
+            return vae_fail(err, VAE_ERR_ARG, "%s: %.3g elements in one tensor or workspace, over %d", name,
                             sizes[i], CONV_MAX_ELEMS);
     s->h_out = (int)ho;
     s->w_out = (int)wo;

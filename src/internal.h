@@ -2,6 +2,8 @@
 #ifndef VAE_INTERNAL_H
 #define VAE_INTERNAL_H
 
+#include <stdarg.h>
+
 #include "vae.h"
 
 #if defined(__GNUC__)
@@ -9,6 +11,15 @@
 #else
 #define VAE_PRINTF(a, b)
 #endif
+
+/* snprintf for the conversions the library uses (error.c lists them), so
+ * the WebAssembly module needs no C library printf. Returns the length the
+ * full output has; buf may be NULL when cap is 0. */
+int vae_format(char *buf, size_t cap, const char *fmt, ...) VAE_PRINTF(3, 4);
+int vae_vformat(char *buf, size_t cap, const char *fmt, va_list ap) VAE_PRINTF(3, 0);
+/* Formats at buf + *pos and advances *pos; past cap it only advances *pos,
+ * so the caller sees the overflow as *pos >= cap. */
+void vae_append(char *buf, size_t cap, size_t *pos, const char *fmt, ...) VAE_PRINTF(4, 5);
 
 /* Fills err (if not NULL) and returns code, so callers can `return vae_fail(...)`. */
 vae_status vae_fail(vae_error *err, vae_status code, const char *fmt, ...) VAE_PRINTF(3, 4);
@@ -72,6 +83,10 @@ void vae_forward(const vae_model *m, vae_work *w, const float *x, const int *lab
  * parameter block's mirror). Needs the vae_forward of the same batch. */
 void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x, int n, const float *eps,
                   float beta);
+
+/* ln(s) for finite s > 0 from + - * / only: the same bits on every IEEE
+ * platform, and no C library log (with its 4 KB table) in the wasm (rng.c). */
+double vae_log(double s);
 
 /* IEEE half / bfloat16 conversions (round to nearest even on the way down). */
 uint16_t vae_f32_to_f16(float f);

@@ -1,7 +1,6 @@
 /* The VAE / CVAE: architecture, parameter table, forward and backward passes,
  * and the inference entry points (encode, decode, loss, IWAE). */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,7 +75,7 @@ vae_status vae_arch_validate(const vae_arch *a, vae_error *err) {
 
 static int add_tensor(vae_model *m, const char *name, int rows, int cols) {
     vae_param_info *t = &m->t[m->n_tensors];
-    snprintf(t->name, sizeof t->name, "%s", name);
+    vae_format(t->name, sizeof t->name, "%s", name);
     t->ndim = cols ? 2 : 1;
     t->shape[0] = rows;
     t->shape[1] = cols;
@@ -90,9 +89,9 @@ static int add_tensor(vae_model *m, const char *name, int rows, int cols) {
 static vae_linear_ref add_linear(vae_model *m, const char *prefix, int in, int out) {
     char name[VAE_NAME_MAX];
     vae_linear_ref r = {in, out, 0, 0};
-    snprintf(name, sizeof name, "%s.weight", prefix);
+    vae_format(name, sizeof name, "%s.weight", prefix);
     r.w = add_tensor(m, name, out, in);
-    snprintf(name, sizeof name, "%s.bias", prefix);
+    vae_format(name, sizeof name, "%s.bias", prefix);
     r.b = add_tensor(m, name, out, 0);
     return r;
 }
@@ -108,7 +107,7 @@ static void build_table(vae_model *m, const vae_arch *arch) {
     if (!arch->decoder_only) {
         int in = m->D + C;
         for (int i = 0; i < arch->n_enc; i++) {
-            snprintf(name, sizeof name, "encoder.layers.%d", i);
+            vae_format(name, sizeof name, "encoder.layers.%d", i);
             m->enc[i] = add_linear(m, name, in, arch->enc_hidden[i]);
             in = arch->enc_hidden[i];
         }
@@ -117,7 +116,7 @@ static void build_table(vae_model *m, const vae_arch *arch) {
     }
     int in = L + C;
     for (int i = 0; i < arch->n_dec; i++) {
-        snprintf(name, sizeof name, "decoder.layers.%d", i);
+        vae_format(name, sizeof name, "decoder.layers.%d", i);
         m->dec[i] = add_linear(m, name, in, arch->dec_hidden[i]);
         in = arch->dec_hidden[i];
     }
@@ -523,15 +522,17 @@ vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n
             rec_forward(m, w->logits, x + (size_t)b * D, 0, nk, w->rec);
             for (int s = 0; s < nk; s++) {
                 double lw = logq[s] - w->rec[s];
+                /* Terms of at most 1 and a float result: expf is plenty, and
+                 * the double exp would bring its 2 KB table into the wasm. */
                 if (lw > lse_max) {
-                    lse_sum = lse_sum * exp(lse_max - lw) + 1.0;
+                    lse_sum = lse_sum * expf((float)(lse_max - lw)) + 1.0;
                     lse_max = lw;
                 } else {
-                    lse_sum += exp(lw - lse_max);
+                    lse_sum += expf((float)(lw - lse_max));
                 }
             }
         }
-        ll[b] = (float)(lse_max + log(lse_sum) - log((double)k));
+        ll[b] = (float)(lse_max + vae_log(lse_sum) - vae_log((double)k));
     }
     vae_work_free(w);
     free(mu);

@@ -1,5 +1,4 @@
 /* Model weights files: safetensors with the architecture as JSON metadata. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,54 +129,38 @@ static void put_float(char *buf, size_t cap, size_t *pos, float f) {
     char tmp[32];
     for (int p = 1; p <= 9; p++) {
         float back;
-        snprintf(tmp, sizeof tmp, "%.*g", p, f);
+        vae_format(tmp, sizeof tmp, "%.*g", p, f);
         if (vae_json_parse_float(tmp, (int)strlen(tmp), &back) == 0 && back == f) break;
     }
-    int n = snprintf(*pos < cap ? buf + *pos : NULL, *pos < cap ? cap - *pos : 0, "%s", tmp);
-    *pos += (size_t)n;
-}
-
-static void put_text(char *buf, size_t cap, size_t *pos, const char *s) {
-    int n = snprintf(*pos < cap ? buf + *pos : NULL, *pos < cap ? cap - *pos : 0, "%s", s);
-    *pos += (size_t)n;
+    vae_append(buf, cap, pos, "%s", tmp);
 }
 
 static void put_ints(char *buf, size_t cap, size_t *pos, const int *v, int n) {
-    char tmp[16];
-    put_text(buf, cap, pos, "[");
-    for (int i = 0; i < n; i++) {
-        snprintf(tmp, sizeof tmp, "%s%d", i ? "," : "", v[i]);
-        put_text(buf, cap, pos, tmp);
-    }
-    put_text(buf, cap, pos, "]");
+    for (int i = 0; i < n; i++) vae_append(buf, cap, pos, "%s%d", i ? "," : "[", v[i]);
+    vae_append(buf, cap, pos, n ? "]" : "[]");
 }
 
 /* a -> the documented JSON, keys in the documented order. */
 vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error *err) {
     size_t pos = 0;
-    char tmp[64];
     int input[3];
     if (!buf || !cap) return vae_fail(err, VAE_ERR_ARG, "NULL or empty output buffer");
     buf[0] = '\0';
     vae_status s = vae_arch_validate(a, err);
     if (s) return s;
     input[0] = a->image_c, input[1] = a->image_h, input[2] = a->image_w;
-    put_text(buf, cap, &pos, "{\"format\":1,\"input\":");
+    vae_append(buf, cap, &pos, "{\"format\":1,\"input\":");
     put_ints(buf, cap, &pos, input, 3);
-    put_text(buf, cap, &pos, ",\"encoder\":");
+    vae_append(buf, cap, &pos, ",\"encoder\":");
     put_ints(buf, cap, &pos, a->enc_hidden, a->n_enc);
-    put_text(buf, cap, &pos, ",\"decoder\":");
+    vae_append(buf, cap, &pos, ",\"decoder\":");
     put_ints(buf, cap, &pos, a->dec_hidden, a->n_dec);
-    snprintf(tmp, sizeof tmp, ",\"latent\":%d,\"classes\":%d,\"activation\":\"", a->latent, a->n_classes);
-    put_text(buf, cap, &pos, tmp);
-    put_text(buf, cap, &pos, vae_activation_name(a->act));
-    put_text(buf, cap, &pos, "\",\"likelihood\":\"");
-    put_text(buf, cap, &pos, vae_likelihood_name(a->lik));
-    put_text(buf, cap, &pos, "\",\"sigma\":");
+    vae_append(buf, cap, &pos, ",\"latent\":%d,\"classes\":%d,\"activation\":\"%s\",\"likelihood\":\"%s\",\"sigma\":",
+               a->latent, a->n_classes, vae_activation_name(a->act), vae_likelihood_name(a->lik));
     put_float(buf, cap, &pos, a->sigma);
-    put_text(buf, cap, &pos, ",\"leaky_slope\":");
+    vae_append(buf, cap, &pos, ",\"leaky_slope\":");
     put_float(buf, cap, &pos, a->leaky_slope);
-    put_text(buf, cap, &pos, a->decoder_only ? ",\"decoder_only\":true}" : ",\"decoder_only\":false}");
+    vae_append(buf, cap, &pos, ",\"decoder_only\":%s}", a->decoder_only ? "true" : "false");
     if (pos >= cap) {
         buf[0] = '\0';
         return vae_fail(err, VAE_ERR_ARG, "architecture JSON needs %zu bytes, buffer has %zu", pos + 1, cap);
@@ -192,13 +175,9 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
  * so that the parameter block is only allocated for plausible files. */
 static const char *shape_str(char *buf, size_t cap, int ndim, const uint64_t *shape) {
     size_t pos = 0;
-    char tmp[24];
-    put_text(buf, cap, &pos, "[");
-    for (int d = 0; d < ndim; d++) {
-        snprintf(tmp, sizeof tmp, "%s%llu", d ? "," : "", (unsigned long long)shape[d]);
-        put_text(buf, cap, &pos, tmp);
-    }
-    put_text(buf, cap, &pos, "]");
+    vae_append(buf, cap, &pos, "[");
+    for (int d = 0; d < ndim; d++) vae_append(buf, cap, &pos, "%s%llu", d ? "," : "", (unsigned long long)shape[d]);
+    vae_append(buf, cap, &pos, "]");
     return buf;
 }
 

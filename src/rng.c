@@ -5,7 +5,7 @@
  * library's logf differs between glibc and Emscripten's musl). */
 #include <math.h>
 
-#include "vae.h"
+#include "internal.h"
 
 static uint64_t splitmix64(uint64_t *x) {
     uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
@@ -52,9 +52,9 @@ uint32_t vae_rng_below(vae_rng *r, uint32_t n) {
     }
 }
 
-/* ln(s) for s in (0, 1]: s = m * 2^e with m in [sqrt(1/2), sqrt(2)), then
- * ln m = 2 atanh(t), t = (m-1)/(m+1), |t| < 0.172, series to t^19 (error < 1e-16). */
-static double portable_log(double s) {
+/* s = m * 2^e with m in [sqrt(1/2), sqrt(2)), then ln m = 2 atanh(t),
+ * t = (m-1)/(m+1), |t| < 0.172, series to t^19 (error < 1e-16). */
+double vae_log(double s) {
     int e;
     double m = frexp(s, &e); /* exact: m in [0.5, 1) */
     if (m < 0.70710678118654752440) {
@@ -77,7 +77,7 @@ float vae_rng_normal(vae_rng *r) {
         double v = (vae_rng_u32(r) + 0.5) * (2.0 / 4294967296.0) - 1.0;
         double s = u * u + v * v;
         if (s >= 1.0 || s == 0.0) continue;
-        double f = sqrt(-2.0 * portable_log(s) / s); /* sqrt is correctly rounded everywhere */
+        double f = sqrt(-2.0 * vae_log(s) / s); /* sqrt is correctly rounded everywhere */
         r->spare = (float)(v * f);
         r->has_spare = 1;
         return (float)(u * f);

@@ -1,8 +1,6 @@
 /* safetensors parsing/writing and the strict JSON layer over jsmn.
  * This is the only file that includes jsmn.h: JSMN_STATIC keeps its functions
  * private to this object, so nothing else in the library can clash with it. */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -707,16 +705,6 @@ void vae_st_read_f32(const vae_st_file *f, const vae_st_tensor *t, float *dst) {
 
 /* ----------------------------------------------------------------- writer */
 
-/* Appends printf output; past cap it only advances *pos so the caller sees overflow. */
-static void put(char *buf, size_t cap, size_t *pos, const char *fmt, ...) VAE_PRINTF(4, 5);
-static void put(char *buf, size_t cap, size_t *pos, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(*pos < cap ? buf + *pos : NULL, *pos < cap ? cap - *pos : 0, fmt, ap);
-    va_end(ap);
-    *pos += n > 0 ? (size_t)n : 0;
-}
-
 /* Names and metadata: UTF-8; keys non-empty and without control characters. */
 static int string_ok(const char *s, int is_key) {
     if (!s || (is_key && !*s) || !vae_utf8_valid(s, strlen(s))) return 0;
@@ -771,28 +759,29 @@ vae_status vae_st_write(const vae_st_entry *t, int n, vae_dtype dtype, const cha
     size_t cap = 6 * str_bytes + (size_t)(n + n_meta) * (64 + 24 * (VAE_ST_MAX_DIMS + 2)) + 64;
     char *hdr = malloc(cap);
     if (!hdr) return vae_fail(err, VAE_ERR_NOMEM, "out of memory for the header");
-    put(hdr, cap, &pos, "{");
+    vae_append(hdr, cap, &pos, "{");
     if (n_meta) {
-        put(hdr, cap, &pos, "\"__metadata__\":{");
+        vae_append(hdr, cap, &pos, "\"__metadata__\":{");
         for (int i = 0; i < n_meta; i++) {
-            put(hdr, cap, &pos, i ? "," : "");
+            vae_append(hdr, cap, &pos, i ? "," : "");
             vae_json_put_string(hdr, cap, &pos, kv[2 * i]);
-            put(hdr, cap, &pos, ":");
+            vae_append(hdr, cap, &pos, ":");
             vae_json_put_string(hdr, cap, &pos, kv[2 * i + 1]);
         }
-        put(hdr, cap, &pos, "}");
+        vae_append(hdr, cap, &pos, "}");
     }
     for (int i = 0; i < n; i++) {
         size_t bytes = vae_dtype_size(dtype);
         for (int d = 0; d < t[i].ndim; d++) bytes *= (size_t)t[i].shape[d];
-        put(hdr, cap, &pos, "%s", n_meta || i ? "," : "");
+        vae_append(hdr, cap, &pos, "%s", n_meta || i ? "," : "");
         vae_json_put_string(hdr, cap, &pos, t[i].name);
-        put(hdr, cap, &pos, ":{\"dtype\":\"%s\",\"shape\":[", vae_dtype_name(dtype));
-        for (int d = 0; d < t[i].ndim; d++) put(hdr, cap, &pos, "%s%llu", d ? "," : "", (unsigned long long)t[i].shape[d]);
-        put(hdr, cap, &pos, "],\"data_offsets\":[%zu,%zu]}", off, off + bytes);
+        vae_append(hdr, cap, &pos, ":{\"dtype\":\"%s\",\"shape\":[", vae_dtype_name(dtype));
+        for (int d = 0; d < t[i].ndim; d++)
+            vae_append(hdr, cap, &pos, "%s%llu", d ? "," : "", (unsigned long long)t[i].shape[d]);
+        vae_append(hdr, cap, &pos, "],\"data_offsets\":[%zu,%zu]}", off, off + bytes);
         off += bytes;
     }
-    put(hdr, cap, &pos, "}");
+    vae_append(hdr, cap, &pos, "}");
     if (pos >= cap) { /* cannot happen with the bound above; never write past it */
         free(hdr);
         return vae_fail(err, VAE_ERR_ARG, "header larger than estimated");
