@@ -335,8 +335,8 @@ class ExplorerView extends View {
     this.range = h.num('range', 3);
     this.dims = h.list('dims', [0, 1]).map((d) => Math.min(L - 1, Math.max(0, d)));
     this.z = new Float32Array(L);
-    this.z[this.dims[0]] = -0.8;
-    this.z[this.dims[1]] = 0.6;
+    this.z[this.dims[0]] = 0.5;
+    this.z[this.dims[1]] = 0.5;
     this.plane = el('canvas', { tabindex: 0, class: 'plane', role: 'slider', 'aria-label': 'Latent plane: move the pointer, or use the arrow keys (Shift for big steps)' });
     this.image = el('canvas', { role: 'img', 'aria-label': 'Image decoded from the chosen point' });
     this.readout = el('output', { class: 'readout' });
