@@ -2,20 +2,21 @@
 # WebAssembly builds (SIMD and scalar) into build/wasm-simd and
 # build/wasm-nosimd, then the package files into web/dist/: the two .wasm
 # modules, vae.js, vae-worker.js and vae.single.js (both modules inlined as
-# base64, for copy-paste embedding). Prints the sizes and fails when the
-# SIMD module plus the JS exceeds the gzipped budget: SIZE_BUDGET_KB,
-# default 40 (the issue's).
+# base64, for copy-paste embedding), the JS minified from web/ (the readable
+# source). Prints the sizes and fails when the SIMD module plus the JS
+# exceeds the gzipped budget: SIZE_BUDGET_KB, default 40 (the issue's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # NodeSource's nodejs ships npm itself and conflicts with Debian's npm
 # package, so deps.sh may fail where every tool is in fact present.
 build-scripts/deps.sh wasm || {
-  for tool in emcc node npm wasm-objdump; do
+  for tool in emcc node npm wasm-objdump terser; do
     command -v "$tool" >/dev/null || { echo "build-wasm.sh: $tool is missing" >&2; exit 1; }
   done
-  echo "build-wasm.sh: deps.sh failed, but emcc, node, npm and wabt are installed: going on" >&2
+  echo "build-wasm.sh: deps.sh failed, but emcc, node, npm, wabt and terser are installed: going on" >&2
 }
-export NODE_PATH=/usr/share/nodejs # Debian's emcc runs its optimiser through node modules found here
+# Debian's emcc and terser find their node modules here (not on NodeSource's node's path).
+export NODE_PATH=/usr/share/nodejs
 BUDGET=$((${SIZE_BUDGET_KB:-40} * 1024))
 
 # The Emscripten toolchain searches only its own sysroot, and putting
@@ -35,19 +36,25 @@ done
 dist=web/dist
 rm -rf "$dist"
 mkdir -p "$dist"
-cp build/wasm-simd/vae-simd.wasm build/wasm-nosimd/vae-nosimd.wasm web/vae.js web/vae-worker.js "$dist/"
+cp build/wasm-simd/vae-simd.wasm build/wasm-nosimd/vae-nosimd.wasm "$dist/"
+
+# Minified: names are mangled, but class names (VAEError) and every message stay.
+minify() { terser "$1" --module --compress --mangle --keep-classnames --output "$2"; }
+minify web/vae.js "$dist/vae.js"
+minify web/vae-worker.js "$dist/vae-worker.js"
 
 # vae.single.js: vae.js with the EMBEDDED line replaced by the base64 modules.
-node - "$dist" <<'JS'
+node - "$dist" web/vae.js build/vae.single.js <<'JS'
 const fs = require('fs'), path = require('path');
-const dist = process.argv[2];
+const [dist, source, out] = process.argv.slice(2);
 const b64 = (f) => fs.readFileSync(path.join(dist, f)).toString('base64');
-const src = fs.readFileSync(path.join(dist, 'vae.js'), 'utf8');
+const src = fs.readFileSync(source, 'utf8');
 const line = /^const EMBEDDED = null;.*$/m;
 if (!line.test(src)) throw new Error('vae.js has no EMBEDDED line to replace');
 const embedded = `const EMBEDDED = { simd: '${b64('vae-simd.wasm')}', nosimd: '${b64('vae-nosimd.wasm')}' };`;
-fs.writeFileSync(path.join(dist, 'vae.single.js'), src.replace(line, () => embedded));
+fs.writeFileSync(out, src.replace(line, () => embedded));
 JS
+minify build/vae.single.js "$dist/vae.single.js"
 
 gz() { gzip -9c "$1" | wc -c; }
 printf '%-18s %9s %9s\n' file bytes gzipped
