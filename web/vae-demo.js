@@ -1061,6 +1061,7 @@ progress::-moz-progress-bar { background: var(--_accent); border-radius: 99px; }
 .key.rec { background: var(--vae-rec, #818cf8); } .key.kl { background: var(--vae-kl, #f472b6); margin-left: 8px; }
 .finetune { display: grid; grid-template-columns: 2fr 3fr; gap: 14px; }
 .finetune[hidden] { display: none; }
+.info { margin-top: 10px; color: var(--_muted); font-size: 11px; opacity: .8; font-variant-numeric: tabular-nums; }
 .message { padding: 28px 16px; text-align: center; color: var(--_muted); }
 .message.error { color: #b91c1c; background: #fef2f2; border-radius: 8px; }
 .message.error b { display: block; margin-bottom: 4px; }
@@ -1221,7 +1222,9 @@ export class VAEDemo extends HTMLElement {
       await view.setup();
       if (generation !== this.#generation) return view.destroy();
       this.#view = view;
-      this.#frame.replaceChildren(view.root);
+      const i = model?.info;
+      this.#frame.replaceChildren(view.root, i ? el('div', { class: 'info' },
+        `${i.summary} · ${i.parameters.toLocaleString('en')} parameters · ${i.simd ? 'wasm SIMD' : 'wasm (no SIMD)'}`) : '');
       view.render();
       this.setAttribute('state', 'ready');
       this.emit('vae-ready', { view: this.view, info: model?.info });
