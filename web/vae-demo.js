@@ -742,6 +742,11 @@ class AttributesView extends View {
  * fine-tuning the given model on digits the visitor draws. */
 class TrainView extends View {
   static SAMPLES = 16;
+  static ARCH = { encoder: [256], latent: 10 }; // small: an epoch takes seconds
+  // Digits trained on from scratch. WorkerTrainer.fit checks and copies the
+  // whole set to the worker in one main-thread task; 6,000 keeps that task
+  // (and so the longest frame) short even on a busy machine.
+  static DIGITS = 6000;
 
   async setup() {
     const h = this.host;
@@ -755,13 +760,13 @@ class TrainView extends View {
       el('div', { class: 'padbox' }, this.pad.canvas,
         el('div', { class: 'controls' }, button('Add digit', () => this.addDrawn(), { class: 'small' }), button('Clear', () => this.pad.clear(), { class: 'small' }))),
       el('div', { class: 'side' }, el('p', { class: 'muted small' }, 'Draw a few digits in your own hand and add each one; fine-tuning teaches the pretrained model your style.'), this.thumbs));
-    this.modeChoice = choice('What to train', [['scratch', 'New VAE on 10,000 digits'], ['finetune', 'Fine-tune on your digits']], this.mode, (m) => this.setMode(m));
+    this.modeChoice = choice('What to train', [['scratch', `New VAE on ${TrainView.DIGITS.toLocaleString('en')} digits`], ['finetune', 'Fine-tune on your digits']], this.mode, (m) => this.setMode(m));
     this.go = button('▶ Train', () => this.train(), { class: 'primary' });
     this.pauseButton = button('Pause', () => this.pauseResume(), { disabled: true });
     this.cancelButton = button('Cancel', () => this.trainer?.cancel(), { disabled: true });
     this.download = el('a', { class: 'button', download: 'my-vae.safetensors', 'aria-disabled': 'true' }, '⤓ Download .safetensors');
     this.progress = el('progress', { max: 1, value: 0, 'aria-label': 'Training progress' });
-    this.status = el('output', { class: 'readout', 'aria-live': 'polite' }, 'Ready.');
+    this.status = el('output', { class: 'readout', 'aria-live': 'polite' });
     this.chart = el('canvas', { role: 'img', 'aria-label': 'Loss per step: reconstruction and KL' });
     this.samples = el('canvas', { role: 'img', 'aria-label': 'Samples from the model as it learns' });
     this.root.append(
@@ -781,6 +786,9 @@ class TrainView extends View {
   setMode(mode) {
     this.mode = mode;
     this.finetune.hidden = mode !== 'finetune';
+    this.status.textContent = mode === 'scratch'
+      ? `Ready: a new 784-${TrainView.ARCH.encoder}-${TrainView.ARCH.latent} VAE, ${this.epochs} epochs over ${TrainView.DIGITS.toLocaleString('en')} handwritten digits, in a Web Worker.`
+      : `Ready: fine-tunes ${this.host.getAttribute('model').replace(/^.*\//, '')} for ${this.epochs} epochs on the digits you add.`;
     this.host.render();
   }
 
@@ -797,6 +805,16 @@ class TrainView extends View {
     const all = new Float32Array(this.drawn.length * 784);
     this.drawn.forEach((d, i) => all.set(d, i * 784));
     drawGrid(ctx, all, [1, 28, 28], this.host.lut, { cols, w: this.thumbs.width, gap });
+  }
+
+  /* The first DIGITS bundled digits, copied out: posting a view to the
+   * worker would copy the whole buffer under it. */
+  async digitSet() {
+    if (!this.digitCopy) {
+      const { images } = await this.host.digits();
+      this.digitCopy = { images: images.slice(0, TrainView.DIGITS * 784) };
+    }
+    return this.digitCopy;
   }
 
   /* Each drawn digit shifted by up to one pixel (9 copies), so a handful is enough to fine-tune on. */
@@ -832,9 +850,9 @@ class TrainView extends View {
     this.setDownload(null);
     this.status.textContent = scratchMode ? 'Loading the digits…' : 'Loading the model…';
     try {
-      const data = scratchMode ? await this.host.digits() : this.drawnSet();
+      const data = scratchMode ? await this.digitSet() : this.drawnSet();
       await nextFrame();
-      const model = scratchMode ? await VAE.create({ encoder: [256], latent: 10, seed: this.host.int('seed', 1) }) : await VAE.load(this.host.modelURL);
+      const model = scratchMode ? await VAE.create({ ...TrainView.ARCH, seed: this.host.int('seed', 1) }) : await VAE.load(this.host.modelURL);
       this.trained?.dispose();
       this.trained = model;
       this.z = await VAE.randomNormal(TrainView.SAMPLES * model.info.latent, 7);
@@ -1015,6 +1033,7 @@ button.small { padding: 3px 12px; font-size: 13px; }
 .field { display: inline-flex; align-items: center; gap: 8px; color: var(--_muted); }
 .field output { min-width: 2.5em; color: var(--_fg); font-variant-numeric: tabular-nums; }
 input[type=range] { accent-color: var(--_accent); width: 120px; }
+.view > .choice { justify-self: start; }
 .choice { display: inline-flex; background: var(--_panel); border: 1px solid var(--_line); border-radius: 999px; padding: 2px; flex-wrap: wrap; }
 .choice button { border: 0; background: transparent; padding: 4px 11px; }
 .choice button[aria-checked=true] { background: var(--_accent); color: #fff; }
