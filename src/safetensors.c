@@ -466,6 +466,33 @@ static uint64_t le64(const uint8_t *p) {
     return v;
 }
 
+/* qsort's contract as a heapsort: O(n log n) on any input (a hostile header
+ * may list millions of tensors) in a tenth of the C library's wasm code. */
+static void swap_bytes(char *a, char *b, size_t size) {
+    for (size_t i = 0; i < size; i++) {
+        char t = a[i];
+        a[i] = b[i];
+        b[i] = t;
+    }
+}
+
+static void sift_down(char *base, size_t size, size_t i, size_t n, int (*cmp)(const void *, const void *)) {
+    for (size_t c; (c = 2 * i + 1) < n; i = c) {
+        if (c + 1 < n && cmp(base + c * size, base + (c + 1) * size) < 0) c++;
+        if (cmp(base + i * size, base + c * size) >= 0) return;
+        swap_bytes(base + i * size, base + c * size, size);
+    }
+}
+
+static void heap_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+    char *b = base;
+    for (size_t i = n / 2; i-- > 0;) sift_down(b, size, i, n, cmp);
+    for (size_t end = n; end-- > 1;) {
+        swap_bytes(b, b + end * size, size);
+        sift_down(b, size, 0, end, cmp);
+    }
+}
+
 static int cmp_name(const void *a, const void *b) {
     return strcmp((*(const vae_st_tensor *const *)a)->name, (*(const vae_st_tensor *const *)b)->name);
 }
@@ -584,7 +611,7 @@ static vae_status parse_tensor(vae_st_tensor *t, const vae_json *j, int v, size_
 /* Tensors must tile the data section exactly, in some order. */
 static vae_status check_layout(vae_st_file *f, const vae_st_tensor **by, vae_error *err) {
     size_t pos = 0;
-    qsort(by, (size_t)f->n_tensors, sizeof *by, cmp_offsets);
+    heap_sort(by, (size_t)f->n_tensors, sizeof *by, cmp_offsets);
     for (int i = 0; i < f->n_tensors; i++) {
         if (by[i]->begin < pos)
             return vae_fail(err, VAE_ERR_LAYOUT, "tensor \"%s\" overlaps the tensor before it (bytes %zu..%zu)",
@@ -600,7 +627,7 @@ static vae_status check_layout(vae_st_file *f, const vae_st_tensor **by, vae_err
 }
 
 static vae_status check_unique(vae_st_file *f, const vae_st_tensor **by, vae_error *err) {
-    qsort(by, (size_t)f->n_tensors, sizeof *by, cmp_name);
+    heap_sort(by, (size_t)f->n_tensors, sizeof *by, cmp_name);
     for (int i = 1; i < f->n_tensors; i++)
         if (!strcmp(by[i - 1]->name, by[i]->name))
             return vae_fail(err, VAE_ERR_JSON, "duplicate tensor \"%s\"", SHOW(by[i]->name));
@@ -608,7 +635,7 @@ static vae_status check_unique(vae_st_file *f, const vae_st_tensor **by, vae_err
     const char **keys = malloc(((size_t)f->n_meta + 1) * sizeof *keys);
     if (!keys) return vae_fail(err, VAE_ERR_NOMEM, "out of memory");
     for (int i = 0; i < f->n_meta; i++) keys[i] = f->meta[2 * i];
-    qsort(keys, (size_t)f->n_meta, sizeof *keys, cmp_str);
+    heap_sort(keys, (size_t)f->n_meta, sizeof *keys, cmp_str);
     for (int i = 1; i < f->n_meta; i++)
         if (!strcmp(keys[i - 1], keys[i])) {
             vae_fail(err, VAE_ERR_JSON, "duplicate __metadata__ key \"%s\"", SHOW(keys[i]));
