@@ -19,12 +19,6 @@
 
 #ifndef VAE_NO_SIMD
 
-#if defined(__GNUC__)
-#define ALWAYS_INLINE static inline __attribute__((always_inline))
-#else
-#define ALWAYS_INLINE static inline
-#endif
-
 /* Depth block of the packed W^T panel in xwt: 8 * 256 floats = 8 KB of stack. */
 #define XWT_KC 256
 

@@ -8,6 +8,8 @@
 #include "vae.h"
 
 float vae_sigmoid(float x); /* stable for any finite x */
+/* out[n] = sigmoid(in[n]); out may equal in. */
+void vae_sigmoid_forward(float *out, const float *in, size_t n);
 
 /* out[B,O] = inp[B,I] . w[O,I]^T + b[O] */
 void vae_linear_forward(float *out, const float *inp, const float *w, const float *b, int B, int I, int O);
@@ -51,5 +53,16 @@ void vae_reparam_forward(float *z, int ldz, const float *mu, const float *logvar
 /* dmu += dz; dlogvar += dz * eps * 0.5 exp(0.5 logvar); dz rows ldz apart. */
 void vae_reparam_backward(float *dmu, float *dlogvar, const float *dz, int ldz, const float *logvar,
                           const float *eps, int B, int L);
+
+/* The element-wise SIMD kernels behind the dispatchers above (simd_math.h;
+ * defined unless VAE_NO_SIMD) and their scalar libm twins, which the tests
+ * compare them against. */
+void vae_sigmoid_forward_scalar(float *out, const float *in, size_t n);
+void vae_sigmoid_forward_wasmsimd(float *out, const float *in, size_t n);
+void vae_bce_logits_forward_scalar(float *loss, const float *logits, const float *x, int B, int D, int x_stride);
+void vae_bce_logits_forward_wasmsimd(float *loss, const float *logits, const float *x, int B, int D, int x_stride);
+void vae_bce_logits_backward_scalar(float *dlogits, const float *logits, const float *x, int B, int D, float scale);
+void vae_bce_logits_backward_wasmsimd(float *dlogits, const float *logits, const float *x, int B, int D,
+                                      float scale);
 
 #endif

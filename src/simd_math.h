@@ -1,0 +1,71 @@
+/* Element-wise float math on four lanes, written once with wasm_simd128.h
+ * intrinsics (natively through SIMDe, like the matrix kernels). Only IEEE
+ * operations that round alike everywhere (+, -, *, /, compares, bit
+ * operations; no libm, no fused multiply-add), so wasm and native builds
+ * give the same bits. The polynomials are Chebyshev interpolants fitted for
+ * this file (coefficients rounded to float). The scalar twins are the libm
+ * loops in layers.c. Nothing here exists under VAE_NO_SIMD. */
+#ifndef VAE_SIMD_MATH_H
+#define VAE_SIMD_MATH_H
+
+#include "simd.h"
+
+#ifndef VAE_NO_SIMD
+
+#define VAE_F32X4(c) wasm_f32x4_splat(c)
+
+/* exp(x), within 2 ulp where the result is normal; gradual underflow to
+ * subnormals and 0, overflow to inf, NaN stays NaN. x = n ln2 + r with
+ * |r| <= ln2/2, exp(r) = 1 + r + r^2 q(r), times 2^n in two normal factors
+ * so that subnormal results round once. */
+static inline v128_t vae_exp_f32x4(v128_t x) {
+    /* past these the result is 0 or inf anyway; keeps 2^(n/2) normal
+     * (pmin/pmax: NaN passes through) */
+    x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, VAE_F32X4(-104.0f)), VAE_F32X4(89.0f));
+    /* n = round(x / ln2): adding 1.5 * 2^23 rounds to an integer, which
+     * the low mantissa bits then hold */
+    const v128_t magic = VAE_F32X4(0x1.8p23f);
+    v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, VAE_F32X4(0x1.715476p+0f)), magic);
+    v128_t nf = wasm_f32x4_sub(t, magic);
+    v128_t n = wasm_i32x4_sub(t, magic);
+    /* Cody-Waite: n * ln2_hi is exact (9-bit constant), so r loses only ln2_lo's rounding */
+    v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(nf, VAE_F32X4(0x1.63p-1f)));
+    r = wasm_f32x4_sub(r, wasm_f32x4_mul(nf, VAE_F32X4(-0x1.bd0106p-13f)));
+    v128_t q = VAE_F32X4(0x1.6d10fcp-10f);
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, r), VAE_F32X4(0x1.120b62p-7f));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, r), VAE_F32X4(0x1.55551ap-5f));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, r), VAE_F32X4(0x1.5554dep-3f));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, r), VAE_F32X4(0.5f));
+    v128_t p = wasm_f32x4_add(VAE_F32X4(1.0f), wasm_f32x4_add(r, wasm_f32x4_mul(wasm_f32x4_mul(r, r), q)));
+    v128_t n1 = wasm_i32x4_shr(n, 1), n2 = wasm_i32x4_sub(n, n1);
+    v128_t s1 = wasm_i32x4_shl(wasm_i32x4_add(n1, wasm_i32x4_splat(127)), 23);
+    v128_t s2 = wasm_i32x4_shl(wasm_i32x4_add(n2, wasm_i32x4_splat(127)), 23);
+    return wasm_f32x4_mul(wasm_f32x4_mul(p, s1), s2);
+}
+
+/* exp(-|x|) in (0, 1], the one exp that sigmoid and softplus need. */
+static inline v128_t vae_exp_neg_abs_f32x4(v128_t x) {
+    return vae_exp_f32x4(wasm_v128_or(x, VAE_F32X4(-0.0f)));
+}
+
+/* 1 / (1 + exp(-x)), never overflowing: exp(-|x|) and 1 or it as the numerator. */
+static inline v128_t vae_sigmoid_f32x4(v128_t x) {
+    v128_t e = vae_exp_neg_abs_f32x4(x);
+    v128_t num = wasm_v128_bitselect(VAE_F32X4(1.0f), e, wasm_f32x4_ge(x, VAE_F32X4(0.0f)));
+    return wasm_f32x4_div(num, wasm_f32x4_add(VAE_F32X4(1.0f), e));
+}
+
+/* log(1 + exp(-|x|)) in [0, ln2]: with e = exp(-|x|) and s = e / (2 + e) in
+ * [0, 1/3], log1p(e) = 2 atanh(s) = 2s + s t g(t), t = s^2. */
+static inline v128_t vae_log1p_exp_neg_abs_f32x4(v128_t x) {
+    v128_t e = vae_exp_neg_abs_f32x4(x);
+    v128_t s = wasm_f32x4_div(e, wasm_f32x4_add(VAE_F32X4(2.0f), e)), t = wasm_f32x4_mul(s, s);
+    v128_t g = VAE_F32X4(0x1.12f598p-2f);
+    g = wasm_f32x4_add(wasm_f32x4_mul(g, t), VAE_F32X4(0x1.21249ap-2f));
+    g = wasm_f32x4_add(wasm_f32x4_mul(g, t), VAE_F32X4(0x1.99ad6cp-2f));
+    g = wasm_f32x4_add(wasm_f32x4_mul(g, t), VAE_F32X4(0x1.55554cp-1f));
+    return wasm_f32x4_add(wasm_f32x4_add(s, s), wasm_f32x4_mul(wasm_f32x4_mul(s, t), g));
+}
+
+#endif
+#endif
