@@ -935,29 +935,29 @@ class TrainView extends View {
 
   renderSamples(model) {
     const { ctx, gap } = fitGrid(this.samples, TrainView.SAMPLES, 4, [1, 28, 28], 2);
-    if (!model || model.disposed || !this.z) {
-      const c = this.host.colours();
-      ctx.fillStyle = c.panel;
-      ctx.fillRect(0, 0, this.samples.width, this.samples.height);
-      ctx.fillStyle = c.muted;
-      ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-      return ctx.fillText('Samples appear here as it learns.', 8 * devicePixelRatio, 18 * devicePixelRatio);
-    }
+    if (!model || model.disposed || !this.z) return this.panel(ctx, 'Samples appear here as it learns.');
     const images = model.decode(this.z);
     drawGrid(ctx, images, [1, 28, 28], this.host.lut, { cols: 4, w: this.samples.width, gap });
     this.show(images);
+  }
+
+  /* Fills the canvas with the panel colour and a line of text; leaves the text style set. */
+  panel(ctx, text) {
+    const c = this.host.colours(), dpr = devicePixelRatio;
+    ctx.fillStyle = c.panel;
+    ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+    ctx.fillStyle = c.muted;
+    ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+    ctx.fillText(text, 8 * dpr, 18 * dpr);
   }
 
   /* Stacked areas of the smoothed KL (bottom) and reconstruction per step,
    * over the whole run's steps, with a line at every 100 nats. */
   renderChart() {
     const ctx = fit(this.chart, 1), W = this.chart.width, H = this.chart.height, s = this.host.colours(), dpr = devicePixelRatio;
-    ctx.fillStyle = s.panel;
-    ctx.fillRect(0, 0, W, H);
     const hist = this.history;
-    ctx.fillStyle = s.muted;
-    ctx.font = `${11 * dpr}px system-ui, sans-serif`;
-    if (hist.length < 2) return ctx.fillText('The loss appears here as it trains.', 8 * dpr, 18 * dpr);
+    this.panel(ctx, hist.length < 2 ? 'The loss appears here as it trains.' : '');
+    if (hist.length < 2) return;
     let r = hist[0].reconstruction, k = hist[0].kl;
     const smooth = hist.map((e) => ((r += 0.15 * (e.reconstruction - r)), (k += 0.15 * (e.kl - k)), [r, k]));
     const top = Math.max(...smooth.slice(Math.min(5, smooth.length - 1)).map(([a, b]) => a + b)) * 1.1;
