@@ -467,7 +467,7 @@ static uint64_t le64(const uint8_t *p) {
 }
 
 /* qsort's contract as a heapsort: O(n log n) on any input (a hostile header
- * may list millions of tensors) in a tenth of the C library's wasm code. */
+ * may list millions of tensors) in a sixth of the C library's wasm code. */
 static void swap_bytes(char *a, char *b, size_t size) {
     for (size_t i = 0; i < size; i++) {
         char t = a[i];
