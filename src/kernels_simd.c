@@ -43,7 +43,10 @@ ALWAYS_INLINE void tile(float *C, size_t ldc, view A, const float *B, size_t ldb
         for (int v = 0; v < nv; v++)
             bv[v] = wasm_v128_load(bk + 4 * v);
         for (int r = 0; r < rows; r++) {
-            v128_t a = wasm_v128_load32_splat(ak + r * A.rs);
+            /* splat of a load: wasm gets load32_splat either way, while
+             * SIMDe turns load32_splat into integer shuffles but this into
+             * one vbroadcastss (native 1.3x) */
+            v128_t a = wasm_f32x4_splat(ak[r * A.rs]);
             for (int v = 0; v < nv; v++)
                 acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, bv[v]));
         }
