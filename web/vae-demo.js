@@ -553,6 +553,7 @@ class ConditionalView extends View {
     if (!classes) throw new Error('the conditional view needs a conditional model (trained with labels)');
     this.digit = this.label();
     this.seed = this.host.int('seed', 1);
+    this.temperature = this.host.num('temperature', 0.8); // the prior's tails draw ambiguous digits
     this.styles = el('canvas', { role: 'img', 'aria-label': 'Styles of the chosen digit' });
     this.pad = new DrawPad(() => this.redraw());
     this.row = el('canvas', { role: 'img', 'aria-label': 'Your drawing as every digit' });
@@ -568,7 +569,7 @@ class ConditionalView extends View {
   }
 
   render() {
-    const cols = 8, rows = 3, images = this.model.sample(cols * rows, { seed: this.seed, label: this.digit });
+    const cols = 8, rows = 3, images = this.model.sample(cols * rows, { seed: this.seed, temperature: this.temperature, label: this.digit });
     const { ctx, gap } = fitGrid(this.styles, cols * rows, cols, this.shape, 2);
     drawGrid(ctx, images, this.shape, this.host.lut, { cols, w: this.styles.width, gap });
     this.show(images);

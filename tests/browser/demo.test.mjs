@@ -73,43 +73,35 @@ test('moving the pointer over the explorer changes the decoded image', async () 
   assert.ok(diff(before, await shown('vae-demo[view=explorer]')) > 20, 'arrow keys did not move the point');
 });
 
-/* Mean image of each label of the bundled digits: a nearest-mean classifier
- * that knows nothing about our models. */
-function classMeans() {
+/* A 1-nearest-neighbour classifier over the bundled digits (about 95% right
+ * on MNIST), which knows nothing about our models. */
+function nearestDigit() {
   const img = gunzipSync(readFileSync(`${DIST}data/digits-images.idx.gz`)), lab = gunzipSync(readFileSync(`${DIST}data/digits-labels.idx.gz`));
-  const n = lab.readUInt32BE(4), means = Array.from({ length: 10 }, () => new Float64Array(784)), counts = new Array(10).fill(0);
-  for (let i = 0; i < n; i++) {
-    const l = lab[8 + i];
-    counts[l]++;
-    for (let p = 0; p < 784; p++) means[l][p] += img[16 + i * 784 + p] / 255;
-  }
-  return means.map((m, l) => m.map((v) => v / counts[l]));
-}
-
-function classify(image, means) {
-  const corr = (a, b) => {
-    let ma = 0, mb = 0;
-    for (let i = 0; i < 784; i++) (ma += a[i] / 784), (mb += b[i] / 784);
-    let ab = 0, aa = 0, bb = 0;
-    for (let i = 0; i < 784; i++) (ab += (a[i] - ma) * (b[i] - mb)), (aa += (a[i] - ma) ** 2), (bb += (b[i] - mb) ** 2);
-    return ab / Math.sqrt(aa * bb + 1e-12);
+  const n = lab.readUInt32BE(4), pixels = new Float32Array(n * 784);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = img[16 + i] / 255;
+  return (image) => {
+    let best = Infinity, label = -1;
+    for (let k = 0; k < n; k++) {
+      let d = 0;
+      for (let p = 0, o = k * 784; p < 784 && d < best; p++) d += (image[p] - pixels[o + p]) ** 2;
+      if (d < best) (best = d), (label = lab[8 + k]);
+    }
+    return label;
   };
-  const c = means.map((m) => corr(image, m));
-  return c.indexOf(Math.max(...c));
 }
 
 test('the conditional view renders the chosen digit', async () => {
   const sel = 'vae-demo[view=conditional]';
   const el = await ready(page, sel);
-  const means = classMeans();
-  for (const digit of [0, 1, 3]) {
+  const classify = nearestDigit();
+  for (const digit of [0, 1, 3, 8]) {
     await el.locator(`.choice button[data-value="${digit}"]`).click();
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await el.screenshot({ path: `${SHOTS}conditional-${digit}.png` });
     const images = await shown(sel);
     const n = images.length / 784, votes = new Array(10).fill(0);
-    for (let k = 0; k < n; k++) votes[classify(images.slice(k * 784, (k + 1) * 784), means)]++;
-    assert.ok(votes[digit] / n >= 0.6, `asked for ${digit}s, a nearest-mean classifier sees ${JSON.stringify(votes)}`);
-    if (digit === 3) await el.screenshot({ path: `${SHOTS}conditional-3.png` });
+    for (let k = 0; k < n; k++) votes[classify(images.slice(k * 784, (k + 1) * 784))]++;
+    assert.ok(votes[digit] / n >= 0.75, `asked for ${digit}s, a nearest-neighbour classifier sees ${JSON.stringify(votes)}`);
   }
 });
 
