@@ -520,7 +520,7 @@ class InterpolateView extends View {
 class ManifoldView extends View {
   async setup() {
     const h = this.host, L = this.model.info.latent;
-    this.grid = h.int('grid', 15);
+    this.grid = h.int('grid', 16);
     this.dims = h.list('dims', [0, 1]);
     this.range = h.list('range', [0.03, 0.97]);
     this.canvas = el('canvas', { role: 'img', 'aria-label': 'The learned manifold: images decoded on a grid of latent points' });
@@ -530,7 +530,7 @@ class ManifoldView extends View {
     this.root.append(
       this.canvas,
       el('div', { class: 'controls' },
-        choice('Grid size', [[10, '10×10'], [15, '15×15'], [20, '20×20']], this.grid, (g) => ((this.grid = Number(g)), this.render())),
+        choice('Grid size', [...new Set([8, 12, 16, 20, this.grid])].sort((a, b) => a - b).map((g) => [g, `${g}×${g}`]), this.grid, (g) => ((this.grid = Number(g)), this.render())),
         L > 2 ? el('label', { class: 'field' }, el('span', {}, '→'), dimChoice(0)) : null,
         L > 2 ? el('label', { class: 'field' }, el('span', {}, '↑'), dimChoice(1)) : null),
     );
