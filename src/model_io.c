@@ -170,9 +170,7 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
 
 /* ---------------------------------------------------------------- load */
 
-/* Parameters the architecture's table holds (64-bit: on wasm32 a hostile
- * architecture's count would wrap size_t). Mirrors vae_model_create's table
- * so that the parameter block is only allocated for plausible files. */
+/* "[400,784]" for error messages. */
 static const char *shape_str(char *buf, size_t cap, int ndim, const uint64_t *shape) {
     size_t pos = 0;
     vae_append(buf, cap, &pos, "[");
