@@ -1011,7 +1011,7 @@ const VIEWS = {
 /* ------------------------------------------------------------------ the element */
 
 const CSS = `
-:host { display: block; width: 100%; max-width: var(--vae-size, 480px); box-sizing: border-box;
+:host { display: block; width: 100%; max-width: var(--vae-size, 480px); box-sizing: border-box; container-type: inline-size;
   --_bg: var(--vae-bg, #ffffff); --_fg: var(--vae-fg, #18181b); --_muted: var(--vae-muted, #71717a);
   --_accent: var(--vae-accent, #6366f1); --_panel: var(--vae-panel, #f4f4f5); --_line: var(--vae-line, #e4e4e7);
   --_radius: var(--vae-radius, 14px);
@@ -1088,7 +1088,7 @@ progress::-moz-progress-bar { background: var(--_accent); border-radius: 99px; }
 .spinner { width: 22px; height: 22px; margin: 0 auto 8px; border: 3px solid var(--_line); border-top-color: var(--_accent); border-radius: 50%; animation: spin .8s linear infinite; }
 @keyframes spin { to { transform: rotate(360deg); } }
 @media (prefers-reduced-motion: reduce) { .spinner { animation: none; } .meter i { transition: none; } }
-@media (max-width: 520px) { .split, .split.drawn, .finetune { grid-template-columns: 1fr; } .tiles { grid-template-columns: repeat(4, 1fr); } }
+@container (max-width: 440px) { .split, .split.drawn, .finetune { grid-template-columns: 1fr; } .tiles { grid-template-columns: repeat(4, 1fr); } }
 `;
 
 let sheet = null;
