@@ -63,6 +63,7 @@ test('without wasm SIMD the element loads the scalar build and works', async () 
     const el = await ready(page, sel);
     const stats = await canvasStats(page, sel);
     assert.ok(Math.max(...stats.map((c) => c.std)) > 10, `${view}: blank without SIMD`);
+    assert.match(await el.locator('.info').textContent(), /no SIMD/, `${view}: the model does not report the scalar build`);
     if (view === 'explorer') await el.screenshot({ path: `${SHOTS}nosimd-explorer.png` });
   }
   assert.deepEqual([...new Set(wasm)], ['vae-nosimd.wasm']);
