@@ -61,3 +61,25 @@ test('the controls are reachable and usable from the keyboard', async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('elements that leave the page free their models (the wasm heap returns to its size)', async () => {
+  const { page, problems, context } = await pageWith('');
+  const heapAfter = () => page.evaluate(async () => {
+    for (const view of ['samples', 'manifold', 'attributes']) {
+      const el = document.createElement('vae-demo');
+      el.setAttribute('model', 'models/mnist-vae.safetensors');
+      el.setAttribute('view', view);
+      document.body.append(el);
+      await new Promise((resolve) => el.addEventListener('vae-ready', resolve, { once: true }));
+      el.remove();
+    }
+    await new Promise((r) => setTimeout(r, 50)); // the model is freed once its load promise settles
+    const { VAE } = await import('./vae.js');
+    return (await VAE.memory()).heapUsed;
+  });
+  const first = await heapAfter();
+  for (let i = 0; i < 3; i++) await heapAfter();
+  assert.equal(await heapAfter(), first, 'the wasm heap grew: something was not disposed');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
