@@ -11,8 +11,8 @@
  * (samples), grid (manifold), dims (explorer, manifold: "0,1"), range
  * (explorer: half-width of the plane, default 3; manifold: probability
  * interval "0.03,0.97"), label (conditional models), method (interpolate:
- * linear or slerp), with / without (attributes: indices of pre-marked
- * samples), mode (train: scratch or finetune), epochs (train). CSS
+ * linear or slerp), with / without / amount (attributes: indices of
+ * pre-marked samples, multiple of the trait vector), mode (train: scratch or finetune), epochs (train). CSS
  * custom properties theme it too: --vae-accent, --vae-bg, --vae-fg,
  * --vae-muted, --vae-panel, --vae-line, --vae-ink, --vae-paper, --vae-size.
  *
@@ -657,8 +657,8 @@ class AttributesView extends View {
     if (this.model.info.decoderOnly) throw new Error('the attributes view needs a full model (with its encoder)');
     this.count = h.int('count', 18);
     this.seed = h.int('seed', 1);
-    this.baseSeed = this.seed + 1000;
-    this.alpha = 1;
+    this.baseSeed = null; // null: the first sample marked 'lacks' (until "another base")
+    this.alpha = h.num('amount', 1);
     this.marks = new Map([...h.list('with', []).map((i) => [i, 'with']), ...h.list('without', []).map((i) => [i, 'without'])]);
     this.z = await VAE.randomNormal(this.count * L, this.seed);
     this.images = this.model.decode(this.z, { label: this.label() });
@@ -713,7 +713,10 @@ class AttributesView extends View {
     this.note.textContent = this.vector
       ? `Trait vector: mean latent of ${yes.length / D} marked “has” minus ${no.length / D} marked “lacks”.`
       : 'Mark at least one sample of each kind to get a trait vector.';
-    this.base = await VAE.randomNormal(this.model.info.latent, this.baseSeed);
+    const L = this.model.info.latent, lacking = [...this.marks].find(([, m]) => m === 'without')?.[0];
+    this.base = this.baseSeed === null && lacking !== undefined
+      ? this.z.slice(lacking * L, (lacking + 1) * L)
+      : await VAE.randomNormal(L, this.baseSeed ?? this.seed + 1000);
     this.renderStrip();
   }
 
@@ -734,7 +737,8 @@ class AttributesView extends View {
     const images = this.model.decode(z, { label: this.label() });
     const { ctx, gap } = fitGrid(this.strip, n, n, this.shape, 3);
     drawGrid(ctx, images, this.shape, this.host.lut, { cols: n, w: this.strip.width, gap });
-    this.caption.textContent = this.vector ? `A new sample plus 0 to ${this.alpha} times the trait vector, left to right.` : 'A new sample.';
+    const base = this.baseSeed === null && [...this.marks.values()].includes('without') ? 'The first sample marked “lacks”' : 'A new sample';
+    this.caption.textContent = this.vector ? `${base} plus 0 to ${this.alpha} times the trait vector, left to right.` : `${base}.`;
     this.show(images);
   }
 }
@@ -1102,7 +1106,7 @@ function styles(root) {
 
 export class VAEDemo extends HTMLElement {
   static observedAttributes = ['model', 'view', 'size', 'seed', 'accent', 'background', 'color', 'ink', 'paper', 'data',
-    'temperature', 'cols', 'rows', 'grid', 'dims', 'range', 'label', 'method', 'with', 'without', 'mode', 'epochs', 'count', 'points'];
+    'temperature', 'cols', 'rows', 'grid', 'dims', 'range', 'label', 'method', 'with', 'without', 'amount', 'mode', 'epochs', 'count', 'points'];
 
   #frame; #view = null; #modelURL = null; #visible = false; #generation = 0; #io; #ro;
 
