@@ -458,7 +458,7 @@ vae_status vae_model_decode(vae_model *m, const float *z, const int *labels, int
             memcpy(w->zin + (size_t)b * (L + C), z + (size_t)(b0 + b) * L, (size_t)L * sizeof(float));
         decoder_forward(m, w, labels ? labels + b0 : NULL, nb);
         float *o = out + (size_t)b0 * D;
-        for (size_t i = 0; i < (size_t)nb * D; i++) o[i] = vae_sigmoid(w->logits[i]);
+        vae_sigmoid_forward(o, w->logits, (size_t)nb * D);
     }
     vae_work_free(w);
     return vae_ok(err);
