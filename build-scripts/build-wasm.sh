@@ -34,7 +34,7 @@ for variant in simd nosimd; do
 done
 
 dist=web/dist
-rm -rf "$dist"
+# Overwrite only our files: build-demo.sh keeps the demo site in the same folder.
 mkdir -p "$dist"
 cp build/wasm-simd/vae-simd.wasm build/wasm-nosimd/vae-nosimd.wasm "$dist/"
 

@@ -28,7 +28,7 @@ node --test web/test/
 step "demo page in headless Chromium"
 build-scripts/build-demo.sh
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-node --test tests/browser/
+node --test --test-concurrency=1 tests/browser/
 
 step "ASan + UBSan build (clang) and tests"
 cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DVAE_SANITIZE=ON >/dev/null

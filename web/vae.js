@@ -856,7 +856,11 @@ export class WorkerTrainer extends TrainerEvents {
   async fit(dataset) {
     this._begin();
     const m = this.#model, rt = m._runtime;
-    const { images, labels } = m._dataset('fit', dataset);
+    if (!dataset || typeof dataset !== 'object' || !dataset.images) fail('fit: expected a dataset {images, labels?}');
+    // The worker converts and checks the data (the same checks as in this
+    // thread): scanning or converting 10,000 images here would stall the page.
+    const own = (a) => (ArrayBuffer.isView(a) && a.byteLength !== a.buffer.byteLength ? a.slice() : a);
+    const images = own(dataset.images), labels = own(dataset.labels);
     const worker = isNode
       ? new (await import('node:worker_threads')).Worker(this.url)
       : new Worker(this.url, { type: 'module', name: 'vae-wasm trainer' });
