@@ -14,8 +14,8 @@
 
 #define VAE_F32X4(c) wasm_f32x4_splat(c)
 
-/* exp(x), within 2 ulp where the result is normal; gradual underflow to
- * subnormals and 0, overflow to inf, NaN stays NaN. x = n ln2 + r with
+/* exp(x), within 1 ulp of the exact value over tests/test_simd_math.c's
+ * sweep; gradual underflow to subnormals and 0, overflow to inf, NaN stays NaN. x = n ln2 + r with
  * |r| <= ln2/2, exp(r) = 1 + r + r^2 q(r), times 2^n in two normal factors
  * so that subnormal results round once. */
 static inline v128_t vae_exp_f32x4(v128_t x) {
