@@ -26,7 +26,9 @@ MODELS = [
     ("mnist-vae-2d", MNIST, "A 2-D latent for the latent-space explorer and the manifold picture, with two "
      "larger hidden layers."),
     ("mnist-cvae", MNIST, "Conditional on the digit: the one-hot label is appended to the encoder input and to "
-     "z. Generated digits are checked by an independent classifier (below)."),
+     "z. The latent is 2-D, so z holds only the style (slant, width, loops) and the label decides the digit: with "
+     "a 10-D latent only 79% of samples were recognised as the requested digit. Generated digits are checked by an "
+     "independent classifier (below)."),
     ("frey-face-vae", FREY, "Gaussian likelihood with a learned per-pixel log sigma and a 2-D latent: the "
      "Kingma & Welling Frey Face manifold. Losses are densities of pixel values in [0,1], so they are negative."),
     ("frey-face-vae-10d", FREY, "The larger-latent variant of frey-face-vae (10-D)."),
