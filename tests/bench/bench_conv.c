@@ -9,23 +9,12 @@
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench_timer.h"
 #include "conv.h"
 
 #define REPS 5
 #define BATCH 8
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct {
     vae_conv_shape s;
@@ -49,26 +38,20 @@ static void run(layer *l, int backward, int fast) {
                                                                                 l->w, &l->s);
 }
 
-/* Median GFLOP/s over REPS timed batches of calls lasting >= ~20 ms each. */
+typedef struct {
+    layer *l;
+    int backward, fast;
+} call;
+
+static void run_call(void *arg) {
+    call *c = arg;
+    run(c->l, c->backward, c->fast);
+}
+
+/* Median GFLOP/s (see bench_timer.h). */
 static double gflops(layer *l, int backward, int fast, double flops) {
-    double t[REPS];
-    int calls = 1;
-    for (;;) { /* calibrate the batch size */
-        double t0 = now();
-        for (int i = 0; i < calls; i++)
-            run(l, backward, fast);
-        if (now() - t0 > 0.02 || calls > (1 << 20))
-            break;
-        calls *= 2;
-    }
-    for (int r = 0; r < REPS; r++) {
-        double t0 = now();
-        for (int i = 0; i < calls; i++)
-            run(l, backward, fast);
-        t[r] = flops * calls / (now() - t0) * 1e-9;
-    }
-    qsort(t, REPS, sizeof *t, cmp_double);
-    return t[REPS / 2];
+    call c = {l, backward, fast};
+    return flops / bench_seconds_per_call(run_call, &c, REPS) * 1e-9;
 }
 
 static float *filled(size_t n, float scale) {

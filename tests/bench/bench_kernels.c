@@ -4,22 +4,11 @@
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench_timer.h"
 #include "kernels.h"
 
 #define REPS 9
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef enum { OP_XWT, OP_DYW, OP_DYTX } op;
 
@@ -39,27 +28,24 @@ static void run(op o, int simd, float *out, const float *a, const float *w, cons
     }
 }
 
-/* Median GFLOP/s of op over REPS timed batches of calls lasting >= ~20 ms each. */
+typedef struct {
+    op o;
+    int simd;
+    float *out;
+    const float *a, *w, *bias;
+    int M, N, K;
+} call;
+
+static void run_call(void *arg) {
+    call *c = arg;
+    run(c->o, c->simd, c->out, c->a, c->w, c->bias, c->M, c->N, c->K);
+}
+
+/* Median GFLOP/s of op (see bench_timer.h). */
 static double gflops(op o, int simd, float *out, const float *a, const float *w, const float *bias, int M, int N,
                      int K) {
-    double flops = 2.0 * M * N * K, t[REPS];
-    int calls = 1;
-    for (;;) { /* calibrate the batch size */
-        double t0 = now();
-        for (int i = 0; i < calls; i++)
-            run(o, simd, out, a, w, bias, M, N, K);
-        if (now() - t0 > 0.02 || calls > (1 << 20))
-            break;
-        calls *= 2;
-    }
-    for (int r = 0; r < REPS; r++) {
-        double t0 = now();
-        for (int i = 0; i < calls; i++)
-            run(o, simd, out, a, w, bias, M, N, K);
-        t[r] = flops * calls / (now() - t0) * 1e-9;
-    }
-    qsort(t, REPS, sizeof *t, cmp_double);
-    return t[REPS / 2];
+    call c = {o, simd, out, a, w, bias, M, N, K};
+    return 2.0 * M * N * K / bench_seconds_per_call(run_call, &c, REPS) * 1e-9;
 }
 
 int main(void) {

@@ -12,23 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_timer.h"
 #include "vae.h"
 
 enum { REPS = 9, BATCH = 128, EPOCH_STEPS = 469, SYNTHETIC_IMAGES = 10000 };
-#define MIN_REP_SECONDS 0.02 /* a repetition repeats a short call until it lasts this long */
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void die(const char *what, const vae_error *e) {
     fprintf(stderr, "bench_model: %s: %s\n", what, e ? e->msg : "failed");
@@ -44,41 +33,29 @@ typedef struct {
     float *out, *mu, *logvar;
 } ctx;
 
-typedef void (*op_fn)(ctx *c);
+typedef void (*op_fn)(void *c); /* c: a ctx */
 
-static void op_decode(ctx *c) {
+static void op_decode(void *arg) {
+    ctx *c = arg;
     vae_error e;
     if (vae_model_decode(c->m, c->z, NULL, c->n, c->out, &e)) die("decode", &e);
 }
 
-static void op_encode(ctx *c) {
+static void op_encode(void *arg) {
+    ctx *c = arg;
     vae_error e;
     if (vae_model_encode(c->m, c->x, NULL, c->n, c->mu, c->logvar, &e)) die("encode", &e);
 }
 
-static void op_step(ctx *c) {
+static void op_step(void *arg) {
+    ctx *c = arg;
     vae_error e;
     if (vae_trainer_step(c->t, c->x, NULL, c->n, NULL, NULL, &e)) die("training step", &e);
 }
 
-/* Median milliseconds per call over REPS repetitions, after one warm-up
- * repetition that also calibrates how many calls a repetition makes. */
+/* Median milliseconds per call (see bench_timer.h). */
 static double median_ms(op_fn f, ctx *c) {
-    int calls = 1;
-    for (;;) {
-        double t0 = now();
-        for (int i = 0; i < calls; i++) f(c);
-        if (now() - t0 >= MIN_REP_SECONDS || calls >= 1 << 20) break;
-        calls *= 2;
-    }
-    double t[REPS];
-    for (int r = 0; r < REPS; r++) {
-        double t0 = now();
-        for (int i = 0; i < calls; i++) f(c);
-        t[r] = (now() - t0) * 1e3 / calls;
-    }
-    qsort(t, REPS, sizeof *t, cmp_double);
-    return t[REPS / 2];
+    return bench_seconds_per_call(f, c, REPS) * 1e3;
 }
 
 static uint8_t *read_file(const char *path, size_t *len) {
@@ -151,12 +128,12 @@ int main(int argc, char **argv) {
 
     /* The epoch cycles through the whole batches the data holds, as bench.mjs does. */
     int n_batches = n_images / BATCH;
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < EPOCH_STEPS; s++) {
         c.x = images + (size_t)(s % n_batches) * BATCH * D;
         op_step(&c);
     }
-    double epoch = (now() - t0) * 1e3;
+    double epoch = (bench_now() - t0) * 1e3;
 
     printf("{\"decode1\": %.5f, \"decode64\": %.4f, \"decode400\": %.4f, \"encode64\": %.4f, \"step128\": %.4f, "
            "\"epoch\": %.1f, \"epoch_method\": \"full: %d steps of %d, timed once\", \"data\": \"%s\", "
