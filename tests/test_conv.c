@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "testbuf.h"
 #include "conv.h"
 
 #define TOL 1e-5 /* fast vs scalar, scaled by each output's magnitude */
@@ -14,22 +15,6 @@
 static vae_rng rng;
 
 /* ---------------------------------------------------------------- buffers */
-
-/* n floats one float past a malloc'd block: unaligned for the SIMD kernels,
- * and ASan sees any overrun past the end. */
-static float *buf(size_t n) {
-    float *p = malloc((n + 1) * sizeof *p);
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(2);
-    }
-    return p + 1;
-}
-
-static void buf_free(float *p) {
-    if (p)
-        free(p - 1);
-}
 
 static float *buf_rand(size_t n) {
     float *p = buf(n);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "testbuf.h"
 #include "kernels.h"
 
 #define TOL 1e-5
@@ -19,22 +20,6 @@ static float urand(void) {
     rng_state ^= rng_state >> 17;
     rng_state ^= rng_state << 5;
     return (float)(rng_state >> 8) / 8388608.0f - 1.0f;
-}
-
-/* A buffer of n floats one float past a malloc'd block, so kernels see
- * unaligned pointers and ASan sees every overrun past the end. */
-static float *buf(size_t n) {
-    float *p = malloc((n + 1) * sizeof *p);
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(2);
-    }
-    return p + 1;
-}
-
-static void buf_free(float *p) {
-    if (p)
-        free(p - 1);
 }
 
 static float *buf_rand(size_t n) {
