@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "testbuf.h"
+#include "fixture.h"
 #include "conv.h"
 
 #define TOL 1e-5 /* fast vs scalar, scaled by each output's magnitude */
@@ -269,66 +270,13 @@ static void grad_check(vae_conv_shape s) {
 
 /* ---------------------------------------------------------------- PyTorch golden */
 
-typedef struct {
-    char name[32];
-    uint32_t n;
-    float *v;
-} record;
-
-/* Reads every record of a fixture (u32 name length, name, u32 count, floats). */
-static int load_fixture(const char *path, record *r, int cap) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    int n = 0;
-    unsigned char h[4];
-    for (; n < cap && fread(h, 1, 4, f) == 4; n++) {
-        uint32_t len = h[0] | h[1] << 8 | h[2] << 16 | (uint32_t)h[3] << 24;
-        if (len >= sizeof r[n].name || fread(r[n].name, 1, len, f) != len || fread(h, 1, 4, f) != 4)
-            break;
-        r[n].name[len] = '\0';
-        r[n].n = h[0] | h[1] << 8 | h[2] << 16 | (uint32_t)h[3] << 24;
-        r[n].v = buf(r[n].n);
-        if (fread(r[n].v, sizeof(float), r[n].n, f) != r[n].n) { /* little-endian like the fixtures */
-            buf_free(r[n].v);
-            break;
-        }
-    }
-    fclose(f);
-    return n;
-}
-
-static const float *get(const record *r, int n, const char *name, size_t want) {
-    for (int i = 0; i < n; i++)
-        if (!strcmp(r[i].name, name)) {
-            CHECK(r[i].n == want, "record %s has %u values, want %zu", name, r[i].n, want);
-            return r[i].n == want ? r[i].v : NULL;
-        }
-    CHECK(0, "fixture has no record %s", name);
-    return NULL;
-}
-
-/* max |got - ref| / max |ref|, printed and checked */
-static void compare_golden(const char *what, const float *got, const float *ref, size_t n) {
-    if (!ref)
-        return;
-    double diff = 0.0, mag = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        diff = fmax(diff, fabs((double)got[i] - ref[i]));
-        mag = fmax(mag, fabs((double)ref[i]));
-    }
-    double rel = diff / (mag > 0.0 ? mag : 1.0);
-    printf("  %-28s max diff %.3e  relative %.3e\n", what, diff, rel);
-    CHECK(rel <= 1e-5, "%s: relative difference %.3e", what, rel);
-}
-
 static void golden(const char *name) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s.bin", VAE_TEST_DATA_DIR, name);
-    record r[16];
-    int nr = load_fixture(path, r, 16);
+    fixture fx;
+    int nr = fixture_load(path, &fx);
     CHECK(nr == 9, "%s: %d records, want 9", path, nr);
-    const float *sh = get(r, nr, "shape", 13);
+    const float *sh = fixture_get(&fx, "shape", 13);
     if (!sh)
         return;
     vae_conv_shape s = {.kind = (vae_conv_kind)sh[0], .n = (int)sh[1], .c_in = (int)sh[2], .h_in = (int)sh[3],
@@ -339,8 +287,8 @@ static void golden(const char *name) {
     CHECK(s.h_out == (int)sh[11] && s.w_out == (int)sh[12], "%s: output %dx%d, PyTorch %dx%d", name, s.h_out,
           s.w_out, (int)sh[11], (int)sh[12]);
     size_t nx = in_numel(&s), ny = out_numel(&s), nw = w_numel(&s), nb = (size_t)s.c_out, wsb;
-    const float *x = get(r, nr, "x", nx), *w = get(r, nr, "w", nw), *b = get(r, nr, "b", nb);
-    const float *p = get(r, nr, "proj", ny);
+    const float *x = fixture_get(&fx, "x", nx), *w = fixture_get(&fx, "w", nw), *b = fixture_get(&fx, "b", nb);
+    const float *p = fixture_get(&fx, "proj", ny);
     if (!x || !w || !b || !p)
         return;
     void *ws = workspace(&s, &wsb);
@@ -357,20 +305,19 @@ static void golden(const char *name) {
         const char *tag = fast ? "fast" : "scalar";
         char what[64];
         snprintf(what, sizeof what, "%s out", tag);
-        compare_golden(what, y, get(r, nr, "y", ny), ny);
+        fixture_compare(what, y, fixture_get(&fx, "y", ny), ny, 1e-5);
         snprintf(what, sizeof what, "%s dinp", tag);
-        compare_golden(what, dx, get(r, nr, "dx", nx), nx);
+        fixture_compare(what, dx, fixture_get(&fx, "dx", nx), nx, 1e-5);
         snprintf(what, sizeof what, "%s dw", tag);
-        compare_golden(what, dw, get(r, nr, "dw", nw), nw);
+        fixture_compare(what, dw, fixture_get(&fx, "dw", nw), nw, 1e-5);
         snprintf(what, sizeof what, "%s db", tag);
-        compare_golden(what, db, get(r, nr, "db", nb), nb);
+        fixture_compare(what, db, fixture_get(&fx, "db", nb), nb, 1e-5);
         float *all[] = {y, dx, dw, db};
         for (size_t i = 0; i < 4; i++)
             buf_free(all[i]);
     }
     free(ws);
-    for (int i = 0; i < nr; i++)
-        buf_free(r[i].v);
+    fixture_free(&fx);
 }
 
 /* ---------------------------------------------------------------- errors */

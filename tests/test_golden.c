@@ -8,72 +8,21 @@
 #include <string.h>
 
 #include "check.h"
+#include "fixture.h"
 #include "internal.h"
-
-typedef struct {
-    char name[96];
-    uint32_t n;
-    float *v;
-} record;
-
-typedef struct {
-    record r[128];
-    int n;
-} fixture;
-
-static int read_u32(FILE *f, uint32_t *v) {
-    unsigned char b[4];
-    if (fread(b, 1, 4, f) != 4) return 0;
-    *v = b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24;
-    return 1;
-}
-
-static int load_fixture(const char *path, fixture *fx) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    uint32_t len;
-    fx->n = 0;
-    while (fx->n < 128 && read_u32(f, &len)) {
-        record *r = &fx->r[fx->n];
-        if (len >= sizeof r->name || fread(r->name, 1, len, f) != len || !read_u32(f, &r->n)) break;
-        r->name[len] = '\0';
-        r->v = malloc((r->n ? r->n : 1) * sizeof(float));
-        if (!r->v || fread(r->v, sizeof(float), r->n, f) != r->n) break; /* the fixtures are little-endian like us */
-        fx->n++;
-    }
-    fclose(f);
-    return fx->n > 0;
-}
-
-static const record *get(const fixture *fx, const char *name) {
-    for (int i = 0; i < fx->n; i++)
-        if (strcmp(fx->r[i].name, name) == 0) return &fx->r[i];
-    fprintf(stderr, "fixture has no record %s\n", name);
-    exit(1); /* a broken fixture, not a library error */
-}
-
-/* max |a - b| / max |b|, printed, checked against tol */
-static void compare(const char *what, const float *a, const float *b, size_t n, double tol) {
-    double diff = 0.0, mag = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        diff = fmax(diff, fabs((double)a[i] - b[i]));
-        mag = fmax(mag, fabs((double)b[i]));
-    }
-    double rel = diff / (mag > 0.0 ? mag : 1.0);
-    printf("  %-32s max diff %.3e  relative %.3e\n", what, diff, rel);
-    CHECK(rel <= tol, "%s: relative difference %.3e above %.0e", what, rel, tol);
-}
 
 static void run_case(const char *name) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s.bin", VAE_TEST_DATA_DIR, name);
     fixture fx;
-    CHECK(load_fixture(path, &fx), "cannot read %s", path);
-    if (!fx.n) return;
+    CHECK(fixture_load(path, &fx), "cannot read %s", path);
+    const fixture_record *arch_rec = fx.n ? fixture_find(&fx, "arch") : NULL, *train_rec = fixture_find(&fx, "train");
+    const fixture_record *rec_rec = fixture_find(&fx, "rec");
+    if (!arch_rec || !train_rec || !rec_rec) return;
     printf("%s\n", name);
 
     /* arch record: D h w classes n_enc enc.. n_dec dec.. latent act lik sigma slope */
-    const float *a = get(&fx, "arch")->v;
+    const float *a = arch_rec->v;
     vae_arch arch;
     vae_arch_default(&arch);
     int k = 1;
@@ -97,12 +46,11 @@ static void run_case(const char *name) {
     char key[128];
     for (int i = 0; i < m->n_tensors; i++) {
         snprintf(key, sizeof key, "init.%s", m->t[i].name);
-        const record *r = get(&fx, key);
-        CHECK(r->n == m->t[i].numel, "%s has %u values, want %zu", key, r->n, m->t[i].numel);
-        memcpy(m->params + m->t[i].offset, r->v, m->t[i].numel * sizeof(float));
+        const float *v = fixture_get(&fx, key, m->t[i].numel);
+        if (v) memcpy(m->params + m->t[i].offset, v, m->t[i].numel * sizeof(float));
     }
 
-    const float *tr = get(&fx, "train")->v; /* beta opt lr wd clip momentum */
+    const float *tr = train_rec->v; /* beta opt lr wd clip momentum */
     vae_train_config tc;
     vae_train_config_default(&tc);
     tc.beta = tr[0];
@@ -112,8 +60,10 @@ static void run_case(const char *name) {
     tc.clip_norm = tr[4];
     tc.momentum = tr[5];
 
-    const float *x = get(&fx, "x")->v, *eps = get(&fx, "eps")->v, *lab = get(&fx, "labels")->v;
-    int n = (int)get(&fx, "rec")->n, L = arch.latent, D = m->D;
+    int n = (int)rec_rec->n, L = arch.latent, D = m->D;
+    const float *x = fixture_get(&fx, "x", (size_t)n * D), *eps = fixture_get(&fx, "eps", (size_t)6 * n * L);
+    const float *lab = fixture_get(&fx, "labels", (size_t)n);
+    if (!x || !eps || !lab) return;
     int labels[64];
     for (int b = 0; b < n; b++) labels[b] = (int)lab[b];
     const int *lp = arch.n_classes ? labels : NULL;
@@ -128,33 +78,34 @@ static void run_case(const char *name) {
     float *logvar = mu + n * L, *kl = rec + n;
     vae_model_encode(m, x, lp, n, mu, logvar, &err);
     vae_model_loss(m, x, lp, n, eps, rec, kl, &err);
-    compare("mu", mu, get(&fx, "mu")->v, (size_t)n * L, 1e-5);
-    compare("logvar", logvar, get(&fx, "logvar")->v, (size_t)n * L, 1e-5);
+    fixture_compare("mu", mu, fixture_get(&fx, "mu", (size_t)n * L), (size_t)n * L, 1e-5);
+    fixture_compare("logvar", logvar, fixture_get(&fx, "logvar", (size_t)n * L), (size_t)n * L, 1e-5);
     vae_work *w = vae_work_new(m, n, 0);
     vae_forward(m, w, x, lp, n, eps);
-    compare("logits", w->logits, get(&fx, "logits")->v, (size_t)n * D, 1e-5);
+    fixture_compare("logits", w->logits, fixture_get(&fx, "logits", (size_t)n * D), (size_t)n * D, 1e-5);
     vae_work_free(w);
-    compare("rec", rec, get(&fx, "rec")->v, n, 1e-5);
-    compare("kl", kl, get(&fx, "kl")->v, n, 1e-5);
+    fixture_compare("rec", rec, fixture_get(&fx, "rec", n), n, 1e-5);
+    fixture_compare("kl", kl, fixture_get(&fx, "kl", n), n, 1e-5);
     float loss = (float)st.loss;
-    compare("loss", &loss, get(&fx, "loss")->v, 1, 1e-5);
+    fixture_compare("loss", &loss, fixture_get(&fx, "loss", 1), 1, 1e-5);
     for (int i = 0; i < m->n_tensors; i++) {
         snprintf(key, sizeof key, "grad.%s", m->t[i].name);
-        compare(key, vae_trainer_grads(t) + m->t[i].offset, get(&fx, key)->v, m->t[i].numel, 1e-5);
+        fixture_compare(key, vae_trainer_grads(t) + m->t[i].offset, fixture_get(&fx, key, m->t[i].numel), m->t[i].numel,
+                        1e-5);
     }
 
     for (int s = 1; s <= 5; s++)
         CHECK(vae_trainer_step(t, x, lp, n, eps + (size_t)s * n * L, &st, &err) == VAE_OK, "step %d: %s", s, err.msg);
     for (int i = 0; i < m->n_tensors; i++) {
         snprintf(key, sizeof key, "step5.%s", m->t[i].name);
-        compare(key, m->params + m->t[i].offset, get(&fx, key)->v, m->t[i].numel, 1e-4);
+        fixture_compare(key, m->params + m->t[i].offset, fixture_get(&fx, key, m->t[i].numel), m->t[i].numel, 1e-4);
     }
 
     free(mu);
     free(rec);
     vae_trainer_free(t);
     vae_model_free(m);
-    for (int i = 0; i < fx.n; i++) free(fx.r[i].v);
+    fixture_free(&fx);
 }
 
 int main(void) {
