@@ -95,8 +95,10 @@ static uint8_t *read_rows(const char *path, int row, int *n_rows, const char *wh
     size_t len;
     uint8_t *buf = cli_read_file(path, &len);
     size_t row_bytes = 4 * (size_t)row;
-    if (len == 0 || len % row_bytes || len / row_bytes > 0x7fffffff)
+    if (len == 0 || len % row_bytes || len / row_bytes > 0x7fffffff) {
+        free(buf); /* no caller holds it: LeakSanitizer would report it at exit */
         cli_die(EXIT_RUNTIME, "%s: %zu bytes is not a whole number of rows of %d %s", path, len, row, what);
+    }
     *n_rows = (int)(len / row_bytes);
     return buf;
 }
