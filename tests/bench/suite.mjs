@@ -104,6 +104,22 @@ async function timeCalls(fn, calls) {
 // repetition of every peer in turn, so load that drifts during the run
 // (shared machines) hits every peer alike.
 // peers: [{ name, fn, activate? }] (activate: untimed, before each repetition).
+/** Builds the selected peers ({name: make(weights, data)}); a peer that fails to
+ * build is recorded in errors and left out, so the others still run. */
+export async function makePeers(makers, weights, data, only, say) {
+  const peers = {}, errors = {};
+  for (const [name, make] of Object.entries(makers)) {
+    if (only && !only.includes(name)) continue;
+    try {
+      peers[name] = await make(weights, data);
+    } catch (e) {
+      errors[name] = String(e.stack || e);
+      say(`${name}: failed: ${e.message}\n`);
+    }
+  }
+  return { peers, errors };
+}
+
 export async function interleavedMs(peers) {
   const calls = [], times = peers.map(() => []);
   for (const p of peers) {

@@ -4,14 +4,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { start, watchedPage, ready, canvasStats, draw, SEVEN, ONE, DIST, SHOTS } from './helpers.mjs';
+import { openDemo, ready, canvasStats, draw, SEVEN, ONE, DIST, SHOTS } from './helpers.mjs';
 
 let s, page, problems;
-before(async () => {
-  s = await start();
-  ({ page, problems } = await watchedPage(s.browser));
-  await page.goto(s.url);
-});
+before(async () => ({ s, page, problems } = await openDemo()));
 after(() => s?.close());
 
 const shown = (sel) => page.locator(sel).evaluate((e) => Array.from(e.shown.images));

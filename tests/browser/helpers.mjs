@@ -87,3 +87,11 @@ export async function draw(page, pad, strokes) {
 
 export const SEVEN = [[[0.3, 0.25], [0.7, 0.25], [0.45, 0.8]]];
 export const ONE = [[[0.52, 0.18], [0.48, 0.82]]];
+
+/** The server, the browser and the demo page, with its problems watched. */
+export async function openDemo() {
+  const s = await start();
+  const { page, problems } = await watchedPage(s.browser);
+  await page.goto(s.url);
+  return { s, page, problems };
+}

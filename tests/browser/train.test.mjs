@@ -2,15 +2,11 @@
  * thread keeps drawing frames while it runs. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, watchedPage, ready, canvasStats, draw, SEVEN, ONE, SHOTS } from './helpers.mjs';
+import { openDemo, ready, canvasStats, draw, SEVEN, ONE, SHOTS } from './helpers.mjs';
 
 const MAX_FRAME_GAP_MS = 300;
 let s, page, problems;
-before(async () => {
-  s = await start();
-  ({ page, problems } = await watchedPage(s.browser));
-  await page.goto(s.url);
-});
+before(async () => ({ s, page, problems } = await openDemo()));
 after(() => s?.close());
 
 test('training from scratch in the worker lowers the loss, and the main thread stays responsive', async () => {
