@@ -82,16 +82,6 @@ static void *workspace(const vae_conv_shape *s, size_t *bytes) {
 
 /* ---------------------------------------------------------------- fast vs scalar */
 
-/* FNV-1a over every fast-path output, printed so that runs on different
- * targets (native, Node) can be compared: they must give the same bits. */
-static uint64_t out_hash = 14695981039346656037u;
-
-static void hash_floats(const float *p, size_t n) {
-    const unsigned char *c = (const unsigned char *)p;
-    for (size_t i = 0; i < n * sizeof *p; i++)
-        out_hash = (out_hash ^ c[i]) * 1099511628211u;
-}
-
 enum { T_Y, T_DX, T_DW, T_DB, N_T };
 static const char *const TENSOR[N_T] = {"out", "dinp", "dw", "db"};
 static double worst[2][N_T];

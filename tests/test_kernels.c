@@ -44,16 +44,6 @@ static float *buf_copy(const float *a, size_t n) {
     return p;
 }
 
-/* FNV-1a over every SIMD output, printed so that runs on different targets
- * (native, Node) can be compared: they must give the same bits. */
-static uint64_t out_hash = 14695981039346656037u;
-
-static void hash_floats(const float *p, size_t n) {
-    const unsigned char *c = (const unsigned char *)p;
-    for (size_t i = 0; i < n * sizeof *p; i++)
-        out_hash = (out_hash ^ c[i]) * 1099511628211u;
-}
-
 /* Worst error of one kernel over the whole sweep. */
 typedef struct {
     const char *name;
