@@ -9,6 +9,7 @@
 #include "check.h"
 #include "testbuf.h"
 #include "fixture.h"
+#include "fdcheck.h"
 #include "conv.h"
 
 #define TOL 1e-5 /* fast vs scalar, scaled by each output's magnitude */
@@ -207,27 +208,13 @@ static double projected_loss(grad_ctx *c) {
     return sum;
 }
 
-/* analytic[i] against the central difference of the loss around each v[i].
- * The layers are linear in each of x, w and b, so the difference has no
- * truncation error and there are no kinks: a large step only shrinks the
+/* The layers are linear in each of x, w and b, so the central difference has
+ * no truncation error and there are no kinks: a large step only shrinks the
  * float32 rounding in the loss. */
-static void fd_check(const char *what, grad_ctx *c, float *v, size_t n, const float *analytic) {
-    const float h = 0.25f;
-    double worst_err = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        float keep = v[i];
-        v[i] = keep + h;
-        double up = projected_loss(c);
-        v[i] = keep - h;
-        double down = projected_loss(c);
-        v[i] = keep;
-        double num = (up - down) / (2.0 * h), a = analytic[i];
-        double err = fabs(num - a) / (fabs(num) + fabs(a) + 1e-2);
-        if (!(err <= worst_err))
-            worst_err = err;
-        CHECK(err <= 1e-3, "%s[%zu]: analytic %.6g numeric %.6g", what, i, a, num);
-    }
-    printf("  %-44s max rel err %.2e\n", what, worst_err);
+static double projected_loss_fd(void *c) { return projected_loss(c); }
+
+static void layer_fd_check(const char *what, grad_ctx *c, float *v, size_t n, const float *analytic) {
+    fd_check(what, v, n, analytic, projected_loss_fd, c, 0.25f, 1e-3, 0);
 }
 
 static void grad_check(vae_conv_shape s) {
@@ -247,11 +234,11 @@ static void grad_check(vae_conv_shape s) {
     describe(d, sizeof d, &s);
     printf(" %s\n", d);
     snprintf(what, sizeof what, "%s dinp", LAYER[s.kind].name);
-    fd_check(what, &c, c.x, nx, dx);
+    layer_fd_check(what, &c, c.x, nx, dx);
     snprintf(what, sizeof what, "%s dw", LAYER[s.kind].name);
-    fd_check(what, &c, c.w, nw, dw);
+    layer_fd_check(what, &c, c.w, nw, dw);
     snprintf(what, sizeof what, "%s db", LAYER[s.kind].name);
-    fd_check(what, &c, c.b, (size_t)s.c_out, db);
+    layer_fd_check(what, &c, c.b, (size_t)s.c_out, db);
     float *all[] = {c.x, c.w, c.b, c.proj, c.out, dx, dw, db};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         buf_free(all[i]);

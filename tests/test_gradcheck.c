@@ -6,42 +6,14 @@
 #include <string.h>
 
 #include "check.h"
+#include "fdcheck.h"
 #include "internal.h"
 #include "layers.h"
-
-typedef double (*loss_fn)(void *ctx);
 
 static vae_rng rng;
 
 static void fill(float *v, size_t n, float lo, float hi) {
     for (size_t i = 0; i < n; i++) v[i] = lo + (hi - lo) * vae_rng_uniform(&rng);
-}
-
-/* Compares analytic[i] with the central difference of f around each v[i]. */
-static double compare(const char *what, float *v, size_t n, const float *analytic, loss_fn f, void *ctx, float h,
-                      double tol) {
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        float keep = v[i];
-        v[i] = keep + h;
-        double up = f(ctx);
-        v[i] = keep - h;
-        double down = f(ctx);
-        v[i] = keep;
-        double num = (up - down) / (2.0 * h), a = analytic[i];
-        double err = fabs(num - a) / (fabs(num) + fabs(a) + 1e-2);
-        if (err > tol) {
-            /* At a ReLU kink the central difference straddles two slopes; the
-             * analytic gradient must then match one of the one-sided ones. */
-            double mid = f(ctx), fwd = (up - mid) / h, bwd = (mid - down) / h;
-            double e1 = fabs(fwd - a) / (fabs(fwd) + fabs(a) + 1e-2), e2 = fabs(bwd - a) / (fabs(bwd) + fabs(a) + 1e-2);
-            err = e1 < e2 ? e1 : e2;
-        }
-        if (err > worst) worst = err;
-        CHECK(err <= tol, "%s[%zu]: analytic %.6g numeric %.6g", what, i, a, num);
-    }
-    printf("  %-34s max rel err %.2e\n", what, worst);
-    return worst;
 }
 
 /* ---------------------------------------------------------------- layers */
@@ -74,9 +46,9 @@ static void check_linear(void) {
     fill(c.proj, B * O, -1, 1);
     float dinp[B * I] = {0}, dw[O * I] = {0}, db[O] = {0};
     vae_linear_backward(dinp, dw, db, c.proj, c.inp, c.w, B, I, O);
-    compare("linear dinp", c.inp, B * I, dinp, linear_loss, &c, 1e-2f, 1e-3);
-    compare("linear dw", c.w, O * I, dw, linear_loss, &c, 1e-2f, 1e-3);
-    compare("linear db", c.b, O, db, linear_loss, &c, 1e-2f, 1e-3);
+    fd_check("linear dinp", c.inp, B * I, dinp, linear_loss, &c, 1e-2f, 1e-3, 1);
+    fd_check("linear dw", c.w, O * I, dw, linear_loss, &c, 1e-2f, 1e-3, 1);
+    fd_check("linear db", c.b, O, db, linear_loss, &c, 1e-2f, 1e-3, 1);
 }
 
 static double act_loss(void *p) {
@@ -99,7 +71,7 @@ static void check_activations(void) {
         vae_act_backward(din, c.proj, out, B * I, c.act, 0.1f);
         char what[64];
         snprintf(what, sizeof what, "activation %s", names[a]);
-        compare(what, c.inp, B * I, din, act_loss, &c, 1e-2f, 1e-3);
+        fd_check(what, c.inp, B * I, din, act_loss, &c, 1e-2f, 1e-3, 1);
     }
 }
 
@@ -123,12 +95,12 @@ static void check_sigmoid_losses(void) {
     fill(c.proj, B * I, -1, 1);
     float d[B * I] = {0};
     vae_log_sigmoid_backward(d, c.proj, c.inp, B * I);
-    compare("log_sigmoid", c.inp, B * I, d, logsig_loss, &c, 1e-2f, 1e-3);
+    fd_check("log_sigmoid", c.inp, B * I, d, logsig_loss, &c, 1e-2f, 1e-3, 1);
 
     float d2[B * I] = {0};
     for (int b = 0; b < B; b++) /* dloss/dlogits of sum_b proj_b * bce_b */
         vae_bce_logits_backward(d2 + b * I, c.inp + b * I, c.w + b * I, 1, I, c.proj[b]);
-    compare("bce_with_logits", c.inp, B * I, d2, bce_loss, &c, 1e-2f, 1e-3);
+    fd_check("bce_with_logits", c.inp, B * I, d2, bce_loss, &c, 1e-2f, 1e-3, 1);
 
     /* stability: finite and right at +-100 */
     float big[4] = {100.0f, -100.0f, 30.0f, -30.0f}, t[4] = {1, 0, 0, 1}, ls[4], bl[1];
@@ -162,9 +134,9 @@ static void check_gaussian(void) {
         for (int b = 0; b < B; b++)
             vae_gaussian_backward(dl + b * I, dls, c.logits + b * I, c.x + b * I, 1, I, learned ? c.logsigma : NULL,
                                   0.3f, c.proj[b]);
-        compare(learned ? "gaussian (learned) dlogits" : "gaussian (fixed) dlogits", c.logits, B * I, dl, gauss_loss,
-                &c, 1e-2f, 1e-3);
-        if (learned) compare("gaussian dlogsigma", c.logsigma, I, dls, gauss_loss, &c, 1e-2f, 1e-3);
+        fd_check(learned ? "gaussian (learned) dlogits" : "gaussian (fixed) dlogits", c.logits, B * I, dl, gauss_loss,
+                &c, 1e-2f, 1e-3, 1);
+        if (learned) fd_check("gaussian dlogsigma", c.logsigma, I, dls, gauss_loss, &c, 1e-2f, 1e-3, 1);
     }
 }
 
@@ -198,8 +170,8 @@ static void check_latent_layers(void) {
                 vae_kl_backward(dmu + b * I, dlv + b * I, c.mu + b * I, c.logvar + b * I, 1, I, c.proj[b]);
         else
             vae_reparam_backward(dmu, dlv, c.proj, I, c.logvar, c.eps, B, I);
-        compare(kl ? "kl dmu" : "reparam dmu", c.mu, B * I, dmu, z_loss, &c, 1e-2f, 1e-3);
-        compare(kl ? "kl dlogvar" : "reparam dlogvar", c.logvar, B * I, dlv, z_loss, &c, 1e-2f, 1e-3);
+        fd_check(kl ? "kl dmu" : "reparam dmu", c.mu, B * I, dmu, z_loss, &c, 1e-2f, 1e-3, 1);
+        fd_check(kl ? "kl dlogvar" : "reparam dlogvar", c.logvar, B * I, dlv, z_loss, &c, 1e-2f, 1e-3, 1);
     }
 }
 
@@ -263,8 +235,8 @@ static void check_model(vae_activation act, vae_likelihood lik, int classes) {
         vae_param_info *pi = &c.m->t[i];
         /* ReLU kinks make a few finite differences meaningless; smooth activations are held tighter */
         double tol = act == VAE_ACT_RELU || act == VAE_ACT_LEAKY_RELU ? 2e-2 : 5e-3;
-        compare(pi->name, c.m->params + pi->offset, pi->numel, vae_trainer_grads(t) + pi->offset, model_loss, &c,
-                1e-2f, tol);
+        fd_check(pi->name, c.m->params + pi->offset, pi->numel, vae_trainer_grads(t) + pi->offset, model_loss, &c,
+                1e-2f, tol, 1);
     }
     vae_trainer_free(t);
     vae_model_free(c.m);
