@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 
+#include "conv.h"
 #include "vae.h"
 
 #if defined(__GNUC__)
@@ -32,15 +33,19 @@ vae_status vae_ok(vae_error *err);
 typedef struct {
     char name[VAE_NAME_MAX];
     int ndim;
-    int shape[2];
+    int shape[4];
     size_t offset, numel; /* in floats */
 } vae_param_info;
 
-/* One linear layer's place in the parameter block. */
+/* One layer: its kind, the floats per image it reads and writes, and its
+ * tensors' places in the parameter block. conv.n is set per call. */
 typedef struct {
-    int in, out;
-    int w, b; /* tensor indices */
-} vae_linear_ref;
+    vae_layer_kind kind;
+    int in, out;        /* floats per image */
+    int out_c, out_h, out_w;
+    int w, b;           /* tensor indices */
+    vae_conv_shape conv;
+} vae_layer_ref;
 
 struct vae_model {
     vae_arch arch;
@@ -50,10 +55,12 @@ struct vae_model {
     size_t n_params;
     uint64_t total_params;      /* n_params computed in 64 bits, checked against VAE_MAX_PARAMS */
     float *params;              /* one block, carved by t[] */
-    /* layer map (tensor indices into t[]); encoder parts unused when decoder_only */
+    /* layer map; encoder parts unused when decoder_only; an AE's code head is
+     * mu and it has no logvar */
     int n_enc, n_dec;
-    vae_linear_ref enc[VAE_MAX_LAYERS], mu, logvar, dec[VAE_MAX_LAYERS], out;
+    vae_layer_ref enc[VAE_MAX_LAYERS], mu, logvar, dec[VAE_MAX_LAYERS], out;
     int logsigma;               /* tensor index, or -1 */
+    size_t conv_bytes;          /* workspace the conv layers need (0: none) */
 };
 
 /* Builds the size table and allocates a zeroed parameter block (no init). */
@@ -63,26 +70,39 @@ int vae_model_find_tensor(const vae_model *m, const char *name); /* index or -1 
 uint64_t vae_arch_param_count(const vae_arch *a);
 
 /* Activations and gradients for a batch of up to `cap` images (model.c).
- * Encoder: ein [n, D+C] -> h[i] -> mu, logvar [n, L]; z: zin [n, L+C] (z then
- * the one-hot label); decoder: zin -> g[i] -> logits [n, D]; rec, kl [n].
- * The d* buffers (backward) exist only when made for training. */
+ * Encoder: ein [n, D+C] -> h[i] -> mu, logvar [n, L] (an AE's code in mu);
+ * z: zin [n, L+C] (z then the one-hot label); decoder: zin -> g[i] -> logits
+ * [n, D]; rec, kl, pen (penalties) [n]. The d* buffers (backward) exist only
+ * when made for training. conv: the conv layers' workspace. */
 typedef struct {
     int cap, train;
-    float *ein, *h[VAE_MAX_LAYERS], *mu, *logvar, *zin, *g[VAE_MAX_LAYERS], *logits, *rec, *kl;
+    float *ein, *h[VAE_MAX_LAYERS], *mu, *logvar, *zin, *g[VAE_MAX_LAYERS], *logits, *rec, *kl, *pen;
     float *dh[VAE_MAX_LAYERS], *dmu, *dlogvar, *dzin, *dg[VAE_MAX_LAYERS], *dlogits, *dpre;
+    void *conv;
     float *block;
 } vae_work;
+
+/* Training-only terms of the loss (vae_train_config's fields). */
+typedef struct {
+    vae_sparsity sparsity;
+    float sparsity_weight, rho, contractive;
+} vae_penalties;
 
 vae_work *vae_work_new(const vae_model *m, int cap, int train); /* NULL if out of memory */
 void vae_work_free(vae_work *w);
 /* Checks x (finite), labels (range) and n against the model; eps finite if given. */
 vae_status vae_check_batch(const vae_model *m, const float *x, const int *labels, int n, vae_error *err);
-/* Full pass on n <= cap images: fills every forward buffer, rec and kl. */
-void vae_forward(const vae_model *m, vae_work *w, const float *x, const int *labels, int n, const float *eps);
-/* Gradient of mean_b (rec_b + beta kl_b), accumulated into grads (the
+/* Full pass on n <= cap images: encodes x, reconstructs `target` (NULL: x;
+ * denoising passes the clean images here and corrupted ones as x); fills
+ * every forward buffer, rec, kl and (pen NULL: zeros) the penalties. */
+void vae_forward(const vae_model *m, vae_work *w, const float *x, const float *target, const int *labels, int n,
+                 const float *eps, const vae_penalties *pen);
+/* Gradient of mean_b (rec_b + beta kl_b + pen_b), accumulated into grads (the
  * parameter block's mirror). Needs the vae_forward of the same batch. */
-void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x, int n, const float *eps,
-                  float beta);
+void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x, const float *target, int n,
+                  const float *eps, float beta, const vae_penalties *pen);
+/* Whether the training-only terms suit the model; a readable error if not. */
+vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae_error *err);
 
 /* ln(s) for finite s > 0 from + - * / only: the same bits on every IEEE
  * platform, and no C library log (with its 4 KB table) in the wasm (rng.c). */

@@ -23,6 +23,23 @@ void vae_act_forward(float *out, const float *inp, size_t n, vae_activation act,
  * (so the pre-activation need not be kept; needs slope >= 0 for leaky ReLU). */
 void vae_act_backward(float *dinp, const float *dout, const float *out, size_t n, vae_activation act, float slope);
 
+/* Contractive penalty of a layer h = act(a), a = x . w^T + b, w [H, I]:
+ * pen[b] += weight * ||dh/dx||_F^2 = weight * sum_j act'(a_bj)^2 ||w_j||^2. */
+void vae_contractive_forward(float *pen, const float *h, const float *w, int B, int H, int I, vae_activation act,
+                             float slope, float weight);
+/* Gradient of scale * sum_b pen[b]: dpre[B,H] += through act'(a) (the
+ * pre-activation), dw[H,I] += the direct term through ||w_j||^2. */
+void vae_contractive_backward(float *dpre, float *dw, const float *h, const float *w, int B, int H, int I,
+                              vae_activation act, float slope, float scale);
+
+/* Sparsity of codes c [B, L] (vae_sparsity): pen[b] += weight * sum_j |c_bj|
+ * (L1), or += weight * sum_j KL(rho || mean_b c_bj) (KL; the same batch
+ * term for every image, so the batch mean of pen is the term). */
+void vae_sparsity_forward(float *pen, const float *c, int B, int L, vae_sparsity kind, float weight, float rho);
+/* dc[B,L] += scale * d(sum_b pen[b])/dc (for KL, scale = 1/B makes it the term's own gradient). */
+void vae_sparsity_backward(float *dc, const float *c, int B, int L, vae_sparsity kind, float weight, float rho,
+                           float scale);
+
 /* out[n] = log sigmoid(inp[n]), finite for any finite input */
 void vae_log_sigmoid_forward(float *out, const float *inp, size_t n);
 /* dinp[n] += dout[n] * sigmoid(-inp[n]) */

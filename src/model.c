@@ -20,6 +20,7 @@ void vae_arch_default(vae_arch *a) {
     a->enc_hidden[0] = a->dec_hidden[0] = 400;
     a->latent = 20;
     a->act = VAE_ACT_RELU;
+    a->code_act = VAE_ACT_IDENTITY;
     a->leaky_slope = 0.01f;
     a->lik = VAE_LIK_BERNOULLI;
     a->sigma = 1.0f;
@@ -28,8 +29,8 @@ void vae_arch_default(vae_arch *a) {
 int vae_arch_input_dim(const vae_arch *a) { return a->image_c * a->image_h * a->image_w; }
 
 const char *vae_activation_name(vae_activation a) {
-    static const char *const names[] = {"relu", "leaky_relu", "tanh", "sigmoid"};
-    return (unsigned)a < 4 ? names[a] : "?";
+    static const char *const names[] = {"relu", "leaky_relu", "tanh", "sigmoid", "identity"};
+    return (unsigned)a <= VAE_ACT_IDENTITY ? names[a] : "?";
 }
 
 const char *vae_likelihood_name(vae_likelihood l) {
@@ -37,7 +38,90 @@ const char *vae_likelihood_name(vae_likelihood l) {
     return (unsigned)l < 3 ? names[l] : "?";
 }
 
+const char *vae_model_kind_name(vae_model_kind k) {
+    static const char *const names[] = {"vae", "ae"};
+    return (unsigned)k <= VAE_KIND_AE ? names[k] : "?";
+}
+
+const char *vae_layer_kind_name(vae_layer_kind k) {
+    static const char *const names[] = {"linear", "conv", "conv_transpose"};
+    return (unsigned)k <= VAE_LAYER_CONV_TRANSPOSE ? names[k] : "?";
+}
+
 static int width_ok(int w) { return w >= 1 && w <= VAE_MAX_DIM; }
+
+/* Plans one layer reading [c, h, w] plus `extra` flat inputs (the one-hot
+ * label): fills r's kind, sizes and conv shape (tensors come later). */
+static vae_status plan_layer(vae_layer_ref *r, const vae_layer *spec, int width, int c, int h, int w, int extra,
+                             const char *where, vae_error *err) {
+    memset(r, 0, sizeof *r);
+    r->kind = spec->kind;
+    r->in = c * h * w + extra;
+    if (!width_ok(width)) return vae_fail(err, VAE_ERR_ARG, "%s has width %d (must be 1..%d)", where, width, VAE_MAX_DIM);
+    if (spec->kind == VAE_LAYER_LINEAR) {
+        const int *v = spec->shape;
+        r->out = width;
+        if (!v[0] && !v[1] && !v[2]) {
+            r->out_c = width, r->out_h = r->out_w = 1;
+        } else if (v[0] >= 1 && v[1] >= 1 && v[2] >= 1 && (long long)v[0] * v[1] * v[2] == width) {
+            r->out_c = v[0], r->out_h = v[1], r->out_w = v[2];
+        } else {
+            return vae_fail(err, VAE_ERR_ARG, "%s: output view %dx%dx%d does not hold its width %d", where, v[0], v[1],
+                            v[2], width);
+        }
+        return vae_ok(err);
+    }
+    if ((unsigned)spec->kind > VAE_LAYER_CONV_TRANSPOSE)
+        return vae_fail(err, VAE_ERR_ARG, "%s: unknown layer kind %d", where, spec->kind);
+    if (extra)
+        return vae_fail(err, VAE_ERR_ARG, "%s: a conditional model appends the label to a flat input, so this layer "
+                                          "must be linear", where);
+    vae_conv_shape *g = &r->conv;
+    *g = (vae_conv_shape){spec->kind == VAE_LAYER_CONV ? VAE_CONV2D : VAE_CONV_TRANSPOSE2D, 1, c, h, w, width,
+                          spec->kernel, spec->kernel, spec->stride, spec->pad, spec->out_pad, 0, 0};
+    vae_error e;
+    if (vae_conv_shape_check(g, &e)) return vae_fail(err, VAE_ERR_ARG, "%s: %s", where, e.msg);
+    r->out_c = width, r->out_h = g->h_out, r->out_w = g->w_out;
+    if ((long long)width * g->h_out * g->w_out > VAE_MAX_DIM)
+        return vae_fail(err, VAE_ERR_ARG, "%s: output %dx%dx%d is over %d values per image", where, width, g->h_out,
+                        g->w_out, VAE_MAX_DIM);
+    r->out = width * g->h_out * g->w_out;
+    return vae_ok(err);
+}
+
+/* Plans every layer of a (otherwise checked) architecture into m's layer map. */
+static vae_status plan(vae_model *m, const vae_arch *a, vae_error *err) {
+    int C = a->n_classes, L = a->latent, D = vae_arch_input_dim(a);
+    int c = a->image_c, h = a->image_h, w = a->image_w;
+    char where[64];
+    vae_status st;
+    static const vae_layer linear = {VAE_LAYER_LINEAR, 0, 0, 0, 0, {0, 0, 0}};
+    for (int i = 0; i < a->n_enc; i++) {
+        vae_layer_ref *r = &m->enc[i];
+        vae_format(where, sizeof where, "encoder hidden layer %d", i);
+        if ((st = plan_layer(r, &a->enc_layer[i], a->enc_hidden[i], c, h, w, i ? 0 : C, where, err))) return st;
+        c = r->out_c, h = r->out_h, w = r->out_w;
+    }
+    int extra = a->n_enc ? 0 : C;
+    if ((st = plan_layer(&m->mu, &linear, L, c, h, w, extra, "encoder head", err))) return st;
+    m->logvar = m->mu;
+    c = L, h = w = 1;
+    for (int i = 0; i < a->n_dec; i++) {
+        vae_layer_ref *r = &m->dec[i];
+        vae_format(where, sizeof where, "decoder hidden layer %d", i);
+        if ((st = plan_layer(r, &a->dec_layer[i], a->dec_hidden[i], c, h, w, i ? 0 : C, where, err))) return st;
+        c = r->out_c, h = r->out_h, w = r->out_w;
+    }
+    int conv_out = a->out_layer.kind != VAE_LAYER_LINEAR;
+    if ((st = plan_layer(&m->out, &a->out_layer, conv_out ? a->image_c : D, c, h, w, a->n_dec ? 0 : C,
+                         "decoder output layer", err)))
+        return st;
+    if (conv_out && (m->out.out_h != a->image_h || m->out.out_w != a->image_w))
+        return vae_fail(err, VAE_ERR_ARG, "decoder output layer makes %dx%d images, the model's are %dx%d",
+                        m->out.out_h, m->out.out_w, a->image_h, a->image_w);
+    m->out.out_c = a->image_c, m->out.out_h = a->image_h, m->out.out_w = a->image_w;
+    return vae_ok(err);
+}
 
 vae_status vae_arch_validate(const vae_arch *a, vae_error *err) {
     if (!a) return vae_fail(err, VAE_ERR_ARG, "architecture is NULL");
@@ -48,19 +132,16 @@ vae_status vae_arch_validate(const vae_arch *a, vae_error *err) {
     if (a->n_enc < 0 || a->n_enc > VAE_MAX_LAYERS || a->n_dec < 0 || a->n_dec > VAE_MAX_LAYERS)
         return vae_fail(err, VAE_ERR_ARG, "hidden layers: %d encoder, %d decoder; each must be 0..%d", a->n_enc,
                         a->n_dec, VAE_MAX_LAYERS);
-    for (int i = 0; i < a->n_enc; i++)
-        if (!width_ok(a->enc_hidden[i]))
-            return vae_fail(err, VAE_ERR_ARG, "encoder hidden layer %d has width %d (must be 1..%d)", i,
-                            a->enc_hidden[i], VAE_MAX_DIM);
-    for (int i = 0; i < a->n_dec; i++)
-        if (!width_ok(a->dec_hidden[i]))
-            return vae_fail(err, VAE_ERR_ARG, "decoder hidden layer %d has width %d (must be 1..%d)", i,
-                            a->dec_hidden[i], VAE_MAX_DIM);
     if (a->latent < 1 || a->latent > 4096)
         return vae_fail(err, VAE_ERR_ARG, "latent size %d must be 1..4096", a->latent);
     if (a->n_classes < 0 || a->n_classes > 4096)
         return vae_fail(err, VAE_ERR_ARG, "class count %d must be 0..4096", a->n_classes);
-    if ((unsigned)a->act > VAE_ACT_SIGMOID) return vae_fail(err, VAE_ERR_ARG, "unknown activation %d", a->act);
+    if ((unsigned)a->kind > VAE_KIND_AE) return vae_fail(err, VAE_ERR_ARG, "unknown model kind %d", a->kind);
+    if ((unsigned)a->act > VAE_ACT_IDENTITY) return vae_fail(err, VAE_ERR_ARG, "unknown activation %d", a->act);
+    if ((unsigned)a->code_act > VAE_ACT_IDENTITY)
+        return vae_fail(err, VAE_ERR_ARG, "unknown code activation %d", a->code_act);
+    if (a->kind == VAE_KIND_VAE && a->code_act != VAE_ACT_IDENTITY)
+        return vae_fail(err, VAE_ERR_ARG, "a code activation is for autoencoders; a VAE's latent is mu, logvar");
     if (!(a->leaky_slope >= 0.0f && a->leaky_slope <= 1.0f))
         return vae_fail(err, VAE_ERR_ARG, "leaky ReLU slope %g must be in [0, 1]", a->leaky_slope);
     if ((unsigned)a->lik > VAE_LIK_GAUSSIAN_LEARNED) return vae_fail(err, VAE_ERR_ARG, "unknown likelihood %d", a->lik);
@@ -68,60 +149,77 @@ vae_status vae_arch_validate(const vae_arch *a, vae_error *err) {
         return vae_fail(err, VAE_ERR_ARG, "Gaussian sigma %g must be positive and finite", a->sigma);
     if (a->decoder_only != 0 && a->decoder_only != 1)
         return vae_fail(err, VAE_ERR_ARG, "decoder_only must be 0 or 1");
-    return vae_ok(err);
+    vae_model tmp;
+    return plan(&tmp, a, err);
 }
 
 /* ---------------------------------------------------------------- parameter table */
 
-static int add_tensor(vae_model *m, const char *name, int rows, int cols) {
+static int add_tensor(vae_model *m, const char *name, int ndim, const int *shape) {
     vae_param_info *t = &m->t[m->n_tensors];
     vae_format(t->name, sizeof t->name, "%s", name);
-    t->ndim = cols ? 2 : 1;
-    t->shape[0] = rows;
-    t->shape[1] = cols;
-    t->numel = (size_t)rows * (cols ? cols : 1);
+    t->ndim = ndim;
+    t->numel = 1;
+    uint64_t total = 1;
+    for (int d = 0; d < 4; d++) {
+        t->shape[d] = d < ndim ? shape[d] : 0;
+        if (d < ndim) t->numel *= (size_t)shape[d], total *= (uint64_t)shape[d];
+    }
     t->offset = m->n_params;
     m->n_params += t->numel;
-    m->total_params += (uint64_t)rows * (cols ? cols : 1); /* exact even where size_t is 32 bits */
+    m->total_params += total; /* exact even where size_t is 32 bits */
     return m->n_tensors++;
 }
 
-static vae_linear_ref add_linear(vae_model *m, const char *prefix, int in, int out) {
+/* Adds r's weight and bias in PyTorch's layouts: linear [out, in], conv
+ * [c_out, c_in, k, k], transposed conv [c_in, c_out, k, k]; bias [channels]. */
+static void add_layer(vae_model *m, vae_layer_ref *r, const char *prefix) {
     char name[VAE_NAME_MAX];
-    vae_linear_ref r = {in, out, 0, 0};
+    const vae_conv_shape *g = &r->conv;
+    int lin[2] = {r->out, r->in}, conv[4] = {g->c_out, g->c_in, g->kh, g->kw};
+    int convt[4] = {g->c_in, g->c_out, g->kh, g->kw}, bias = r->kind == VAE_LAYER_LINEAR ? r->out : g->c_out;
     vae_format(name, sizeof name, "%s.weight", prefix);
-    r.w = add_tensor(m, name, out, in);
+    r->w = r->kind == VAE_LAYER_LINEAR ? add_tensor(m, name, 2, lin)
+                                       : add_tensor(m, name, 4, r->kind == VAE_LAYER_CONV ? conv : convt);
     vae_format(name, sizeof name, "%s.bias", prefix);
-    r.b = add_tensor(m, name, out, 0);
-    return r;
+    r->b = add_tensor(m, name, 1, &bias);
 }
 
-/* Fills the size table and layer map of m from a (validated) architecture. */
+/* Fills the size table and layer map of m from a validated architecture. */
 static void build_table(vae_model *m, const vae_arch *arch) {
     m->arch = *arch;
     m->D = vae_arch_input_dim(arch);
+    plan(m, arch, NULL);
     m->n_enc = arch->decoder_only ? 0 : arch->n_enc;
     m->n_dec = arch->n_dec;
-    int C = arch->n_classes, L = arch->latent;
     char name[VAE_NAME_MAX];
     if (!arch->decoder_only) {
-        int in = m->D + C;
         for (int i = 0; i < arch->n_enc; i++) {
             vae_format(name, sizeof name, "encoder.layers.%d", i);
-            m->enc[i] = add_linear(m, name, in, arch->enc_hidden[i]);
-            in = arch->enc_hidden[i];
+            add_layer(m, &m->enc[i], name);
         }
-        m->mu = add_linear(m, "encoder.mu", in, L);
-        m->logvar = add_linear(m, "encoder.logvar", in, L);
+        if (arch->kind == VAE_KIND_AE) {
+            add_layer(m, &m->mu, "encoder.code");
+        } else {
+            add_layer(m, &m->mu, "encoder.mu");
+            add_layer(m, &m->logvar, "encoder.logvar");
+        }
     }
-    int in = L + C;
     for (int i = 0; i < arch->n_dec; i++) {
         vae_format(name, sizeof name, "decoder.layers.%d", i);
-        m->dec[i] = add_linear(m, name, in, arch->dec_hidden[i]);
-        in = arch->dec_hidden[i];
+        add_layer(m, &m->dec[i], name);
     }
-    m->out = add_linear(m, "decoder.out", in, m->D);
-    m->logsigma = arch->lik == VAE_LIK_GAUSSIAN_LEARNED ? add_tensor(m, "decoder.logsigma", m->D, 0) : -1;
+    add_layer(m, &m->out, "decoder.out");
+    m->logsigma = arch->lik == VAE_LIK_GAUSSIAN_LEARNED ? add_tensor(m, "decoder.logsigma", 1, &m->D) : -1;
+    vae_layer_ref *all[] = {m->enc, m->dec};
+    int count[] = {m->n_enc, m->n_dec};
+    m->conv_bytes = vae_conv_workspace_bytes(&m->out.conv) * (m->out.kind != VAE_LAYER_LINEAR);
+    for (int s = 0; s < 2; s++)
+        for (int i = 0; i < count[s]; i++)
+            if (all[s][i].kind != VAE_LAYER_LINEAR) {
+                size_t b = vae_conv_workspace_bytes(&all[s][i].conv);
+                m->conv_bytes = b > m->conv_bytes ? b : m->conv_bytes;
+            }
 }
 
 uint64_t vae_arch_param_count(const vae_arch *a) {
@@ -155,10 +253,14 @@ vae_status vae_model_create(vae_model **out, const vae_arch *arch, vae_error *er
     return vae_ok(err);
 }
 
-/* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias: nn.Linear's default. */
-static void init_linear(vae_model *m, vae_linear_ref r, vae_rng *rng) {
-    float bound = 1.0f / sqrtf((float)r.in);
-    int idx[2] = {r.w, r.b};
+/* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias, PyTorch's default
+ * for nn.Linear, nn.Conv2d and nn.ConvTranspose2d; like PyTorch, fan_in is
+ * the weight's second dimension times the kernel taps (c_out k k for a
+ * transposed conv). */
+static void init_layer(vae_model *m, const vae_layer_ref *r, vae_rng *rng) {
+    const vae_param_info *wt = &m->t[r->w];
+    float bound = 1.0f / sqrtf((float)(wt->numel / (size_t)wt->shape[0]));
+    int idx[2] = {r->w, r->b};
     for (int k = 0; k < 2; k++) {
         float *p = m->params + m->t[idx[k]].offset;
         for (size_t i = 0; i < m->t[idx[k]].numel; i++) p[i] = (2.0f * vae_rng_uniform(rng) - 1.0f) * bound;
@@ -171,13 +273,13 @@ vae_status vae_model_init(vae_model **out, const vae_arch *arch, uint64_t seed, 
     vae_model *m = *out;
     vae_rng rng;
     vae_rng_seed(&rng, seed);
-    for (int i = 0; i < m->n_enc; i++) init_linear(m, m->enc[i], &rng);
+    for (int i = 0; i < m->n_enc; i++) init_layer(m, &m->enc[i], &rng);
     if (!arch->decoder_only) {
-        init_linear(m, m->mu, &rng);
-        init_linear(m, m->logvar, &rng);
+        init_layer(m, &m->mu, &rng);
+        if (arch->kind == VAE_KIND_VAE) init_layer(m, &m->logvar, &rng);
     }
-    for (int i = 0; i < m->n_dec; i++) init_linear(m, m->dec[i], &rng);
-    init_linear(m, m->out, &rng);
+    for (int i = 0; i < m->n_dec; i++) init_layer(m, &m->dec[i], &rng);
+    init_layer(m, &m->out, &rng);
     return vae_ok(err); /* learned log sigma stays 0 (sigma = 1) */
 }
 
@@ -198,8 +300,7 @@ vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out) {
     const vae_param_info *t = &m->t[i];
     out->name = t->name;
     out->ndim = t->ndim;
-    out->shape[0] = t->shape[0];
-    out->shape[1] = t->shape[1];
+    memcpy(out->shape, t->shape, sizeof out->shape);
     out->numel = t->numel;
     out->offset = t->offset;
     out->data = m->params + t->offset;
@@ -218,18 +319,19 @@ vae_work *vae_work_new(const vae_model *m, int cap, int train) {
     const vae_arch *a = &m->arch;
     int C = a->n_classes, L = a->latent, D = m->D;
     int widest = D + C > L + C ? D + C : L + C;
-    size_t per_image = (size_t)(D + C) + 2 * L + (L + C) + D + 2; /* ein mu logvar zin logits rec kl */
-    for (int i = 0; i < m->n_enc; i++) per_image += a->enc_hidden[i];
-    for (int i = 0; i < m->n_dec; i++) per_image += a->dec_hidden[i];
-    for (int i = 0; i < a->n_enc; i++) widest = a->enc_hidden[i] > widest ? a->enc_hidden[i] : widest;
-    for (int i = 0; i < a->n_dec; i++) widest = a->dec_hidden[i] > widest ? a->dec_hidden[i] : widest;
+    size_t per_image = (size_t)(D + C) + 2 * L + (L + C) + D + 3; /* ein mu logvar zin logits rec kl pen */
+    for (int i = 0; i < m->n_enc; i++) per_image += m->enc[i].out;
+    for (int i = 0; i < m->n_dec; i++) per_image += m->dec[i].out;
+    for (int i = 0; i < m->n_enc; i++) widest = m->enc[i].out > widest ? m->enc[i].out : widest;
+    for (int i = 0; i < m->n_dec; i++) widest = m->dec[i].out > widest ? m->dec[i].out : widest;
     size_t total = train ? 2 * per_image + widest : per_image;
 
     vae_work *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->block = malloc(total * (size_t)cap * sizeof(float));
-    if (!w->block) {
-        free(w);
+    w->conv = m->conv_bytes ? malloc(m->conv_bytes) : NULL;
+    if (!w->block || (m->conv_bytes && !w->conv)) {
+        vae_work_free(w);
         return NULL;
     }
     w->cap = cap;
@@ -240,12 +342,13 @@ vae_work *vae_work_new(const vae_model *m, int cap, int train) {
     for (int pass = 0; pass < (train ? 2 : 1); pass++) {
         float **h = pass ? w->dh : w->h, **g = pass ? w->dg : w->g;
         float *ein = TAKE(D + C);
-        for (int i = 0; i < m->n_enc; i++) h[i] = TAKE(a->enc_hidden[i]);
+        for (int i = 0; i < m->n_enc; i++) h[i] = TAKE(m->enc[i].out);
         float *mu = TAKE(L), *logvar = TAKE(L), *zin = TAKE(L + C);
-        for (int i = 0; i < m->n_dec; i++) g[i] = TAKE(a->dec_hidden[i]);
-        float *logits = TAKE(D), *rec = TAKE(1), *kl = TAKE(1);
+        for (int i = 0; i < m->n_dec; i++) g[i] = TAKE(m->dec[i].out);
+        float *logits = TAKE(D), *rec = TAKE(1), *kl = TAKE(1), *pen = TAKE(1);
         if (!pass) {
             w->ein = ein, w->mu = mu, w->logvar = logvar, w->zin = zin, w->logits = logits, w->rec = rec, w->kl = kl;
+            w->pen = pen;
         } else {
             w->dmu = mu, w->dlogvar = logvar, w->dzin = zin, w->dlogits = logits;
         }
@@ -258,6 +361,7 @@ vae_work *vae_work_new(const vae_model *m, int cap, int train) {
 void vae_work_free(vae_work *w) {
     if (!w) return;
     free(w->block);
+    free(w->conv);
     free(w);
 }
 
@@ -265,31 +369,72 @@ void vae_work_free(vae_work *w) {
 
 static const float *P(const vae_model *m, int t) { return m->params + m->t[t].offset; }
 
+/* out = layer(in) for n images. The conv shapes were checked when the model
+ * was built and the workspace is sized for them, so the calls cannot fail. */
+static void layer_forward(const vae_model *m, vae_work *w, const vae_layer_ref *r, float *out, const float *in,
+                          int n) {
+    const float *W = P(m, r->w), *b = P(m, r->b);
+    vae_conv_shape g = r->conv;
+    g.n = n;
+    if (r->kind == VAE_LAYER_LINEAR)
+        vae_linear_forward(out, in, W, b, n, r->in, r->out);
+    else if (r->kind == VAE_LAYER_CONV)
+        vae_conv2d_forward(out, in, W, b, &g, w->conv, m->conv_bytes, NULL);
+    else
+        vae_conv_transpose2d_forward(out, in, W, b, &g, w->conv, m->conv_bytes, NULL);
+}
+
+/* din += dL/din (din may be NULL), and the layer's weight and bias gradients,
+ * from dout = dL/dout and the forward's in. */
+static void layer_backward(const vae_model *m, vae_work *w, float *grads, const vae_layer_ref *r, float *din,
+                           const float *dout, const float *in, int n) {
+    float *dW = grads + m->t[r->w].offset, *db = grads + m->t[r->b].offset;
+    const float *W = P(m, r->w);
+    vae_conv_shape g = r->conv;
+    g.n = n;
+    if (r->kind == VAE_LAYER_LINEAR)
+        vae_linear_backward(din, dW, db, dout, in, W, n, r->in, r->out);
+    else if (r->kind == VAE_LAYER_CONV)
+        vae_conv2d_backward(din, dW, db, dout, in, W, &g, w->conv, m->conv_bytes, NULL);
+    else
+        vae_conv_transpose2d_backward(din, dW, db, dout, in, W, &g, w->conv, m->conv_bytes, NULL);
+}
+
 /* Hidden stack: h[i] = act(layer_i(h[i-1])), h[-1] = in. Returns the top output. */
-static const float *mlp_forward(const vae_model *m, const vae_linear_ref *layers, int n_layers, const float *in,
-                                float *const *h, int n) {
+static const float *stack_forward(const vae_model *m, vae_work *w, const vae_layer_ref *layers, int n_layers,
+                                  const float *in, float *const *h, int n) {
     const vae_arch *a = &m->arch;
     for (int i = 0; i < n_layers; i++) {
-        vae_linear_ref r = layers[i];
-        vae_linear_forward(h[i], in, P(m, r.w), P(m, r.b), n, r.in, r.out);
-        vae_act_forward(h[i], h[i], (size_t)n * r.out, a->act, a->leaky_slope);
+        layer_forward(m, w, &layers[i], h[i], in, n);
+        vae_act_forward(h[i], h[i], (size_t)n * layers[i].out, a->act, a->leaky_slope);
         in = h[i];
     }
     return in;
 }
 
+/* The contractive penalty's gradient for the encoder's first layer r, whose
+ * activated output is h1: into w->dpre (its pre-activation gradient, already
+ * holding the rest) and r's weight gradient. */
+static void contractive_backward(const vae_model *m, vae_work *w, float *grads, const vae_layer_ref *r,
+                                 const float *h1, vae_activation act, int n, const vae_penalties *pen) {
+    if (!pen || !pen->contractive) return;
+    vae_contractive_backward(w->dpre, grads + m->t[r->w].offset, h1, P(m, r->w), n, r->out, r->in, act,
+                             m->arch.leaky_slope, pen->contractive / (float)n);
+}
+
 /* Backward through the hidden stack. dh[top] holds dL/d(top output); din
  * (may be NULL) receives dL/d(in). */
-static void mlp_backward(const vae_model *m, vae_work *w, float *grads, const vae_linear_ref *layers, int n_layers,
-                         const float *in, float *const *h, float *const *dh, float *din, int n) {
+static void stack_backward(const vae_model *m, vae_work *w, float *grads, const vae_layer_ref *layers, int n_layers,
+                           const float *in, float *const *h, float *const *dh, float *din, int n,
+                           const vae_penalties *pen) {
     const vae_arch *a = &m->arch;
     for (int i = n_layers - 1; i >= 0; i--) {
-        vae_linear_ref r = layers[i];
-        size_t cnt = (size_t)n * r.out;
+        const vae_layer_ref *r = &layers[i];
+        size_t cnt = (size_t)n * r->out;
         memset(w->dpre, 0, cnt * sizeof(float));
         vae_act_backward(w->dpre, dh[i], h[i], cnt, a->act, a->leaky_slope);
-        vae_linear_backward(i ? dh[i - 1] : din, grads + m->t[r.w].offset, grads + m->t[r.b].offset, w->dpre,
-                            i ? h[i - 1] : in, P(m, r.w), n, r.in, r.out);
+        if (!i) contractive_backward(m, w, grads, r, h[0], a->act, n, pen);
+        layer_backward(m, w, grads, r, i ? dh[i - 1] : din, w->dpre, i ? h[i - 1] : in, n);
     }
 }
 
@@ -310,19 +455,24 @@ static const float *encoder_input(const vae_model *m, vae_work *w, const float *
     return w->ein;
 }
 
+/* x -> mu, logvar (VAE) or the activated code in mu (AE). */
 static void encoder_forward(const vae_model *m, vae_work *w, const float *x, const int *labels, int n) {
+    const vae_arch *a = &m->arch;
     const float *in = encoder_input(m, w, x, labels, n);
-    const float *top = mlp_forward(m, m->enc, m->n_enc, in, w->h, n);
-    vae_linear_forward(w->mu, top, P(m, m->mu.w), P(m, m->mu.b), n, m->mu.in, m->mu.out);
-    vae_linear_forward(w->logvar, top, P(m, m->logvar.w), P(m, m->logvar.b), n, m->logvar.in, m->logvar.out);
+    const float *top = stack_forward(m, w, m->enc, m->n_enc, in, w->h, n);
+    layer_forward(m, w, &m->mu, w->mu, top, n);
+    if (a->kind == VAE_KIND_VAE)
+        layer_forward(m, w, &m->logvar, w->logvar, top, n);
+    else
+        vae_act_forward(w->mu, w->mu, (size_t)n * a->latent, a->code_act, a->leaky_slope);
 }
 
 /* zin (z already in columns 0..L) -> logits */
 static void decoder_forward(const vae_model *m, vae_work *w, const int *labels, int n) {
     int C = m->arch.n_classes, L = m->arch.latent;
     if (C) put_onehot(w->zin, L + C, L, labels, C, n);
-    const float *top = mlp_forward(m, m->dec, m->n_dec, w->zin, w->g, n);
-    vae_linear_forward(w->logits, top, P(m, m->out.w), P(m, m->out.b), n, m->out.in, m->out.out);
+    const float *top = stack_forward(m, w, m->dec, m->n_dec, w->zin, w->g, n);
+    layer_forward(m, w, &m->out, w->logits, top, n);
 }
 
 static void rec_forward(const vae_model *m, const float *logits, const float *x, int x_stride, int n, float *rec) {
@@ -334,53 +484,114 @@ static void rec_forward(const vae_model *m, const float *logits, const float *x,
                              a->sigma);
 }
 
-void vae_forward(const vae_model *m, vae_work *w, const float *x, const int *labels, int n, const float *eps) {
-    int L = m->arch.latent, C = m->arch.n_classes;
-    encoder_forward(m, w, x, labels, n);
-    vae_reparam_forward(w->zin, L + C, w->mu, w->logvar, eps, n, L);
-    decoder_forward(m, w, labels, n);
-    rec_forward(m, w->logits, x, m->D, n, w->rec);
-    vae_kl_forward(w->kl, w->mu, w->logvar, n, L);
+/* The encoder's first layer, its activated output and activation (for the
+ * contractive penalty). */
+static const vae_layer_ref *first_layer(const vae_model *m, const vae_work *w, const float **h1,
+                                        vae_activation *act) {
+    *h1 = m->n_enc ? w->h[0] : w->mu;
+    *act = m->n_enc ? m->arch.act : m->arch.code_act;
+    return m->n_enc ? &m->enc[0] : &m->mu;
 }
 
-void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x, int n, const float *eps,
-                  float beta) {
+static void penalties_forward(const vae_model *m, vae_work *w, int n, const vae_penalties *pen) {
+    memset(w->pen, 0, (size_t)n * sizeof(float));
+    if (!pen) return;
+    if (pen->sparsity)
+        vae_sparsity_forward(w->pen, w->mu, n, m->arch.latent, pen->sparsity, pen->sparsity_weight, pen->rho);
+    if (pen->contractive) {
+        const float *h1;
+        vae_activation act;
+        const vae_layer_ref *r = first_layer(m, w, &h1, &act);
+        vae_contractive_forward(w->pen, h1, P(m, r->w), n, r->out, r->in, act, m->arch.leaky_slope,
+                                pen->contractive);
+    }
+}
+
+void vae_forward(const vae_model *m, vae_work *w, const float *x, const float *target, const int *labels, int n,
+                 const float *eps, const vae_penalties *pen) {
+    int L = m->arch.latent, C = m->arch.n_classes;
+    encoder_forward(m, w, x, labels, n);
+    if (m->arch.kind == VAE_KIND_VAE) {
+        vae_reparam_forward(w->zin, L + C, w->mu, w->logvar, eps, n, L);
+        vae_kl_forward(w->kl, w->mu, w->logvar, n, L);
+    } else {
+        vae_reparam_forward(w->zin, L + C, w->mu, NULL, NULL, n, L);
+        memset(w->kl, 0, (size_t)n * sizeof(float));
+    }
+    decoder_forward(m, w, labels, n);
+    rec_forward(m, w->logits, target ? target : x, m->D, n, w->rec);
+    penalties_forward(m, w, n, pen);
+}
+
+void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x, const float *target, int n,
+                  const float *eps, float beta, const vae_penalties *pen) {
     const vae_arch *a = &m->arch;
     int L = a->latent, C = a->n_classes;
     float scale = 1.0f / (float)n;
+    const float *t = target ? target : x;
     memset(w->dmu, 0, (size_t)n * L * sizeof(float));
     memset(w->dlogvar, 0, (size_t)n * L * sizeof(float));
     memset(w->dzin, 0, (size_t)n * (L + C) * sizeof(float));
     memset(w->dlogits, 0, (size_t)n * m->D * sizeof(float));
-    for (int i = 0; i < m->n_enc; i++) memset(w->dh[i], 0, (size_t)n * a->enc_hidden[i] * sizeof(float));
-    for (int i = 0; i < m->n_dec; i++) memset(w->dg[i], 0, (size_t)n * a->dec_hidden[i] * sizeof(float));
+    for (int i = 0; i < m->n_enc; i++) memset(w->dh[i], 0, (size_t)n * m->enc[i].out * sizeof(float));
+    for (int i = 0; i < m->n_dec; i++) memset(w->dg[i], 0, (size_t)n * m->dec[i].out * sizeof(float));
 
     if (a->lik == VAE_LIK_BERNOULLI)
-        vae_bce_logits_backward(w->dlogits, w->logits, x, n, m->D, scale);
+        vae_bce_logits_backward(w->dlogits, w->logits, t, n, m->D, scale);
     else
-        vae_gaussian_backward(w->dlogits, m->logsigma >= 0 ? grads + m->t[m->logsigma].offset : NULL, w->logits, x,
+        vae_gaussian_backward(w->dlogits, m->logsigma >= 0 ? grads + m->t[m->logsigma].offset : NULL, w->logits, t,
                               n, m->D, m->logsigma >= 0 ? P(m, m->logsigma) : NULL, a->sigma, scale);
 
     /* decoder: out layer, hidden stack, down to dzin */
     const float *dtop_in = m->n_dec ? w->g[m->n_dec - 1] : w->zin;
     float *dtop = m->n_dec ? w->dg[m->n_dec - 1] : w->dzin;
-    vae_linear_backward(dtop, grads + m->t[m->out.w].offset, grads + m->t[m->out.b].offset, w->dlogits, dtop_in,
-                        P(m, m->out.w), n, m->out.in, m->out.out);
-    mlp_backward(m, w, grads, m->dec, m->n_dec, w->zin, w->g, w->dg, w->dzin, n);
+    layer_backward(m, w, grads, &m->out, dtop, w->dlogits, dtop_in, n);
+    stack_backward(m, w, grads, m->dec, m->n_dec, w->zin, w->g, w->dg, w->dzin, n, NULL);
 
-    /* z = mu + exp(logvar/2) eps, plus the KL term */
-    vae_reparam_backward(w->dmu, w->dlogvar, w->dzin, L + C, w->logvar, eps, n, L);
-    vae_kl_backward(w->dmu, w->dlogvar, w->mu, w->logvar, n, L, beta * scale);
-
-    /* encoder heads, then the hidden stack (no gradient for the data itself) */
     const float *ein = C ? w->ein : x;
     const float *etop_in = m->n_enc ? w->h[m->n_enc - 1] : ein;
     float *detop = m->n_enc ? w->dh[m->n_enc - 1] : NULL;
-    vae_linear_backward(detop, grads + m->t[m->mu.w].offset, grads + m->t[m->mu.b].offset, w->dmu, etop_in,
-                        P(m, m->mu.w), n, m->mu.in, m->mu.out);
-    vae_linear_backward(detop, grads + m->t[m->logvar.w].offset, grads + m->t[m->logvar.b].offset, w->dlogvar,
-                        etop_in, P(m, m->logvar.w), n, m->logvar.in, m->logvar.out);
-    mlp_backward(m, w, grads, m->enc, m->n_enc, ein, w->h, w->dh, NULL, n);
+    if (a->kind == VAE_KIND_VAE) {
+        /* z = mu + exp(logvar/2) eps, plus the KL term */
+        vae_reparam_backward(w->dmu, w->dlogvar, w->dzin, L + C, w->logvar, eps, n, L);
+        vae_kl_backward(w->dmu, w->dlogvar, w->mu, w->logvar, n, L, beta * scale);
+        layer_backward(m, w, grads, &m->mu, detop, w->dmu, etop_in, n);
+        layer_backward(m, w, grads, &m->logvar, detop, w->dlogvar, etop_in, n);
+    } else {
+        /* z = code = code_act(head): the code's gradient, then the head's */
+        vae_reparam_backward(w->dmu, NULL, w->dzin, L + C, NULL, NULL, n, L);
+        if (pen && pen->sparsity)
+            vae_sparsity_backward(w->dmu, w->mu, n, L, pen->sparsity, pen->sparsity_weight, pen->rho, scale);
+        memset(w->dpre, 0, (size_t)n * L * sizeof(float));
+        vae_act_backward(w->dpre, w->dmu, w->mu, (size_t)n * L, a->code_act, a->leaky_slope);
+        if (!m->n_enc) contractive_backward(m, w, grads, &m->mu, w->mu, a->code_act, n, pen);
+        layer_backward(m, w, grads, &m->mu, detop, w->dpre, etop_in, n);
+    }
+    /* the encoder's hidden stack (no gradient for the data itself) */
+    stack_backward(m, w, grads, m->enc, m->n_enc, ein, w->h, w->dh, NULL, n, pen);
+}
+
+vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae_error *err) {
+    const vae_arch *a = &m->arch;
+    int any = pen->sparsity || pen->contractive;
+    if (any && a->kind != VAE_KIND_AE)
+        return vae_fail(err, VAE_ERR_ARG, "sparsity and contractive penalties are for autoencoders (model kind ae)");
+    if ((unsigned)pen->sparsity > VAE_SPARSITY_KL) return vae_fail(err, VAE_ERR_ARG, "unknown sparsity %d", pen->sparsity);
+    if (!(pen->sparsity_weight >= 0.0f && isfinite(pen->sparsity_weight)) ||
+        !(pen->contractive >= 0.0f && isfinite(pen->contractive)))
+        return vae_fail(err, VAE_ERR_ARG, "penalty weights must be finite and >= 0");
+    if (pen->sparsity == VAE_SPARSITY_KL) {
+        if (a->code_act != VAE_ACT_SIGMOID)
+            return vae_fail(err, VAE_ERR_ARG, "the KL sparsity penalty needs codes in (0, 1): use the sigmoid code "
+                                              "activation");
+        if (!(pen->rho > 0.0f && pen->rho < 1.0f))
+            return vae_fail(err, VAE_ERR_ARG, "sparsity target rho %g must be in (0, 1)", pen->rho);
+    }
+    if (pen->contractive && a->decoder_only)
+        return vae_fail(err, VAE_ERR_STATE, "a decoder-only model has no encoder to contract");
+    if (pen->contractive && a->n_enc && a->enc_layer[0].kind != VAE_LAYER_LINEAR)
+        return vae_fail(err, VAE_ERR_ARG, "the contractive penalty needs a linear first encoder layer");
+    return vae_ok(err);
 }
 
 /* ---------------------------------------------------------------- checks */
@@ -438,7 +649,10 @@ vae_status vae_model_encode(vae_model *m, const float *x, const int *labels, int
         int nb = n - b0 < w->cap ? n - b0 : w->cap;
         encoder_forward(m, w, x + (size_t)b0 * m->D, labels ? labels + b0 : NULL, nb);
         if (mu) memcpy(mu + (size_t)b0 * L, w->mu, (size_t)nb * L * sizeof(float));
-        if (logvar) memcpy(logvar + (size_t)b0 * L, w->logvar, (size_t)nb * L * sizeof(float));
+        if (logvar && m->arch.kind == VAE_KIND_VAE)
+            memcpy(logvar + (size_t)b0 * L, w->logvar, (size_t)nb * L * sizeof(float));
+        else if (logvar)
+            memset(logvar + (size_t)b0 * L, 0, (size_t)nb * L * sizeof(float));
     }
     vae_work_free(w);
     return vae_ok(err);
@@ -474,7 +688,8 @@ vae_status vae_model_loss(vae_model *m, const float *x, const int *labels, int n
     if (!w) return VAE_ERR_NOMEM;
     for (int b0 = 0; b0 < n; b0 += w->cap) {
         int nb = n - b0 < w->cap ? n - b0 : w->cap;
-        vae_forward(m, w, x + (size_t)b0 * m->D, labels ? labels + b0 : NULL, nb, eps ? eps + (size_t)b0 * L : NULL);
+        vae_forward(m, w, x + (size_t)b0 * m->D, NULL, labels ? labels + b0 : NULL, nb,
+                    eps ? eps + (size_t)b0 * L : NULL, NULL);
         if (rec) memcpy(rec + b0, w->rec, (size_t)nb * sizeof(float));
         if (kl) memcpy(kl + b0, w->kl, (size_t)nb * sizeof(float));
     }
@@ -489,6 +704,8 @@ vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n
     vae_status st = vae_check_batch(m, x, labels, n, err);
     if (st) return st;
     if (k < 1 || !rng || !ll) return vae_fail(err, VAE_ERR_ARG, "iwae needs k >= 1 (got %d), an rng and an output", k);
+    if (m->arch.kind != VAE_KIND_VAE)
+        return vae_fail(err, VAE_ERR_STATE, "importance sampling needs a VAE; an autoencoder has no q(z|x)");
     int L = m->arch.latent, C = m->arch.n_classes, D = m->D;
     vae_work *w = vae_work_new(m, WORK_CHUNK, 0);
     float *mu = malloc((size_t)2 * L * sizeof(float));

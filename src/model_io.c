@@ -4,23 +4,43 @@
 
 #include "safetensors.h"
 
-#define ARCH_JSON_MAX 1024
+#define ARCH_JSON_MAX 4096
 
 /* ---------------------------------------------------------------- architecture JSON */
 
 /* The keys of the VAE_METADATA_KEY object; the first N_REQUIRED must be present. */
-enum { K_FORMAT, K_INPUT, K_ENCODER, K_DECODER, K_LATENT, K_CLASSES, K_ACT, K_LIK, K_SIGMA, K_SLOPE, K_DEC_ONLY, N_KEYS };
+enum {
+    K_FORMAT,
+    K_INPUT,
+    K_ENCODER,
+    K_DECODER,
+    K_LATENT,
+    K_MODEL,
+    K_OUT,
+    K_CLASSES,
+    K_ACT,
+    K_CODE_ACT,
+    K_LIK,
+    K_SIGMA,
+    K_SLOPE,
+    K_DEC_ONLY,
+    N_KEYS
+};
 #define N_REQUIRED 5
+#define LAYER_WANT "a list of at most 8 layers (widths, or objects like {\"conv\":32,\"kernel\":4,\"stride\":2,\"pad\":1})"
 static const struct {
     const char *name, *want;
 } arch_keys[N_KEYS] = {
-    {"format", "1"},
+    {"format", "1 or 2"},
     {"input", "[channels, height, width]"},
-    {"encoder", "a list of at most 8 layer widths"},
-    {"decoder", "a list of at most 8 layer widths"},
+    {"encoder", LAYER_WANT},
+    {"decoder", LAYER_WANT},
     {"latent", "a non-negative integer"},
+    {"model", "\"vae\" or \"ae\""},
+    {"out", "a layer object ({\"linear\":D} or {\"conv_transpose\":channels,...})"},
     {"classes", "a non-negative integer"},
-    {"activation", "\"relu\", \"leaky_relu\", \"tanh\" or \"sigmoid\""},
+    {"activation", "\"relu\", \"leaky_relu\", \"tanh\", \"sigmoid\" or \"identity\""},
+    {"code_activation", "\"relu\", \"leaky_relu\", \"tanh\", \"sigmoid\" or \"identity\""},
     {"likelihood", "\"bernoulli\", \"gaussian\" or \"gaussian_learned\""},
     {"sigma", "a number"},
     {"leaky_slope", "a number"},
@@ -32,8 +52,8 @@ static int get_ints(const vae_json *j, int v, int *dst, int maxn, int *n) {
     uint64_t x;
     int count = vae_json_count(j, v);
     if (vae_json_kind_of(j, v) != VAE_JSON_ARRAY || count > maxn) return -1;
-    for (int i = 0; i < count; i++) {
-        if (vae_json_uint(j, v + 1 + i, 0x7fffffff, &x)) return -1;
+    for (int i = 0, e = vae_json_first(j, v); i < count; i++, e = vae_json_next(j, e)) {
+        if (vae_json_uint(j, e, 0x7fffffff, &x)) return -1;
         dst[i] = (int)x;
     }
     *n = count;
@@ -59,27 +79,78 @@ static int get_enum(const vae_json *j, int v, const char *(*name)(int), int n, i
 
 static const char *act_name(int i) { return vae_activation_name((vae_activation)i); }
 static const char *lik_name(int i) { return vae_likelihood_name((vae_likelihood)i); }
+static const char *kind_name(int i) { return vae_model_kind_name((vae_model_kind)i); }
+static const char *layer_name(int i) { return vae_layer_kind_name((vae_layer_kind)i); }
 
-/* Parses one key's value into a; 0 on success. */
-static int arch_value(const vae_json *j, int key, int v, vae_arch *a) {
+/* One layer: a width (linear), or an object with exactly one of
+ * "linear"/"conv"/"conv_transpose" (its width or channels) and the options
+ * its kind has: "shape" (linear), "kernel", "stride", "pad", "out_pad"
+ * (transposed). 0 on success. */
+static int get_layer(const vae_json *j, int v, int *width, vae_layer *l) {
+    memset(l, 0, sizeof *l);
+    if (vae_json_kind_of(j, v) != VAE_JSON_OBJECT) return get_int(j, v, width);
+    static const char *const opts[] = {"shape", "kernel", "stride", "pad", "out_pad"};
+    int have_kind = 0, n = vae_json_count(j, v), seen = 0, k = vae_json_first(j, v);
+    for (int i = 0; i < n; i++, k = vae_json_next(j, k)) {
+        int e, o = 0, dims;
+        if (!get_enum(j, k, layer_name, VAE_LAYER_CONV_TRANSPOSE + 1, &e)) {
+            if (have_kind++ || get_int(j, k + 1, width)) return -1;
+            l->kind = (vae_layer_kind)e;
+            continue;
+        }
+        while (o < 5 && !vae_json_string_eq(j, k, opts[o])) o++;
+        if (o == 5 || (seen & (1 << o))) return -1;
+        seen |= 1 << o;
+        if (o == 0 ? get_ints(j, k + 1, l->shape, 3, &dims) || dims != 3
+                   : get_int(j, k + 1, o == 1 ? &l->kernel : o == 2 ? &l->stride : o == 3 ? &l->pad : &l->out_pad))
+            return -1;
+    }
+    /* linear takes only "shape"; conv needs "kernel" and has no "shape" or "out_pad" */
+    if (!have_kind) return -1;
+    if (l->kind == VAE_LAYER_LINEAR) return seen & ~1 ? -1 : 0;
+    if (!(seen & 2) || (seen & 1) || (l->kind == VAE_LAYER_CONV && (seen & 16))) return -1;
+    if (!(seen & 4)) l->stride = 1;
+    return 0;
+}
+
+static int get_layers(const vae_json *j, int v, int *widths, vae_layer *layers, int *n) {
+    int count = vae_json_count(j, v);
+    if (vae_json_kind_of(j, v) != VAE_JSON_ARRAY || count > VAE_MAX_LAYERS) return -1;
+    for (int i = 0, e = vae_json_first(j, v); i < count; i++, e = vae_json_next(j, e))
+        if (get_layer(j, e, &widths[i], &layers[i])) return -1;
+    *n = count;
+    return 0;
+}
+
+/* Parses one key's value into a (out_width: the "out" layer's stated width,
+ * checked once the input shape is known); 0 on success. */
+static int arch_value(const vae_json *j, int key, int v, vae_arch *a, int *out_width) {
     int n, e, in[3];
     switch (key) {
-    case K_FORMAT: return get_int(j, v, &n) || n != 1;
+    case K_FORMAT: return get_int(j, v, &n) || n < 1 || n > 2;
     case K_INPUT:
         if (get_ints(j, v, in, 3, &n) || n != 3) return -1;
         a->image_c = in[0], a->image_h = in[1], a->image_w = in[2];
         return 0;
-    case K_ENCODER: return get_ints(j, v, a->enc_hidden, VAE_MAX_LAYERS, &a->n_enc);
-    case K_DECODER: return get_ints(j, v, a->dec_hidden, VAE_MAX_LAYERS, &a->n_dec);
+    case K_ENCODER: return get_layers(j, v, a->enc_hidden, a->enc_layer, &a->n_enc);
+    case K_DECODER: return get_layers(j, v, a->dec_hidden, a->dec_layer, &a->n_dec);
     case K_LATENT: return get_int(j, v, &a->latent);
+    case K_OUT:
+        return vae_json_kind_of(j, v) != VAE_JSON_OBJECT || get_layer(j, v, out_width, &a->out_layer) ||
+               a->out_layer.shape[0];
     case K_CLASSES: return get_int(j, v, &a->n_classes);
+    case K_MODEL:
     case K_ACT:
-        if (get_enum(j, v, act_name, VAE_ACT_SIGMOID + 1, &e)) return -1;
-        a->act = (vae_activation)e;
-        return 0;
+    case K_CODE_ACT:
     case K_LIK:
-        if (get_enum(j, v, lik_name, VAE_LIK_GAUSSIAN_LEARNED + 1, &e)) return -1;
-        a->lik = (vae_likelihood)e;
+        if (get_enum(j, v, key == K_MODEL ? kind_name : key == K_LIK ? lik_name : act_name,
+                     key == K_MODEL ? VAE_KIND_AE + 1 : key == K_LIK ? VAE_LIK_GAUSSIAN_LEARNED + 1 : VAE_ACT_IDENTITY + 1,
+                     &e))
+            return -1;
+        if (key == K_MODEL) a->kind = (vae_model_kind)e;
+        else if (key == K_LIK) a->lik = (vae_likelihood)e;
+        else if (key == K_ACT) a->act = (vae_activation)e;
+        else a->code_act = (vae_activation)e;
         return 0;
     case K_SIGMA: return vae_json_float(j, v, &a->sigma);
     case K_SLOPE: return vae_json_float(j, v, &a->leaky_slope);
@@ -87,13 +158,14 @@ static int arch_value(const vae_json *j, int key, int v, vae_arch *a) {
     }
 }
 
-/* json: {"format":1,"input":[c,h,w],"encoder":[...],"decoder":[...],"latent":L,
- * optional "classes","activation","likelihood","sigma","leaky_slope","decoder_only"}
- * -> a (optional keys default as in vae_arch_default). Only the JSON is checked
- * here; vae_arch_validate judges the values. */
+/* json: {"format":1|2,"input":[c,h,w],"encoder":[layers],"decoder":[layers],
+ * "latent":L, optional "model","out","classes","activation","code_activation",
+ * "likelihood","sigma","leaky_slope","decoder_only"} -> a (optional keys
+ * default as in vae_arch_default). Only the JSON is checked here;
+ * vae_arch_validate judges the values. */
 vae_status vae_arch_from_json(const char *json, size_t len, vae_arch *a, vae_error *err) {
     vae_json *j;
-    int seen[N_KEYS] = {0}, k, i, n;
+    int seen[N_KEYS] = {0}, k, i, n, out_width = -1;
     if (!json || !a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     vae_status s = vae_json_parse(&j, json, len, VAE_ERR_METADATA, "architecture metadata", err);
     if (s) return s;
@@ -113,7 +185,7 @@ vae_status vae_arch_from_json(const char *json, size_t len, vae_arch *a, vae_err
                          vae_st_printable(name, (char[40]){0}, 40));
         } else if (seen[key]++) {
             s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: duplicate key \"%s\"", arch_keys[key].name);
-        } else if (arch_value(j, key, k + 1, a)) {
+        } else if (arch_value(j, key, k + 1, a, &out_width)) {
             s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: \"%s\" must be %s", arch_keys[key].name,
                          arch_keys[key].want);
         }
@@ -121,6 +193,10 @@ vae_status vae_arch_from_json(const char *json, size_t len, vae_arch *a, vae_err
     vae_json_free(j);
     for (k = 0; k < N_REQUIRED && !s; k++)
         if (!seen[k]) s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: missing \"%s\"", arch_keys[k].name);
+    int want = a->out_layer.kind == VAE_LAYER_LINEAR ? vae_arch_input_dim(a) : a->image_c;
+    if (!s && out_width >= 0 && out_width != want)
+        s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: the \"out\" layer has width %d, the images need %d",
+                     out_width, want);
     return s ? s : vae_ok(err);
 }
 
@@ -140,7 +216,29 @@ static void put_ints(char *buf, size_t cap, size_t *pos, const int *v, int n) {
     vae_append(buf, cap, pos, n ? "]" : "[]");
 }
 
-/* a -> the documented JSON, keys in the documented order. */
+static void put_layer(char *buf, size_t cap, size_t *pos, int width, const vae_layer *l) {
+    vae_append(buf, cap, pos, "{\"%s\":%d", vae_layer_kind_name(l->kind), width);
+    if (l->kind == VAE_LAYER_LINEAR && l->shape[0]) {
+        vae_append(buf, cap, pos, ",\"shape\":");
+        put_ints(buf, cap, pos, l->shape, 3);
+    } else if (l->kind != VAE_LAYER_LINEAR) {
+        vae_append(buf, cap, pos, ",\"kernel\":%d,\"stride\":%d,\"pad\":%d", l->kernel, l->stride, l->pad);
+        if (l->kind == VAE_LAYER_CONV_TRANSPOSE) vae_append(buf, cap, pos, ",\"out_pad\":%d", l->out_pad);
+    }
+    vae_append(buf, cap, pos, "}");
+}
+
+static void put_layers(char *buf, size_t cap, size_t *pos, const int *widths, const vae_layer *layers, int n) {
+    vae_append(buf, cap, pos, "[");
+    for (int i = 0; i < n; i++) {
+        if (i) vae_append(buf, cap, pos, ",");
+        put_layer(buf, cap, pos, widths[i], &layers[i]);
+    }
+    vae_append(buf, cap, pos, "]");
+}
+
+/* a -> the documented JSON (format 2, every layer an object), keys in the
+ * documented order. */
 vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error *err) {
     size_t pos = 0;
     int input[3];
@@ -149,14 +247,19 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
     vae_status s = vae_arch_validate(a, err);
     if (s) return s;
     input[0] = a->image_c, input[1] = a->image_h, input[2] = a->image_w;
-    vae_append(buf, cap, &pos, "{\"format\":1,\"input\":");
+    vae_append(buf, cap, &pos, "{\"format\":2,\"model\":\"%s\",\"input\":", vae_model_kind_name(a->kind));
     put_ints(buf, cap, &pos, input, 3);
     vae_append(buf, cap, &pos, ",\"encoder\":");
-    put_ints(buf, cap, &pos, a->enc_hidden, a->n_enc);
+    put_layers(buf, cap, &pos, a->enc_hidden, a->enc_layer, a->n_enc);
     vae_append(buf, cap, &pos, ",\"decoder\":");
-    put_ints(buf, cap, &pos, a->dec_hidden, a->n_dec);
-    vae_append(buf, cap, &pos, ",\"latent\":%d,\"classes\":%d,\"activation\":\"%s\",\"likelihood\":\"%s\",\"sigma\":",
-               a->latent, a->n_classes, vae_activation_name(a->act), vae_likelihood_name(a->lik));
+    put_layers(buf, cap, &pos, a->dec_hidden, a->dec_layer, a->n_dec);
+    vae_append(buf, cap, &pos, ",\"out\":");
+    put_layer(buf, cap, &pos, a->out_layer.kind == VAE_LAYER_LINEAR ? vae_arch_input_dim(a) : a->image_c,
+              &a->out_layer);
+    vae_append(buf, cap, &pos, ",\"latent\":%d,\"classes\":%d,\"activation\":\"%s\",", a->latent, a->n_classes,
+               vae_activation_name(a->act));
+    if (a->kind == VAE_KIND_AE) vae_append(buf, cap, &pos, "\"code_activation\":\"%s\",", vae_activation_name(a->code_act));
+    vae_append(buf, cap, &pos, "\"likelihood\":\"%s\",\"sigma\":", vae_likelihood_name(a->lik));
     put_float(buf, cap, &pos, a->sigma);
     vae_append(buf, cap, &pos, ",\"leaky_slope\":");
     put_float(buf, cap, &pos, a->leaky_slope);
@@ -187,8 +290,13 @@ static vae_status load_tensor(vae_model *m, const vae_st_file *f, const vae_st_t
     vae_st_printable(t->name, nm, sizeof nm);
     if (i < 0) return vae_fail(err, VAE_ERR_UNKNOWN, "tensor \"%s\" is not part of this architecture", nm);
     const vae_param_info *p = &m->t[i];
-    uint64_t pshape[2] = {(uint64_t)p->shape[0], (uint64_t)p->shape[1]};
-    if (t->ndim != p->ndim || t->shape[0] != pshape[0] || (p->ndim == 2 && t->shape[1] != pshape[1]))
+    uint64_t pshape[4];
+    int same = t->ndim == p->ndim;
+    for (int d = 0; d < p->ndim; d++) {
+        pshape[d] = (uint64_t)p->shape[d];
+        same = same && t->shape[d] == pshape[d];
+    }
+    if (!same)
         return vae_fail(err, VAE_ERR_SHAPE, "tensor \"%s\": shape %s in the file, the architecture needs %s", nm,
                         shape_str(have, sizeof have, t->ndim, t->shape), shape_str(want, sizeof want, p->ndim, pshape));
     float *dst = m->params + p->offset;
@@ -274,7 +382,8 @@ vae_status vae_model_save(const vae_model *m, vae_dtype dtype, int decoder_only,
     for (int i = 0; i < m->n_tensors; i++) {
         const vae_param_info *p = &m->t[i];
         if (a.decoder_only && !is_decoder_tensor(p->name)) continue;
-        ent[n] = (vae_st_entry){p->name, p->ndim, {(uint64_t)p->shape[0], (uint64_t)p->shape[1]}, m->params + p->offset};
+        ent[n] = (vae_st_entry){p->name, p->ndim, {0}, m->params + p->offset};
+        for (int d = 0; d < p->ndim; d++) ent[n].shape[d] = (uint64_t)p->shape[d];
         n++;
     }
     s = vae_st_write(ent, n, dtype, kv, n_meta + 1, out, out_len, err);

@@ -14,6 +14,8 @@ struct vae_trainer {
     float *grads, *m1, *m2; /* each n_params; m2 unused by SGD */
     vae_work *w;
     float *eps;             /* [cap, latent], drawn when the caller gives none */
+    float *noisy;           /* [cap, D], the corrupted inputs of denoising training */
+    vae_penalties pen;
     int64_t steps;
     double beta1_t, beta2_t; /* adam_beta^steps, kept by multiplication: exact same bits everywhere (no pow) */
     vae_rng rng;
@@ -43,6 +45,11 @@ static vae_status check_config(const vae_train_config *c, vae_error *err) {
     if (!(c->beta >= 0.0f && isfinite(c->beta))) return vae_fail(err, VAE_ERR_ARG, "beta %g must be >= 0", c->beta);
     if (c->warmup_steps < 0) return vae_fail(err, VAE_ERR_ARG, "warm-up steps %d must be >= 0", c->warmup_steps);
     if (isnan(c->clip_norm)) return vae_fail(err, VAE_ERR_ARG, "clip norm is NaN");
+    if ((unsigned)c->noise > VAE_NOISE_GAUSSIAN) return vae_fail(err, VAE_ERR_ARG, "unknown noise %d", c->noise);
+    if (c->noise == VAE_NOISE_MASK && !(c->noise_level >= 0.0f && c->noise_level < 1.0f))
+        return vae_fail(err, VAE_ERR_ARG, "masking probability %g must be in [0, 1)", c->noise_level);
+    if (c->noise == VAE_NOISE_GAUSSIAN && !(c->noise_level >= 0.0f && isfinite(c->noise_level)))
+        return vae_fail(err, VAE_ERR_ARG, "noise sigma %g must be finite and >= 0", c->noise_level);
     return VAE_OK;
 }
 
@@ -52,7 +59,8 @@ vae_status vae_trainer_init(vae_trainer **out, vae_model *m, const vae_train_con
     if (!m || !c) return vae_fail(err, VAE_ERR_ARG, "model or config is NULL");
     if (m->arch.decoder_only) return vae_fail(err, VAE_ERR_STATE, "a decoder-only model cannot be trained");
     vae_status st = check_config(c, err);
-    if (st) return st;
+    vae_penalties pen = {c->sparsity, c->sparsity_weight, c->sparsity_rho, c->contractive};
+    if (st || (st = vae_penalties_check(m, &pen, err))) return st;
     vae_trainer *t = calloc(1, sizeof *t);
     float *block = t ? calloc(3 * m->n_params, sizeof(float)) : NULL;
     if (!block) {
@@ -61,6 +69,7 @@ vae_status vae_trainer_init(vae_trainer **out, vae_model *m, const vae_train_con
     }
     t->m = m;
     t->c = *c;
+    t->pen = pen;
     t->grads = block;
     t->m1 = block + m->n_params;
     t->m2 = block + 2 * m->n_params;
@@ -74,6 +83,7 @@ void vae_trainer_free(vae_trainer *t) {
     if (!t) return;
     free(t->grads);
     free(t->eps);
+    free(t->noisy);
     vae_work_free(t->w);
     free(t);
 }
@@ -94,16 +104,35 @@ static vae_status reserve(vae_trainer *t, int n, vae_error *err) {
     if (t->w && t->w->cap >= n) return VAE_OK;
     vae_work *w = vae_work_new(t->m, n, 1);
     float *eps = malloc((size_t)n * t->m->arch.latent * sizeof(float));
-    if (!w || !eps) {
+    float *noisy = t->c.noise ? malloc((size_t)n * t->m->D * sizeof(float)) : NULL;
+    if (!w || !eps || (t->c.noise && !noisy)) {
         vae_work_free(w);
         free(eps);
+        free(noisy);
         return vae_fail(err, VAE_ERR_NOMEM, "out of memory for a training batch of %d", n);
     }
     vae_work_free(t->w);
     free(t->eps);
+    free(t->noisy);
     t->w = w;
     t->eps = eps;
+    t->noisy = noisy;
     return VAE_OK;
+}
+
+/* The denoising input: x corrupted with the configured noise from t's generator. */
+static const float *corrupt(vae_trainer *t, const float *x, size_t count) {
+    const vae_train_config *c = &t->c;
+    if (!c->noise) return x;
+    for (size_t i = 0; i < count; i++) {
+        if (c->noise == VAE_NOISE_MASK) {
+            t->noisy[i] = vae_rng_uniform(&t->rng) < c->noise_level ? 0.0f : x[i];
+        } else {
+            float v = x[i] + c->noise_level * vae_rng_normal(&t->rng);
+            t->noisy[i] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+        }
+    }
+    return t->noisy;
 }
 
 static float beta_now(const vae_trainer *t) {
@@ -119,30 +148,33 @@ vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *
     vae_status s = vae_check_batch(m, x, labels, n, err);
     if (s || (s = reserve(t, n, err))) return s;
     int L = m->arch.latent;
-    if (!eps) {
+    if (!eps && m->arch.kind == VAE_KIND_VAE) {
         vae_rng_normals(&t->rng, t->eps, (size_t)n * L);
         eps = t->eps;
     }
+    const float *xin = corrupt(t, x, (size_t)n * m->D);
     float beta = beta_now(t);
-    vae_forward(m, t->w, x, labels, n, eps);
+    vae_forward(m, t->w, xin, x, labels, n, eps, &t->pen);
     memset(t->grads, 0, m->n_params * sizeof(float));
-    vae_backward(m, t->w, t->grads, x, n, eps, beta);
+    vae_backward(m, t->w, t->grads, xin, x, n, eps, beta, &t->pen);
 
-    double rec = 0.0, kl = 0.0, g2 = 0.0;
+    double rec = 0.0, kl = 0.0, pen = 0.0, g2 = 0.0;
     for (int b = 0; b < n; b++) {
         rec += t->w->rec[b];
         kl += t->w->kl[b];
+        pen += t->w->pen[b];
     }
     for (size_t i = 0; i < m->n_params; i++) g2 += (double)t->grads[i] * t->grads[i];
     if (st) {
         st->rec = rec / n;
         st->kl = kl / n;
-        st->loss = st->rec + beta * st->kl;
+        st->penalty = pen / n;
+        st->loss = st->rec + beta * st->kl + st->penalty;
         st->grad_norm = sqrt(g2);
         st->beta_used = beta;
         st->step = t->steps;
     }
-    if (!isfinite(rec) || !isfinite(kl) || !isfinite(g2))
+    if (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(g2))
         return vae_fail(err, VAE_ERR_NONFINITE, "step %lld: loss or gradient is not finite (rec %g, kl %g)",
                         (long long)t->steps, rec / n, kl / n);
     return vae_ok(err);

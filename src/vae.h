@@ -81,7 +81,7 @@ void vae_rng_permutation(vae_rng *r, int *perm, int n);
 #define VAE_MAX_DIM 65536 /* largest layer width / image size */
 #define VAE_MAX_PARAMS (1u << 28) /* parameters per model (1 GiB of f32) */
 
-typedef enum { VAE_ACT_RELU = 0, VAE_ACT_LEAKY_RELU, VAE_ACT_TANH, VAE_ACT_SIGMOID } vae_activation;
+typedef enum { VAE_ACT_RELU = 0, VAE_ACT_LEAKY_RELU, VAE_ACT_TANH, VAE_ACT_SIGMOID, VAE_ACT_IDENTITY } vae_activation;
 
 typedef enum {
     VAE_LIK_BERNOULLI = 0,   /* summed BCE-with-logits, pixels in [0,1] */
@@ -89,13 +89,37 @@ typedef enum {
     VAE_LIK_GAUSSIAN_LEARNED /* mean = sigmoid(logits), learned per-pixel log sigma */
 } vae_likelihood;
 
+typedef enum {
+    VAE_KIND_VAE = 0, /* encoder -> mu, logvar -> z = mu + exp(logvar/2) eps -> decoder; loss rec + beta KL */
+    VAE_KIND_AE       /* plain autoencoder: encoder -> code = code_act(head) -> decoder; loss rec (+ penalties) */
+} vae_model_kind;
+
+/* How one layer maps the previous layer's output (an image [c, h, w]; a flat
+ * vector of width n is [n, 1, 1]) to its own. The zeroed struct is a linear
+ * layer, so an architecture that only sets widths is an MLP. */
+typedef enum { VAE_LAYER_LINEAR = 0, VAE_LAYER_CONV, VAE_LAYER_CONV_TRANSPOSE } vae_layer_kind;
+
+typedef struct {
+    vae_layer_kind kind;
+    int kernel, stride, pad, out_pad; /* conv and transposed conv (square kernel); out_pad: transposed only */
+    int shape[3];                     /* linear: view the output as [c, h, w] (c*h*w = width) for conv
+                                         layers that follow; all 0 = flat */
+} vae_layer;
+
 typedef struct {
     int image_c, image_h, image_w;     /* D = c*h*w */
-    int n_enc, enc_hidden[VAE_MAX_LAYERS]; /* encoder hidden widths, input side first */
-    int n_dec, dec_hidden[VAE_MAX_LAYERS]; /* decoder hidden widths, latent side first */
+    /* Hidden layers. enc_hidden/dec_hidden hold each layer's width (linear)
+     * or output channels (conv); enc_layer/dec_layer say which. */
+    int n_enc, enc_hidden[VAE_MAX_LAYERS]; /* input side first */
+    int n_dec, dec_hidden[VAE_MAX_LAYERS]; /* latent side first */
+    vae_layer enc_layer[VAE_MAX_LAYERS], dec_layer[VAE_MAX_LAYERS];
+    vae_layer out_layer;               /* decoder output: linear to D, or transposed conv to [c, h, w] */
     int latent;
-    int n_classes;                     /* > 0: conditional VAE (one-hot label appended) */
-    vae_activation act;
+    int n_classes;                     /* > 0: conditional (one-hot label appended to the
+                                          encoder input and to z); needs linear layers only */
+    vae_model_kind kind;
+    vae_activation act;                /* hidden layers */
+    vae_activation code_act;           /* AE code (VAE_KIND_AE only); identity by default */
     float leaky_slope;                 /* for VAE_ACT_LEAKY_RELU */
     vae_likelihood lik;
     float sigma;                       /* for VAE_LIK_GAUSSIAN */
@@ -108,7 +132,9 @@ void vae_arch_default(vae_arch *a);
 vae_status vae_arch_validate(const vae_arch *a, vae_error *err);
 int vae_arch_input_dim(const vae_arch *a);
 
-const char *vae_activation_name(vae_activation a);   /* "relu", "leaky_relu", "tanh", "sigmoid" */
+const char *vae_activation_name(vae_activation a);   /* "relu", "leaky_relu", "tanh", "sigmoid", "identity" */
+const char *vae_model_kind_name(vae_model_kind k);   /* "vae", "ae" */
+const char *vae_layer_kind_name(vae_layer_kind k);   /* "linear", "conv", "conv_transpose" */
 const char *vae_likelihood_name(vae_likelihood l);   /* "bernoulli", "gaussian", "gaussian_learned" */
 
 /* ---------------------------------------------------------------- model */
@@ -125,14 +151,17 @@ const vae_arch *vae_model_arch(const vae_model *m);
 size_t vae_model_param_count(const vae_model *m);
 
 /* The parameter tensors, in a fixed order, with PyTorch-style names:
- *   encoder.layers.{i}.weight/bias, encoder.mu.weight/bias,
- *   encoder.logvar.weight/bias, decoder.layers.{i}.weight/bias,
- *   decoder.out.weight/bias, decoder.logsigma (learned Gaussian only).
+ *   encoder.layers.{i}.weight/bias, encoder.mu.weight/bias and
+ *   encoder.logvar.weight/bias (VAE) or encoder.code.weight/bias (AE),
+ *   decoder.layers.{i}.weight/bias, decoder.out.weight/bias,
+ *   decoder.logsigma (learned Gaussian only).
+ * Shapes are PyTorch's: linear [out, in], conv [c_out, c_in, k, k],
+ * transposed conv [c_in, c_out, k, k], bias [out].
  * `data` points into the model's single parameter block. */
 typedef struct {
     const char *name;
     int ndim;
-    int shape[2];
+    int shape[4];
     size_t numel;
     size_t offset; /* in floats, into the parameter block */
     float *data;
@@ -142,7 +171,8 @@ int vae_model_tensor_count(const vae_model *m);
 vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out);
 float *vae_model_params(vae_model *m);
 
-/* x [n, D] -> mu, logvar [n, latent]. Needs an encoder. */
+/* x [n, D] -> mu, logvar [n, latent]. Needs an encoder. For an AE, mu is
+ * the code and logvar (may be NULL) is filled with zeros. */
 vae_status vae_model_encode(vae_model *m, const float *x, const int *labels, int n,
                             float *mu, float *logvar, vae_error *err);
 
@@ -152,12 +182,14 @@ vae_status vae_model_decode(vae_model *m, const float *z, const int *labels, int
 
 /* Per-image loss terms with the given noise eps [n, latent] (NULL: eps = 0,
  * i.e. z = mu). rec = -log p(x|z), kl = KL(q(z|x) || N(0,I)), both in nats;
- * negative ELBO = rec + kl. Any output pointer may be NULL. */
+ * negative ELBO = rec + kl. For an AE, rec is the reconstruction loss of the
+ * code and kl is 0. Any output pointer may be NULL. As an anomaly score,
+ * rec + kl with eps NULL is deterministic. */
 vae_status vae_model_loss(vae_model *m, const float *x, const int *labels, int n, const float *eps,
                           float *rec, float *kl, vae_error *err);
 
 /* Importance-weighted estimate of log p(x) with k samples per image
- * (Burda et al.), drawn from rng. ll [n]. */
+ * (Burda et al.), drawn from rng. ll [n]. VAEs only. */
 vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n, int k,
                           vae_rng *rng, float *ll, vae_error *err);
 
@@ -165,10 +197,17 @@ vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n
 
 typedef enum { VAE_DTYPE_F32 = 0, VAE_DTYPE_F16, VAE_DTYPE_BF16 } vae_dtype;
 
-/* The safetensors __metadata__ key holding the architecture as JSON, e.g.
- * {"format":1,"input":[1,28,28],"encoder":[400],"decoder":[400],"latent":20,
- *  "classes":0,"activation":"relu","likelihood":"bernoulli","sigma":1,
- *  "leaky_slope":0.01,"decoder_only":false} */
+/* The safetensors __metadata__ key holding the architecture as JSON: a list
+ * of layers per side, e.g. (vae_arch_default)
+ * {"format":2,"model":"vae","input":[1,28,28],"encoder":[{"linear":400}],
+ *  "decoder":[{"linear":400}],"out":{"linear":784},"latent":20,"classes":0,
+ *  "activation":"relu","likelihood":"bernoulli","sigma":1,"leaky_slope":0.01,
+ *  "decoder_only":false}
+ * Conv layers: {"conv":32,"kernel":4,"stride":2,"pad":1}; transposed
+ * {"conv_transpose":32,...,"out_pad":0}; a linear layer feeding conv layers
+ * says how to view its output: {"linear":3136,"shape":[64,7,7]}. An AE adds
+ * "model":"ae" and "code_activation". Format 1 files (layers as plain widths)
+ * still load. */
 #define VAE_METADATA_KEY "vae_wasm.arch"
 
 /* Parses a safetensors file held in memory (F32, F16 or BF16 tensors) and
@@ -191,6 +230,17 @@ vae_status vae_model_decoder_copy(const vae_model *m, vae_model **out, vae_error
 
 typedef enum { VAE_OPT_ADAM = 0, VAE_OPT_SGD } vae_optimizer;
 
+/* Sparsity penalty on the AE code c [n, latent], weighted by sparsity_weight:
+ *   L1: mean over images of sum_j |c_j|;
+ *   KL: sum_j KL(rho || rho_hat_j), rho_hat_j the batch mean of c_j, which
+ *       must lie in (0, 1): needs the sigmoid code activation. */
+typedef enum { VAE_SPARSITY_NONE = 0, VAE_SPARSITY_L1, VAE_SPARSITY_KL } vae_sparsity;
+
+/* Input corruption for denoising training (the target stays clean):
+ *   MASK: each pixel set to 0 with probability noise_level;
+ *   GAUSSIAN: pixel + noise_level * N(0,1), clipped to [0, 1]. */
+typedef enum { VAE_NOISE_NONE = 0, VAE_NOISE_MASK, VAE_NOISE_GAUSSIAN } vae_noise;
+
 typedef struct {
     vae_optimizer opt;
     float lr;
@@ -200,10 +250,19 @@ typedef struct {
     float clip_norm;      /* global gradient-norm clip; <= 0 disables */
     float beta;           /* KL weight */
     int warmup_steps;     /* beta ramps linearly from 0 over this many steps; 0 = off */
-    uint64_t seed;        /* for the eps the trainer draws itself */
+    uint64_t seed;        /* for the eps and the noise the trainer draws itself */
+    vae_noise noise;      /* denoising: corrupt the encoder's input */
+    float noise_level;
+    vae_sparsity sparsity; /* AE only */
+    float sparsity_weight, sparsity_rho;
+    /* AE only: weight of the contractive penalty, the mean over images of
+     * ||d h1 / d x||_F^2 for the encoder's first layer h1 = act(W1 x + b1)
+     * (which must be linear); exact gradient, no sampling. */
+    float contractive;
 } vae_train_config;
 
-/* Adam, lr 1e-3, betas 0.9/0.999, eps 1e-8, no decay, no clipping, beta 1. */
+/* Adam, lr 1e-3, betas 0.9/0.999, eps 1e-8, no decay, no clipping, beta 1,
+ * no noise, no penalties. */
 void vae_train_config_default(vae_train_config *c);
 
 typedef struct vae_trainer vae_trainer;
@@ -214,8 +273,9 @@ vae_status vae_trainer_init(vae_trainer **out, vae_model *m, const vae_train_con
 void vae_trainer_free(vae_trainer *t);
 
 typedef struct {
-    double loss;      /* mean per image: rec + beta_used * kl */
+    double loss;      /* mean per image: rec + beta_used * kl + penalty */
     double rec, kl;   /* means per image */
+    double penalty;   /* sparsity + contractive, per image */
     double grad_norm; /* global L2 norm before clipping */
     float beta_used;
     int64_t step;     /* optimiser steps taken so far */

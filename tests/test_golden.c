@@ -81,7 +81,7 @@ static void run_case(const char *name) {
     fixture_compare("mu", mu, fixture_get(&fx, "mu", (size_t)n * L), (size_t)n * L, 1e-5);
     fixture_compare("logvar", logvar, fixture_get(&fx, "logvar", (size_t)n * L), (size_t)n * L, 1e-5);
     vae_work *w = vae_work_new(m, n, 0);
-    vae_forward(m, w, x, lp, n, eps);
+    vae_forward(m, w, x, NULL, lp, n, eps, NULL);
     fixture_compare("logits", w->logits, fixture_get(&fx, "logits", (size_t)n * D), (size_t)n * D, 1e-5);
     vae_work_free(w);
     fixture_compare("rec", rec, fixture_get(&fx, "rec", n), n, 1e-5);

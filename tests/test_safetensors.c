@@ -221,7 +221,26 @@ static void test_malformed(void) {
     expect_arch("arch: missing latent", ",\"latent\":2", "", VAE_ERR_METADATA);
     expect_arch("arch: latent negative", "\"latent\":2", "\"latent\":-2", VAE_ERR_METADATA);
     expect_arch("arch: latent zero (invalid)", "\"latent\":2", "\"latent\":0", VAE_ERR_METADATA);
-    expect_arch("arch: format 2", "\"format\":1", "\"format\":2", VAE_ERR_METADATA);
+    expect_arch("arch: format 3", "\"format\":1", "\"format\":3", VAE_ERR_METADATA);
+    expect_arch("arch: layer object", "\"encoder\":[4]", "\"encoder\":[{\"linear\":4}]", VAE_OK);
+    expect_arch("arch: layer with two kinds", "\"encoder\":[4]", "\"encoder\":[{\"linear\":4,\"conv\":4}]",
+                VAE_ERR_METADATA);
+    expect_arch("arch: layer without kind", "\"encoder\":[4]", "\"encoder\":[{\"shape\":[4,1,1]}]",
+                VAE_ERR_METADATA);
+    expect_arch("arch: linear with a kernel", "\"encoder\":[4]", "\"encoder\":[{\"linear\":4,\"kernel\":3}]",
+                VAE_ERR_METADATA);
+    expect_arch("arch: conv without kernel", "\"encoder\":[4]", "\"encoder\":[{\"conv\":4}]", VAE_ERR_METADATA);
+    expect_arch("arch: conv with out_pad", "\"encoder\":[4]",
+                "\"encoder\":[{\"conv\":4,\"kernel\":1,\"out_pad\":1}]", VAE_ERR_METADATA);
+    expect_arch("arch: unknown layer option", "\"encoder\":[4]", "\"encoder\":[{\"conv\":4,\"kernel\":1,\"dilation\":2}]",
+                VAE_ERR_METADATA);
+    expect_arch("arch: reshape that does not hold the width", "\"decoder\":[4]",
+                "\"decoder\":[{\"linear\":4,\"shape\":[1,2,3]}]", VAE_ERR_METADATA);
+    expect_arch("arch: out width not the image size", "\"latent\":2", "\"latent\":2,\"out\":{\"linear\":5}",
+                VAE_ERR_METADATA);
+    expect_arch("arch: conv kernel larger than its input", "\"encoder\":[4]",
+                "\"encoder\":[{\"conv\":4,\"kernel\":3}]", VAE_ERR_METADATA);
+    expect_arch("arch: unknown model kind", "\"latent\":2", "\"latent\":2,\"model\":\"gan\"", VAE_ERR_METADATA);
     expect_arch("arch: input of 2 dims", "[1,2,3]", "[2,3]", VAE_ERR_METADATA);
     expect_arch("arch: 9 encoder layers", "\"encoder\":[4]", "\"encoder\":[4,4,4,4,4,4,4,4,4]", VAE_ERR_METADATA);
     expect_arch("arch: unknown activation", "\"relu\"", "\"gelu\"", VAE_ERR_METADATA);
@@ -408,9 +427,10 @@ static void test_arch_json(void) {
     char buf[1024];
     vae_arch_default(&a);
     CHECK(vae_arch_to_json(&a, buf, sizeof buf, &e) == VAE_OK, "%s", e.msg);
-    CHECK(!strcmp(buf, "{\"format\":1,\"input\":[1,28,28],\"encoder\":[400],\"decoder\":[400],\"latent\":20,"
-                       "\"classes\":0,\"activation\":\"relu\",\"likelihood\":\"bernoulli\",\"sigma\":1,"
-                       "\"leaky_slope\":0.01,\"decoder_only\":false}"),
+    CHECK(!strcmp(buf, "{\"format\":2,\"model\":\"vae\",\"input\":[1,28,28],\"encoder\":[{\"linear\":400}],"
+                       "\"decoder\":[{\"linear\":400}],\"out\":{\"linear\":784},\"latent\":20,\"classes\":0,"
+                       "\"activation\":\"relu\",\"likelihood\":\"bernoulli\",\"sigma\":1,\"leaky_slope\":0.01,"
+                       "\"decoder_only\":false}"),
           "default arch JSON is not the documented example: %s", buf);
     CHECK(vae_arch_to_json(&a, buf, 40, &e) == VAE_ERR_ARG, "small buffer");
     a.image_c = 3, a.n_enc = 0, a.n_dec = 3, a.dec_hidden[1] = 17, a.dec_hidden[2] = 5;
@@ -419,6 +439,22 @@ static void test_arch_json(void) {
     CHECK(vae_arch_to_json(&a, buf, sizeof buf, &e) == VAE_OK, "%s", e.msg);
     CHECK(vae_arch_from_json(buf, strlen(buf), &b, &e) == VAE_OK, "%s", e.msg);
     CHECK(!memcmp(&a, &b, sizeof a), "arch JSON round trip: %s", buf);
+    /* a convolutional autoencoder: 1x8x8 -> conv 4x4x4 -> 16 -> code 3 -> 16 as 4x2x2 -> 4x4x4 -> 1x8x8 */
+    vae_arch_default(&a);
+    a.image_h = a.image_w = 8, a.kind = VAE_KIND_AE, a.code_act = VAE_ACT_SIGMOID, a.latent = 3;
+    a.n_enc = 2, a.enc_hidden[0] = 4, a.enc_hidden[1] = 16;
+    a.enc_layer[0] = (vae_layer){VAE_LAYER_CONV, 4, 2, 1, 0, {0, 0, 0}};
+    a.n_dec = 2, a.dec_hidden[0] = 16, a.dec_hidden[1] = 4;
+    a.dec_layer[0] = (vae_layer){VAE_LAYER_LINEAR, 0, 0, 0, 0, {4, 2, 2}};
+    a.dec_layer[1] = (vae_layer){VAE_LAYER_CONV_TRANSPOSE, 4, 2, 1, 0, {0, 0, 0}};
+    a.out_layer = (vae_layer){VAE_LAYER_CONV_TRANSPOSE, 3, 2, 1, 1, {0, 0, 0}};
+    CHECK(vae_arch_to_json(&a, buf, sizeof buf, &e) == VAE_OK, "%s", e.msg);
+    CHECK(vae_arch_from_json(buf, strlen(buf), &b, &e) == VAE_OK, "%s", e.msg);
+    CHECK(!memcmp(&a, &b, sizeof a), "conv arch JSON round trip: %s", buf);
+    a.n_classes = 2;
+    CHECK(vae_arch_validate(&a, &e) == VAE_ERR_ARG && strstr(e.msg, "must be linear"), "conditional conv: %s", e.msg);
+    a.n_classes = 0, a.out_layer.out_pad = 0;
+    CHECK(vae_arch_validate(&a, &e) == VAE_ERR_ARG && strstr(e.msg, "7x7"), "output size checked: %s", e.msg);
     const char *minimal = "{\"format\":1,\"input\":[1,4,4],\"encoder\":[],\"decoder\":[8],\"latent\":2}";
     CHECK(vae_arch_from_json(minimal, strlen(minimal), &b, &e) == VAE_OK, "%s", e.msg);
     CHECK(b.n_enc == 0 && b.n_dec == 1 && b.sigma == 1.0f && b.leaky_slope == 0.01f && b.act == VAE_ACT_RELU &&
