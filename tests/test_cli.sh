@@ -134,6 +134,21 @@ check "non-finite steps are skipped and counted" grep -q 'skipped .* non-finite'
 check "  until 20 in a row stop training ($rc) with nothing written" \
     bash -c "[ $rc -eq 1 ] && grep -q 'diverged' err.txt && ! ls nan.st* 2>/dev/null"
 
+# conv layers and autoencoders (12x12 images: conv to 6x6, then 3x3)
+CONV=(--encoder conv4k4s2p1,conv8k4s2p1 --decoder 72@8x3x3,convt4k4s2p1 --out-layer convt1k4s2p1 --latent 3 --epochs 2 --batch 16 --seed 5)
+run train --train-images images.idx --out conv.st "${CONV[@]}"
+check "train a conv VAE" [ $? -eq 0 -a -s conv.st ]
+check "  described layer by layer" grep -q 'VAE 1x12x12-conv4k4s2p1-conv8k4s2p1-3-72@8x3x3-convt4k4s2p1-convt1k4s2p1' out.txt
+check "  with PyTorch conv weight shapes" bash -c "'$V' info --model conv.st | grep -q 'decoder.out.weight *F32 *\[4, 1, 4, 4\]'"
+run train --train-images images.idx --out conv2.st "${CONV[@]}"
+check "  bit-identical again with the same seed" cmp -s conv.st conv2.st
+run train --train-images images.idx --out ae.st --model ae --code-activation sigmoid --sparsity kl --rho 0.1 \
+    --contractive 0.01 --noise mask:0.3 "${SMALL[@]}"
+check "train a sparse, contractive, denoising AE" [ $? -eq 0 -a -s ae.st ]
+check "  records noise and penalties" bash -c "'$V' info --model ae.st | grep -q 'train.penalty *KL sparsity 0.001 to rho 0.1, contractive 0.01'"
+run eval --model ae.st --images images.idx
+check "  eval gives its reconstruction loss, no IWAE" bash -c "grep -q '^rec loss ' out.txt && ! grep -q 'log p' out.txt"
+
 # ---------------------------------------------------------------- info, eval, forward
 run info --model cvae.st
 check "info describes the CVAE" grep -q 'CVAE 144-32-4-32-144, 4 classes' out.txt
@@ -171,6 +186,12 @@ expect_error "unknown command" none.st frobnicate
 expect_error "unknown option" x.st train --train-images images.idx --out x.st --frobnicate 3
 expect_error "missing value" x.st train --train-images images.idx --out x.st --epochs
 expect_error "missing required option" x.st train --out x.st
+expect_error "unreadable layer" x.st train --train-images images.idx --out x.st --encoder conv4q2 --decoder 4
+expect_error "conv encoder without decoder" x.st train --train-images images.idx --out x.st --encoder conv4k3
+expect_error "conv output of the wrong size" x.st train --train-images images.idx --out x.st "${CONV[@]:0:4}" --out-layer convt1k3s2p1
+expect_error "sparsity on a VAE" x.st train --train-images images.idx --out x.st --sparsity l1
+expect_error "KL sparsity without a sigmoid code" x.st train --train-images images.idx --out x.st --model ae --sparsity kl
+expect_error "malformed noise" x.st train --train-images images.idx --out x.st --noise mask
 expect_error "missing data file" x.st train --train-images nothere.idx --out x.st
 expect_error "truncated gzip data" x.st train --train-images trunc.idx.gz --out x.st
 expect_error "--holdout together with --test-images" x.st train --train-images images.idx --test-images images.idx \

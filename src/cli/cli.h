@@ -61,8 +61,19 @@ void cli_write_atomic(const char *path, const void *buf, size_t len);
 /* Dies early, before long work, if cli_write_atomic(path) cannot succeed. */
 void cli_check_writable(const char *path);
 vae_model *cli_load_model(const char *path);
-/* "784-400-20-400-784" style summary plus kind, into buf (>= 128 bytes). */
+
+/* ---------------------------------------------------------------- arch.c */
+
+/* "VAE 784-400-20-400-784, relu, bernoulli" style summary, layers written as
+ * cli_parse_layers reads them, into buf (>= 256 bytes). */
 const char *cli_describe_arch(char *buf, size_t size, const vae_arch *a);
+/* A comma-separated layer list ("conv32k4s2p1,256", see arch.c) into widths
+ * and layers; 0 on malformed input, with the offending token in bad. */
+int cli_parse_layers(const char *spec, int *n, int *widths, vae_layer *layers, char *bad, size_t bad_size);
+/* One layer token; 0 if malformed. */
+int cli_parse_layer(const char *spec, int *width, vae_layer *layer);
+/* The token of one layer. */
+const char *cli_format_layer(char *buf, size_t size, int width, const vae_layer *l);
 
 /* ---------------------------------------------------------------- opts.c */
 

@@ -95,7 +95,8 @@ int cmd_eval(int argc, char **argv) {
     };
     cli_cmd cmd = {"eval", "--model FILE --images FILE [options]",
                    "Mean per-image negative ELBO (reconstruction + KL, one eps draw per image) and the\n"
-                   "importance-weighted estimate of -log p(x) (Burda et al.), in nats.",
+                   "importance-weighted estimate of -log p(x) (Burda et al.), in nats; for an\n"
+                   "autoencoder, its reconstruction loss.",
                    opts, CLI_OPT_COUNT(opts)};
     cli_parse(&cmd, argc, argv);
     cli_require(&cmd, "model");
@@ -116,14 +117,19 @@ int cmd_eval(int argc, char **argv) {
         cli_subset_all(&s, &d);
     }
 
-    char arch[256], count[32], took[32];
+    char arch[512], count[32], took[32];
     printf("model      %s: %s\n", cli_basename(model), cli_describe_arch(arch, sizeof arch, vae_model_arch(m)));
     printf("images     %s: %s images of %dx%d\n", cli_basename(images), cli_fmt_count(count, (uint64_t)s.n), d.h, d.w);
     double t0 = cli_now(), rec, kl;
     cli_eval_loss(m, &s, batch, seed, &rec, &kl);
-    printf("-ELBO      %10.4f nats/image = rec %.4f + KL %.4f  (%s)\n", rec + kl, rec, kl,
-           cli_fmt_duration(took, cli_now() - t0));
-    if (k > 0) {
+    int ae = vae_model_arch(m)->kind == VAE_KIND_AE;
+    if (ae)
+        printf("rec loss   %10.4f nats/image  (%s; an autoencoder has no ELBO)\n", rec,
+               cli_fmt_duration(took, cli_now() - t0));
+    else
+        printf("-ELBO      %10.4f nats/image = rec %.4f + KL %.4f  (%s)\n", rec + kl, rec, kl,
+               cli_fmt_duration(took, cli_now() - t0));
+    if (k > 0 && !ae) {
         t0 = cli_now();
         double ll = eval_iwae(m, &s, batch, k, seed);
         printf("-log p(x)  %10.4f nats/image, IWAE with k = %d  (%s)\n", -ll, k,

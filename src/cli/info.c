@@ -87,7 +87,7 @@ int cmd_info(int argc, char **argv) {
     parse_header(&h, buf, len, model);
     const vae_arch *a = vae_model_arch(m);
 
-    char text[256], num[32];
+    char text[512], num[32];
     printf("file        %s, %s\n", model, cli_fmt_bytes(num, len));
     printf("model       %s\n", cli_describe_arch(text, sizeof text, a));
     printf("input       %dx%dx%d (%d values)\n", a->image_c, a->image_h, a->image_w, vae_arch_input_dim(a));
@@ -109,8 +109,7 @@ int cmd_info(int argc, char **argv) {
             printf("%-5s  ", "?");
         else
             print_padded(&h, dt, 5);
-        printf("[%d", t.shape[0]);
-        if (t.ndim == 2) printf(", %d", t.shape[1]);
+        for (int d = 0; d < t.ndim; d++) printf("%s%d", d ? ", " : "[", t.shape[d]);
         printf("]\n");
     }
     int meta = lookup(&h, 0, "__metadata__");

@@ -124,23 +124,3 @@ vae_model *cli_load_model(const char *path) {
     free(buf);
     return m;
 }
-
-const char *cli_describe_arch(char *buf, size_t size, const vae_arch *a) {
-    size_t o = 0;
-#define PUT(...) (o += (size_t)snprintf(buf + o, o < size ? size - o : 0, __VA_ARGS__))
-    PUT("%s ", a->decoder_only ? "decoder" : a->n_classes ? "CVAE" : "VAE");
-    if (!a->decoder_only) {
-        PUT("%d-", vae_arch_input_dim(a));
-        for (int i = 0; i < a->n_enc; i++) PUT("%d-", a->enc_hidden[i]);
-    }
-    PUT("%d-", a->latent);
-    for (int i = 0; i < a->n_dec; i++) PUT("%d-", a->dec_hidden[i]);
-    PUT("%d", vae_arch_input_dim(a));
-    if (a->n_classes) PUT(", %d classes", a->n_classes);
-    PUT(", %s", vae_activation_name(a->act));
-    if (a->act == VAE_ACT_LEAKY_RELU) PUT(" (slope %g)", a->leaky_slope);
-    PUT(", %s", vae_likelihood_name(a->lik));
-    if (a->lik == VAE_LIK_GAUSSIAN) PUT(" (sigma %g)", a->sigma);
-#undef PUT
-    return buf;
-}

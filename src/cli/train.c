@@ -12,11 +12,14 @@ enum { MAX_NONFINITE_IN_A_ROW = 20 };
 
 typedef struct {
     const char *train_images, *train_labels, *test_images, *test_labels, *out, *init, *augment;
+    const char *encoder, *decoder, *out_layer, *noise;
     int holdout, holdout_per_class;
     cli_ints hidden, dec_hidden;
     int latent, activation, likelihood, optimizer, dtype, conditional, quiet, lr_decay;
+    int kind, code_act, sparsity;
     int epochs, batch, warmup_epochs;
     float sigma, beta, lr, lr_min, momentum, weight_decay, clip;
+    float sparsity_weight, rho, contractive;
     uint64_t seed;
 } train_opts;
 
@@ -64,16 +67,54 @@ static void augment_batch(const augmentation *aug, vae_rng *rng, float *xb, int 
     }
 }
 
-static void build_arch(const train_opts *o, const cli_dataset *d, vae_arch *a) {
+/* --noise mask:P or gaussian:S into the trainer's fields. */
+static void parse_noise(const cli_cmd *cmd, const char *spec, vae_train_config *tc) {
+    char *end;
+    const char *colon = spec ? strchr(spec, ':') : NULL;
+    if (!spec) return;
+    tc->noise = colon && !strncmp(spec, "mask:", 5) ? VAE_NOISE_MASK
+              : colon && !strncmp(spec, "gaussian:", 9) ? VAE_NOISE_GAUSSIAN : VAE_NOISE_NONE;
+    tc->noise_level = colon ? strtof(colon + 1, &end) : 0;
+    if (!tc->noise || end == colon + 1 || *end)
+        cli_usage_error(cmd, "--noise: '%s' is not mask:P or gaussian:SIGMA", spec);
+}
+
+/* The layer list of --encoder/--decoder/--out-layer, or a usage error naming the bad token. */
+static void layers_opt(const cli_cmd *cmd, const char *opt, const char *spec, int *n, int *widths, vae_layer *layers) {
+    char bad[64];
+    if (!cli_parse_layers(spec, n, widths, layers, bad, sizeof bad))
+        cli_usage_error(cmd, "--%s: cannot read '%s' (layers are like 400, 3136@64x7x7, conv32k4s2p1, convt1k4s2p1)",
+                        opt, bad);
+}
+
+static void build_arch(const cli_cmd *cmd, const train_opts *o, const cli_dataset *d, vae_arch *a) {
     vae_arch_default(a);
     a->image_c = 1;
     a->image_h = d->h;
     a->image_w = d->w;
-    a->n_enc = o->hidden.n;
-    memcpy(a->enc_hidden, o->hidden.v, sizeof a->enc_hidden);
-    a->n_dec = o->dec_hidden.n ? o->dec_hidden.n : o->hidden.n;
-    for (int i = 0; i < a->n_dec; i++)
-        a->dec_hidden[i] = o->dec_hidden.n ? o->dec_hidden.v[i] : o->hidden.v[o->hidden.n - 1 - i];
+    if (o->encoder) {
+        layers_opt(cmd, "encoder", o->encoder, &a->n_enc, a->enc_hidden, a->enc_layer);
+    } else {
+        a->n_enc = o->hidden.n;
+        memcpy(a->enc_hidden, o->hidden.v, sizeof a->enc_hidden);
+    }
+    if (o->decoder) {
+        layers_opt(cmd, "decoder", o->decoder, &a->n_dec, a->dec_hidden, a->dec_layer);
+    } else {
+        const cli_ints *w = o->dec_hidden.n ? &o->dec_hidden : &o->hidden;
+        a->n_dec = w->n;
+        for (int i = 0; i < a->n_dec; i++) a->dec_hidden[i] = o->dec_hidden.n ? w->v[i] : w->v[w->n - 1 - i];
+    }
+    if (o->out_layer) {
+        int width, n;
+        layers_opt(cmd, "out-layer", o->out_layer, &n, &width, &a->out_layer);
+        if (n != 1 || a->out_layer.shape[0] ||
+            width != (a->out_layer.kind == VAE_LAYER_LINEAR ? vae_arch_input_dim(a) : a->image_c))
+            cli_usage_error(cmd, "--out-layer must be one layer giving the images: %d (linear) or convt%d...",
+                            vae_arch_input_dim(a), a->image_c);
+    }
+    a->kind = (vae_model_kind)o->kind;
+    a->code_act = (vae_activation)o->code_act;
     a->latent = o->latent;
     a->act = (vae_activation)o->activation;
     a->lik = (vae_likelihood)o->likelihood;
@@ -93,13 +134,20 @@ static void check_init_arch(const cli_cmd *cmd, const train_opts *o, const vae_a
     } flags[] = {
         {"hidden", !same_widths(want->n_enc, want->enc_hidden, have->n_enc, have->enc_hidden)},
         {"dec-hidden", !same_widths(want->n_dec, want->dec_hidden, have->n_dec, have->dec_hidden)},
+        {"encoder", !same_widths(want->n_enc, want->enc_hidden, have->n_enc, have->enc_hidden) ||
+                        memcmp(want->enc_layer, have->enc_layer, sizeof want->enc_layer)},
+        {"decoder", !same_widths(want->n_dec, want->dec_hidden, have->n_dec, have->dec_hidden) ||
+                        memcmp(want->dec_layer, have->dec_layer, sizeof want->dec_layer)},
+        {"out-layer", memcmp(&want->out_layer, &have->out_layer, sizeof want->out_layer)},
+        {"model", want->kind != have->kind},
+        {"code-activation", want->code_act != have->code_act},
         {"latent", want->latent != have->latent},
         {"activation", want->act != have->act},
         {"likelihood", want->lik != have->lik},
         {"sigma", want->sigma != have->sigma},
         {"conditional", !have->n_classes},
     };
-    char arch[256];
+    char arch[512];
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
         if (flags[i].differs && cli_given(cmd, flags[i].opt))
             cli_usage_error(cmd, "--%s conflicts with --init %s (%s)", flags[i].opt, o->init,
@@ -121,12 +169,22 @@ static void check_combinations(const cli_cmd *cmd, const train_opts *o) {
     if (o->lr_decay && o->lr_min > o->lr) cli_usage_error(cmd, "--lr-min %g is above --lr %g", o->lr_min, o->lr);
     if (cli_given(cmd, "momentum") && o->optimizer != VAE_OPT_SGD)
         cli_usage_error(cmd, "--momentum applies to --optimizer sgd only");
+    if ((o->encoder && cli_given(cmd, "hidden")) || (o->decoder && cli_given(cmd, "dec-hidden")))
+        cli_usage_error(cmd, "give the layers with --encoder/--decoder or the widths with --hidden/--dec-hidden, "
+                             "not both");
+    if (o->encoder && !o->decoder && strstr(o->encoder, "conv"))
+        cli_usage_error(cmd, "a convolutional --encoder needs its --decoder spelled out too");
+    if (cli_given(cmd, "code-activation") && o->kind != VAE_KIND_AE)
+        cli_usage_error(cmd, "--code-activation applies to --model ae only");
+    if ((cli_given(cmd, "sparsity-weight") || cli_given(cmd, "rho")) && !o->sparsity)
+        cli_usage_error(cmd, "--sparsity-weight and --rho need --sparsity l1 or kl");
+    if (cli_given(cmd, "rho") && o->sparsity != VAE_SPARSITY_KL) cli_usage_error(cmd, "--rho applies to --sparsity kl");
 }
 
 /* Returns the model to train: a fresh one, or the --init file's. */
 static vae_model *open_model(const cli_cmd *cmd, const train_opts *o, const cli_dataset *train) {
     vae_arch want;
-    build_arch(o, train, &want);
+    build_arch(cmd, o, train, &want);
     vae_model *m = NULL;
     vae_error err;
     if (o->init) {
@@ -169,7 +227,16 @@ static void save(vae_model *m, const train_opts *o, const char *test_loss) {
     snprintf(batch, sizeof batch, "%d", o->batch);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     snprintf(beta, sizeof beta, "%g", o->beta);
-    const char *kv[20] = {
+    char penalty[96] = "";
+    if (o->sparsity == VAE_SPARSITY_L1)
+        snprintf(penalty, sizeof penalty, "L1 sparsity %g", o->sparsity_weight);
+    else if (o->sparsity == VAE_SPARSITY_KL)
+        snprintf(penalty, sizeof penalty, "KL sparsity %g to rho %g", o->sparsity_weight, o->rho);
+    if (o->contractive) {
+        size_t len = strlen(penalty);
+        snprintf(penalty + len, sizeof penalty - len, "%scontractive %g", len ? ", " : "", o->contractive);
+    }
+    const char *kv[28] = {
         "train.data",      cli_basename(o->train_images),
         "train.epochs",    epochs,
         "train.batch",     batch,
@@ -181,6 +248,8 @@ static void save(vae_model *m, const train_opts *o, const char *test_loss) {
     int n = 7;
     if (test_loss) kv[2 * n] = "train.test_loss", kv[2 * n + 1] = test_loss, n++;
     if (o->init) kv[2 * n] = "train.init", kv[2 * n + 1] = cli_basename(o->init), n++;
+    if (o->noise) kv[2 * n] = "train.noise", kv[2 * n + 1] = o->noise, n++;
+    if (*penalty) kv[2 * n] = "train.penalty", kv[2 * n + 1] = penalty, n++;
     uint8_t *buf;
     size_t len;
     vae_error err;
@@ -207,6 +276,11 @@ static vae_trainer *open_trainer(const cli_cmd *cmd, const train_opts *o, vae_mo
     if ((int64_t)o->warmup_epochs * steps_per_epoch > 0x7fffffff)
         cli_usage_error(cmd, "--warmup-epochs %d is too long", o->warmup_epochs);
     tc.warmup_steps = o->warmup_epochs * steps_per_epoch;
+    parse_noise(cmd, o->noise, &tc);
+    tc.sparsity = (vae_sparsity)o->sparsity;
+    tc.sparsity_weight = o->sparsity_weight;
+    tc.sparsity_rho = o->rho;
+    tc.contractive = o->contractive;
     vae_trainer *t = NULL;
     vae_error err;
     if (vae_trainer_init(&t, m, &tc, &err) != VAE_OK) cli_usage_error(cmd, "%s", err.msg);
@@ -215,7 +289,7 @@ static vae_trainer *open_trainer(const cli_cmd *cmd, const train_opts *o, vae_mo
 
 static void print_preamble(const train_opts *o, const cli_subset *train, const cli_subset *test, const vae_model *m,
                            int steps_per_epoch) {
-    char text[256], num[32];
+    char text[512], num[32];
     printf("data     %s: %s training images of %dx%d", cli_basename(o->train_images),
            cli_fmt_count(num, (uint64_t)train->n), train->d->h, train->d->w);
     if (test->n) printf(", %s test images", cli_fmt_count(num, (uint64_t)test->n));
@@ -283,14 +357,16 @@ static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *ski
 }
 
 int cmd_train(int argc, char **argv) {
-    static const char *const activations[] = {"relu", "leaky_relu", "tanh", "sigmoid", NULL};
+    static const char *const activations[] = {"relu", "leaky_relu", "tanh", "sigmoid", "identity", NULL};
+    static const char *const kinds[] = {"vae", "ae", NULL};
+    static const char *const sparsities[] = {"none", "l1", "kl", NULL};
     static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned", NULL};
     static const char *const optimizers[] = {"adam", "sgd", NULL};
     static const char *const dtypes[] = {"f32", "f16", NULL};
     static const char *const decays[] = {"none", "cosine", NULL};
     train_opts o = {
         .hidden = {1, {400}}, .latent = 20, .epochs = 10, .batch = 128, .sigma = 0.1f, .beta = 1,
-        .lr = 1e-3f, .lr_min = 0, .seed = 1,
+        .lr = 1e-3f, .lr_min = 0, .seed = 1, .code_act = VAE_ACT_IDENTITY, .sparsity_weight = 1e-3f, .rho = 0.05f,
     };
     cli_opt opts[] = {
         CLI_STR("train-images", o.train_images, "FILE", "training images, IDX (gzip or raw)"),
@@ -304,8 +380,13 @@ int cmd_train(int argc, char **argv) {
         CLI_INTS("hidden", o.hidden, "N[,N...]", "encoder hidden widths", 1, VAE_MAX_DIM),
         CLI_INTS("dec-hidden", o.dec_hidden, "N[,N...]", "decoder hidden widths (default: --hidden reversed)", 1,
                  VAE_MAX_DIM),
-        CLI_INT("latent", o.latent, "N", "latent dimensions", 1, VAE_MAX_DIM),
-        CLI_CHOICE("activation", o.activation, "A", "relu, leaky_relu, tanh or sigmoid", activations),
+        CLI_STR("encoder", o.encoder, "LAYERS", "encoder layers, e.g. conv32k4s2p1,conv64k4s2p1,256 (see below)"),
+        CLI_STR("decoder", o.decoder, "LAYERS", "decoder layers, e.g. 256,3136@64x7x7,convt32k4s2p1"),
+        CLI_STR("out-layer", o.out_layer, "LAYER", "decoder output layer, e.g. convt1k4s2p1 (default: linear)"),
+        CLI_INT("latent", o.latent, "N", "latent dimensions (an AE's code size)", 1, VAE_MAX_DIM),
+        CLI_CHOICE("model", o.kind, "K", "vae, or ae: a plain autoencoder (no sampling, no KL)", kinds),
+        CLI_CHOICE("code-activation", o.code_act, "A", "AE code activation (identity, sigmoid, ...)", activations),
+        CLI_CHOICE("activation", o.activation, "A", "relu, leaky_relu, tanh, sigmoid or identity", activations),
         CLI_CHOICE("likelihood", o.likelihood, "L", "bernoulli, gaussian or gaussian_learned", likelihoods),
         CLI_FLOAT("sigma", o.sigma, "S", "pixel noise of --likelihood gaussian", 1e-6, 1e6),
         CLI_FLAG("conditional", o.conditional, "conditional VAE on the labels (classes: max label + 1)"),
@@ -321,6 +402,11 @@ int cmd_train(int argc, char **argv) {
         CLI_FLOAT("weight-decay", o.weight_decay, "W", "decoupled weight decay", 0, 1e3),
         CLI_FLOAT("clip", o.clip, "NORM", "clip the global gradient norm; 0 = off", 0, 1e9),
         CLI_STR("augment", o.augment, "LIST", "flip and/or shift=N: random flips and shifts"),
+        CLI_STR("noise", o.noise, "N", "denoising: mask:P (zero pixels with probability P) or gaussian:SIGMA"),
+        CLI_CHOICE("sparsity", o.sparsity, "S", "AE code sparsity penalty: none, l1, or kl (sigmoid code)", sparsities),
+        CLI_FLOAT("sparsity-weight", o.sparsity_weight, "W", "weight of the sparsity penalty", 0, 1e6),
+        CLI_FLOAT("rho", o.rho, "R", "target mean code activation of --sparsity kl", 1e-6, 0.999999),
+        CLI_FLOAT("contractive", o.contractive, "W", "AE contractive penalty weight (first encoder layer)", 0, 1e6),
         CLI_U64("seed", o.seed, "S", "seed of all randomness, see above"),
         CLI_CHOICE("dtype", o.dtype, "T", "stored weights: f32 or f16", dtypes),
         CLI_FLAG("quiet", o.quiet, "print nothing but errors and warnings"),
@@ -328,7 +414,11 @@ int cmd_train(int argc, char **argv) {
     cli_cmd cmd = {
         "train", "--train-images FILE --out FILE [options]",
         "Trains a VAE (a conditional VAE with --conditional and labels) with the per-image\n"
-        "negative ELBO, in nats, and writes it as safetensors. Seeds: weights from S,\n"
+        "negative ELBO, in nats, or a plain autoencoder (--model ae) with the reconstruction\n"
+        "loss plus any penalties, and writes it as safetensors. Layers: N is a linear layer,\n"
+        "N@CxHxW one whose output conv layers see as C channels of HxW, convCkKsSpP a conv\n"
+        "layer (C channels, kernel K, stride S, pad P), convtCkKsSpPoO a transposed one.\n"
+        "Seeds: weights from S,\n"
         "the trainer's eps from S+1, shuffling and augmentation from S+2; test losses use\n"
         "eps seeded with 1, as 'vae eval' does by default. The same command and seed give\n"
         "a bit-identical file. Ctrl-C stops without writing anything.",
