@@ -305,7 +305,17 @@ function pathPoint(a, b, t, slerp, out, off) {
 
 /* ------------------------------------------------------------------ the model */
 
-const KNOWN_CREATE = ['imageShape', 'encoder', 'decoder', 'latent', 'classes', 'activation', 'likelihood', 'sigma', 'leakySlope', 'seed'];
+const KNOWN_CREATE = ['imageShape', 'model', 'encoder', 'decoder', 'out', 'latent', 'classes', 'activation', 'codeActivation', 'likelihood', 'sigma', 'leakySlope', 'seed'];
+
+/* A layer of the metadata as the API shows it: a plain linear layer as its
+ * width, anything else as its object; and as `vae train` spells it. */
+const plainLayer = (l) => (typeof l === 'object' && l.linear !== undefined && !l.shape ? l.linear : l);
+function layerToken(l) {
+  if (typeof l === 'number') return String(l);
+  if (l.linear !== undefined) return `${l.linear}@${l.shape.join('x')}`;
+  const t = l.conv !== undefined ? `conv${l.conv}` : `convt${l.conv_transpose}`;
+  return `${t}k${l.kernel}s${l.stride}p${l.pad}${l.out_pad ? `o${l.out_pad}` : ''}`;
+}
 
 export class Model {
   #rt;
@@ -323,16 +333,21 @@ export class Model {
     if (!p) throw rt.error('info');
     const a = JSON.parse(rt.string(p));
     const [c, hgt, w] = a.input;
-    const sizes = a.decoder_only ? [a.latent, ...a.decoder, c * hgt * w] : [c * hgt * w, ...a.encoder, a.latent, ...a.decoder, c * hgt * w];
+    const encoder = a.encoder.map(plainLayer), decoder = a.decoder.map(plainLayer), out = plainLayer(a.out ?? c * hgt * w);
+    const input = typeof encoder[0] === 'object' && encoder[0].linear === undefined ? a.input.join('x') : c * hgt * w;
+    const sizes = [...(a.decoder_only ? [] : [input, ...encoder]), a.latent, ...decoder, out].map(layerToken);
     return Object.freeze({
-      summary: sizes.join('-') + (a.classes ? ` conditional on ${a.classes} classes` : ''),
+      summary: (a.model === 'ae' ? 'AE ' : '') + sizes.join('-') + (a.classes ? ` conditional on ${a.classes} classes` : ''),
+      model: a.model ?? 'vae',
       imageShape: Object.freeze(a.input),
       inputSize: c * hgt * w,
       latent: a.latent,
       classes: a.classes,
-      encoder: Object.freeze(a.encoder),
-      decoder: Object.freeze(a.decoder),
+      encoder: Object.freeze(encoder.map((l) => (typeof l === 'object' ? Object.freeze(l) : l))),
+      decoder: Object.freeze(decoder.map((l) => (typeof l === 'object' ? Object.freeze(l) : l))),
+      out: typeof out === 'object' ? Object.freeze(out) : out,
       activation: a.activation,
+      codeActivation: a.code_activation ?? null,
       likelihood: a.likelihood,
       sigma: a.sigma,
       leakySlope: a.leaky_slope,
@@ -630,10 +645,14 @@ async function load(source, opts) {
 async function create(config) {
   const c = options('create', config ?? {}, KNOWN_CREATE);
   const rt = await init();
-  const arch = { format: 1, input: c.imageShape ?? [1, 28, 28], encoder: c.encoder ?? [400] };
+  const arch = { format: 2, input: c.imageShape ?? [1, 28, 28], encoder: c.encoder ?? [400] };
+  if (!Array.isArray(arch.encoder) || (c.decoder !== undefined && !Array.isArray(c.decoder)))
+    fail('create: encoder and decoder must be arrays of layers (widths, or objects like {conv: 32, kernel: 4, stride: 2, pad: 1})');
+  if (c.decoder === undefined && arch.encoder.some((l) => typeof l !== 'number'))
+    fail('create: an encoder with conv layers needs its decoder spelled out too');
   arch.decoder = c.decoder ?? [...arch.encoder].reverse();
   arch.latent = c.latent ?? 20;
-  for (const [js, key] of [['classes', 'classes'], ['activation', 'activation'], ['likelihood', 'likelihood'], ['sigma', 'sigma'], ['leakySlope', 'leaky_slope']])
+  for (const [js, key] of [['model', 'model'], ['out', 'out'], ['classes', 'classes'], ['activation', 'activation'], ['codeActivation', 'code_activation'], ['likelihood', 'likelihood'], ['sigma', 'sigma'], ['leakySlope', 'leaky_slope']])
     if (c[js] !== undefined) arch[key] = c[js];
   const seed = seed64('create', c.seed ?? 1);
   return rt.scope('create', (mem) => {
@@ -647,8 +666,10 @@ async function create(config) {
 
 const TRAIN_OPTIONS = [
   'epochs', 'batchSize', 'lr', 'beta', 'warmupEpochs', 'warmupSteps', 'optimizer', 'momentum', 'weightDecay',
-  'clip', 'seed', 'snapshotEvery', 'validation', 'worker',
+  'clip', 'seed', 'snapshotEvery', 'validation', 'worker', 'noise', 'noiseLevel', 'sparsity', 'sparsityWeight', 'rho',
+  'contractive',
 ];
+const NOISES = [undefined, 'mask', 'gaussian'], SPARSITIES = [undefined, 'l1', 'kl'];
 const MAX_NONFINITE_IN_A_ROW = 20; // as `vae train`
 
 function trainOptions(opts) {
@@ -656,6 +677,8 @@ function trainOptions(opts) {
   const optimizer = o.optimizer ?? 'adam';
   if (optimizer !== 'adam' && optimizer !== 'sgd') fail(`trainer: optimizer must be 'adam' or 'sgd' (got ${optimizer})`);
   if (o.warmupEpochs !== undefined && o.warmupSteps !== undefined) fail('trainer: give warmupEpochs or warmupSteps, not both');
+  if (!NOISES.includes(o.noise)) fail(`trainer: noise must be 'mask' or 'gaussian' (got ${o.noise})`);
+  if (!SPARSITIES.includes(o.sparsity)) fail(`trainer: sparsity must be 'l1' or 'kl' (got ${o.sparsity})`);
   return {
     epochs: integer('trainer', 'epochs', o.epochs ?? 10, 0, 1e7),
     batchSize: integer('trainer', 'batchSize', o.batchSize ?? 128, 1, 1e6),
@@ -669,6 +692,12 @@ function trainOptions(opts) {
     clip: finite('trainer', 'clip', o.clip ?? 0, 0),
     seed: seed64('trainer', o.seed ?? 1),
     snapshotEvery: integer('trainer', 'snapshotEvery', o.snapshotEvery ?? 0, 0, 1e9),
+    noise: NOISES.indexOf(o.noise),
+    noiseLevel: finite('trainer', 'noiseLevel', o.noiseLevel ?? (o.noise === 'mask' ? 0.25 : 0.3), 0),
+    sparsity: SPARSITIES.indexOf(o.sparsity),
+    sparsityWeight: finite('trainer', 'sparsityWeight', o.sparsityWeight ?? 1e-3, 0),
+    rho: finite('trainer', 'rho', o.rho ?? 0.05, 0),
+    contractive: finite('trainer', 'contractive', o.contractive ?? 0, 0),
     validation: o.validation ?? null,
   };
 }
@@ -762,13 +791,14 @@ export class Trainer extends TrainerEvents {
       const warmup = o.warmupSteps ?? o.warmupEpochs * stepsPerEpoch;
       if (warmup > 0x7fffffff) fail('fit: warmupEpochs is too large');
       const t = x.vw_trainer_create(this.#handle('fit'), o.optimizer === 'sgd' ? 1 : 0, o.lr, 0.9, 0.999, 1e-8,
-        o.weightDecay, o.momentum, o.clip, o.beta, warmup, o.seed + 1n);
+        o.weightDecay, o.momentum, o.clip, o.beta, warmup, o.seed + 1n, o.noise, o.noiseLevel, o.sparsity,
+        o.sparsityWeight, o.rho, o.contractive);
       if (!t) throw rt.error('fit');
       handles.push(t);
       const data = rt.rng('fit', o.seed + 2n);
       handles.push(data);
       const alloc = (bytes) => (allocs.push(rt.alloc('fit', bytes)), allocs.at(-1));
-      const xb = alloc(4 * B * D), yb = labels ? alloc(4 * B) : 0, perm = alloc(4 * n), stats = alloc(48);
+      const xb = alloc(4 * B * D), yb = labels ? alloc(4 * B) : 0, perm = alloc(4 * n), stats = alloc(56);
       const start = performance.now(), total = o.epochs * stepsPerEpoch;
       let done = 0, nonfinite = 0;
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -791,13 +821,13 @@ export class Trainer extends TrainerEvents {
           }
           rt.check('fit', status);
           nonfinite = 0;
-          const [loss, rec, kl, , betaUsed] = new Float64Array(rt.buffer, stats, 6);
+          const [loss, rec, kl, , betaUsed, , penalty] = new Float64Array(rt.buffer, stats, 7);
           sum += loss * nb;
           seen += nb;
           const now = performance.now(), elapsed = (now - start) / 1000;
           this._emit('progress', {
             epoch, epochs: o.epochs, step, stepsPerEpoch, totalStep: done, totalSteps: total,
-            loss, reconstruction: rec, kl, beta: betaUsed, epochLoss: sum / seen,
+            loss, reconstruction: rec, kl, penalty, beta: betaUsed, epochLoss: sum / seen,
             imagesPerSecond: (i + nb) / ((now - t0) / 1000), elapsed, eta: (elapsed / done) * (total - done),
           });
           if (o.snapshotEvery && done % o.snapshotEvery === 0)

@@ -186,11 +186,13 @@ EXPORT int vw_save(int h, int dtype, int decoder_only, const char *meta, int n_m
 
 EXPORT int vw_trainer_create(int model_h, int opt, float lr, float beta1, float beta2, float adam_eps,
                              float weight_decay, float momentum, float clip, float beta, int warmup_steps,
-                             uint64_t seed) {
+                             uint64_t seed, int noise, float noise_level, int sparsity, float sparsity_weight,
+                             float rho, float contractive) {
     vae_model *m = handle_get(model_h, H_MODEL);
     if (!m) return 0;
     vae_train_config c = {(vae_optimizer)opt, lr, beta1, beta2, adam_eps, weight_decay, momentum, clip, beta,
-                          warmup_steps, seed};
+                          warmup_steps, seed, (vae_noise)noise, noise_level, (vae_sparsity)sparsity,
+                          sparsity_weight, rho, contractive};
     vae_trainer *t = NULL;
     if (vae_trainer_init(&t, m, &c, &g_err)) return 0;
     int h = handle_new(H_TRAINER, t, model_h);
@@ -198,7 +200,7 @@ EXPORT int vw_trainer_create(int model_h, int opt, float lr, float beta1, float 
     return h;
 }
 
-/* One optimiser step; stats = loss, rec, kl, grad_norm, beta_used, step. */
+/* One optimiser step; stats = loss, rec, kl, grad_norm, beta_used, step, penalty. */
 EXPORT int vw_trainer_step(int h, const float *x, const int *labels, int n, double *stats) {
     vae_trainer *t = handle_get(h, H_TRAINER);
     if (!t) return g_err.code;
@@ -211,6 +213,7 @@ EXPORT int vw_trainer_step(int h, const float *x, const int *labels, int n, doub
     stats[3] = st.grad_norm;
     stats[4] = st.beta_used;
     stats[5] = (double)st.step;
+    stats[6] = st.penalty;
     return VAE_OK;
 }
 
