@@ -17,7 +17,8 @@ k=${3:-100}
 out=${4:-build/anomaly}
 test_set=t10k-images-idx3-ubyte.gz
 for dir in "$mnist" "$fashion"; do
-  [[ -f $dir/$test_set ]] || { echo "anomaly_auc.sh: no $dir/$test_set (Fashion-MNIST: apt-get install dataset-fashion-mnist)" >&2; exit 1; }
+  [[ -f $dir/$test_set ]] ||
+    { echo "anomaly_auc.sh: no $dir/$test_set (Fashion-MNIST: apt-get install dataset-fashion-mnist)" >&2; exit 1; }
 done
 mkdir -p "$out"
 build-scripts/build.sh >/dev/null
