@@ -202,13 +202,26 @@ check "--metric rec is at most -ELBO, image by image (KL >= 0)" $PY -c "
 import sys
 rec, elbo = [[float(l) for l in open(f)] for f in ('rec.txt', 'elbo.txt')]
 sys.exit(not (len(rec) == 200 and all(r <= e for r, e in zip(rec, elbo)) and rec != elbo))"
-run score --model cvae.st --images images.idx --labels labels.idx --out celbo.txt
-check "a CVAE's -ELBO is forward's rec + KL at eps = 0" $PY -c "
+# matches_forward SCORES FORWARD_OUT LATENT: the first 3 scores are the rec + KL
+# that forward (eps = 0, the last two floats of each row) wrote for x.f32.
+matches_forward() {
+    $PY -c "
 import struct, sys
-f = struct.unpack('<%df' % (3 * 154), open('fwd.f32', 'rb').read())
-want = [f[154 * i + 152] + f[154 * i + 153] for i in range(3)]
-got = [float(l) for l in open('celbo.txt')][:3]
+row = 2 * $3 + 144 + 2
+f = struct.unpack('<%df' % (3 * row), open('$2', 'rb').read())
+want = [f[row * i + row - 2] + f[row * i + row - 1] for i in range(3)]
+got = [float(l) for l in open('$1')][:3]
 sys.exit(not all(abs(g - w) <= 1e-5 * abs(w) for g, w in zip(got, want)))"
+}
+run score --model cvae.st --images images.idx --labels labels.idx --out celbo.txt
+check "a CVAE's -ELBO is forward's rec + KL at eps = 0" matches_forward celbo.txt fwd.f32 4
+run score --model conv.st --images images.idx --out conv.txt
+run forward --model conv.st --input x.f32 --out conv.f32
+check "  and so is a conv VAE's" matches_forward conv.txt conv.f32 3
+run score --model ae.st --images images.idx --out ae-elbo.txt
+check "an autoencoder's score is its reconstruction loss" \
+    bash -c "grep -q '^score .*an autoencoder has no ELBO' out.txt && '$V' score --model ae.st --images images.idx \
+    --metric rec 2>/dev/null | cmp -s ae-elbo.txt -"
 run score --model vae.st --images images.idx --out iw1.txt --metric iwae --k 5
 run score --model vae.st --images images.idx --out iw2.txt --metric iwae --k 5 --compare inverted.idx
 check "--metric iwae: a file's scores do not depend on --compare" cmp -s iw1.txt iw2.txt
@@ -295,6 +308,8 @@ expect_error "score of a CVAE without --compare-labels" x.txt score --model cvae
     --labels labels.idx --compare images.idx --out x.txt
 expect_error "score --k without --metric iwae" x.txt score --model vae.st --images images.idx --out x.txt --k 5
 expect_error "score --metric unknown" x.txt score --model vae.st --images images.idx --out x.txt --metric nll
+expect_error "score --metric iwae of an autoencoder" x.txt score --model ae.st --images images.idx --out x.txt \
+    --metric iwae
 expect_error "score --compare-out without --compare" x.txt score --model vae.st --images images.idx --compare-out x.txt
 expect_error "score --compare of another image size" x.txt score --model vae.st --images images.idx \
     --compare small.idx --out x.txt

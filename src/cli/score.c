@@ -134,10 +134,11 @@ int cmd_score(int argc, char **argv) {
     cli_cmd cmd = {"score", "--model FILE --images FILE [options]",
                    "Per-image anomaly score in nats, higher = more unusual: the negative ELBO with\n"
                    "z = mu (reconstruction + KL), its reconstruction term alone, or the importance-\n"
-                   "weighted estimate of -log p(x) (Burda et al.). With --compare, also the ROC AUC of\n"
-                   "telling the second set from the first by score (ties count 1/2) and the share of\n"
-                   "it caught when at most 5% of --images are flagged. The summary goes to stdout,\n"
-                   "or to stderr when the scores do.",
+                   "weighted estimate of -log p(x) (Burda et al.); for an autoencoder, always its\n"
+                   "reconstruction loss. With --compare, also the ROC AUC of telling the second set\n"
+                   "from the first by score (ties count 1/2) and the share of it caught when at most\n"
+                   "5% of --images are flagged. The summary goes to stdout, or to stderr when the\n"
+                   "scores do.",
                    opts, CLI_OPT_COUNT(opts)};
     cli_parse(&cmd, argc, argv);
     cli_require(&cmd, "model");
@@ -149,8 +150,13 @@ int cmd_score(int argc, char **argv) {
     if (out) cli_check_writable(out);
     if (compare_out) cli_check_writable(compare_out);
     vae_model *m = cli_load_model(model);
-    if (vae_model_arch(m)->decoder_only)
-        cli_die(EXIT_RUNTIME, "%s holds only a decoder: it cannot score images", model);
+    const vae_arch *a = vae_model_arch(m);
+    if (a->decoder_only) cli_die(EXIT_RUNTIME, "%s holds only a decoder: it cannot score images", model);
+    /* An autoencoder's KL is 0, so its -ELBO is just the reconstruction loss. */
+    int ae = a->kind == VAE_KIND_AE;
+    if (ae && o.metric == METRIC_IWAE)
+        cli_usage_error(&cmd, "--metric iwae needs a VAE: an autoencoder has no q(z|x) (use --metric rec)");
+    if (ae) o.metric = METRIC_REC;
     score_set normal, anomaly = {0};
     set_load(&normal, m, images, labels, "--labels");
     if (compare) set_load(&anomaly, m, compare, compare_labels, "--compare-labels");
@@ -162,10 +168,12 @@ int cmd_score(int argc, char **argv) {
     /* Printed once all is done, so that a failure prints its one line only; on
      * stderr when the scores go to stdout. */
     FILE *rep = out || compare ? stdout : stderr;
-    char arch[256];
-    fprintf(rep, "model      %s: %s\n", cli_basename(model), cli_describe_arch(arch, sizeof arch, vae_model_arch(m)));
+    char arch[512];
+    fprintf(rep, "model      %s: %s\n", cli_basename(model), cli_describe_arch(arch, sizeof arch, a));
     if (o.metric == METRIC_IWAE)
         fprintf(rep, "score      -log p(x), IWAE with k = %d, seed %llu, in nats\n", o.k, (unsigned long long)o.seed);
+    else if (ae)
+        fprintf(rep, "score      reconstruction loss of the code, in nats (an autoencoder has no ELBO)\n");
     else
         fprintf(rep, "score      %s at z = mu, in nats\n", o.metric == METRIC_ELBO ? "-ELBO = rec + KL" : "rec");
     print_file(rep, "images", &normal);
