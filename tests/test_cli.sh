@@ -51,7 +51,9 @@ epoch_lines() { grep -cE '^ +[0-9]+/[0-9]+ ' out.txt; }
 
 # ---------------------------------------------------------------- data
 # 200 12x12 images in 4 classes (horizontal bar, vertical bar, two blob
-# sizes), as raw and gzipped IDX, plus raw float32/int32 files for forward.
+# sizes), as raw and gzipped IDX, plus raw float32/int32 files for forward;
+# for score: the images inverted (far from anything trained on), lightly
+# noised (overlapping scores), and a tiny hand-checked pair with ties.
 $PY - <<'EOF' || exit 1
 import gzip, random, struct
 random.seed(0)
@@ -86,13 +88,28 @@ gzip.open('labels.idx.gz', 'wb').write(label_idx)
 open('bad-labels.idx', 'wb').write(struct.pack('>II', 0x801, n) + bytes([9] * n))
 open('x.f32', 'wb').write(struct.pack('<%df' % (3 * h * w), *[b / 255 for b in imgs[:3 * h * w]]))
 open('y.i32', 'wb').write(struct.pack('<3i', 0, 1, 2))
+def write_images(name, rows):
+    open(name, 'wb').write(struct.pack('>IIII', 0x803, len(rows), h, w) + b''.join(rows))
+rows = [bytes(imgs[i * h * w:(i + 1) * h * w]) for i in range(n)]
+inverted = [bytes(255 - b for b in r) for r in rows]
+write_images('inverted.idx', inverted)
+noisy = []
+for i, r in enumerate(rows):
+    r = bytearray(r)
+    for _ in range(i % 8):
+        r[random.randrange(h * w)] ^= 255
+    noisy.append(bytes(r))
+write_images('noisy.idx', noisy)
+write_images('ties-normal.idx', [rows[0]] * 3 + [inverted[0]])
+write_images('ties-anomaly.idx', [rows[0]] + [inverted[0]] * 2)
+open('small.idx', 'wb').write(struct.pack('>IIII', 0x803, 2, 8, 8) + bytes(128))
 EOF
 SMALL=(--hidden 32 --latent 4 --batch 16 --epochs 2)
 
 # ---------------------------------------------------------------- help
 check "vae help lists the commands" bash -c "'$V' help | grep -q manifold"
 check "vae help train" bash -c "'$V' help train | grep -q -- '--holdout-per-class'"
-for c in train eval sample interpolate manifold info forward; do
+for c in train eval score sample interpolate manifold info forward; do
     check "vae $c --help" bash -c "'$V' $c --help | grep -q '^usage: vae $c'"
 done
 
@@ -164,6 +181,73 @@ check "  equal to the final test loss of training ($final)" grep -qE "^-ELBO +$f
 run forward --model cvae.st --input x.f32 --labels y.i32 --out fwd.f32
 check "forward writes 3 x (2*4 + 144 + 2) floats" [ $? -eq 0 -a "$(stat -c %s fwd.f32 2>/dev/null)" = $((3 * 154 * 4)) ]
 
+# ---------------------------------------------------------------- score
+auc() { awk '$1 == "ROC" {print $3}' out.txt; }
+tpr() { awk '$1 == "TPR" {print $2}' out.txt; }
+run score --model vae.st --images images.idx.gz
+check "score prints 200 scores on stdout" \
+    [ $? -eq 0 -a "$(grep -cE '^[0-9.e+-]+$' out.txt)" = 200 -a "$(wc -l <out.txt)" = 200 ]
+check "  and the summary on stderr" grep -qE '^images +200 ' err.txt
+run score --model vae.st --images images.idx --out elbo.txt
+check "score --out writes the same scores" cmp -s elbo.txt <("$V" score --model vae.st --images images.idx 2>/dev/null)
+check "  and prints the summary on stdout" grep -qE '^images +200 ' out.txt
+check "  whose median, min and max are the file's" $PY -c "
+import statistics, sys
+v = sorted(float(l) for l in open('elbo.txt'))
+want = ['%.4f' % x for x in (statistics.median(v), v[0], v[-1])]
+row = [l.split() for l in open('out.txt') if l.startswith('images ')][-1]
+sys.exit(row[3:6] != want)"
+run score --model vae.st --images images.idx --out rec.txt --metric rec
+check "--metric rec is at most -ELBO, image by image (KL >= 0)" $PY -c "
+import sys
+rec, elbo = [[float(l) for l in open(f)] for f in ('rec.txt', 'elbo.txt')]
+sys.exit(not (len(rec) == 200 and all(r <= e for r, e in zip(rec, elbo)) and rec != elbo))"
+# matches_forward SCORES FORWARD_OUT LATENT: the first 3 scores are the rec + KL
+# that forward (eps = 0, the last two floats of each row) wrote for x.f32.
+matches_forward() {
+    $PY -c "
+import struct, sys
+row = 2 * $3 + 144 + 2
+f = struct.unpack('<%df' % (3 * row), open('$2', 'rb').read())
+want = [f[row * i + row - 2] + f[row * i + row - 1] for i in range(3)]
+got = [float(l) for l in open('$1')][:3]
+sys.exit(not all(abs(g - w) <= 1e-5 * abs(w) for g, w in zip(got, want)))"
+}
+run score --model cvae.st --images images.idx --labels labels.idx --out celbo.txt
+check "a CVAE's -ELBO is forward's rec + KL at eps = 0" matches_forward celbo.txt fwd.f32 4
+run score --model conv.st --images images.idx --out conv.txt
+run forward --model conv.st --input x.f32 --out conv.f32
+check "  and so is a conv VAE's" matches_forward conv.txt conv.f32 3
+run score --model ae.st --images images.idx --out ae-elbo.txt
+check "an autoencoder's score is its reconstruction loss" \
+    bash -c "grep -q '^score .*an autoencoder has no ELBO' out.txt && '$V' score --model ae.st --images images.idx \
+    --metric rec 2>/dev/null | cmp -s ae-elbo.txt -"
+run score --model vae.st --images images.idx --out iw1.txt --metric iwae --k 5
+run score --model vae.st --images images.idx --out iw2.txt --metric iwae --k 5 --compare inverted.idx
+check "--metric iwae: a file's scores do not depend on --compare" cmp -s iw1.txt iw2.txt
+run score --model vae.st --images images.idx --out iw3.txt --metric iwae --k 5 --seed 2
+check "  but on --seed" bash -c "! cmp -s iw1.txt iw3.txt"
+
+run score --model vae.st --images images.idx --compare images.idx.gz
+check "ROC AUC of a set against itself is 0.5 ($(auc))" [ "$(auc)" = 0.500000 ]
+run score --model vae.st --images images.idx --compare inverted.idx
+check "ROC AUC of inverted images is 1 ($(auc)), all caught ($(tpr))" [ "$(auc)" = 1.000000 -a "$(tpr)" = 1.0000 ]
+# Normal {A, A, A, Z}, anomalies {A, Z, Z}, with Z (inverted A) above A: the
+# anomaly A ties 3 normals (3 x 1/2) and loses to Z; each anomaly Z beats 3
+# normals and ties Z (3 + 1/2): (1.5 + 2 x 3.5) / 12 pairs = 0.708333. The
+# threshold is the top normal, Z, which no anomaly exceeds: TPR 0. One image
+# per pass, so that equal images get bit-equal scores.
+run score --model vae.st --images ties-normal.idx --compare ties-anomaly.idx --batch 1
+check "hand-checked ROC AUC with ties ($(auc)) and TPR ($(tpr))" [ "$(auc)" = 0.708333 -a "$(tpr)" = 0.0000 ]
+run score --model vae.st --images images.idx --compare noisy.idx --out n0.txt --compare-out n1.txt
+check "ROC AUC ($(auc)) and TPR ($(tpr)) of noisy images match a pairwise count" $PY -c "
+import sys
+n0, n1 = [[float(l) for l in open(f)] for f in ('n0.txt', 'n1.txt')]
+won = sum((b > a) + 0.5 * (b == a) for a in n0 for b in n1) / (len(n0) * len(n1))
+t = sorted(n0)[len(n0) - 1 - len(n0) // 20]
+caught = sum(b > t for b in n1) / len(n1)
+sys.exit(not (0.5 < won < 1 and '%.6f %.4f' % (won, caught) == '$(auc) $(tpr)'))"
+
 # ---------------------------------------------------------------- pictures
 run sample --model vae.st --out sample.png
 check_png "sample, 8x8 grid at scale 2" sample.png 199x199
@@ -218,6 +302,17 @@ expect_error "manifold of a latent-1 model" x.png manifold --model latent1.st --
 expect_error "manifold dims out of range" x.png manifold --model vae.st --out x.png --dims 0,4
 expect_error "interpolate index out of range" x.png interpolate --model vae.st --out x.png --images images.idx --a 500
 expect_error "eval of a CVAE without labels" none.st eval --model cvae.st --images images.idx
+run export --model vae.st --out dec.st --decoder-only
+expect_error "score with a decoder-only model" x.txt score --model dec.st --images images.idx --out x.txt
+expect_error "score of a CVAE without --compare-labels" x.txt score --model cvae.st --images images.idx \
+    --labels labels.idx --compare images.idx --out x.txt
+expect_error "score --k without --metric iwae" x.txt score --model vae.st --images images.idx --out x.txt --k 5
+expect_error "score --metric unknown" x.txt score --model vae.st --images images.idx --out x.txt --metric nll
+expect_error "score --metric iwae of an autoencoder" x.txt score --model ae.st --images images.idx --out x.txt \
+    --metric iwae
+expect_error "score --compare-out without --compare" x.txt score --model vae.st --images images.idx --compare-out x.txt
+expect_error "score --compare of another image size" x.txt score --model vae.st --images images.idx \
+    --compare small.idx --out x.txt
 expect_error "forward with a ragged input file" x.f32 forward --model vae.st --input y.i32 --out x.f32
 
 # ---------------------------------------------------------------- interruption

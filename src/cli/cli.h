@@ -165,6 +165,12 @@ void cli_write_f32(const char *path, const float *v, size_t n);
 
 /* ---------------------------------------------------------------- eval.c */
 
+/* Per-image reconstruction and KL [s->n] over a subset, in batches: eps drawn
+ * from rng, or z = mu when rng is NULL. kl may be NULL. Labels are passed
+ * when the model is conditional. */
+void cli_loss_terms(vae_model *m, const cli_subset *s, int batch, vae_rng *rng, float *rec, float *kl);
+/* Per-image importance-weighted log p(x) [s->n], k samples each from rng. */
+void cli_iwae_terms(vae_model *m, const cli_subset *s, int batch, int k, vae_rng *rng, float *ll);
 /* Mean per-image reconstruction and KL over a subset, eps from a generator
  * seeded with `seed`. Labels are passed when the model is conditional. */
 void cli_eval_loss(vae_model *m, const cli_subset *s, int batch, uint64_t seed, double *rec, double *kl);
@@ -182,6 +188,7 @@ void cli_write_grid(const char *path, const float *images, int n, int cols, cons
 
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_interpolate(int argc, char **argv);
 int cmd_manifold(int argc, char **argv);

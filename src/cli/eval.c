@@ -17,66 +17,79 @@ void cli_check_data(const vae_model *m, const cli_dataset *d, const char *images
                     d->y[i], i, a->n_classes);
 }
 
-/* Batch buffers for a model: images, labels (conditional only), latents. */
+/* Batch buffers for a model: images, labels (conditional only), noise. */
 typedef struct {
-    float *x, *eps, *rec, *kl;
+    float *x, *eps;
     int *y;
 } batch_bufs;
 
 static void bufs_init(batch_bufs *b, const vae_arch *a, int batch, int eps_per_image) {
     b->x = cli_alloc((size_t)batch * vae_arch_input_dim(a), sizeof(float));
     b->eps = cli_alloc((size_t)batch * a->latent * eps_per_image, sizeof(float));
-    b->rec = cli_alloc((size_t)batch, sizeof(float));
-    b->kl = cli_alloc((size_t)batch, sizeof(float));
     b->y = a->n_classes ? cli_alloc((size_t)batch, sizeof(int)) : NULL;
 }
 
 static void bufs_free(batch_bufs *b) {
     free(b->x);
     free(b->eps);
-    free(b->rec);
-    free(b->kl);
     free(b->y);
 }
 
-void cli_eval_loss(vae_model *m, const cli_subset *s, int batch, uint64_t seed, double *rec, double *kl) {
+void cli_loss_terms(vae_model *m, const cli_subset *s, int batch, vae_rng *rng, float *rec, float *kl) {
     const vae_arch *a = vae_model_arch(m);
     batch_bufs b;
-    bufs_init(&b, a, batch, 1);
-    vae_rng rng;
-    vae_rng_seed(&rng, seed);
+    bufs_init(&b, a, batch, rng != NULL);
     vae_error err;
-    double sum_rec = 0, sum_kl = 0;
     for (int i = 0; i < s->n; i += batch) {
         cli_check_interrupt();
         int nb = s->n - i < batch ? s->n - i : batch;
         cli_subset_gather(s, NULL, i, nb, b.x, b.y);
-        vae_rng_normals(&rng, b.eps, (size_t)nb * a->latent);
-        if (vae_model_loss(m, b.x, b.y, nb, b.eps, b.rec, b.kl, &err) != VAE_OK) cli_die_lib("evaluation", &err);
-        for (int j = 0; j < nb; j++) sum_rec += b.rec[j], sum_kl += b.kl[j];
+        if (rng) vae_rng_normals(rng, b.eps, (size_t)nb * a->latent);
+        if (vae_model_loss(m, b.x, b.y, nb, rng ? b.eps : NULL, rec + i, kl ? kl + i : NULL, &err) != VAE_OK)
+            cli_die_lib("evaluation", &err);
     }
     bufs_free(&b);
-    *rec = sum_rec / s->n;
-    *kl = sum_kl / s->n;
 }
 
-/* Mean importance-weighted log-likelihood; one generator across batches. */
-static double eval_iwae(vae_model *m, const cli_subset *s, int batch, int k, uint64_t seed) {
+void cli_iwae_terms(vae_model *m, const cli_subset *s, int batch, int k, vae_rng *rng, float *ll) {
     batch_bufs b;
     bufs_init(&b, vae_model_arch(m), batch, 0);
-    vae_rng rng;
-    vae_rng_seed(&rng, seed);
     vae_error err;
-    double sum = 0;
     for (int i = 0; i < s->n; i += batch) {
         cli_check_interrupt();
         int nb = s->n - i < batch ? s->n - i : batch;
         cli_subset_gather(s, NULL, i, nb, b.x, b.y);
-        if (vae_model_iwae(m, b.x, b.y, nb, k, &rng, b.rec, &err) != VAE_OK) cli_die_lib("IWAE", &err);
-        for (int j = 0; j < nb; j++) sum += b.rec[j];
+        if (vae_model_iwae(m, b.x, b.y, nb, k, rng, ll + i, &err) != VAE_OK) cli_die_lib("IWAE", &err);
     }
     bufs_free(&b);
-    return sum / s->n;
+}
+
+static double mean(const float *v, int n) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += v[i];
+    return sum / n;
+}
+
+void cli_eval_loss(vae_model *m, const cli_subset *s, int batch, uint64_t seed, double *rec, double *kl) {
+    float *r = cli_alloc((size_t)s->n, sizeof *r), *k = cli_alloc((size_t)s->n, sizeof *k);
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    cli_loss_terms(m, s, batch, &rng, r, k);
+    *rec = mean(r, s->n);
+    *kl = mean(k, s->n);
+    free(r);
+    free(k);
+}
+
+/* Mean importance-weighted log-likelihood. */
+static double eval_iwae(vae_model *m, const cli_subset *s, int batch, int k, uint64_t seed) {
+    float *ll = cli_alloc((size_t)s->n, sizeof *ll);
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    cli_iwae_terms(m, s, batch, k, &rng, ll);
+    double res = mean(ll, s->n);
+    free(ll);
+    return res;
 }
 
 int cmd_eval(int argc, char **argv) {

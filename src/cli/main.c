@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
     {"train", cmd_train, "train a VAE or conditional VAE on IDX images"},
     {"eval", cmd_eval, "test loss and importance-weighted log-likelihood"},
+    {"score", cmd_score, "per-image anomaly scores; ROC AUC against a second image set"},
     {"sample", cmd_sample, "PNG grid of images decoded from random latents"},
     {"interpolate", cmd_interpolate, "PNG strip between two latents"},
     {"manifold", cmd_manifold, "PNG of the learned 2-D latent manifold"},
