@@ -4,17 +4,20 @@
  *   <vae-demo model="models/mnist-vae-2d.safetensors" view="explorer"></vae-demo>
  *
  * Views: samples, explorer, interpolate, manifold, conditional, draw,
- * attributes, train. Attributes: model (URL), view, size (max width in CSS
- * px), seed, accent / background / color (UI colours), ink / paper (the
- * colours of pixel values 1 and 0), data (folder of the bundled digits,
- * default ./data/ next to this file), and per view: temperature, cols, rows
- * (samples), grid (manifold), dims (explorer, manifold: "0,1"), range
- * (explorer: half-width of the plane, default 3; manifold: probability
- * interval "0.03,0.97"), label (conditional models), method (interpolate:
- * linear or slerp), with / without / amount (attributes: indices of
- * pre-marked samples, multiple of the trait vector), mode (train: scratch or finetune), epochs (train). CSS
- * custom properties theme it too: --vae-accent, --vae-bg, --vae-fg,
- * --vae-muted, --vae-panel, --vae-line, --vae-ink, --vae-paper, --vae-size.
+ * attributes, train, denoise. Attributes: model (URL), view, size (max width
+ * in CSS px), seed, accent / background / color (UI colours), ink / paper
+ * (the colours of pixel values 1 and 0), data (folder of the data that
+ * build-scripts/bundle-digits.mjs writes, default ./data/ next to this
+ * file), and per view: temperature, cols, rows (samples), grid (manifold),
+ * dims (explorer, manifold: "0,1"), range (explorer: half-width of the
+ * plane, default 3; manifold: probability interval "0.03,0.97"), label
+ * (conditional models; denoise: the digit to start from), method
+ * (interpolate: linear or slerp), with / without / amount (attributes:
+ * indices of pre-marked samples, multiple of the trait vector), mode (train:
+ * scratch or finetune), epochs (train), noise / amount (denoise: masking,
+ * gaussian or saltpepper; its probability or σ, 0..1). CSS custom properties
+ * theme it too: --vae-accent, --vae-bg, --vae-fg, --vae-muted, --vae-panel,
+ * --vae-line, --vae-ink, --vae-paper, --vae-size.
  *
  * The element loads its model when it first comes near the viewport, shares
  * it with other elements showing the same URL, and frees it when the last
@@ -63,16 +66,17 @@ async function fetchBytes(url) {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-const digitSets = new Map(); // folder url -> Promise<{images, labels, n}>
+const dataSets = new Map(); // url of NAME-images.idx.gz -> Promise<{images, labels, n}>
 
-function loadDigits(folder) {
-  if (!digitSets.has(folder)) {
-    const p = Promise.all(['digits-images.idx.gz', 'digits-labels.idx.gz'].map((f) => fetchBytes(new URL(f, folder))))
+function loadDataSet(folder, name) {
+  const url = new URL(`${name}-images.idx.gz`, folder).href;
+  if (!dataSets.has(url)) {
+    const p = Promise.all([url, new URL(`${name}-labels.idx.gz`, folder)].map(fetchBytes))
       .then(([images, labels]) => VAE.readIDX(images, labels));
-    p.catch(() => digitSets.delete(folder));
-    digitSets.set(folder, p);
+    p.catch(() => dataSets.delete(url));
+    dataSets.set(url, p);
   }
-  return digitSets.get(folder);
+  return dataSets.get(url);
 }
 
 /* ------------------------------------------------------------------ drawing helpers */
@@ -191,6 +195,28 @@ function fitGrid(canvas, n, cols, shape, gap = 0, extra = 0) {
   return { ctx, gap: gap * devicePixelRatio };
 }
 
+/* A button showing one image (drawn by drawTiles), for pickers. */
+function tile(image, onclick) {
+  const canvas = el('canvas');
+  return Object.assign(el('button', { type: 'button', class: 'tile', onclick }, canvas), { canvas, image });
+}
+
+/* Draws each tile of a container at its laid-out size. */
+function drawTiles(container, shape, lut) {
+  for (const b of container.children) drawGrid(fit(b.canvas, shape[1] / shape[2]), b.image, shape, lut, { cols: 1, w: b.canvas.width });
+}
+
+/* A seeded generator of uniforms in [0, 1) (mulberry32). */
+function uniforms(seed) {
+  let s = seed | 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /* Resolves after the next frame is drawn: long set-up work split by these
  * keeps the page's animations going. */
 const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r)));
@@ -248,10 +274,27 @@ class DrawPad {
     this.dirty = true;
   }
 
+  /* Fits the canvas to its laid-out size; true when that cleared it. */
   resize() {
     const before = this.canvas.width;
     fit(this.canvas, 1);
-    if (before !== this.canvas.width) this.dirty = false; // resizing clears the canvas
+    if (before === this.canvas.width) return false;
+    this.dirty = false;
+    return true;
+  }
+
+  /* Shows a 28x28 input (0..1) to draw over, as strokes would be: white, its value as alpha. */
+  load(image) {
+    const rgba = new ImageData(28, 28);
+    image.forEach((v, i) => rgba.data.set([255, 255, 255, v * 255], i * 4));
+    scratch.width = scratch.height = 28;
+    scratch.getContext('2d').putImageData(rgba, 0, 0);
+    const ctx = this.canvas.getContext('2d');
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(scratch, 0, 0, this.canvas.width, this.canvas.height);
+    this.dirty = true;
   }
 
   clear() {
@@ -285,6 +328,13 @@ class View {
 
   show(images) {
     this.host.shown = { images, shape: this.shape };
+  }
+
+  /* Views that encode the bundled digits need a full model of 28x28 grey images without labels. */
+  needDigitModel() {
+    const i = this.model.info;
+    if (i.decoderOnly || i.classes || this.shape.join() !== '1,28,28')
+      throw new Error(`the ${this.host.view} view needs a full model of 28×28 grey images without labels (it encodes the bundled digits)`);
   }
 
   render() {}
@@ -366,7 +416,7 @@ class ExplorerView extends View {
 
   /* Encodes the first bundled digits (their means) for the background. */
   async encodePoints() {
-    const { images, labels } = await this.host.digits();
+    const { images, labels } = await this.host.dataSet('digits');
     const [c, h, w] = this.shape, n = Math.min(this.host.int('points', 3000), labels.length);
     if (c * h * w !== 784) return; // not a digit model: a bare plane
     const { mu } = this.model.encode(images.subarray(0, n * 784), { labels: this.model.info.classes ? labels.subarray(0, n) : undefined });
@@ -614,7 +664,7 @@ class DrawView extends View {
         button('Clear', () => (this.pad.clear(), this.update()), { class: 'small' })),
     );
     try {
-      const { images } = await this.host.digits();
+      const { images } = await this.host.dataSet('digits');
       const s = Array.from(this.model.score(images.subarray(0, 500 * 784))).sort((a, b) => a - b);
       this.typical = s[250];
     } catch {
@@ -649,6 +699,98 @@ class DrawView extends View {
   }
 }
 
+/* Noise for the denoise view: a clean pixel x becomes pixel(x, a, u, g) at
+ * amount a, with a uniform u and a standard normal g drawn once per pixel,
+ * so moving the amount grows the same noise instead of drawing new noise. */
+const NOISE = {
+  masking: { name: 'Masking', pixel: (x, a, u) => (u < a ? 0 : x), says: (a) => `each pixel set to 0 with probability ${a}` },
+  gaussian: { name: 'Gaussian', pixel: (x, a, u, g) => Math.min(1, Math.max(0, x + a * g)), says: (a) => `a normal of σ = ${a} added to each pixel, clipped to [0, 1]` },
+  saltpepper: { name: 'Salt & pepper', pixel: (x, a, u, g) => (u < a ? +(g > 0) : x), says: (a) => `each pixel set to 0 or 1 (even odds) with probability ${a}` },
+};
+
+/* Pick a digit or draw one, corrupt it, and see what the model reconstructs
+ * from the noisy image. The model attribute names the model, so a
+ * denoising-trained one (mnist-dae) replaces the plain VAE in one word. */
+class DenoiseView extends View {
+  async setup() {
+    this.needDigitModel();
+    const h = this.host;
+    this.noise = NOISE[h.attr('noise')] ? h.attr('noise') : 'masking';
+    this.amount = Math.min(1, Math.max(0, h.num('amount', 0.5)));
+    this.seed = h.int('seed', 1);
+    this.field();
+    const { images, labels, n } = await h.dataSet('digits');
+    this.byLabel = Array.from({ length: 10 }, () => []);
+    for (let i = 0; i < n; i++) this.byLabel[labels[i]].push(images.subarray(i * 784, (i + 1) * 784));
+    this.round = 0; // which digit of each label the picker shows
+    this.pad = new DrawPad(() => ((this.clean = this.pad.input()), this.press(false), this.update()), 'The clean image: draw on it');
+    this.noisy = el('canvas', { role: 'img', 'aria-label': 'The noisy image' });
+    this.recon = el('canvas', { role: 'img', 'aria-label': 'What the model reconstructs from the noisy image' });
+    this.readout = el('output', { class: 'readout', 'aria-live': 'polite' });
+    this.picker = el('div', { class: 'tiles ten', role: 'group', 'aria-label': 'Digits to start from' },
+      ...Array.from({ length: 10 }, (_, d) => tile(null, () => this.pick(d))));
+    const amount = slider('Amount', { min: 0, max: 1, step: 0.05, value: this.amount, oninput: (v) => ((this.amount = v), this.update()) });
+    this.root.append(
+      el('div', { class: 'trio' },
+        el('figure', {}, this.pad.canvas, el('figcaption', {}, 'Clean: draw on it')),
+        el('figure', {}, this.noisy, el('figcaption', {}, 'Noisy ',
+          button('↻', () => (this.seed++, this.field(), this.update()), { class: 'small', 'aria-label': 'New noise' }))),
+        el('figure', {}, this.recon, el('figcaption', {}, 'Reconstruction'))),
+      this.readout,
+      el('div', { class: 'controls' },
+        choice('Noise', Object.entries(NOISE).map(([k, v]) => [k, v.name]), this.noise, (k) => ((this.noise = k), this.update())),
+        amount.node),
+      el('div', { class: 'controls' },
+        el('span', { class: 'muted small' }, 'Start from a digit:'),
+        button('↻', () => (this.round++, this.pick(this.digit)), { 'aria-label': 'Other digits', class: 'small' }),
+        button('Clear', () => ((this.clean = new Float32Array(784)), this.pad.clear(), this.press(false), this.update()), { class: 'small' })),
+      this.picker,
+    );
+    this.pick(h.int('label', 2) % 10);
+  }
+
+  /* The uniform and the normal (Box-Muller) of each pixel for this seed. */
+  field() {
+    const random = uniforms(this.seed);
+    this.u = Float32Array.from({ length: 784 }, random);
+    this.g = Float32Array.from({ length: 784 }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+  }
+
+  /* Starts from the shown digit d (the picker's tiles are the digits 0-9). */
+  pick(d) {
+    [...this.picker.children].forEach((b, k) => (b.image = this.byLabel[k][this.round % this.byLabel[k].length]));
+    this.digit = d;
+    this.clean = this.picker.children[d].image;
+    this.pad.load(this.clean);
+    this.press(true);
+    this.host.render();
+  }
+
+  /* Marks the picked digit's tile while the clean image is that digit. */
+  press(on) {
+    [...this.picker.children].forEach((b, k) => b.setAttribute('aria-pressed', on && k === this.digit));
+  }
+
+  render() {
+    if (this.pad.resize()) this.pad.load(this.clean);
+    drawTiles(this.picker, this.shape, this.host.lut);
+    this.update();
+  }
+
+  update() {
+    const noise = NOISE[this.noise], a = this.amount;
+    const noisy = this.clean.map((x, i) => noise.pixel(x, a, this.u[i], this.g[i]));
+    const recon = this.model.reconstruct(noisy);
+    for (const [canvas, image] of [[this.noisy, noisy], [this.recon, recon]])
+      drawGrid(fit(canvas, 1), image, this.shape, this.host.lut, { cols: 1, w: canvas.width });
+    const mse = (y) => y.reduce((sum, v, i) => sum + (v - this.clean[i]) ** 2, 0) / y.length;
+    this.readout.textContent = `${noise.name} noise: ${noise.says(a.toFixed(2))}. Mean squared pixel error against the clean image: noisy ${mse(noisy).toFixed(3)}, reconstruction ${mse(recon).toFixed(3)}.`;
+    const all = new Float32Array(3 * 784);
+    [this.clean, noisy, recon].forEach((x, k) => all.set(x, k * 784));
+    this.show(all);
+  }
+}
+
 /* Mark model samples that show a trait and ones that don't; the difference
  * of their mean latents moves any face along the trait. */
 class AttributesView extends View {
@@ -665,12 +807,9 @@ class AttributesView extends View {
     this.tiles = el('div', { class: 'tiles' });
     const D = this.images.length / this.count;
     for (let i = 0; i < this.count; i++) {
-      const c = el('canvas');
-      const b = el('button', { type: 'button', class: 'tile', onclick: () => this.toggle(i, b) }, c);
+      const b = tile(this.images.subarray(i * D, (i + 1) * D), () => this.toggle(i, b));
       this.tiles.append(b);
       this.mark(i, b);
-      b.canvas = c;
-      b.image = this.images.subarray(i * D, (i + 1) * D);
     }
     this.strip = el('canvas', { role: 'img', 'aria-label': 'A sample moved along the trait vector' });
     this.note = el('p', { class: 'muted small' });
@@ -721,10 +860,7 @@ class AttributesView extends View {
   }
 
   render() {
-    for (const b of this.tiles.children) {
-      const ctx = fit(b.canvas, this.shape[1] / this.shape[2]);
-      drawGrid(ctx, b.image, this.shape, this.host.lut, { cols: 1, w: b.canvas.width });
-    }
+    drawTiles(this.tiles, this.shape, this.host.lut);
     this.renderStrip();
   }
 
@@ -816,7 +952,7 @@ class TrainView extends View {
    * worker would copy the whole buffer under it. */
   async digitSet() {
     if (!this.digitCopy) {
-      const { images } = await this.host.digits();
+      const { images } = await this.host.dataSet('digits');
       this.digitCopy = { images: images.slice(0, TrainView.DIGITS * 784) };
     }
     return this.digitCopy;
@@ -1009,7 +1145,7 @@ class TrainView extends View {
 
 const VIEWS = {
   samples: SamplesView, explorer: ExplorerView, interpolate: InterpolateView, manifold: ManifoldView,
-  conditional: ConditionalView, draw: DrawView, attributes: AttributesView, train: TrainView,
+  conditional: ConditionalView, draw: DrawView, attributes: AttributesView, train: TrainView, denoise: DenoiseView,
 };
 
 /* ------------------------------------------------------------------ the element */
@@ -1042,6 +1178,7 @@ input[type=range] { accent-color: var(--_accent); width: 120px; }
 .choice { display: inline-flex; background: var(--_panel); border: 1px solid var(--_line); border-radius: 999px; padding: 2px; flex-wrap: wrap; }
 .choice button { border: 0; background: transparent; padding: 4px 11px; }
 .choice button[aria-checked=true] { background: var(--_accent); color: #fff; }
+.trio { display: grid; grid-template-columns: repeat(3, 1fr); gap: 10px; }
 .split { display: grid; grid-template-columns: 3fr 2fr; gap: 14px; align-items: start; }
 .split.even { grid-template-columns: 1fr 1fr; }
 .split.drawn { grid-template-columns: 2fr 3fr; }
@@ -1071,6 +1208,8 @@ b.with { color: #22c55e; } b.without { color: #ef4444; }
 .tiles { display: grid; grid-template-columns: repeat(6, 1fr); gap: 6px; }
 .tile { padding: 0; border-radius: 8px; border: 2px solid transparent; background: none; overflow: hidden; position: relative; }
 .tile canvas { border-radius: 6px; }
+.tiles.ten { grid-template-columns: repeat(10, 1fr); gap: 4px; }
+.tile[aria-pressed=true] { border-color: var(--_accent); }
 .tile[data-mark=with] { border-color: #22c55e; }
 .tile[data-mark=without] { border-color: #ef4444; }
 .tile[data-mark=with]::after, .tile[data-mark=without]::after { position: absolute; top: 3px; right: 3px; width: 18px; height: 18px;
@@ -1092,7 +1231,8 @@ progress::-moz-progress-bar { background: var(--_accent); border-radius: 99px; }
 .spinner { width: 22px; height: 22px; margin: 0 auto 8px; border: 3px solid var(--_line); border-top-color: var(--_accent); border-radius: 50%; animation: spin .8s linear infinite; }
 @keyframes spin { to { transform: rotate(360deg); } }
 @media (prefers-reduced-motion: reduce) { .spinner { animation: none; } .meter i { transition: none; } }
-@container (max-width: 440px) { .split, .split.drawn, .finetune { grid-template-columns: 1fr; } .tiles { grid-template-columns: repeat(4, 1fr); } }
+@container (max-width: 440px) { .split, .split.drawn, .finetune { grid-template-columns: 1fr; } .tiles { grid-template-columns: repeat(4, 1fr); }
+  .tiles.ten { grid-template-columns: repeat(5, 1fr); } }
 `;
 
 let sheet = null;
@@ -1106,7 +1246,7 @@ function styles(root) {
 
 export class VAEDemo extends HTMLElement {
   static observedAttributes = ['model', 'view', 'size', 'seed', 'accent', 'background', 'color', 'ink', 'paper', 'data',
-    'temperature', 'cols', 'rows', 'grid', 'dims', 'range', 'label', 'method', 'with', 'without', 'amount', 'mode', 'epochs', 'count', 'points'];
+    'temperature', 'cols', 'rows', 'grid', 'dims', 'range', 'label', 'method', 'with', 'without', 'amount', 'mode', 'epochs', 'count', 'points', 'noise'];
 
   #frame; #view = null; #modelURL = null; #visible = false; #generation = 0; #io; #ro;
 
@@ -1148,9 +1288,10 @@ export class VAEDemo extends HTMLElement {
     return v ? v.split(/[\s,]+/).filter(Boolean).map(Number) : fallback;
   }
 
-  /* The bundled digits: {images, labels, n}. */
-  digits() {
-    return loadDigits(new URL(this.getAttribute('data') || new URL('./data/', import.meta.url).href, document.baseURI).href);
+  /* A data set bundled by build-scripts/bundle-digits.mjs: {images, labels, n};
+   * 'digits' (MNIST) or 'unusual' (images that are not digits). */
+  dataSet(name) {
+    return loadDataSet(new URL(this.getAttribute('data') || new URL('./data/', import.meta.url).href, document.baseURI).href, name);
   }
 
   emit(type, detail) {
