@@ -4,10 +4,10 @@
  *   <vae-demo model="models/mnist-vae-2d.safetensors" view="explorer"></vae-demo>
  *
  * Views: samples, explorer, interpolate, manifold, conditional, draw,
- * attributes, train, denoise. Attributes: model (URL), view, size (max width
- * in CSS px), seed, accent / background / color (UI colours), ink / paper
- * (the colours of pixel values 1 and 0), data (folder of the data that
- * build-scripts/bundle-digits.mjs writes, default ./data/ next to this
+ * attributes, train, denoise, anomaly. Attributes: model (URL), view, size
+ * (max width in CSS px), seed, accent / background / color (UI colours), ink
+ * / paper (the colours of pixel values 1 and 0), data (folder of the data
+ * that build-scripts/bundle-digits.mjs writes, default ./data/ next to this
  * file), and per view: temperature, cols, rows (samples), grid (manifold),
  * dims (explorer, manifold: "0,1"), range (explorer: half-width of the
  * plane, default 3; manifold: probability interval "0.03,0.97"), label
@@ -15,9 +15,11 @@
  * (interpolate: linear or slerp), with / without / amount (attributes:
  * indices of pre-marked samples, multiple of the trait vector), mode (train:
  * scratch or finetune), epochs (train), noise / amount (denoise: masking,
- * gaussian or saltpepper; its probability or σ, 0..1). CSS custom properties
- * theme it too: --vae-accent, --vae-bg, --vae-fg, --vae-muted, --vae-panel,
- * --vae-line, --vae-ink, --vae-paper, --vae-size.
+ * gaussian or saltpepper; its probability or σ, 0..1), threshold (anomaly:
+ * in nats, default the 95th percentile of the digits' scores). CSS custom
+ * properties theme it too: --vae-accent, --vae-bg, --vae-fg, --vae-muted,
+ * --vae-panel, --vae-line, --vae-ink, --vae-paper, --vae-size, and
+ * --vae-rec / --vae-kl (the two series of the charts).
  *
  * The element loads its model when it first comes near the viewport, shares
  * it with other elements showing the same URL, and frees it when the last
@@ -95,11 +97,11 @@ function button(label, onclick, attrs = {}) {
   return el('button', { type: 'button', onclick, ...attrs }, label);
 }
 
-function slider(label, { min, max, step, value, oninput }) {
+function slider(label, { min, max, step, value, oninput, format = String }) {
   const input = el('input', { type: 'range', min, max, step, value, 'aria-label': label });
-  const out = el('output', {}, String(value));
+  const out = el('output', {}, format(value));
   input.addEventListener('input', () => {
-    out.textContent = input.value;
+    out.textContent = format(Number(input.value));
     oninput(Number(input.value));
   });
   return { input, out, node: el('label', { class: 'field' }, el('span', {}, label), input, out) };
@@ -791,6 +793,137 @@ class DenoiseView extends View {
   }
 }
 
+/* What each unusual image is: its label (see bundle-digits.mjs). */
+const UNUSUAL_KINDS = ['T-shirt', 'trousers', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot',
+  'noise', 'inverted digit', 'shifted digit'];
+const FLAGGED = '#ef4444';
+
+/* The negative ELBO as an anomaly score: bundled digits against unusual
+ * images (Fashion-MNIST, or made-up ones when the build had none), both
+ * scores' histograms, a threshold above which an image is flagged, and a pad
+ * whose drawing is scored live. */
+class AnomalyView extends View {
+  static STRIP = 10; // images shown of each set
+  static SCORED = 200; // of each set in the histogram
+
+  async setup() {
+    this.needDigitModel();
+    const h = this.host, data = await Promise.all(['digits', 'unusual'].map((name) => h.dataSet(name)));
+    const n = Math.min(AnomalyView.SCORED, ...data.map((d) => d.n));
+    const fashion = data[1].labels.every((l) => l < 10);
+    this.sets = data.map(({ images, labels }, k) => {
+      const x = images.subarray(0, n * 784);
+      return {
+        x, labels, scores: this.model.score(x), key: k ? 'kl' : 'rec',
+        name: k ? (fashion ? 'Fashion-MNIST items' : 'Noise, inverted and shifted digits') : 'Digits',
+        kind: k ? (i) => UNUSUAL_KINDS[labels[i]] : (i) => `a ${labels[i]}`,
+        canvas: el('canvas'), caption: el('figcaption'),
+      };
+    });
+    const all = this.sets.flatMap((s) => [...s.scores]), digits = [...this.sets[0].scores].sort((a, b) => a - b);
+    this.domain = [Math.min(...all) / 1.3, Math.max(...all) * 1.3];
+    this.threshold = h.num('threshold', digits[Math.floor(0.95 * digits.length)]); // flags 1 digit in 20
+    this.histogram = el('canvas', { role: 'img', 'aria-label': 'Histogram of the scores of both sets, and the threshold' });
+    this.pad = new DrawPad(() => this.scoreDrawing());
+    this.score = el('output', { class: 'score', 'aria-live': 'polite' }, '—');
+    this.verdict = el('div', { class: 'verdict' });
+    const log = Math.log, t = slider('Threshold', {
+      min: log(this.domain[0]), max: log(this.domain[1]), step: 0.01, value: log(this.threshold),
+      format: (v) => `${Math.round(Math.exp(v))} nats`, oninput: (v) => ((this.threshold = Math.exp(v)), this.render()),
+    });
+    t.node.classList.add('wide');
+    this.root.append(
+      el('p', { class: 'hint' }, 'Each score is the negative ELBO: the nats the model needs to explain the image. Above the threshold an image is ',
+        el('b', { class: 'without' }, 'flagged'), ' as anomalous.'),
+      ...this.sets.map((s) => el('figure', {}, s.caption, s.canvas)),
+      el('figure', {}, this.histogram, el('figcaption', {}, el('i', { class: 'key rec' }), 'digits ', el('i', { class: 'key kl' }),
+        this.sets[1].name.toLowerCase(), ` (${n} of each; log scale)`)),
+      el('div', { class: 'controls' }, t.node),
+      el('div', { class: 'split drawn' },
+        el('div', { class: 'padbox' }, this.pad.canvas, button('Clear', () => (this.pad.clear(), this.scoreDrawing()), { class: 'small' })),
+        el('div', { class: 'scorebox' }, el('div', {}, el('span', { class: 'muted' }, 'Your drawing scores '), this.score, el('span', { class: 'muted' }, ' nats')),
+          this.verdict)),
+    );
+  }
+
+  render() {
+    this.pad.resize();
+    for (const s of this.sets) this.renderStrip(s);
+    this.scoreDrawing();
+  }
+
+  /* The first images of a set with their scores under them, the flagged ones framed. */
+  renderStrip(set) {
+    const n = AnomalyView.STRIP, dpr = devicePixelRatio, c = this.host.colours(), t = this.threshold;
+    const { ctx, gap } = fitGrid(set.canvas, n, n, this.shape, 4, 16);
+    const tiles = drawGrid(ctx, set.x.subarray(0, n * 784), this.shape, this.host.lut, { cols: n, w: set.canvas.width, gap });
+    ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    ctx.lineWidth = 2 * dpr;
+    ctx.strokeStyle = FLAGGED;
+    tiles.forEach((r, i) => {
+      const flagged = set.scores[i] > t;
+      ctx.fillStyle = flagged ? FLAGGED : c.muted;
+      ctx.fillText(set.scores[i].toFixed(0), r.x + r.w / 2, r.y + r.h + 13 * dpr);
+      if (flagged) ctx.strokeRect(r.x + dpr, r.y + dpr, r.w - 2 * dpr, r.h - 2 * dpr);
+    });
+    set.canvas.setAttribute('aria-label', `${set.name}: ${Array.from(set.scores.subarray(0, n), (v, i) =>
+      `${set.kind(i)} scores ${v.toFixed(0)}${v > t ? ' (flagged)' : ''}`).join(', ')}`);
+    const flagged = set.scores.filter((v) => v > t).length, mean = set.scores.reduce((a, b) => a + b, 0) / set.scores.length;
+    set.caption.textContent = `${set.name} · mean ${mean.toFixed(0)} nats · ${flagged} of ${set.scores.length} flagged`;
+    set.caption.dataset.mean = mean;
+  }
+
+  scoreDrawing() {
+    const drawn = this.pad.dirty ? this.model.score(this.pad.input())[0] : null, flagged = drawn > this.threshold;
+    this.score.textContent = drawn === null ? '—' : drawn.toFixed(0);
+    this.score.dataset.value = drawn ?? '';
+    this.verdict.dataset.flagged = drawn !== null && flagged;
+    this.verdict.textContent = drawn === null ? 'Draw a digit, or anything else, to score it.'
+      : flagged ? `Flagged: above the threshold of ${this.threshold.toFixed(0)} nats.` : `Passes as a digit: below the threshold of ${this.threshold.toFixed(0)} nats.`;
+    this.renderHistogram(drawn);
+  }
+
+  /* Both sets' scores in bins of a log axis, the flagged side shaded, and the drawing's score. */
+  renderHistogram(drawn) {
+    const ctx = fit(this.histogram, 0.3), W = this.histogram.width, H = this.histogram.height, c = this.host.colours(), dpr = devicePixelRatio;
+    const [lo, hi] = this.domain, B = 48, pad = 8 * dpr, base = H - 20 * dpr, span = Math.log(hi / lo);
+    const X = (v) => pad + ((W - 2 * pad) * Math.log(v / lo)) / span, bw = (W - 2 * pad) / B, t = X(this.threshold);
+    ctx.fillStyle = c.panel;
+    ctx.fillRect(0, 0, W, H);
+    ctx.fillStyle = `${FLAGGED}22`;
+    ctx.fillRect(t, 0, W - t, base);
+    const counts = this.sets.map((s) => {
+      const bins = new Array(B).fill(0);
+      for (const v of s.scores) bins[Math.min(B - 1, Math.floor((B * Math.log(v / lo)) / span))]++;
+      return bins;
+    });
+    const top = Math.max(...counts.flat()), Y = (m) => ((base - pad) * m) / top;
+    ctx.globalAlpha = 0.85;
+    counts.forEach((bins, k) => {
+      ctx.fillStyle = c[this.sets[k].key];
+      bins.forEach((m, i) => m && ctx.fillRect(pad + i * bw + dpr / 2, base - Y(m), bw - dpr, Y(m)));
+    });
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = c.muted;
+    ctx.font = `${10 * dpr}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    for (let e = 10 ** Math.floor(Math.log10(lo)); e < hi; e *= 10)
+      for (const v of [e, 2 * e, 5 * e])
+        if (v > lo && X(v) < W - 3 * pad) ctx.fillRect(X(v), base, dpr, 3 * dpr), ctx.fillText(String(v), X(v), H - 5 * dpr);
+    ctx.textAlign = 'right';
+    ctx.fillText('nats', W - pad, H - 5 * dpr);
+    ctx.fillStyle = FLAGGED;
+    ctx.fillRect(t - dpr, 0, 2 * dpr, base);
+    if (drawn === null) return;
+    const x = X(Math.min(hi, Math.max(lo, drawn)));
+    ctx.fillStyle = c.fg;
+    ctx.fillRect(x - dpr / 2, pad, dpr, base - pad);
+    ctx.textAlign = x > W / 2 ? 'right' : 'left';
+    ctx.fillText(' your drawing ', x, pad + 8 * dpr);
+  }
+}
+
 /* Mark model samples that show a trait and ones that don't; the difference
  * of their mean latents moves any face along the trait. */
 class AttributesView extends View {
@@ -1146,6 +1279,7 @@ class TrainView extends View {
 const VIEWS = {
   samples: SamplesView, explorer: ExplorerView, interpolate: InterpolateView, manifold: ManifoldView,
   conditional: ConditionalView, draw: DrawView, attributes: AttributesView, train: TrainView, denoise: DenoiseView,
+  anomaly: AnomalyView,
 };
 
 /* ------------------------------------------------------------------ the element */
@@ -1202,6 +1336,8 @@ figcaption { color: var(--_muted); font-size: 12px; }
 .meter[data-level=odd] i { background: #eab308; }
 .meter[data-level=bad] i { background: #ef4444; }
 .verdict, .hint, .muted { color: var(--_muted); }
+.verdict[data-flagged=true] { color: #ef4444; }
+.field.wide input { width: 220px; }
 .hint, p { margin: 0; }
 .small { font-size: 12px; }
 b.with { color: #22c55e; } b.without { color: #ef4444; }
@@ -1246,7 +1382,7 @@ function styles(root) {
 
 export class VAEDemo extends HTMLElement {
   static observedAttributes = ['model', 'view', 'size', 'seed', 'accent', 'background', 'color', 'ink', 'paper', 'data',
-    'temperature', 'cols', 'rows', 'grid', 'dims', 'range', 'label', 'method', 'with', 'without', 'amount', 'mode', 'epochs', 'count', 'points', 'noise'];
+    'temperature', 'cols', 'rows', 'grid', 'dims', 'range', 'label', 'method', 'with', 'without', 'amount', 'mode', 'epochs', 'count', 'points', 'noise', 'threshold'];
 
   #frame; #view = null; #modelURL = null; #visible = false; #generation = 0; #io; #ro;
 
@@ -1303,7 +1439,7 @@ export class VAEDemo extends HTMLElement {
     if (!this._style) {
       const cs = getComputedStyle(this.#frame), v = (p, d) => cs.getPropertyValue(p).trim() || d;
       this._style = {
-        accent: v('--_accent', '#6366f1'), panel: v('--_panel', '#f4f4f5'), muted: v('--_muted', '#71717a'),
+        accent: v('--_accent', '#6366f1'), fg: v('--_fg', '#18181b'), panel: v('--_panel', '#f4f4f5'), muted: v('--_muted', '#71717a'),
         grid: v('--_line', '#e4e4e7'), rec: v('--vae-rec', '#818cf8'), kl: v('--vae-kl', '#f472b6'),
       };
     }
