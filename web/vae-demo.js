@@ -836,8 +836,8 @@ class AnomalyView extends View {
       el('p', { class: 'hint' }, 'Each score is the negative ELBO: the nats the model needs to explain the image. Above the threshold an image is ',
         el('b', { class: 'without' }, 'flagged'), ' as anomalous.'),
       ...this.sets.map((s) => el('figure', {}, s.caption, s.canvas)),
-      el('figure', {}, this.histogram, el('figcaption', {}, el('i', { class: 'key rec' }), 'digits ', el('i', { class: 'key kl' }),
-        this.sets[1].name.toLowerCase(), ` (${n} of each; log scale)`)),
+      el('figure', {}, this.histogram, el('figcaption', {}, el('i', { class: 'key rec' }), 'Digits ', el('i', { class: 'key kl' }),
+        this.sets[1].name, ` (${n} of each; log scale)`)),
       el('div', { class: 'controls' }, t.node),
       el('div', { class: 'split drawn' },
         el('div', { class: 'padbox' }, this.pad.canvas, button('Clear', () => (this.pad.clear(), this.scoreDrawing()), { class: 'small' })),
@@ -857,7 +857,7 @@ class AnomalyView extends View {
     const n = AnomalyView.STRIP, dpr = devicePixelRatio, c = this.host.colours(), t = this.threshold;
     const { ctx, gap } = fitGrid(set.canvas, n, n, this.shape, 4, 16);
     const tiles = drawGrid(ctx, set.x.subarray(0, n * 784), this.shape, this.host.lut, { cols: n, w: set.canvas.width, gap });
-    ctx.font = `${11 * dpr}px system-ui, sans-serif`;
+    ctx.font = `${Math.min(11 * dpr, tiles[0].w / 3.2)}px system-ui, sans-serif`; // four digits fit under a tile
     ctx.textAlign = 'center';
     ctx.lineWidth = 2 * dpr;
     ctx.strokeStyle = FLAGGED;
@@ -1337,7 +1337,8 @@ figcaption { color: var(--_muted); font-size: 12px; }
 .meter[data-level=bad] i { background: #ef4444; }
 .verdict, .hint, .muted { color: var(--_muted); }
 .verdict[data-flagged=true] { color: #ef4444; }
-.field.wide input { width: 220px; }
+.field.wide { flex: 1 1 240px; }
+.field.wide input { flex: 1; width: auto; min-width: 0; }
 .hint, p { margin: 0; }
 .small { font-size: 12px; }
 b.with { color: #22c55e; } b.without { color: #ef4444; }
