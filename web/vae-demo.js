@@ -198,9 +198,9 @@ function fitGrid(canvas, n, cols, shape, gap = 0, extra = 0) {
 }
 
 /* A button showing one image (drawn by drawTiles), for pickers. */
-function tile(image, onclick) {
+function tile(image, onclick, label) {
   const canvas = el('canvas');
-  return Object.assign(el('button', { type: 'button', class: 'tile', onclick }, canvas), { canvas, image });
+  return Object.assign(el('button', { type: 'button', class: 'tile', onclick, 'aria-label': label }, canvas), { canvas, image });
 }
 
 /* Draws each tile of a container at its laid-out size. */
@@ -730,7 +730,7 @@ class DenoiseView extends View {
     this.recon = el('canvas', { role: 'img', 'aria-label': 'What the model reconstructs from the noisy image' });
     this.readout = el('output', { class: 'readout', 'aria-live': 'polite' });
     this.picker = el('div', { class: 'tiles ten', role: 'group', 'aria-label': 'Digits to start from' },
-      ...Array.from({ length: 10 }, (_, d) => tile(null, () => this.pick(d))));
+      ...Array.from({ length: 10 }, (_, d) => tile(null, () => this.pick(d), `Start from a ${d}`)));
     const amount = slider('Amount', { min: 0, max: 1, step: 0.05, value: this.amount, oninput: (v) => ((this.amount = v), this.update()) });
     this.root.append(
       el('div', { class: 'trio' },
@@ -748,7 +748,7 @@ class DenoiseView extends View {
         button('Clear', () => ((this.clean = new Float32Array(784)), this.pad.clear(), this.press(false), this.update()), { class: 'small' })),
       this.picker,
     );
-    this.pick(h.int('label', 2) % 10);
+    this.pick(Math.min(9, Math.max(0, h.int('label', 2))));
   }
 
   /* The uniform and the normal (Box-Muller) of each pixel for this seed. */
@@ -817,7 +817,7 @@ class AnomalyView extends View {
         x, labels, scores: this.model.score(x), key: k ? 'kl' : 'rec',
         name: k ? (fashion ? 'Fashion-MNIST items' : 'Noise, inverted and shifted digits') : 'Digits',
         kind: k ? (i) => UNUSUAL_KINDS[labels[i]] : (i) => `a ${labels[i]}`,
-        canvas: el('canvas'), caption: el('figcaption'),
+        canvas: el('canvas', { role: 'img' }), caption: el('figcaption'),
       };
     });
     const all = this.sets.flatMap((s) => [...s.scores]), digits = [...this.sets[0].scores].sort((a, b) => a - b);
@@ -834,7 +834,7 @@ class AnomalyView extends View {
     t.node.classList.add('wide');
     this.root.append(
       el('p', { class: 'hint' }, 'Each score is the negative ELBO: the nats the model needs to explain the image. Above the threshold an image is ',
-        el('b', { class: 'without' }, 'flagged'), ' as anomalous.'),
+        el('b', { class: 'flagged' }, 'flagged'), ' as anomalous.'),
       ...this.sets.map((s) => el('figure', {}, s.caption, s.canvas)),
       el('figure', {}, this.histogram, el('figcaption', {}, el('i', { class: 'key rec' }), 'Digits ', el('i', { class: 'key kl' }),
         this.sets[1].name, ` (${n} of each; log scale)`)),
@@ -875,10 +875,10 @@ class AnomalyView extends View {
   }
 
   scoreDrawing() {
-    const drawn = this.pad.dirty ? this.model.score(this.pad.input())[0] : null, flagged = drawn > this.threshold;
+    const drawn = this.pad.dirty ? this.model.score(this.pad.input())[0] : null, flagged = drawn !== null && drawn > this.threshold;
     this.score.textContent = drawn === null ? '—' : drawn.toFixed(0);
     this.score.dataset.value = drawn ?? '';
-    this.verdict.dataset.flagged = drawn !== null && flagged;
+    this.verdict.dataset.flagged = flagged;
     this.verdict.textContent = drawn === null ? 'Draw a digit, or anything else, to score it.'
       : flagged ? `Flagged: above the threshold of ${this.threshold.toFixed(0)} nats.` : `Passes as a digit: below the threshold of ${this.threshold.toFixed(0)} nats.`;
     this.renderHistogram(drawn);
@@ -1341,7 +1341,7 @@ figcaption { color: var(--_muted); font-size: 12px; }
 .field.wide input { flex: 1; width: auto; min-width: 0; }
 .hint, p { margin: 0; }
 .small { font-size: 12px; }
-b.with { color: #22c55e; } b.without { color: #ef4444; }
+b.with { color: #22c55e; } b.without, b.flagged { color: #ef4444; }
 .tiles { display: grid; grid-template-columns: repeat(6, 1fr); gap: 6px; }
 .tile { padding: 0; border-radius: 8px; border: 2px solid transparent; background: none; overflow: hidden; position: relative; }
 .tile canvas { border-radius: 6px; }
