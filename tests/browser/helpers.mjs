@@ -87,6 +87,12 @@ export async function draw(page, pad, strokes) {
 
 export const SEVEN = [[[0.3, 0.25], [0.7, 0.25], [0.45, 0.8]]];
 export const ONE = [[[0.52, 0.18], [0.48, 0.82]]];
+/* Three strokes through five random points each: not a digit. */
+export const SCRIBBLE = (() => {
+  let s = 7;
+  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647) * 0.9 + 0.05;
+  return Array.from({ length: 3 }, () => Array.from({ length: 5 }, () => [r(), r()]));
+})();
 
 /** The server, the browser and the demo page, with its problems watched. */
 export async function openDemo() {
