@@ -39,6 +39,8 @@ models=(
   "frey-face-vae|$frey --hidden 200 --latent 2 --likelihood gaussian_learned --batch 100 --epochs 300 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$frey_eval"
   "frey-face-vae-10d|$frey --hidden 200 --latent 10 --likelihood gaussian_learned --batch 100 --epochs 300 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$frey_eval"
   "olivetti-faces-vae|$olivetti --hidden 256 --latent 16 --likelihood gaussian_learned --augment flip,shift=2 --batch 40 --epochs 600 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$olivetti_eval"
+  "olivetti-faces-conv-vae|$olivetti --encoder conv32k4s2p1,conv64k4s2p1,conv64k4s2p1,256 --decoder 256,4096@64x8x8,convt64k4s2p1,convt32k4s2p1 --out-layer convt1k4s2p1 --latent 16 --likelihood gaussian_learned --augment flip,shift=2 --batch 40 --epochs 600 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$olivetti_eval"
+  "mnist-dae|$mnist --model ae --hidden 512 --latent 32 --noise mask:0.5 --epochs 30 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$data/mnist/t10k-images-idx3-ubyte.gz"
   "fashion-mnist-vae|$fmnist --hidden 400 --latent 20 --epochs 30 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$fashion/t10k-images-idx3-ubyte.gz"
 )
 
@@ -62,7 +64,13 @@ for spec in "${models[@]}"; do
       # shellcheck disable=SC2086
       $vae eval --model $f --images $test_images | sed "s|$data|DATA_DIR|g; s|$fashion|FASHION_DIR|g"
     done
-    $vae sample --model "pretrained/$name.safetensors" --out "pretrained/$name-samples.png" --n 64 --cols 8 --scale 2 --seed 1
+    if $vae info --model "pretrained/$name.safetensors" | grep -q '"model":"ae"'; then
+      # shellcheck disable=SC2086
+      $vae reconstruct --model "pretrained/$name.safetensors" --images ${test_images%% *} --noise mask:0.5 --n 12 \
+        --scale 2 --out "pretrained/$name-denoising.png"
+    else
+      $vae sample --model "pretrained/$name.safetensors" --out "pretrained/$name-samples.png" --n 64 --cols 8 --scale 2 --seed 1
+    fi
     if [[ $name == mnist-cvae ]]; then
       /usr/bin/python3 build-scripts/cvae_knn.py "$work/$name.f32.safetensors" "$data/mnist" 100 5 1
     fi

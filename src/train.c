@@ -32,6 +32,15 @@ void vae_train_config_default(vae_train_config *c) {
     c->seed = 1;
 }
 
+static vae_status check_noise(vae_noise noise, float level, vae_error *err) {
+    if ((unsigned)noise > VAE_NOISE_GAUSSIAN) return vae_fail(err, VAE_ERR_ARG, "unknown noise %d", noise);
+    if (noise == VAE_NOISE_MASK && !(level >= 0.0f && level < 1.0f))
+        return vae_fail(err, VAE_ERR_ARG, "masking probability %g must be in [0, 1)", level);
+    if (noise == VAE_NOISE_GAUSSIAN && !(level >= 0.0f && isfinite(level)))
+        return vae_fail(err, VAE_ERR_ARG, "noise sigma %g must be finite and >= 0", level);
+    return VAE_OK;
+}
+
 static vae_status check_config(const vae_train_config *c, vae_error *err) {
     if ((unsigned)c->opt > VAE_OPT_SGD) return vae_fail(err, VAE_ERR_ARG, "unknown optimizer %d", c->opt);
     if (!(c->lr > 0.0f && isfinite(c->lr))) return vae_fail(err, VAE_ERR_ARG, "learning rate %g must be > 0", c->lr);
@@ -45,12 +54,7 @@ static vae_status check_config(const vae_train_config *c, vae_error *err) {
     if (!(c->beta >= 0.0f && isfinite(c->beta))) return vae_fail(err, VAE_ERR_ARG, "beta %g must be >= 0", c->beta);
     if (c->warmup_steps < 0) return vae_fail(err, VAE_ERR_ARG, "warm-up steps %d must be >= 0", c->warmup_steps);
     if (isnan(c->clip_norm)) return vae_fail(err, VAE_ERR_ARG, "clip norm is NaN");
-    if ((unsigned)c->noise > VAE_NOISE_GAUSSIAN) return vae_fail(err, VAE_ERR_ARG, "unknown noise %d", c->noise);
-    if (c->noise == VAE_NOISE_MASK && !(c->noise_level >= 0.0f && c->noise_level < 1.0f))
-        return vae_fail(err, VAE_ERR_ARG, "masking probability %g must be in [0, 1)", c->noise_level);
-    if (c->noise == VAE_NOISE_GAUSSIAN && !(c->noise_level >= 0.0f && isfinite(c->noise_level)))
-        return vae_fail(err, VAE_ERR_ARG, "noise sigma %g must be finite and >= 0", c->noise_level);
-    return VAE_OK;
+    return check_noise(c->noise, c->noise_level, err);
 }
 
 vae_status vae_trainer_init(vae_trainer **out, vae_model *m, const vae_train_config *c, vae_error *err) {
@@ -120,19 +124,22 @@ static vae_status reserve(vae_trainer *t, int n, vae_error *err) {
     return VAE_OK;
 }
 
-/* The denoising input: x corrupted with the configured noise from t's generator. */
-static const float *corrupt(vae_trainer *t, const float *x, size_t count) {
-    const vae_train_config *c = &t->c;
-    if (!c->noise) return x;
-    for (size_t i = 0; i < count; i++) {
-        if (c->noise == VAE_NOISE_MASK) {
-            t->noisy[i] = vae_rng_uniform(&t->rng) < c->noise_level ? 0.0f : x[i];
+vae_status vae_noise_apply(vae_rng *rng, vae_noise noise, float level, const float *x, float *out, size_t n,
+                           vae_error *err) {
+    vae_status s = check_noise(noise, level, err);
+    if (s) return s;
+    if (!rng || !x || !out) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    for (size_t i = 0; i < n; i++) {
+        if (noise == VAE_NOISE_MASK) {
+            out[i] = vae_rng_uniform(rng) < level ? 0.0f : x[i];
+        } else if (noise == VAE_NOISE_GAUSSIAN) {
+            float v = x[i] + level * vae_rng_normal(rng);
+            out[i] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
         } else {
-            float v = x[i] + c->noise_level * vae_rng_normal(&t->rng);
-            t->noisy[i] = v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+            out[i] = x[i];
         }
     }
-    return t->noisy;
+    return vae_ok(err);
 }
 
 static float beta_now(const vae_trainer *t) {
@@ -152,7 +159,11 @@ vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *
         vae_rng_normals(&t->rng, t->eps, (size_t)n * L);
         eps = t->eps;
     }
-    const float *xin = corrupt(t, x, (size_t)n * m->D);
+    const float *xin = x;
+    if (t->c.noise) {
+        vae_noise_apply(&t->rng, t->c.noise, t->c.noise_level, x, t->noisy, (size_t)n * m->D, NULL);
+        xin = t->noisy;
+    }
     float beta = beta_now(t);
     vae_forward(m, t->w, xin, x, labels, n, eps, &t->pen);
     memset(t->grads, 0, m->n_params * sizeof(float));

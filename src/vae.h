@@ -241,6 +241,10 @@ typedef enum { VAE_SPARSITY_NONE = 0, VAE_SPARSITY_L1, VAE_SPARSITY_KL } vae_spa
  *   GAUSSIAN: pixel + noise_level * N(0,1), clipped to [0, 1]. */
 typedef enum { VAE_NOISE_NONE = 0, VAE_NOISE_MASK, VAE_NOISE_GAUSSIAN } vae_noise;
 
+/* out[n] = x[n] corrupted as described, with draws from rng (out may equal x). */
+vae_status vae_noise_apply(vae_rng *rng, vae_noise noise, float level, const float *x, float *out, size_t n,
+                           vae_error *err);
+
 typedef struct {
     vae_optimizer opt;
     float lr;

@@ -165,6 +165,8 @@ check "train a sparse, contractive, denoising AE" [ $? -eq 0 -a -s ae.st ]
 check "  records noise and penalties" bash -c "'$V' info --model ae.st | grep -q 'train.penalty *KL sparsity 0.001 to rho 0.1, contractive 0.01'"
 run eval --model ae.st --images images.idx
 check "  eval gives its reconstruction loss, no IWAE" bash -c "grep -q '^rec loss ' out.txt && ! grep -q 'log p' out.txt"
+run reconstruct --model ae.st --images images.idx --noise mask:0.5 --n 5 --scale 1 --out rec.png
+check_png "reconstruct masked images: clean, noisy and reconstructed rows" rec.png 64x38
 
 # ---------------------------------------------------------------- info, eval, forward
 run info --model cvae.st
@@ -276,6 +278,7 @@ expect_error "conv output of the wrong size" x.st train --train-images images.id
 expect_error "sparsity on a VAE" x.st train --train-images images.idx --out x.st --sparsity l1
 expect_error "KL sparsity without a sigmoid code" x.st train --train-images images.idx --out x.st --model ae --sparsity kl
 expect_error "malformed noise" x.st train --train-images images.idx --out x.st --noise mask
+expect_error "reconstruct past the last image" x.png reconstruct --model ae.st --images images.idx --first 199 --n 2 --out x.png
 expect_error "missing data file" x.st train --train-images nothere.idx --out x.st
 expect_error "truncated gzip data" x.st train --train-images trunc.idx.gz --out x.st
 expect_error "--holdout together with --test-images" x.st train --train-images images.idx --test-images images.idx \

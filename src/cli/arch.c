@@ -1,4 +1,5 @@
-/* Layer lists on the command line and in summaries: one token per layer,
+/* Model options spelled on the command line: noise (mask:P, gaussian:S) and
+ * layer lists, which summaries print the same way: one token per layer,
  *   400          linear, 400 wide
  *   3136@64x7x7  linear, its output viewed as 64 channels of 7x7 for conv layers
  *   conv32k4s2p1 conv, 32 channels, kernel 4, stride 2, pad 1 (stride 1, pad 0 by default)
@@ -102,4 +103,14 @@ const char *cli_describe_arch(char *buf, size_t size, const vae_arch *a) {
     if (a->lik == VAE_LIK_GAUSSIAN) PUT(" (sigma %g)", a->sigma);
 #undef PUT
     return buf;
+}
+
+int cli_parse_noise(const char *spec, vae_noise *noise, float *level) {
+    char *end;
+    const char *colon = strchr(spec, ':');
+    *noise = colon && !strncmp(spec, "mask:", 5) ? VAE_NOISE_MASK
+           : colon && !strncmp(spec, "gaussian:", 9) ? VAE_NOISE_GAUSSIAN : VAE_NOISE_NONE;
+    if (!*noise) return 0;
+    *level = strtof(colon + 1, &end);
+    return end != colon + 1 && !*end;
 }

@@ -72,6 +72,8 @@ const char *cli_describe_arch(char *buf, size_t size, const vae_arch *a);
 int cli_parse_layers(const char *spec, int *n, int *widths, vae_layer *layers, char *bad, size_t bad_size);
 /* One layer token; 0 if malformed. */
 int cli_parse_layer(const char *spec, int *width, vae_layer *layer);
+/* "mask:P" or "gaussian:SIGMA"; 0 if malformed (the level is checked by the library). */
+int cli_parse_noise(const char *spec, vae_noise *noise, float *level);
 /* The token of one layer. */
 const char *cli_format_layer(char *buf, size_t size, int width, const vae_layer *l);
 
@@ -191,6 +193,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_interpolate(int argc, char **argv);
+int cmd_reconstruct(int argc, char **argv);
 int cmd_manifold(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_forward(int argc, char **argv);

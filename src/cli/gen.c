@@ -1,5 +1,5 @@
-/* The drawing commands: sample, interpolate, manifold. Each decodes a set of
- * latents and writes them as one PNG grid. */
+/* The drawing commands: sample, interpolate, manifold, reconstruct. Each
+ * decodes a set of latents and writes them as one PNG grid. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +158,63 @@ int cmd_interpolate(int argc, char **argv) {
     vae_model_free(m);
     free(ends);
     free(end_labels);
+    free(z);
+    free(labels);
+    return 0;
+}
+
+int cmd_reconstruct(int argc, char **argv) {
+    draw_opts g = DRAW_DEFAULTS;
+    const char *images = NULL, *labels_file = NULL, *noise_spec = NULL;
+    int first = 0, n = 8;
+    uint64_t seed = 1;
+    cli_opt opts[] = {
+        DRAW_OPTS(g),
+        CLI_STR("images", images, "FILE", "images to reconstruct, IDX"),
+        CLI_STR("labels", labels_file, "FILE", "their labels (conditional model)"),
+        CLI_INT("first", first, "I", "index of the first image", 0, 1e9),
+        CLI_INT("n", n, "N", "number of images (one column each)", 1, 1000),
+        CLI_STR("noise", noise_spec, "N", "corrupt the inputs first: mask:P or gaussian:SIGMA"),
+        CLI_U64("seed", seed, "S", "seed of the noise"),
+    };
+    cli_cmd cmd = {"reconstruct", "--model FILE --images FILE --out FILE [options]",
+                   "Encodes images (to z = mu) and decodes them again. The grid's rows: the images,\n"
+                   "with --noise the corrupted inputs, then the reconstructions (of the corrupted\n"
+                   "inputs: what a denoising model is for).",
+                   opts, CLI_OPT_COUNT(opts)};
+    cli_parse(&cmd, argc, argv);
+    cli_require(&cmd, "images");
+    vae_noise noise = VAE_NOISE_NONE;
+    float level = 0;
+    if (noise_spec && !cli_parse_noise(noise_spec, &noise, &level))
+        cli_usage_error(&cmd, "--noise: '%s' is not mask:P or gaussian:SIGMA", noise_spec);
+    if (g.label >= 0) cli_usage_error(&cmd, "--label does not apply: the images' labels are used");
+    vae_model *m = draw_open(&cmd, &g);
+    const vae_arch *a = vae_model_arch(m);
+    if (a->decoder_only) cli_die(EXIT_RUNTIME, "%s holds only a decoder: it cannot encode images", g.model);
+    cli_dataset d;
+    cli_dataset_load(&d, images, labels_file);
+    cli_check_data(m, &d, images, "--labels");
+    if (first + n > d.n) cli_usage_error(&cmd, "--first %d and --n %d need %d images, %s has %d", first, n, first + n, images, d.n);
+    int D = vae_arch_input_dim(a), rows = noise ? 3 : 2, L = a->latent;
+    cli_subset s = {&d, cli_alloc((size_t)n, sizeof(int)), n};
+    for (int i = 0; i < n; i++) s.idx[i] = first + i;
+    float *grid = cli_alloc((size_t)rows * n * D, sizeof(float)), *z = cli_alloc((size_t)2 * n * L, sizeof(float));
+    int *labels = cli_alloc((size_t)n, sizeof(int));
+    cli_subset_gather(&s, NULL, 0, n, grid, d.y ? labels : NULL);
+    float *input = grid + (size_t)(rows - 2) * n * D, *out = grid + (size_t)(rows - 1) * n * D;
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    vae_error err;
+    if ((noise && vae_noise_apply(&rng, noise, level, grid, input, (size_t)n * D, &err) != VAE_OK) ||
+        vae_model_encode(m, input, a->n_classes ? labels : NULL, n, z, z + (size_t)n * L, &err) != VAE_OK ||
+        vae_model_decode(m, z, a->n_classes ? labels : NULL, n, out, &err) != VAE_OK)
+        cli_die_lib("reconstructing", &err);
+    cli_write_grid(g.out, grid, rows * n, n, a, g.scale);
+    cli_subset_free(&s);
+    cli_dataset_free(&d);
+    vae_model_free(m);
+    free(grid);
     free(z);
     free(labels);
     return 0;

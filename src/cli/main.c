@@ -14,6 +14,7 @@ static const struct {
     {"score", cmd_score, "per-image anomaly scores; ROC AUC against a second image set"},
     {"sample", cmd_sample, "PNG grid of images decoded from random latents"},
     {"interpolate", cmd_interpolate, "PNG strip between two latents"},
+    {"reconstruct", cmd_reconstruct, "PNG of images, optionally corrupted, and their reconstructions"},
     {"manifold", cmd_manifold, "PNG of the learned 2-D latent manifold"},
     {"info", cmd_info, "architecture, tensors and metadata of a model file"},
     {"export", cmd_export, "rewrite a model as F16 or F32, whole or decoder only"},

@@ -67,18 +67,6 @@ static void augment_batch(const augmentation *aug, vae_rng *rng, float *xb, int 
     }
 }
 
-/* --noise mask:P or gaussian:S into the trainer's fields. */
-static void parse_noise(const cli_cmd *cmd, const char *spec, vae_train_config *tc) {
-    char *end;
-    const char *colon = spec ? strchr(spec, ':') : NULL;
-    if (!spec) return;
-    tc->noise = colon && !strncmp(spec, "mask:", 5) ? VAE_NOISE_MASK
-              : colon && !strncmp(spec, "gaussian:", 9) ? VAE_NOISE_GAUSSIAN : VAE_NOISE_NONE;
-    tc->noise_level = colon ? strtof(colon + 1, &end) : 0;
-    if (!tc->noise || end == colon + 1 || *end)
-        cli_usage_error(cmd, "--noise: '%s' is not mask:P or gaussian:SIGMA", spec);
-}
-
 /* The layer list of --encoder/--decoder/--out-layer, or a usage error naming the bad token. */
 static void layers_opt(const cli_cmd *cmd, const char *opt, const char *spec, int *n, int *widths, vae_layer *layers) {
     char bad[64];
@@ -276,7 +264,8 @@ static vae_trainer *open_trainer(const cli_cmd *cmd, const train_opts *o, vae_mo
     if ((int64_t)o->warmup_epochs * steps_per_epoch > 0x7fffffff)
         cli_usage_error(cmd, "--warmup-epochs %d is too long", o->warmup_epochs);
     tc.warmup_steps = o->warmup_epochs * steps_per_epoch;
-    parse_noise(cmd, o->noise, &tc);
+    if (o->noise && !cli_parse_noise(o->noise, &tc.noise, &tc.noise_level))
+        cli_usage_error(cmd, "--noise: '%s' is not mask:P or gaussian:SIGMA", o->noise);
     tc.sparsity = (vae_sparsity)o->sparsity;
     tc.sparsity_weight = o->sparsity_weight;
     tc.sparsity_rho = o->rho;
