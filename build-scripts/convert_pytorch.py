@@ -1,18 +1,32 @@
 #!/usr/bin/python3
-"""Convert a PyTorch VAE state_dict (.pt/.pth) into a vae-wasm safetensors file.
+"""Convert a PyTorch VAE or autoencoder state_dict (.pt/.pth) into a vae-wasm safetensors file.
 
 Run with Debian's Python (python3-torch):
   /usr/bin/python3 build-scripts/convert_pytorch.py vae.pth vae.safetensors --preset pytorch-examples-vae
   /usr/bin/python3 build-scripts/convert_pytorch.py m.pt out.safetensors \\
-      --arch-json '{"format":1,"input":[1,8,8],"encoder":[32],"decoder":[32],"latent":4}' \\
-      --map encoder.layers.0=enc1 --map encoder.mu=mu ... [--dtype f16]
+      --arch-json '{"input":[1,8,8],"encoder":[{"conv":8,"kernel":4,"stride":2,"pad":1}],"decoder":[32],"latent":4}' \\
+      --map encoder.layers.0=enc.0 --map encoder.mu=mu ... [--dtype f16]
 
-Our tensors (see src/vae.h) are nn.Linear layouts, weight [out, in] and bias
-[out], named encoder.layers.{i}, encoder.mu, encoder.logvar, decoder.layers.{i},
-decoder.out (each .weight/.bias) and decoder.logsigma for a learned Gaussian.
-A --map maps one of our layer prefixes (or full tensor names) to the
-state_dict's; layers map with both .weight and .bias. The file is written with
-struct and json only (no safetensors package).
+The architecture is the JSON of src/vae.h ("vae_wasm.arch"): per side a list
+of layers, each a width (linear) or an object: {"linear":N} (with
+"shape":[c,h,w] to view its output as an image for the conv layers after it),
+{"conv":C,"kernel":K,"stride":S,"pad":P}, {"conv_transpose":C,"kernel":K,
+"stride":S,"pad":P,"out_pad":O}; "out" is the decoder's output layer
+({"linear":D}, the default, or {"conv_transpose":image_channels,...}); "model"
+is "vae" or "ae" (an autoencoder: one code head, "code_activation"). Every
+hidden layer is followed by "activation", the output layer by none.
+
+Our tensors (see src/vae.h) have PyTorch's layouts: nn.Linear weight [out, in],
+nn.Conv2d [c_out, c_in, k, k], nn.ConvTranspose2d [c_in, c_out, k, k], bias
+[out]; a linear layer after conv layers reads them flattened like torch's
+x.view(n, -1). They are named encoder.layers.{i}, encoder.mu and
+encoder.logvar (VAE) or encoder.code (AE), decoder.layers.{i}, decoder.out
+(each .weight/.bias) and decoder.logsigma for a learned Gaussian. A --map maps
+one of our layer prefixes (or full tensor names) to the state_dict's; layers
+map with both .weight and .bias. A state_dict holds no stride, padding or
+dilation: the architecture must state them as the PyTorch model uses them
+(dilation 1, groups 1, zero padding). The file is written with struct and json
+only (no safetensors package).
 """
 import argparse
 import json
@@ -28,60 +42,230 @@ METADATA_KEY = "vae_wasm.arch"
 PRESETS = {
     # github.com/pytorch/examples, vae/main.py: fc1 784->400, fc21/fc22 400->20, fc3 20->400, fc4 400->784.
     "pytorch-examples-vae": {
-        "arch": {"format": 1, "input": [1, 28, 28], "encoder": [400], "decoder": [400], "latent": 20,
-                 "activation": "relu", "likelihood": "bernoulli"},
+        "arch": {"input": [1, 28, 28], "encoder": [400], "decoder": [400], "latent": 20},
         "map": {"encoder.layers.0": "fc1", "encoder.mu": "fc21", "encoder.logvar": "fc22",
                 "decoder.layers.0": "fc3", "decoder.out": "fc4"},
     },
+    # The conv VAE of `vae train --encoder conv32k4s2p1,conv64k4s2p1 --decoder 3136@64x7x7,convt32k4s2p1
+    # --out-layer convt1k4s2p1` as a PyTorch module usually spells it:
+    #   encoder = nn.Sequential(nn.Conv2d(1, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU())
+    #   fc_mu, fc_logvar = nn.Linear(3136, 20), nn.Linear(3136, 20)      # on encoder(x).view(n, -1)
+    #   fc_decode = nn.Linear(20, 3136)                                  # relu, then .view(n, 64, 7, 7)
+    #   decoder = nn.Sequential(nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(32, 1, 4, 2, 1))
+    # with decoder(...) the Bernoulli logits.
+    "conv-vae-mnist": {
+        "arch": {"input": [1, 28, 28],
+                 "encoder": [{"conv": 32, "kernel": 4, "stride": 2, "pad": 1},
+                             {"conv": 64, "kernel": 4, "stride": 2, "pad": 1}],
+                 "decoder": [{"linear": 3136, "shape": [64, 7, 7]},
+                             {"conv_transpose": 32, "kernel": 4, "stride": 2, "pad": 1}],
+                 "out": {"conv_transpose": 1, "kernel": 4, "stride": 2, "pad": 1},
+                 "latent": 20},
+        "map": {"encoder.layers.0": "encoder.0", "encoder.layers.1": "encoder.2", "encoder.mu": "fc_mu",
+                "encoder.logvar": "fc_logvar", "decoder.layers.0": "fc_decode", "decoder.layers.1": "decoder.0",
+                "decoder.out": "decoder.2"},
+    },
 }
 
-# The documented key order and the defaults of the optional keys (vae_arch_default).
-ARCH_DEFAULTS = {"format": 1, "input": None, "encoder": None, "decoder": None, "latent": None, "classes": 0,
-                 "activation": "relu", "likelihood": "bernoulli", "sigma": 1, "leaky_slope": 0.01,
-                 "decoder_only": False}
+# The keys in the order vae_arch_to_json writes them, with the defaults of
+# the optional ones (vae_arch_default); None: required. "out" defaults to a
+# linear layer to the image size.
+ARCH_DEFAULTS = {"format": 2, "model": "vae", "input": None, "encoder": None, "decoder": None, "out": None,
+                 "latent": None, "classes": 0, "activation": "relu", "code_activation": "identity",
+                 "likelihood": "bernoulli", "sigma": 1, "leaky_slope": 0.01, "decoder_only": False}
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "identity")
+CHOICES = {"model": ("vae", "ae"), "activation": ACTIVATIONS, "code_activation": ACTIVATIONS,
+           "likelihood": ("bernoulli", "gaussian", "gaussian_learned")}
+MAX_LAYERS = 8  # VAE_MAX_LAYERS, per side
+LAYER_KINDS = ("linear", "conv", "conv_transpose")
+# Per kind: the options it takes and their defaults (None: required).
+LAYER_OPTIONS = {"linear": {"shape": None},
+                 "conv": {"kernel": None, "stride": 1, "pad": 0},
+                 "conv_transpose": {"kernel": None, "stride": 1, "pad": 0, "out_pad": 0}}
 
 
 def fail(msg):
     sys.exit("convert_pytorch: " + msg)
 
 
+def is_count(v, low):
+    return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+
+def parse_layer(entry, where):
+    """A layer of the architecture JSON -> {"kind", "width", options}, in the documented key order."""
+    if is_count(entry, 1):
+        return {"kind": "linear", "width": entry}
+    if not isinstance(entry, dict):
+        fail("%s must be a width or a layer object, not %r" % (where, entry))
+    kinds = [k for k in LAYER_KINDS if k in entry]
+    if len(kinds) != 1:
+        fail('%s needs exactly one of "linear", "conv", "conv_transpose": %s' % (where, json.dumps(entry)))
+    kind, opts = kinds[0], LAYER_OPTIONS[kinds[0]]
+    unknown = set(entry) - set(opts) - {kind}
+    if unknown:
+        fail("%s: a %s layer takes %s, not %s" % (where, kind, ", ".join(opts), ", ".join(sorted(unknown))))
+    if not is_count(entry[kind], 1):
+        fail("%s: %s must be a positive integer, not %r" % (where, kind, entry[kind]))
+    layer = {"kind": kind, "width": entry[kind]}
+    if kind == "linear":
+        shape = entry.get("shape")
+        if shape is not None:
+            if not (isinstance(shape, list) and len(shape) == 3 and all(is_count(v, 1) for v in shape)):
+                fail("%s: shape must be [channels, height, width], not %r" % (where, shape))
+            if shape[0] * shape[1] * shape[2] != layer["width"]:
+                fail("%s: shape %s holds %d values, not the layer's %d" %
+                     (where, shape, shape[0] * shape[1] * shape[2], layer["width"]))
+            layer["shape"] = shape
+        return layer
+    for key, default in opts.items():
+        value = entry.get(key, default)
+        if value is None:
+            fail('%s: a %s layer needs "%s"' % (where, kind, key))
+        if not is_count(value, 0 if key in ("pad", "out_pad") else 1):
+            fail("%s: %s must be a %s integer, not %r" % (where, key, "non-negative" if "pad" in key else "positive",
+                                                          value))
+        layer[key] = value
+    return layer
+
+
 def full_arch(arch):
+    """Checks the architecture JSON and fills the optional keys: {key: value} in ARCH_DEFAULTS' order,
+    layers as parse_layer returns them."""
+    if not isinstance(arch, dict):
+        fail("the architecture must be a JSON object")
     unknown = set(arch) - set(ARCH_DEFAULTS)
     if unknown:
         fail("unknown architecture keys: " + ", ".join(sorted(unknown)))
     out = {}
     for key, default in ARCH_DEFAULTS.items():
-        if arch.get(key, default) is None:
+        if arch.get(key, default) is None and key != "out":
             fail('architecture needs "%s"' % key)
         out[key] = arch.get(key, default)
+    if out["format"] not in (1, 2):
+        fail('"format" must be 1 or 2, not %r' % out["format"])
+    for key, allowed in CHOICES.items():
+        if out[key] not in allowed:
+            fail('"%s" must be one of %s, not %r' % (key, ", ".join(allowed), out[key]))
+    if out["model"] == "vae" and out["code_activation"] != "identity":
+        fail('"code_activation" is for autoencoders ("model": "ae")')
+    if not (isinstance(out["input"], list) and len(out["input"]) == 3 and all(is_count(v, 1) for v in out["input"])):
+        fail('"input" must be [channels, height, width], not %r' % (out["input"],))
+    for key in ("latent", "classes"):
+        if not is_count(out[key], 1 if key == "latent" else 0):
+            fail('"%s" must be a %s integer, not %r' % (key, "positive" if key == "latent" else "non-negative",
+                                                        out[key]))
+    if not (isinstance(out["sigma"], (int, float)) and out["sigma"] > 0):
+        fail('"sigma" must be a positive number, not %r' % (out["sigma"],))
+    if not (isinstance(out["leaky_slope"], (int, float)) and 0 <= out["leaky_slope"] <= 1):
+        fail('"leaky_slope" must be a number in [0, 1], not %r' % (out["leaky_slope"],))
+    if not isinstance(out["decoder_only"], bool):
+        fail('"decoder_only" must be true or false')
+    for side in ("encoder", "decoder"):
+        if not isinstance(out[side], list) or len(out[side]) > MAX_LAYERS:
+            fail('"%s" must be a list of at most %d layers' % (side, MAX_LAYERS))
+        out[side] = [parse_layer(l, "%s layer %d" % (side, i)) for i, l in enumerate(out[side])]
+    c, h, w = out["input"]
+    out["out"] = parse_layer(out["out"] if out["out"] is not None else c * h * w, "the out layer")
+    if out["out"]["kind"] == "conv":
+        fail('the out layer must be linear or conv_transpose, not conv')
+    want = c if out["out"]["kind"] == "conv_transpose" else c * h * w
+    if out["out"]["width"] != want or "shape" in out["out"]:
+        fail("the out layer must have width %d (the images are %dx%dx%d), not %s" %
+             (want, c, h, w, json.dumps(layer_json(out["out"]))))
     return out
 
 
+def layer_json(layer):
+    """parse_layer's form -> the metadata's {"<kind>": width, options...}."""
+    return dict([(layer["kind"], layer["width"])] + [(k, v) for k, v in layer.items() if k not in ("kind", "width")])
+
+
+def arch_json(arch):
+    """The metadata string: format 2, every layer an object, as vae_arch_to_json writes it."""
+    meta = dict(arch, format=2)
+    for side in ("encoder", "decoder"):
+        meta[side] = [layer_json(l) for l in arch[side]]
+    meta["out"] = layer_json(arch["out"])
+    if arch["model"] == "vae":
+        del meta["code_activation"]
+    return json.dumps(meta, separators=(",", ":"))
+
+
+def plan_layer(layer, image, extra, where):
+    """(weight shape, bias shape, output image [c, h, w], description) of a layer reading `image` plus
+    `extra` flat values (a conditional model's one-hot label)."""
+    c, h, w = image
+    kind, width = layer["kind"], layer["width"]
+    if kind == "linear":
+        n_in = c * h * w + extra
+        source = "%dx%dx%d flattened" % (c, h, w) if (h, w) != (1, 1) else "%d" % (c * h * w)
+        desc = "linear %s%s -> %d" % (source, " + %d classes" % extra if extra else "", width)
+        return (width, n_in), (width,), layer.get("shape", [width, 1, 1]), desc
+    if extra:
+        fail("%s: a conditional model appends the label to a flat input, so this layer must be linear" % where)
+    k, s, p = layer["kernel"], layer["stride"], layer["pad"]
+    if kind == "conv":
+        if h + 2 * p < k or w + 2 * p < k:
+            fail("%s: kernel %d is larger than the padded input %dx%d" % (where, k, h + 2 * p, w + 2 * p))
+        out = [width, (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1]
+        weight = (width, c, k, k)
+    else:
+        op = layer["out_pad"]
+        if op >= s:
+            fail("%s: out_pad %d must be smaller than the stride %d" % (where, op, s))
+        out = [width, (h - 1) * s - 2 * p + k + op, (w - 1) * s - 2 * p + k + op]
+        if out[1] < 1 or out[2] < 1:
+            fail("%s: the output would be %dx%d (pad %d too large)" % (where, out[1], out[2], p))
+        weight = (c, width, k, k)
+    name = "Conv2d" if kind == "conv" else "ConvTranspose2d"
+    desc = "%s(%d, %d, %d, stride=%d, padding=%d%s) %dx%dx%d -> %dx%dx%d" % (
+        name, c, width, k, s, p, ", output_padding=%d" % layer["out_pad"] if kind != "conv" else "", c, h, w, *out)
+    return weight, (width,), out, desc
+
+
 def tensor_table(arch):
-    """[(name, shape)] in vae-wasm's order for this architecture (as src/model.c builds it)."""
-    c, h, w = arch["input"]
-    d, classes, latent = c * h * w, arch["classes"], arch["latent"]
+    """[(name, shape, description of its layer)] in vae-wasm's order for this architecture (as
+    src/model.c builds it)."""
+    image, classes, latent = arch["input"], arch["classes"], arch["latent"]
+    d = image[0] * image[1] * image[2]
     table = []
 
-    def linear(prefix, n_in, n_out):
-        table.append((prefix + ".weight", (n_out, n_in)))
-        table.append((prefix + ".bias", (n_out,)))
+    def side(prefix, layers, image):
+        for i, layer in enumerate(layers):
+            image = add("%s.layers.%d" % (prefix, i), layer, image, classes if i == 0 else 0)
+        return image
+
+    def add(name, layer, image, extra):
+        weight, bias, out, desc = plan_layer(layer, image, extra, name)
+        table.append((name + ".weight", weight, desc))
+        table.append((name + ".bias", bias, desc))
+        return out
 
     if not arch["decoder_only"]:
-        n_in = d + classes
-        for i, width in enumerate(arch["encoder"]):
-            linear("encoder.layers.%d" % i, n_in, width)
-            n_in = width
-        linear("encoder.mu", n_in, latent)
-        linear("encoder.logvar", n_in, latent)
-    n_in = latent + classes
-    for i, width in enumerate(arch["decoder"]):
-        linear("decoder.layers.%d" % i, n_in, width)
-        n_in = width
-    linear("decoder.out", n_in, d)
+        top = side("encoder", arch["encoder"], image)
+        heads = ["encoder.code"] if arch["model"] == "ae" else ["encoder.mu", "encoder.logvar"]
+        for head in heads:
+            add(head, {"kind": "linear", "width": latent}, top, 0 if arch["encoder"] else classes)
+    top = side("decoder", arch["decoder"], [latent, 1, 1])
+    out = add("decoder.out", arch["out"], top, 0 if arch["decoder"] else classes)
+    if arch["out"]["kind"] == "conv_transpose" and out[1:] != image[1:]:
+        fail("decoder.out makes %dx%d images, the input is %dx%d" % (out[1], out[2], image[1], image[2]))
     if arch["likelihood"] == "gaussian_learned":
-        table.append(("decoder.logsigma", (d,)))
+        table.append(("decoder.logsigma", (d,), "learned per-pixel log sigma"))
     return table
+
+
+def shape_hint(have, want):
+    """Why a tensor of shape `have` may sit where `want` belongs, or ''."""
+    if len(have) == len(want) == 4 and have[:2] == want[1::-1] and have[2:] == want[2:]:
+        return " (channels swapped: a Conv2d where a ConvTranspose2d belongs, or the reverse?)"
+    if len(have) == len(want) == 2 and have == want[::-1]:
+        return " (transposed? nn.Linear's weight is [out, in])"
+    if len(have) != len(want) and 4 in (len(have), len(want)):
+        return " (a %s layer where the architecture has a %s one?)" % (
+            "conv" if len(have) == 4 else "linear", "conv" if len(want) == 4 else "linear")
+    return ""
 
 
 def source_name(ours, mapping):
@@ -150,16 +334,18 @@ def main(argv=None):
     if arch is None:
         fail("give --preset or --arch-json")
     arch = full_arch(arch)
+    table = tensor_table(arch)
 
     state = load_state_dict(args.input)
     tensors, used = [], set()
-    for name, shape in tensor_table(arch):
+    for name, shape, desc in table:
         src = source_name(name, mapping)
         if src not in state:
             fail("%s: no %r in the state_dict for our %s (keys: %s)" % (args.input, src, name, ", ".join(state)))
         value = state[src].detach().to(torch.float32).cpu().numpy()
         if tuple(value.shape) != shape:
-            fail("%s: %s is %s, our %s needs %s" % (args.input, src, list(value.shape), name, list(shape)))
+            fail("%s: %s is %s, our %s needs %s for %s%s" % (args.input, src, list(value.shape), name, list(shape),
+                                                            desc, shape_hint(value.shape, shape)))
         if not np.isfinite(value).all():
             fail("%s: %s has NaN or infinite values" % (args.input, src))
         if args.dtype == "f16" and np.abs(value).max(initial=0) > 65504:
@@ -170,8 +356,7 @@ def main(argv=None):
         if key not in used:
             print("convert_pytorch: note: %s is not used" % key, file=sys.stderr)
 
-    metadata = {METADATA_KEY: json.dumps(arch, separators=(",", ":")),
-                "converted_from": os.path.basename(args.input)}
+    metadata = {METADATA_KEY: arch_json(arch), "converted_from": os.path.basename(args.input)}
     with open(args.output, "wb") as f:
         f.write(safetensors_bytes(tensors, args.dtype, metadata))
     print("wrote %s: %d tensors, %s" % (args.output, len(tensors), args.dtype.upper()))

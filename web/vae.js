@@ -311,7 +311,7 @@ const KNOWN_CREATE = ['imageShape', 'model', 'encoder', 'decoder', 'out', 'laten
  * width, anything else as its object; and as `vae train` spells it. */
 const plainLayer = (l) => (typeof l === 'object' && l.linear !== undefined && !l.shape ? l.linear : l);
 function layerToken(l) {
-  if (typeof l === 'number') return String(l);
+  if (typeof l !== 'object') return String(l); // a width, or the input shape '1x28x28'
   if (l.linear !== undefined) return `${l.linear}@${l.shape.join('x')}`;
   const t = l.conv !== undefined ? `conv${l.conv}` : `convt${l.conv_transpose}`;
   return `${t}k${l.kernel}s${l.stride}p${l.pad}${l.out_pad ? `o${l.out_pad}` : ''}`;

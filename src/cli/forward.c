@@ -17,7 +17,8 @@ int cmd_forward(int argc, char **argv) {
     };
     cli_cmd cmd = {"forward", "--model FILE --input FILE --out FILE [options]",
                    "Writes, per image and concatenated: mu [latent], logvar [latent], the decoded\n"
-                   "means [D] of z = mu + exp(logvar/2) * eps, the reconstruction loss and the KL.",
+                   "means [D] of z = mu + exp(logvar/2) * eps, the reconstruction loss and the KL.\n"
+                   "For an autoencoder, mu is the code (and z); logvar and the KL are 0.",
                    opts, CLI_OPT_COUNT(opts)};
     cli_parse(&cmd, argc, argv);
     cli_require(&cmd, "model");
@@ -28,6 +29,8 @@ int cmd_forward(int argc, char **argv) {
     if (a->decoder_only) cli_die(EXIT_RUNTIME, "%s holds only a decoder: it cannot encode", model);
     if (!a->n_classes && labels_file) cli_usage_error(&cmd, "--labels given but the model is not conditional");
     if (a->n_classes && !labels_file) cli_usage_error(&cmd, "the model is conditional: give --labels");
+    /* An AE's code is z itself: noise would change the decoded means but not the loss beside them. */
+    if (a->kind == VAE_KIND_AE && eps_file) cli_usage_error(&cmd, "--eps given but an autoencoder draws no noise");
     int D = vae_arch_input_dim(a), L = a->latent, n, count;
     float *x = cli_read_f32(input, D, &n);
     int *y = NULL;

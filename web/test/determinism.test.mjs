@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { VAE, haveCli, runCli, scratch, mnistDigits, writeIdx, compare } from './helpers.mjs';
+import { VAE, haveCli, runCli, scratch, mnistDigits, shapes, CONV_VAE, CONV_VAE_CLI, writeIdx, tensorValues, compare } from './helpers.mjs';
 
 const dir = scratch();
 
@@ -33,12 +33,6 @@ async function weights(bytes) {
   const out = m.toSafetensors();
   m.dispose();
   return out;
-}
-
-function tensorValues(bytes) {
-  const len = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const body = bytes.subarray(8 + len);
-  return new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.length));
 }
 
 test('training with a seed gives the weights of vae train', { skip: !haveCli && 'build/native/vae is missing' }, async () => {
@@ -75,3 +69,23 @@ test('a conditional model trains like vae train --conditional', { skip: !haveCli
   assert.ok(c.maxRel <= 1e-5 || c.maxAbs <= 1e-7, JSON.stringify(c));
   model.dispose();
 });
+
+/* Conv layers train the same way: backward through the conv kernels, and an
+ * AE's mask noise and KL sparsity, drawn and summed as natively; here the
+ * math libraries agree too, so the weights are bit-identical. */
+for (const [what, args, kind, options] of [
+  ['a conv VAE', [], {}, {}],
+  ['a conv AE with mask noise and KL sparsity', ['--model', 'ae', '--code-activation', 'sigmoid', '--noise', 'mask:0.2', '--sparsity', 'kl'],
+    { model: 'ae', codeActivation: 'sigmoid' }, { noise: 'mask', noiseLevel: 0.2, sparsity: 'kl' }],
+])
+  test(`${what} trains like vae train`, { skip: !haveCli && 'build/native/vae is missing' }, async () => {
+    const files = writeIdx(dir, 'shapes', shapes(64)), out = join(dir, 'conv.safetensors');
+    runCli('train', '--train-images', files.images, ...CONV_VAE_CLI, '--epochs', 2, '--batch', 16, '--seed', 6, '--quiet', ...args,
+      '--out', out);
+    const model = await VAE.create({ ...CONV_VAE, ...kind, seed: 6 });
+    await model.trainer({ epochs: 2, batchSize: 16, seed: 6, ...options }).fit(await VAE.readIDX(files.images));
+    const c = compare(tensorValues(model.toSafetensors()), tensorValues(await weights(readFileSync(out))));
+    console.log(`${what}: trained weights vs native: ${c.differ} differ (max rel ${c.maxRel})`);
+    assert.equal(c.differ, 0, JSON.stringify(c));
+    model.dispose();
+  });

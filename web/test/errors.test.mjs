@@ -2,7 +2,7 @@
  * the module keeps working afterwards (no trap, no corrupted heap). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VAE, VAEError } from './helpers.mjs';
+import { VAE, VAEError, conv, convT, CONV_VAE } from './helpers.mjs';
 
 const model = await VAE.create({ encoder: [32], latent: 6, seed: 1 });
 const cvae = await VAE.create({ encoder: [32], latent: 6, classes: 10, seed: 1 });
@@ -69,6 +69,48 @@ test('wrong shapes and values', async () => {
   await rejects(() => VAE.create({ latent: 0 }), 'VAE_ERR_ARG', /^create: latent/);
   await rejects(() => VAE.create({ latentSize: 3 }), 'VAE_ERR_ARG', /unknown option 'latentSize'/);
   await rejects(() => model.toSafetensors({ dtype: 'f64' }), 'VAE_ERR_ARG', /dtype must be 'f32' or 'f16'/);
+});
+
+test('bad layer configurations', async () => {
+  const create = (changes) => () => VAE.create({ ...CONV_VAE, ...changes });
+  const layers = /^create: architecture metadata: "encoder" must be a list of at most 8 layers \(widths, or objects like \{"conv":32,"kernel":4,"stride":2,"pad":1\}\)$/;
+  await rejects(create({ encoder: [{ conv: 4, stride: 2 }] }), 'VAE_ERR_METADATA', layers); // no kernel
+  await rejects(create({ encoder: [{ ...conv(4), dilation: 2 }] }), 'VAE_ERR_METADATA', layers);
+  await rejects(create({ encoder: [{ ...conv(4), out_pad: 1 }] }), 'VAE_ERR_METADATA', layers); // transposed only
+  await rejects(create({ encoder: [{ ...conv(4), pad: -1 }] }), 'VAE_ERR_METADATA', layers);
+  await rejects(create({ encoder: ['conv4k4s2p1'] }), 'VAE_ERR_METADATA', layers);
+  await rejects(create({ encoder: [{ conv: 4, kernel: 13 }] }), 'VAE_ERR_ARG', /^create: encoder hidden layer 0: conv2d: kernel 13x13 larger than the padded input 12x12$/);
+  await rejects(create({ decoder: [{ linear: 72, shape: [8, 3, 4] }, convT(4)] }), 'VAE_ERR_ARG', /^create: decoder hidden layer 0: output view 8x3x4 does not hold its width 72$/);
+  await rejects(create({ out: { ...convT(1), kernel: 3 } }), 'VAE_ERR_ARG', /^create: decoder output layer makes 11x11 images, the model's are 12x12$/);
+  await rejects(create({ out: { ...convT(1), out_pad: 2 } }), 'VAE_ERR_ARG', /^create: decoder output layer: conv_transpose2d: out_pad = 2 must be smaller than stride 2$/);
+  await rejects(create({ out: { linear: 100 } }), 'VAE_ERR_METADATA', /^create: architecture metadata: the "out" layer has width 100, the images need 144$/);
+  await rejects(create({ classes: 10 }), 'VAE_ERR_ARG', /^create: encoder hidden layer 0: a conditional model appends the label to a flat input, so this layer must be linear$/);
+  await rejects(create({ decoder: undefined }), 'VAE_ERR_ARG', /^create: an encoder with conv layers needs its decoder spelled out too$/);
+  await rejects(create({ encoder: conv(4) }), 'VAE_ERR_ARG', /^create: encoder and decoder must be arrays of layers/);
+  await rejects(create({ model: 'gan' }), 'VAE_ERR_METADATA', /^create: architecture metadata: "model" must be "vae" or "ae"$/);
+  await rejects(create({ codeActivation: 'sigmoid' }), 'VAE_ERR_ARG', /^create: a code activation is for autoencoders; a VAE's latent is mu, logvar$/);
+});
+
+test('penalties and noise that do not fit the model', async () => {
+  const images = new Float32Array(144 * 4);
+  const fit = (kind, options) => async () => {
+    const m = await VAE.create({ ...CONV_VAE, ...kind });
+    try {
+      await m.trainer({ epochs: 1, ...options }).fit({ images });
+    } finally {
+      m.dispose();
+    }
+  };
+  const ae = { model: 'ae', codeActivation: 'sigmoid' };
+  await rejects(fit({}, { sparsity: 'l1' }), 'VAE_ERR_ARG', /^fit: sparsity and contractive penalties are for autoencoders \(model kind ae\)$/);
+  await rejects(fit({ model: 'ae' }, { sparsity: 'kl' }), 'VAE_ERR_ARG', /^fit: the KL sparsity penalty needs codes in \(0, 1\): use the sigmoid code activation$/);
+  await rejects(fit(ae, { contractive: 0.1 }), 'VAE_ERR_ARG', /^fit: the contractive penalty needs a linear first encoder layer$/);
+  await rejects(fit(ae, { sparsity: 'kl', rho: 1 }), 'VAE_ERR_ARG', /^fit: sparsity target rho 1 must be in \(0, 1\)$/);
+  await rejects(fit(ae, { noise: 'salt' }), 'VAE_ERR_ARG', /^trainer: noise must be 'mask' or 'gaussian' \(got salt\)$/);
+  await rejects(fit(ae, { sparsity: 'l2' }), 'VAE_ERR_ARG', /^trainer: sparsity must be 'l1' or 'kl' \(got l2\)$/);
+  const m = await VAE.create({ ...CONV_VAE, ...ae });
+  await rejects(() => m.score(new Float32Array(144), { samples: 4 }), 'VAE_ERR_STATE', /^score: importance sampling needs a VAE; an autoencoder has no q\(z\|x\)$/);
+  m.dispose();
 });
 
 test('labels', async () => {

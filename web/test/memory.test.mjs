@@ -1,9 +1,10 @@
 /* The wasm heap does not grow with use: after a few warm-up rounds, 10,000
- * load/dispose cycles, 10,000 decodes and 10,000 failing calls leave the
- * bytes malloc hands out unchanged and the wasm memory no larger. */
+ * load/dispose cycles (MLP and conv), 10,000 decodes and 10,000 failing
+ * calls leave the bytes malloc hands out unchanged and the wasm memory no
+ * larger. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VAE } from './helpers.mjs';
+import { VAE, CONV_VAE } from './helpers.mjs';
 
 async function steady(what, round) {
   for (let i = 0; i < 5; i++) await round(i); // warm-up: first allocations, memory growth
@@ -20,6 +21,17 @@ test('10,000 load/dispose cycles', async () => {
   const bytes = source.toSafetensors();
   source.dispose();
   await steady('load/dispose', async () => (await VAE.load(bytes)).dispose());
+});
+
+test('10,000 conv model load/encode/decode/dispose cycles', async () => {
+  const source = await VAE.create({ ...CONV_VAE, model: 'ae', codeActivation: 'sigmoid' });
+  const bytes = source.toSafetensors(), images = source.sample(4, { seed: 1 });
+  source.dispose();
+  await steady('conv load/encode/decode/dispose', async () => {
+    const m = await VAE.load(bytes);
+    m.decode(m.encode(images).mu);
+    m.dispose();
+  });
 });
 
 test('10,000 decodes, samples and encodes', async () => {
@@ -42,15 +54,16 @@ test('10,000 failing calls', async () => {
   model.dispose();
 });
 
-test('training frees everything it allocated', async () => {
-  const model = await VAE.create({ encoder: [32], latent: 4 });
-  const images = new Float32Array(784 * 64).fill(0.5);
-  await model.trainer({ epochs: 1, batchSize: 16 }).fit({ images }); // warm-up
-  const before = await VAE.memory();
-  for (let i = 0; i < 20; i++) await model.trainer({ epochs: 1, batchSize: 16 }).fit({ images });
-  const t = model.trainer({ epochs: 100, batchSize: 16 });
-  t.on('progress', (e) => e.totalStep === 3 && t.cancel());
-  await assert.rejects(t.fit({ images }), /cancelled/);
-  assert.equal((await VAE.memory()).heapUsed, before.heapUsed);
-  model.dispose();
-});
+for (const [what, config] of [['', { encoder: [32], latent: 4 }], [' (conv)', CONV_VAE]])
+  test(`training frees everything it allocated${what}`, async () => {
+    const model = await VAE.create(config);
+    const images = new Float32Array(model.info.inputSize * 64).fill(0.5);
+    await model.trainer({ epochs: 1, batchSize: 16 }).fit({ images }); // warm-up
+    const before = await VAE.memory();
+    for (let i = 0; i < 20; i++) await model.trainer({ epochs: 1, batchSize: 16 }).fit({ images });
+    const t = model.trainer({ epochs: 100, batchSize: 16 });
+    t.on('progress', (e) => e.totalStep === 3 && t.cancel());
+    await assert.rejects(t.fit({ images }), /cancelled/);
+    assert.equal((await VAE.memory()).heapUsed, before.heapUsed);
+    model.dispose();
+  });

