@@ -33,18 +33,36 @@ export interface InitOptions {
   simd?: 'auto' | boolean;
 }
 
+/** A layer: a plain linear layer as its width; otherwise an object (the
+ * metadata's layer objects). Images are NCHW; `shape` views a linear layer's
+ * output as [c, h, w] for the conv layers after it. */
+export type Layer =
+  | number
+  | { linear: number; shape?: [number, number, number] }
+  | { conv: number; kernel: number; stride?: number; pad?: number }
+  | { conv_transpose: number; kernel: number; stride?: number; pad?: number; out_pad?: number };
+
+export type Activation = 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid' | 'identity';
+
 export interface ModelInfo {
-  /** "784-400-20-400-784" (plus " conditional on N classes"). */
+  /** "784-400-20-400-784" (plus " conditional on N classes"); conv layers as
+   * `vae train` spells them ("1x28x28-conv32k4s2p1-..."); "AE " first for an autoencoder. */
   readonly summary: string;
+  /** 'vae', or 'ae': a plain autoencoder (its code is encode()'s mu; logvar is 0). */
+  readonly model: 'vae' | 'ae';
   readonly imageShape: readonly [channels: number, height: number, width: number];
   /** c*h*w values per image. */
   readonly inputSize: number;
   readonly latent: number;
   /** 0 for an unconditional model. */
   readonly classes: number;
-  readonly encoder: readonly number[];
-  readonly decoder: readonly number[];
-  readonly activation: 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid';
+  readonly encoder: readonly Layer[];
+  readonly decoder: readonly Layer[];
+  /** The decoder's output layer: the image size (linear) or a transposed conv. */
+  readonly out: Layer;
+  readonly activation: Activation;
+  /** An autoencoder's code activation; null for a VAE. */
+  readonly codeActivation: Activation | null;
   readonly likelihood: 'bernoulli' | 'gaussian' | 'gaussian_learned';
   readonly sigma: number;
   readonly leakySlope: number;
@@ -56,8 +74,11 @@ export interface ModelInfo {
 
 export interface CreateConfig {
   imageShape?: [number, number, number]; // default [1, 28, 28]
-  encoder?: number[];                    // hidden widths, default [400]
-  decoder?: number[];                    // default: encoder reversed
+  model?: 'vae' | 'ae';                  // default 'vae'
+  encoder?: Layer[];                     // hidden layers, default [400]
+  decoder?: Layer[];                     // default: encoder reversed (widths only)
+  out?: Layer;                           // default: linear to the image size
+  codeActivation?: Activation;           // 'ae' only, default 'identity'
   latent?: number;                       // default 20
   classes?: number;                      // > 0: conditional VAE
   activation?: ModelInfo['activation'];  // default 'relu'
@@ -93,6 +114,17 @@ export interface TrainOptions {
   momentum?: number;      // SGD
   weightDecay?: number;   // decoupled
   clip?: number;          // global gradient-norm clip, 0 = off
+  /** Denoising: corrupt the inputs ('mask': pixels set to 0 with probability
+   * noiseLevel, default 0.25; 'gaussian': + noiseLevel * N(0,1), default 0.3,
+   * clipped to [0, 1]); the loss reconstructs the clean images. */
+  noise?: 'mask' | 'gaussian';
+  noiseLevel?: number;
+  /** Autoencoders: 'l1' on the code, or 'kl' toward mean activation rho (sigmoid code). */
+  sparsity?: 'l1' | 'kl';
+  sparsityWeight?: number; // default 1e-3
+  rho?: number;            // default 0.05
+  /** Autoencoders: weight of the contractive penalty (first encoder layer's Jacobian). */
+  contractive?: number;
   /** Noise from seed+1, shuffling from seed+2, as `vae train --seed`. Default 1. */
   seed?: Seed;
   /** Emit a 'snapshot' every this many steps (0 = never). */
@@ -109,7 +141,7 @@ export interface ProgressEvent {
   step: number; stepsPerEpoch: number;
   totalStep: number; totalSteps: number;
   /** This step's batch: mean per image. */
-  loss: number; reconstruction: number; kl: number;
+  loss: number; reconstruction: number; kl: number; penalty: number;
   /** KL weight used (warm-up). */
   beta: number;
   /** Mean loss of the epoch so far. */
