@@ -81,15 +81,22 @@ async function main() {
   const data = { ...readIdx(path.join(dir, 'digits.idx3')), z: normals(400 * L, 1) };
 
   const say = (text) => process.stderr.write(text);
+  // Native runs in its own process, alone, so it cannot take turns with the
+  // others: it runs before and after them, and each metric keeps the faster
+  // of the two (load on a shared machine only ever slows a run down).
   let nativeResult = null, nativeError = null;
-  if (!only || only.includes('native')) {
+  const runNative = () => {
+    if (only && !only.includes('native')) return;
     try {
-      nativeResult = native(dir); // its own process, first and alone
-      say(`native: ${JSON.stringify(nativeResult)}\n`);
+      const r = native(dir);
+      say(`native: ${JSON.stringify(r)}\n`);
+      if (!nativeResult) nativeResult = r;
+      else for (const m of CONV_METRICS) nativeResult[m] = Math.min(nativeResult[m], r[m]);
     } catch (e) {
       nativeError = String(e.stack || e);
     }
-  }
+  };
+  runNative();
   const { peers, errors } = await makePeers(PEERS, weights, data, only, say);
   if (nativeError) errors.native = nativeError;
   if (!peers['ours-simd']) throw new Error(`ours-simd did not build: ${errors['ours-simd']}`);
@@ -98,6 +105,7 @@ async function main() {
 
   const measured = await measure(peers, data, (name, m, ms) => say(`${m.padEnd(9)} ${name.padEnd(12)} ${ms.toFixed(3)} ms\n`));
   for (const p of Object.values(peers)) await p.dispose?.();
+  runNative();
   for (const r of Object.values(measured)) for (const k of ['step128', 'epoch', 'epoch_method']) delete r[k];
   const results = nativeResult ? { native: nativeResult, ...measured } : measured;
 
@@ -116,7 +124,7 @@ async function main() {
       timing: NOTES.timing,
       peers: 'tfjs-wasm: SIMD, non-threaded binary, setThreadsCount(1); ort-wasm: numThreads 1, graphs exported by make_onnx_conv.py (PyTorch); tfjs: NHWC, fused conv2d+bias+ReLU, conv2dTranspose then add and activation, fused matMul with weights pre-transposed; ours: public API (model.decode / model.encode)',
       check: 'before timing, every peer decodes 64 latents and encodes 64 images; the run fails when any output differs from ours-simd by more than 1e-5 (absolute, relative past 1)',
-      native: 'bench_model --no-train in its own process, run first (not interleaved with the others)',
+      native: 'bench_model --no-train in its own process, alone, before and after the others (not interleaved); per metric the faster of the two runs',
     },
     agreement,
     results,
