@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "simd.h"
 
 /* Largest number of elements in any one tensor or workspace: keeps every
  * index in int for the matrix kernels and every byte count in a wasm32 size_t. */
@@ -142,10 +143,15 @@ static void run_dw(float *dw, const float *dy, const float *x, const vae_conv_sh
 
 /* out [n, c, hw] = b[c], or 0 without bias: the kernels accumulate onto it. */
 static void bias_fill(float *out, const float *b, int n, int c, int hw) {
-    for (int i = 0; i < n * c; i++) {
+    for (int i = 0; i < n * c; i++, out += hw) {
         float v = b ? b[i % c] : 0.0f;
-        for (int j = 0; j < hw; j++)
-            out[(size_t)i * hw + j] = v;
+        int j = 0;
+#ifndef VAE_NO_SIMD
+        for (; j + 4 <= hw; j += 4) /* this file is built for size: no vectorizer */
+            wasm_v128_store(out + j, wasm_f32x4_splat(v));
+#endif
+        for (; j < hw; j++)
+            out[j] = v;
     }
 }
 
