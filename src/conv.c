@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "simd.h"
 
 /* Largest number of elements in any one tensor or workspace: keeps every
  * index in int for the matrix kernels and every byte count in a wasm32 size_t. */
@@ -58,11 +59,13 @@ vae_status vae_conv_shape_check(vae_conv_shape *s, vae_error *err) {
                         s->pad);
     }
     /* per image: input, output, unfolded patches (c kh kw x positions, either
-     * way round); weight; whole batch. In double: the products can pass 2^63. */
+     * way round), padded input or output (the im2col planes); weight; whole
+     * batch. In double: the products can pass 2^63. */
     double in = (double)s->c_in * s->h_in * s->w_in, out = (double)s->c_out * ho * wo;
-    double taps = (double)s->kh * s->kw, big = in > out ? in : out;
+    double taps = (double)s->kh * s->kw, big = in > out ? in : out, p2 = 2.0 * s->pad + s->stride;
+    double padded_in = s->c_in * (s->h_in + p2) * (s->w_in + p2), padded_out = s->c_out * (ho + p2) * (wo + p2);
     double sizes[] = {big, taps * s->c_in * ho * wo, taps * s->c_out * s->h_in * s->w_in,
-                      taps * s->c_in * s->c_out, big * s->n};
+                      padded_in > padded_out ? padded_in : padded_out, taps * s->c_in * s->c_out, big * s->n};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         if (sizes[i] > CONV_MAX_ELEMS)
             return vae_fail(err, VAE_ERR_ARG, "%s: %.3g elements in one tensor or workspace, over %d", name,
@@ -140,10 +143,15 @@ static void run_dw(float *dw, const float *dy, const float *x, const vae_conv_sh
 
 /* out [n, c, hw] = b[c], or 0 without bias: the kernels accumulate onto it. */
 static void bias_fill(float *out, const float *b, int n, int c, int hw) {
-    for (int i = 0; i < n * c; i++) {
+    for (int i = 0; i < n * c; i++, out += hw) {
         float v = b ? b[i % c] : 0.0f;
-        for (int j = 0; j < hw; j++)
-            out[(size_t)i * hw + j] = v;
+        int j = 0;
+#ifndef VAE_NO_SIMD
+        for (; j + 4 <= hw; j += 4) /* this file is built for size: no vectorizer */
+            wasm_v128_store(out + j, wasm_f32x4_splat(v));
+#endif
+        for (; j < hw; j++)
+            out[j] = v;
     }
 }
 

@@ -6,14 +6,24 @@
 
 #include "internal.h"
 #include "layers.h"
+#include "simd.h"
 
 #define HALF_LOG_2PI 0.91893853320467274178
 
 void vae_act_forward(float *out, const float *inp, size_t n, vae_activation act, float slope) {
     switch (act) {
-    case VAE_ACT_RELU:
-        for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
+    case VAE_ACT_RELU: {
+        size_t i = 0;
+#ifndef VAE_NO_SIMD
+        /* pmax(0, v) = 0 < v ? v : 0, as below, without a branch: V8 compiles
+         * a scalar float select to one, which real activations mispredict
+         * (in wasm, ~10% of a conv VAE decode) */
+        for (; i + 4 <= n; i += 4)
+            wasm_v128_store(out + i, wasm_f32x4_pmax(wasm_f32x4_splat(0.0f), wasm_v128_load(inp + i)));
+#endif
+        for (; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
         break;
+    }
     case VAE_ACT_LEAKY_RELU:
         for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : slope * inp[i];
         break;

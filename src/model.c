@@ -213,7 +213,8 @@ static void build_table(vae_model *m, const vae_arch *arch) {
     m->logsigma = arch->lik == VAE_LIK_GAUSSIAN_LEARNED ? add_tensor(m, "decoder.logsigma", 1, &m->D) : -1;
     vae_layer_ref *all[] = {m->enc, m->dec};
     int count[] = {m->n_enc, m->n_dec};
-    m->conv_bytes = vae_conv_workspace_bytes(&m->out.conv) * (m->out.kind != VAE_LAYER_LINEAR);
+    /* only for conv layers: a linear layer's conv shape is all zeros (unchecked) */
+    m->conv_bytes = m->out.kind != VAE_LAYER_LINEAR ? vae_conv_workspace_bytes(&m->out.conv) : 0;
     for (int s = 0; s < 2; s++)
         for (int i = 0; i < count[s]; i++)
             if (all[s][i].kind != VAE_LAYER_LINEAR) {

@@ -180,6 +180,9 @@ static int sweep(void) {
         {VAE_CONV_TRANSPOSE2D, 2, 32, 14, 14, 1, 4, 4, 2, 1, 0, 0, 0},
         {VAE_CONV2D, 1, 32, 32, 32, 64, 4, 4, 2, 1, 0, 0, 0},
         {VAE_CONV_TRANSPOSE2D, 1, 128, 8, 8, 64, 4, 4, 2, 1, 0, 0, 0},
+        /* 7x7 positions at batch 5: a group of 4 images side by side, then one alone */
+        {VAE_CONV2D, 5, 32, 14, 14, 64, 4, 4, 2, 1, 0, 0, 0},
+        {VAE_CONV_TRANSPOSE2D, 5, 64, 7, 7, 32, 4, 4, 2, 1, 0, 0, 0},
     };
     for (size_t i = 0; i < sizeof big / sizeof *big; i++) {
         vae_conv_shape s = big[i];

