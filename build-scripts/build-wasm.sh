@@ -30,13 +30,13 @@ for variant in simd nosimd; do
   [[ $variant == nosimd ]] && flag=ON
   emcmake cmake -S . -B "build/wasm-$variant" -DCMAKE_BUILD_TYPE=Release -DVAE_NO_SIMD=$flag \
     -DJSMN_INCLUDE="$PWD/build/wasm-include" >/dev/null
-  cmake --build "build/wasm-$variant" -j"$(nproc)" --target vae_wasm >/dev/null
+  cmake --build "build/wasm-$variant" -j"$(nproc)" --target vae_wasm vae_wasm_train >/dev/null
 done
 
 dist=web/dist
 # Overwrite only our files: build-demo.sh keeps the demo site in the same folder.
 mkdir -p "$dist"
-cp build/wasm-simd/vae-simd.wasm build/wasm-nosimd/vae-nosimd.wasm "$dist/"
+cp build/wasm-simd/vae-{,train-}simd.wasm build/wasm-nosimd/vae-{,train-}nosimd.wasm "$dist/"
 
 # Minified: names are mangled, but class names (VAEError) and every message stay.
 minify() { terser "$1" --module --compress --mangle --keep-classnames --output "$2"; }
@@ -51,18 +51,19 @@ const b64 = (f) => fs.readFileSync(path.join(dist, f)).toString('base64');
 const src = fs.readFileSync(source, 'utf8');
 const line = /^const EMBEDDED = null;.*$/m;
 if (!line.test(src)) throw new Error('vae.js has no EMBEDDED line to replace');
-const embedded = `const EMBEDDED = { simd: '${b64('vae-simd.wasm')}', nosimd: '${b64('vae-nosimd.wasm')}' };`;
+const names = ['simd', 'nosimd', 'train-simd', 'train-nosimd'];
+const embedded = `const EMBEDDED = { ${names.map((n) => `'${n}': '${b64(`vae-${n}.wasm`)}'`).join(', ')} };`;
 fs.writeFileSync(out, src.replace(line, () => embedded));
 JS
 minify build/vae.single.js "$dist/vae.single.js"
 
 gz() { gzip -9c "$1" | wc -c; }
-printf '%-18s %9s %9s\n' file bytes gzipped
-for f in vae-simd.wasm vae-nosimd.wasm vae.js vae-worker.js vae.single.js; do
-  printf '%-18s %9d %9d\n' "$f" "$(wc -c <"$dist/$f")" "$(gz "$dist/$f")"
+printf '%-22s %9s %9s\n' file bytes gzipped
+for f in vae-simd.wasm vae-nosimd.wasm vae-train-simd.wasm vae-train-nosimd.wasm vae.js vae-worker.js vae.single.js; do
+  printf '%-22s %9d %9d\n' "$f" "$(wc -c <"$dist/$f")" "$(gz "$dist/$f")"
 done
 total=$(($(gz "$dist/vae-simd.wasm") + $(gz "$dist/vae.js") + $(gz "$dist/vae-worker.js")))
-printf 'SIMD wasm + vae.js + vae-worker.js: %d bytes gzipped (budget %d)\n' "$total" "$BUDGET"
+printf 'SIMD wasm + vae.js + vae-worker.js: %d bytes gzipped (budget %d); training adds vae-train-simd.wasm\n' "$total" "$BUDGET"
 if ((total > BUDGET)); then
   echo "build-wasm.sh: over the size budget by $((total - BUDGET)) bytes" >&2
   exit 1

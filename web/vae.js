@@ -15,7 +15,7 @@
  * call failed and why, and whose code names the reason (VAE_ERR_SHAPE, ...).
  */
 
-const EMBEDDED = null; // vae.single.js: {simd, nosimd} base64 wasm builds (build-wasm.sh)
+const EMBEDDED = null; // vae.single.js: {simd, nosimd, train-simd, train-nosimd} base64 wasm builds (build-wasm.sh)
 
 // (module (func (result v128) i32.const 0 i8x16.splat)): valid only where wasm SIMD is.
 const SIMD_PROBE = new Uint8Array([
@@ -115,11 +115,24 @@ function fromBase64(s) {
 /* One instance of the module: its exports, a way to run code with
  * temporary wasm allocations, and the library's error as a VAEError. */
 class Runtime {
-  constructor(instance, module, simd) {
+  #training;
+
+  /* trainWasm: where training() finds the training build (default: next to vae.js). */
+  constructor(instance, module, simd, training, trainWasm) {
     this.x = instance.exports;
     this.module = module; // compiled once; posted to workers
     this.simd = simd;
+    this.#training = training ? Promise.resolve(this) : null;
+    this.trainWasm = trainWasm;
     this.x._initialize?.();
+  }
+
+  /* The runtime with the trainer: this one, or the training build (same
+   * SIMD choice), compiled on first use. */
+  training() {
+    this.#training ??= instantiate({ wasm: this.trainWasm, simd: this.simd, training: true });
+    this.#training.catch(() => (this.#training = null));
+    return this.#training;
   }
 
   get buffer() {
@@ -205,13 +218,15 @@ class Runtime {
 
 let current = null; // Promise<Runtime> used by load/create
 
+/* opts.wasm: the module (URL, bytes or compiled) of the build opts.training
+ * asks for; opts.trainWasm: the training build, for later. */
 async function instantiate(opts) {
-  const o = options('init', opts, ['wasm', 'simd']);
+  const o = options('init', opts, ['wasm', 'trainWasm', 'simd', 'training']);
   const simd = o.simd === undefined || o.simd === 'auto' ? WebAssembly.validate(SIMD_PROBE) : o.simd;
   if (typeof simd !== 'boolean') fail(`init: simd must be 'auto', true or false (got ${o.simd})`);
   let module = o.wasm instanceof WebAssembly.Module ? o.wasm : null;
   if (!module) {
-    const name = simd ? 'simd' : 'nosimd';
+    const name = `${o.training ? 'train-' : ''}${simd ? 'simd' : 'nosimd'}`;
     const src = o.wasm ?? (EMBEDDED ? fromBase64(EMBEDDED[name]) : new URL(`./vae-${name}.wasm`, import.meta.url));
     const bytes = await readSource('init', src);
     try {
@@ -221,7 +236,7 @@ async function instantiate(opts) {
     }
   }
   const instance = await WebAssembly.instantiate(module, { env: { emscripten_notify_memory_growth() {} } });
-  return new Runtime(instance, module, simd);
+  return new Runtime(instance, module, simd, !!o.training, o.trainWasm);
 }
 
 /* Loads the wasm (once; again with new options). Models made before a
@@ -592,7 +607,18 @@ export class Model {
   /** A trainer of this model (in this thread, or in a Worker with {worker: true}). */
   trainer(opts) {
     this.#handle('trainer');
-    return opts?.worker ? new WorkerTrainer(this, opts) : new Trainer(this, opts, this.#rt, (what) => this.#handle(what));
+    return opts?.worker ? new WorkerTrainer(this, opts) : new Trainer(this, opts, (what) => this.#handle(what));
+  }
+
+  /** @internal Moves the model into the runtime that can train (a no-op once there). */
+  async _toTraining() {
+    this.#handle('fit');
+    const rt = await this.#rt.training();
+    if (rt === this.#rt) return;
+    const h = loadHandle(rt, 'fit', this.toSafetensors());
+    this.#rt.x.vw_release(this.#handle('fit'));
+    this.#rt = rt;
+    this.#h = h;
   }
 
   /** @internal Replaces the weights (and architecture) with a file's. */
@@ -633,8 +659,8 @@ function loadHandle(rt, what, bytes) {
 }
 
 async function load(source, opts) {
-  const o = options('load', opts, ['wasm', 'simd']);
-  const rt = await (o.wasm !== undefined || o.simd !== undefined ? instantiate(o) : init());
+  const o = options('load', opts, ['wasm', 'trainWasm', 'simd']);
+  const rt = await (Object.keys(o).length ? instantiate(o) : init());
   const bytes = await readSource('load', source);
   const name = typeof source === 'string' || source instanceof URL ? `load ${source}` : 'load';
   return new Model(rt, loadHandle(rt, name, bytes));
@@ -746,13 +772,12 @@ class TrainerEvents {
  * S+1, shuffling from S+2 (and, with VAE.create({seed: S}), weights from S),
  * so the same data, seed and settings give the native trainer's weights. */
 export class Trainer extends TrainerEvents {
-  #model; #o; #rt; #handle; #resume = null; #cancel = false;
+  #model; #o; #handle; #resume = null; #cancel = false;
 
-  constructor(model, opts, rt, handle) {
+  constructor(model, opts, handle) {
     super();
     this.#model = model;
     this.#o = trainOptions(opts);
-    this.#rt = rt;
     this.#handle = handle;
   }
 
@@ -782,8 +807,10 @@ export class Trainer extends TrainerEvents {
   async fit(dataset) {
     this._begin();
     this.#cancel = false;
-    const rt = this.#rt, x = rt.x, o = this.#o, m = this.#model, D = m.info.inputSize;
+    const o = this.#o, m = this.#model, D = m.info.inputSize;
     const allocs = [], handles = [];
+    await m._toTraining();
+    const rt = m._runtime, x = rt.x;
     try {
       const { images, labels, n } = m._dataset('fit', dataset);
       const validation = o.validation && m._dataset('fit: validation', o.validation);
@@ -891,6 +918,7 @@ export class WorkerTrainer extends TrainerEvents {
     // thread): scanning or converting 10,000 images here would stall the page.
     const own = (a) => (ArrayBuffer.isView(a) && a.byteLength !== a.buffer.byteLength ? a.slice() : a);
     const images = own(dataset.images), labels = own(dataset.labels);
+    const trainRt = await rt.training(); // compiled here once, posted to the worker
     const worker = isNode
       ? new (await import('node:worker_threads')).Worker(this.url)
       : new Worker(this.url, { type: 'module', name: 'vae-wasm trainer' });
@@ -906,7 +934,7 @@ export class WorkerTrainer extends TrainerEvents {
         });
         listen('error', (e) => reject(new VAEError(`fit: the training worker failed: ${e.message}`, 'VAE_ERR_STATE')));
         this.#post({
-          type: 'fit', module: rt.module, simd: rt.simd, weights: m.toSafetensors(), options: this.#opts,
+          type: 'fit', module: trainRt.module, simd: rt.simd, weights: m.toSafetensors(), options: this.#opts,
           dataset: { images, labels },
         });
       });
@@ -930,7 +958,7 @@ export async function serveTrainer(port) {
     if (msg.type !== 'fit') return trainer ? trainer[msg.type]() : early.push(msg.type);
     let model = null;
     try {
-      await init({ wasm: msg.module, simd: msg.simd });
+      await init({ wasm: msg.module, simd: msg.simd, training: true });
       model = await load(msg.weights);
       trainer = model.trainer(msg.options);
       for (const type of early) trainer[type]();

@@ -5,7 +5,11 @@
  * error instead of touching freed memory. Every call that can fail returns a
  * vae_status (or 0 for "no handle") and leaves the library's readable
  * message in one error record that JS reads with vw_error_code/_message.
- * The module is single-threaded, so one record and a few statics suffice. */
+ * The module is single-threaded, so one record and a few statics suffice.
+ *
+ * Built twice: with VW_TRAINING the trainer's calls are exported too (the
+ * module vae.js fetches on a model's first fit); without, the smaller
+ * module for everything else. */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +84,9 @@ static void *handle_get(int h, int kind) {
 static void slot_release(int i) {
     switch (slots[i].kind) {
     case H_MODEL: vae_model_free(slots[i].p); break;
+#ifdef VW_TRAINING
     case H_TRAINER: vae_trainer_free(slots[i].p); break;
+#endif
     case H_RNG: free(slots[i].p); break;
     }
     slots[i].p = NULL;
@@ -182,6 +188,7 @@ EXPORT int vw_save(int h, int dtype, int decoder_only, const char *meta, int n_m
     return s;
 }
 
+#ifdef VW_TRAINING
 /* ---------------------------------------------------------------- training */
 
 EXPORT int vw_trainer_create(int model_h, int opt, float lr, float beta1, float beta2, float adam_eps,
@@ -216,6 +223,7 @@ EXPORT int vw_trainer_step(int h, const float *x, const int *labels, int n, doub
     stats[6] = st.penalty;
     return VAE_OK;
 }
+#endif
 
 /* ---------------------------------------------------------------- random */
 
