@@ -670,7 +670,7 @@ async function load(source, opts) {
  * (weights of `vae train --seed S` come from S too). */
 async function create(config) {
   const c = options('create', config ?? {}, KNOWN_CREATE);
-  const rt = await init();
+  const rt = await (await init()).training(); // fresh models are for training
   const arch = { format: 2, input: c.imageShape ?? [1, 28, 28], encoder: c.encoder ?? [400] };
   if (!Array.isArray(arch.encoder) || (c.decoder !== undefined && !Array.isArray(c.decoder)))
     fail('create: encoder and decoder must be arrays of layers (widths, or objects like {conv: 32, kernel: 4, stride: 2, pad: 1})');

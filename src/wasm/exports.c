@@ -7,9 +7,9 @@
  * message in one error record that JS reads with vw_error_code/_message.
  * The module is single-threaded, so one record and a few statics suffice.
  *
- * Built twice: with VW_TRAINING the trainer's calls are exported too (the
- * module vae.js fetches on a model's first fit); without, the smaller
- * module for everything else. */
+ * Built twice: with VW_TRAINING the trainer's calls and fresh models are
+ * exported too (the module vae.js fetches for create() and a model's first
+ * fit); without, the smaller module for everything else. */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,16 +120,6 @@ EXPORT int vw_model_load(const uint8_t *buf, size_t len) {
     return model_handle(vae_model_load(&m, buf, len, &g_err), m);
 }
 
-/* arch_json: the VAE_METADATA_KEY object, NUL-terminated; weights drawn from seed. */
-EXPORT int vw_model_create(const char *arch_json, uint64_t seed) {
-    vae_arch a;
-    vae_model *m = NULL;
-    vae_status s = vae_arch_from_json(arch_json, strlen(arch_json), &a, &g_err);
-    if (!s) s = vae_arch_validate(&a, &g_err);
-    if (!s) s = vae_model_init(&m, &a, seed, &g_err);
-    return model_handle(s, m);
-}
-
 EXPORT int vw_model_decoder_copy(int h) {
     vae_model *m = handle_get(h, H_MODEL), *c = NULL;
     return m ? model_handle(vae_model_decoder_copy(m, &c, &g_err), c) : 0;
@@ -190,6 +180,16 @@ EXPORT int vw_save(int h, int dtype, int decoder_only, const char *meta, int n_m
 
 #ifdef VW_TRAINING
 /* ---------------------------------------------------------------- training */
+
+/* arch_json: the VAE_METADATA_KEY object, NUL-terminated; weights drawn from seed. */
+EXPORT int vw_model_create(const char *arch_json, uint64_t seed) {
+    vae_arch a;
+    vae_model *m = NULL;
+    vae_status s = vae_arch_from_json(arch_json, strlen(arch_json), &a, &g_err);
+    if (!s) s = vae_arch_validate(&a, &g_err);
+    if (!s) s = vae_model_init(&m, &a, seed, &g_err);
+    return model_handle(s, m);
+}
 
 EXPORT int vw_trainer_create(int model_h, int opt, float lr, float beta1, float beta2, float adam_eps,
                              float weight_decay, float momentum, float clip, float beta, int warmup_steps,
