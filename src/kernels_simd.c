@@ -20,6 +20,12 @@
 
 #ifndef VAE_NO_SIMD
 
+#if defined(__GNUC__)
+#define NOINLINE static __attribute__((noinline))
+#else
+#define NOINLINE static
+#endif
+
 /* Depth block of the packed W^T panel in xwt: 8 * 256 floats = 8 KB of stack. */
 #define XWT_KC 256
 
@@ -117,8 +123,10 @@ ALWAYS_INLINE void transpose4(v128_t r[4]) {
     r[3] = wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7);
 }
 
-/* P[kc, w] = W[w, kc]^T with w = 4*nv; W rows ldw floats apart. */
-static void pack_wt(float *P, const float *W, size_t ldw, int kc, int nv) {
+/* P[kc, w] = W[w, kc]^T with w = 4*nv; W rows ldw floats apart. Once per
+ * panel, not per step: inlined into both xwt kernels it would only cost
+ * size (the wasm budget). */
+NOINLINE void pack_wt(float *P, const float *W, size_t ldw, int kc, int nv) {
     int w = 4 * nv, k = 0;
     for (; k + 4 <= kc; k += 4)
         for (int v = 0; v < nv; v++) {
@@ -187,9 +195,10 @@ static int xwt_packed(float *Y, const float *X, const float *W, int M, int N, in
 #define SPARSE_ROWS 128
 #define SPARSE_NV 6
 
-/* Width in vectors of the widest sparse panel that fits in cols (0: none). */
+/* Width in vectors of the widest sparse panel that fits in cols (0: none);
+ * three widths only, for size: the VAE's N (784, 400, 20) leave 16 and 4. */
 static int sparse_nv(int cols) {
-    return cols >= 4 * SPARSE_NV ? SPARSE_NV : cols >= 16 ? 4 : cols >= 8 ? 2 : cols >= 4 ? 1 : 0;
+    return cols >= 4 * SPARSE_NV ? SPARSE_NV : cols >= 16 ? 4 : cols >= 4 ? 1 : 0;
 }
 
 /* y[0, 4*nv] += x[k] * P[k, 0:4*nv] summed over the cnt listed k, in order
@@ -210,7 +219,7 @@ ALWAYS_INLINE void sparse_row(float *y, const float *x, const uint8_t *ks, int c
 
 /* Y[M, cols] += X[M,K] . W[N,K]^T for the leading cols (all but N % 4),
  * skipping the zeros of X: per depth block, each row lists its nonzero k;
- * then each packed W^T panel (24, 16, 8 or 4 columns) meets every row's
+ * then each packed W^T panel (24, 16 or 4 columns) meets every row's
  * list in 1-row tiles, one step per nonzero. Each output sums the dense
  * tile's products per depth block in the same order, less those of zeros,
  * which for finite W are +-0 and change no bits (s + +-0 == s, as a sum
@@ -242,7 +251,6 @@ static int xwt_sparse(float *Y, const float *X, const float *W, int M, int N, in
                     switch (nv) {
                     case SPARSE_NV: sparse_row(y, x, ks[r], cnt[r], P, SPARSE_NV); break;
                     case 4: sparse_row(y, x, ks[r], cnt[r], P, 4); break;
-                    case 2: sparse_row(y, x, ks[r], cnt[r], P, 2); break;
                     default: sparse_row(y, x, ks[r], cnt[r], P, 1); break;
                     }
                 }
@@ -313,23 +321,25 @@ void vae_matmul_dytx_4x8_wasmsimd(float *dW, float *db, const float *dY, const f
 #endif
 
 #ifndef VAE_NO_SIMD
-/* Whether the sparse xwt should take X [M,K]: from 4 rows (below, the dense
- * kernel needs no packing) and when at least 3/8 of X is zeros (in V8 a
- * sparse step costs about 1.4 dense ones per row). Counting costs one
- * compare per entry; the product costs N multiply-adds per entry. */
-static int xwt_sparse_pays(const float *X, int M, int K) {
+/* Whether the sparse xwt beats the dense one on X [M,K] for N outputs. In
+ * V8 a sparse step costs about 3/2 of a dense one per output (it is bound by
+ * its loads) and listing a row's nonzeros about 24 dense steps per entry of
+ * X (tests/bench/bench_kernels.c measures both kernels), so from 4 rows
+ * (fewer are not packed) it wins when 3/2 nnz + 24 M K / N <= M K:
+ * from 1/3 zeros at N = 784, never at N = 20. */
+static int xwt_sparse_pays(const float *X, int M, int N, int K) {
     if (M < 4)
         return 0;
-    size_t zeros = 0, n = (size_t)M * K;
+    size_t nnz = 0, n = (size_t)M * K;
     for (size_t i = 0; i < n; i++)
-        zeros += X[i] == 0.0f;
-    return 8 * zeros >= 3 * n;
+        nnz += X[i] != 0.0f;
+    return 1.5 * (double)nnz + 24.0 * (double)n / N <= (double)n;
 }
 #endif
 
 void vae_matmul_xwt(float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
 #ifndef VAE_NO_SIMD
-    if (xwt_sparse_pays(X, M, K)) {
+    if (xwt_sparse_pays(X, M, N, K)) {
         vae_matmul_xwt_sparse_1x24_wasmsimd(Y, X, W, b, M, N, K);
         return;
     }
