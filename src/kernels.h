@@ -3,7 +3,8 @@
  * Each op exists twice, for good: a wasm-SIMD register-blocked kernel
  * (wasm_simd128.h; natively compiled through SIMDe) and a naive scalar twin
  * that the tests compare it against. Names say op, tile and ISA.
- * The vae_matmul_* dispatchers pick the SIMD kernel unless VAE_NO_SIMD.
+ * The vae_matmul_* dispatchers pick the SIMD kernel unless VAE_NO_SIMD
+ * (vae_matmul_xwt: the sparse one when X has enough zeros to pay).
  *
  * Row-major throughout; no alignment requirements; any M, N, K >= 1.
  */

@@ -9,6 +9,9 @@
  *   xwt:  C = Y, A = X, B = W^T, which is not contiguous along N, so it is
  *         packed into a bounded stack panel per 8 columns and block of K;
  *         for fewer than 4 rows, dot products along K instead.
+ * xwt also has a sparse kernel for X with many zeros (post-ReLU activations,
+ * images): 1x24 tiles stepping through each row's nonzero k only, with the
+ * same sums less their +-0 terms; the dispatcher counts X's zeros to pick.
  * The order of every sum is fixed by the shapes alone, and multiplies and
  * adds are never fused, so a kernel gives the same bits on every call and on
  * every target. */
