@@ -10,7 +10,7 @@
  *         packed into a bounded stack panel per 8 columns and block of K;
  *         for fewer than 4 rows, dot products along K instead.
  * xwt also has a sparse kernel for X with many zeros (post-ReLU activations,
- * images): 1x24 tiles stepping through each row's nonzero k only, with the
+ * images): 1x28 tiles stepping through each row's nonzero k only, with the
  * same sums less their +-0 terms; the dispatcher counts X's zeros to pick.
  * The order of every sum is fixed by the shapes alone, and multiplies and
  * adds are never fused, so a kernel gives the same bits on every call and on
@@ -192,16 +192,17 @@ static int xwt_packed(float *Y, const float *X, const float *W, int M, int N, in
 /* Sparse xwt: rows of X whose nonzero lists are built per pass (one byte
  * per entry of a depth block, so SPARSE_ROWS * XWT_KC bytes of stack), and
  * the widest column panel in vectors. In V8 a 1-row step is bound by its
- * loads (one per vector of W^T, one broadcast of x); TurboFan hoists a
- * step's loads above its arithmetic, so past 6 vectors (13 live registers)
- * the accumulators spill. */
+ * loads (one per vector of W^T, one broadcast of x), so wider is better,
+ * but TurboFan hoists a step's loads above its arithmetic: 7 vectors take
+ * 15 registers (accumulators, loads, broadcast), all it allocates on x64;
+ * 8 spill. */
 #define SPARSE_ROWS 128
-#define SPARSE_NV 6
+#define SPARSE_NV 7
 
-/* Width in vectors of the widest sparse panel that fits in cols (0: none);
- * three widths only, for size: the VAE's N (784, 400, 20) leave 16 and 4. */
+/* Width in vectors of the widest sparse panel that fits in cols (0: none):
+ * 784 is 28 panels of 28 columns, 400 is 14 and one of 8. */
 static int sparse_nv(int cols) {
-    return cols >= 4 * SPARSE_NV ? SPARSE_NV : cols >= 16 ? 4 : cols >= 4 ? 1 : 0;
+    return cols >= 4 * SPARSE_NV ? SPARSE_NV : cols >= 16 ? 4 : cols >= 8 ? 2 : cols >= 4 ? 1 : 0;
 }
 
 /* y[0, 4*nv] += x[k] * P[k, 0:4*nv] summed over the cnt listed k, in order
@@ -222,7 +223,7 @@ ALWAYS_INLINE void sparse_row(float *y, const float *x, const uint8_t *ks, int c
 
 /* Y[M, cols] += X[M,K] . W[N,K]^T for the leading cols (all but N % 4),
  * skipping the zeros of X: per depth block, each row lists its nonzero k;
- * then each packed W^T panel (24, 16 or 4 columns) meets every row's
+ * then each packed W^T panel (28, 16, 8 or 4 columns) meets every row's
  * list in 1-row tiles, one step per nonzero. Each output sums the dense
  * tile's products per depth block in the same order, less those of zeros,
  * which for finite W are +-0 and change no bits (s + +-0 == s, as a sum
@@ -254,6 +255,7 @@ static int xwt_sparse(float *Y, const float *X, const float *W, int M, int N, in
                     switch (nv) {
                     case SPARSE_NV: sparse_row(y, x, ks[r], cnt[r], P, SPARSE_NV); break;
                     case 4: sparse_row(y, x, ks[r], cnt[r], P, 4); break;
+                    case 2: sparse_row(y, x, ks[r], cnt[r], P, 2); break;
                     default: sparse_row(y, x, ks[r], cnt[r], P, 1); break;
                     }
                 }
@@ -284,7 +286,7 @@ void vae_matmul_xwt_4x8_wasmsimd(float *Y, const float *X, const float *W, const
     xwt_with(M < 4 ? xwt_dot : xwt_packed, Y, X, W, b, M, N, K);
 }
 
-void vae_matmul_xwt_sparse_1x24_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N,
+void vae_matmul_xwt_sparse_1x28_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N,
                                          int K) {
     xwt_with(xwt_sparse, Y, X, W, b, M, N, K);
 }
@@ -343,7 +345,7 @@ static int xwt_sparse_pays(const float *X, int M, int N, int K) {
 void vae_matmul_xwt(float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
 #ifndef VAE_NO_SIMD
     if (xwt_sparse_pays(X, M, N, K)) {
-        vae_matmul_xwt_sparse_1x24_wasmsimd(Y, X, W, b, M, N, K);
+        vae_matmul_xwt_sparse_1x28_wasmsimd(Y, X, W, b, M, N, K);
         return;
     }
 #endif

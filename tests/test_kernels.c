@@ -78,7 +78,7 @@ static void compare(worst *w, const float *got, const float *ref, const float *m
 #endif
 
 #ifndef VAE_NO_SIMD
-#define XWT_SPARSE vae_matmul_xwt_sparse_1x24_wasmsimd
+#define XWT_SPARSE vae_matmul_xwt_sparse_1x28_wasmsimd
 #else
 #define XWT_SPARSE vae_matmul_xwt_scalar
 #endif
@@ -209,7 +209,7 @@ int main(void) {
             }
     /* The sparse xwt: every panel width and tail (N), depth blocks and their
      * tails (K), row passes and their tails (M), at densities 0..1. */
-    static const int sm[] = {1, 3, 4, 5, 9, 64, 130}, sn[] = {1, 4, 7, 8, 16, 23, 24, 27, 41, 60, 784},
+    static const int sm[] = {1, 3, 4, 5, 9, 64, 130}, sn[] = {1, 4, 7, 8, 15, 27, 28, 31, 47, 60, 400},
                      sk[] = {1, 2, 7, 64, 255, 256, 257, 400, 513};
     static const double sz[] = {0.0, 0.1, 0.5, 0.9, 1.0};
     int sparse_shapes = 0;

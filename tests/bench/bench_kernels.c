@@ -50,7 +50,7 @@ static void run_xwt_dense(void *arg) {
 
 static void run_xwt_sparse(void *arg) {
     call *c = arg;
-    vae_matmul_xwt_sparse_1x24_wasmsimd(c->out, c->a, c->w, c->bias, c->M, c->N, c->K);
+    vae_matmul_xwt_sparse_1x28_wasmsimd(c->out, c->a, c->w, c->bias, c->M, c->N, c->K);
 }
 #endif
 
