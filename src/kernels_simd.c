@@ -9,15 +9,25 @@
  *   xwt:  C = Y, A = X, B = W^T, which is not contiguous along N, so it is
  *         packed into a bounded stack panel per 8 columns and block of K;
  *         for fewer than 4 rows, dot products along K instead.
+ * xwt also has a sparse kernel for X with many zeros (post-ReLU activations,
+ * images): 1x28 tiles stepping through each row's nonzero k only, with the
+ * same sums less their +-0 terms; the dispatcher counts X's zeros to pick.
  * The order of every sum is fixed by the shapes alone, and multiplies and
  * adds are never fused, so a kernel gives the same bits on every call and on
  * every target. */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kernels.h"
 #include "simd.h"
 
 #ifndef VAE_NO_SIMD
+
+#if defined(__GNUC__)
+#define NOINLINE static __attribute__((noinline))
+#else
+#define NOINLINE static
+#endif
 
 /* Depth block of the packed W^T panel in xwt: 8 * 256 floats = 8 KB of stack. */
 #define XWT_KC 256
@@ -116,8 +126,10 @@ ALWAYS_INLINE void transpose4(v128_t r[4]) {
     r[3] = wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7);
 }
 
-/* P[kc, w] = W[w, kc]^T with w = 4*nv; W rows ldw floats apart. */
-static void pack_wt(float *P, const float *W, size_t ldw, int kc, int nv) {
+/* P[kc, w] = W[w, kc]^T with w = 4*nv; W rows ldw floats apart. Once per
+ * panel, not per step: inlined into both xwt kernels it would only cost
+ * size (the wasm budget). */
+NOINLINE void pack_wt(float *P, const float *W, size_t ldw, int kc, int nv) {
     int w = 4 * nv, k = 0;
     for (; k + 4 <= kc; k += 4)
         for (int v = 0; v < nv; v++) {
@@ -177,17 +189,106 @@ static int xwt_packed(float *Y, const float *X, const float *W, int M, int N, in
     return n0;
 }
 
-/* Y[M,N] = X[M,K] . W[N,K]^T + b[N]: Y starts as the bias (or zero), then
- * accumulates the products. Packing W^T costs about one row's worth of
- * products, so below 4 rows plain dot products along K are faster. */
-void vae_matmul_xwt_4x8_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
+/* Sparse xwt: rows of X whose nonzero lists are built per pass (one byte
+ * per entry of a depth block, so SPARSE_ROWS * XWT_KC bytes of stack), and
+ * the widest column panel in vectors. In V8 a 1-row step is bound by its
+ * loads (one per vector of W^T, one broadcast of x), so wider is better,
+ * but TurboFan hoists a step's loads above its arithmetic: 7 vectors take
+ * 15 registers (accumulators, loads, broadcast), all it allocates on x64;
+ * 8 spill. */
+#define SPARSE_ROWS 128
+#define SPARSE_NV 7
+
+/* Width in vectors of the widest sparse panel that fits in cols (0: none):
+ * 784 is 28 panels of 28 columns, 400 is 14 and one of 8. */
+static int sparse_nv(int cols) {
+    return cols >= 4 * SPARSE_NV ? SPARSE_NV : cols >= 16 ? 4 : cols >= 8 ? 2 : cols >= 4 ? 1 : 0;
+}
+
+/* y[0, 4*nv] += x[k] * P[k, 0:4*nv] summed over the cnt listed k, in order
+ * from zero. */
+ALWAYS_INLINE void sparse_row(float *y, const float *x, const uint8_t *ks, int cnt, const float *P, int nv) {
+    v128_t acc[SPARSE_NV];
+    for (int v = 0; v < nv; v++)
+        acc[v] = wasm_f32x4_splat(0.0f);
+    for (int i = 0; i < cnt; i++) {
+        const float *p = P + (size_t)ks[i] * (4 * nv);
+        v128_t a = wasm_f32x4_splat(x[ks[i]]);
+        for (int v = 0; v < nv; v++)
+            acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a, wasm_v128_load(p + 4 * v)));
+    }
+    for (int v = 0; v < nv; v++)
+        wasm_v128_store(y + 4 * v, wasm_f32x4_add(wasm_v128_load(y + 4 * v), acc[v]));
+}
+
+/* Y[M, cols] += X[M,K] . W[N,K]^T for the leading cols (all but N % 4),
+ * skipping the zeros of X: per depth block, each row lists its nonzero k;
+ * then each packed W^T panel (28, 16, 8 or 4 columns) meets every row's
+ * list in 1-row tiles, one step per nonzero. Each output sums the dense
+ * tile's products per depth block in the same order, less those of zeros,
+ * which for finite W are +-0 and change no bits (s + +-0 == s, as a sum
+ * that starts at +0 never is -0). Returns cols. */
+static int xwt_sparse(float *Y, const float *X, const float *W, int M, int N, int K) {
+    float P[XWT_KC * 4 * SPARSE_NV];
+    uint8_t ks[SPARSE_ROWS][XWT_KC];
+    int cnt[SPARSE_ROWS], n0 = 0;
+    for (int m0 = 0; m0 < M; m0 += SPARSE_ROWS) {
+        int rows = M - m0 < SPARSE_ROWS ? M - m0 : SPARSE_ROWS;
+        for (int k0 = 0; k0 < K; k0 += XWT_KC) {
+            int kc = K - k0 < XWT_KC ? K - k0 : XWT_KC;
+            for (int r = 0; r < rows; r++) {
+                const float *x = X + (size_t)(m0 + r) * K + k0;
+                int c = 0;
+                for (int k = 0; k < kc; k++) {
+                    ks[r][c] = (uint8_t)k;
+                    c += x[k] != 0.0f;
+                }
+                cnt[r] = c;
+            }
+            n0 = 0;
+            for (int nv; (nv = sparse_nv(N - n0)) > 0; n0 += 4 * nv) {
+                pack_wt(P, W + (size_t)n0 * K + k0, (size_t)K, kc, nv);
+                for (int r = 0; r < rows; r++) {
+                    float *y = Y + (size_t)(m0 + r) * N + n0;
+                    const float *x = X + (size_t)(m0 + r) * K + k0;
+                    /* literal widths so that each sparse_row() is specialised */
+                    switch (nv) {
+                    case SPARSE_NV: sparse_row(y, x, ks[r], cnt[r], P, SPARSE_NV); break;
+                    case 4: sparse_row(y, x, ks[r], cnt[r], P, 4); break;
+                    case 2: sparse_row(y, x, ks[r], cnt[r], P, 2); break;
+                    default: sparse_row(y, x, ks[r], cnt[r], P, 1); break;
+                    }
+                }
+            }
+        }
+    }
+    return n0;
+}
+
+typedef int (*xwt_cols_fn)(float *Y, const float *X, const float *W, int M, int N, int K);
+
+/* Y[M,N] = bias (or zero), then += X . W^T: cols(...) does all but the
+ * last N % 4 columns, which get scalar dot products along K. */
+static void xwt_with(xwt_cols_fn cols, float *Y, const float *X, const float *W, const float *b, int M, int N,
+                     int K) {
     for (int m = 0; m < M; m++)
         for (int n = 0; n < N; n++)
             Y[(size_t)m * N + n] = b ? b[n] : 0.0f;
-    int n0 = M < 4 ? xwt_dot(Y, X, W, M, N, K) : xwt_packed(Y, X, W, M, N, K);
+    int n0 = cols(Y, X, W, M, N, K);
     if (n0 < N)
         strip_scalar(Y + n0, (size_t)N, (view){X, (size_t)K, 1}, (view){W + (size_t)n0 * K, 1, (size_t)K}, K, M,
                      N - n0);
+}
+
+/* Packing W^T costs about one row's worth of products, so below 4 rows
+ * plain dot products along K are faster. */
+void vae_matmul_xwt_4x8_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
+    xwt_with(M < 4 ? xwt_dot : xwt_packed, Y, X, W, b, M, N, K);
+}
+
+void vae_matmul_xwt_sparse_1x28_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N,
+                                         int K) {
+    xwt_with(xwt_sparse, Y, X, W, b, M, N, K);
 }
 
 /* dX[M,K] += dY[M,N] . W[N,K]. */
@@ -224,7 +325,30 @@ void vae_matmul_dytx_4x8_wasmsimd(float *dW, float *db, const float *dY, const f
 #define DYTX vae_matmul_dytx_scalar
 #endif
 
+#ifndef VAE_NO_SIMD
+/* Whether the sparse xwt beats the dense one on X [M,K] for N outputs. In
+ * V8 a sparse step costs about 3/2 of a dense one per output (it is bound by
+ * its loads) and listing a row's nonzeros about 24 dense steps per entry of
+ * X (tests/bench/bench_kernels.c measures both kernels), so from 4 rows
+ * (fewer are not packed) it wins when 3/2 nnz + 24 M K / N <= M K:
+ * from 1/3 zeros at N = 784, never at N = 20. */
+static int xwt_sparse_pays(const float *X, int M, int N, int K) {
+    if (M < 4)
+        return 0;
+    size_t nnz = 0, n = (size_t)M * K;
+    for (size_t i = 0; i < n; i++)
+        nnz += X[i] != 0.0f;
+    return 1.5 * (double)nnz + 24.0 * (double)n / N <= (double)n;
+}
+#endif
+
 void vae_matmul_xwt(float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
+#ifndef VAE_NO_SIMD
+    if (xwt_sparse_pays(X, M, N, K)) {
+        vae_matmul_xwt_sparse_1x28_wasmsimd(Y, X, W, b, M, N, K);
+        return;
+    }
+#endif
     XWT(Y, X, W, b, M, N, K);
 }
 

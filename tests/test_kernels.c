@@ -77,7 +77,14 @@ static void compare(worst *w, const float *got, const float *ref, const float *m
 #define DYTX_SIMD vae_matmul_dytx_scalar
 #endif
 
-static worst w_xwt = {.name = "xwt"}, w_dyw = {.name = "dyw"}, w_dytx = {.name = "dytx"};
+#ifndef VAE_NO_SIMD
+#define XWT_SPARSE vae_matmul_xwt_sparse_1x28_wasmsimd
+#else
+#define XWT_SPARSE vae_matmul_xwt_scalar
+#endif
+
+static worst w_xwt = {.name = "xwt"}, w_dyw = {.name = "dyw"}, w_dytx = {.name = "dytx"},
+             w_sparse = {.name = "xwt sparse"};
 
 /* Y = X W^T + b with and without b; Y starts as NaN to prove it is overwritten. */
 static void test_xwt(int M, int N, int K, int with_b) {
@@ -96,6 +103,38 @@ static void test_xwt(int M, int N, int K, int with_b) {
     CHECK(!memcmp(got, again, nY * sizeof *got), "xwt M=%d N=%d K=%d not deterministic", M, N, K);
     CHECK(!memcmp(got, disp, nY * sizeof *got), "xwt dispatcher M=%d N=%d K=%d", M, N, K);
     float *all[] = {X, W, b, aX, aW, ab, ref, mag, got, again, disp};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        buf_free(all[i]);
+}
+
+/* The sparse xwt on X with a given share of zeros (some of them -0), W with
+ * some zeros of both signs: within TOL of the scalar twin, bit for bit the
+ * dense kernel from 4 rows up (below, the dense one sums dot products along
+ * K instead), and the dispatcher gives one of the two. */
+static void test_xwt_sparse(int M, int N, int K, double zeros, int with_b) {
+    size_t nY = (size_t)M * N, nX = (size_t)M * K, nW = (size_t)N * K;
+    float *X = buf_rand(nX), *W = buf_rand(nW), *b = with_b ? buf_rand(N) : NULL;
+    for (size_t i = 0; i < nX; i++)
+        if ((urand() + 1.0f) * 0.5f < zeros)
+            X[i] = i % 3 ? 0.0f : -0.0f;
+    for (size_t i = 0; i < nW; i += 7)
+        W[i] = i % 2 ? 0.0f : -0.0f;
+    float *aX = buf_abs(X, nX), *aW = buf_abs(W, nW), *ab = buf_abs(b, N);
+    float *ref = buf(nY), *mag = buf(nY), *got = buf(nY), *dense = buf(nY), *disp = buf(nY);
+    for (size_t i = 0; i < nY; i++)
+        got[i] = disp[i] = NAN;
+    vae_matmul_xwt_scalar(ref, X, W, b, M, N, K);
+    vae_matmul_xwt_scalar(mag, aX, aW, ab, M, N, K);
+    XWT_SPARSE(got, X, W, b, M, N, K);
+    XWT_SIMD(dense, X, W, b, M, N, K);
+    vae_matmul_xwt(disp, X, W, b, M, N, K);
+    compare(&w_sparse, got, ref, mag, nY, M, N, K);
+    if (M >= 4)
+        CHECK(!memcmp(got, dense, nY * sizeof *got), "xwt sparse M=%d N=%d K=%d zeros %g: not the dense bits", M, N,
+              K, zeros);
+    CHECK(!memcmp(disp, got, nY * sizeof *got) || !memcmp(disp, dense, nY * sizeof *got),
+          "xwt dispatcher M=%d N=%d K=%d zeros %g: neither kernel's bits", M, N, K, zeros);
+    float *all[] = {X, W, b, aX, aW, ab, ref, mag, got, dense, disp};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         buf_free(all[i]);
 }
@@ -168,14 +207,35 @@ int main(void) {
                 test_shape(M, N, K, i + j + k);
                 shapes++;
             }
+    /* The sparse xwt: every panel width and tail (N), depth blocks and their
+     * tails (K), row passes and their tails (M), at densities 0..1. */
+    static const int sm[] = {1, 3, 4, 5, 9, 64, 130}, sn[] = {1, 4, 7, 8, 15, 27, 28, 31, 47, 60, 400},
+                     sk[] = {1, 2, 7, 64, 255, 256, 257, 400, 513};
+    static const double sz[] = {0.0, 0.1, 0.5, 0.9, 1.0};
+    int sparse_shapes = 0;
+    for (int i = 0; i < 7; i++)
+        for (int j = 0; j < 11; j++)
+            for (int k = 0; k < 9; k++) {
+                long work = (long)sm[i] * sn[j] * sk[k];
+                if (work > 100000 && (i + j + k) % 4)
+                    continue;
+                test_xwt_sparse(sm[i], sn[j], sk[k], sz[(i + j + k) % 5], (i + k) & 1);
+                if (work <= 4096)
+                    for (int z = 0; z < 5; z++)
+                        test_xwt_sparse(sm[i], sn[j], sk[k], sz[z], z & 1);
+                sparse_shapes++;
+            }
     static const int layers[][3] = {{64, 784, 400}, {1, 400, 784}, {128, 20, 400}};
     for (int i = 0; i < 3; i++)
         for (int v = 0; v < 4; v++, shapes++)
             test_shape(layers[i][0], layers[i][1], layers[i][2], v);
-    printf("%d shapes; max |simd - scalar| (abs, scaled by magnitude):\n", shapes);
-    worst *all[] = {&w_xwt, &w_dyw, &w_dytx};
-    for (int i = 0; i < 3; i++)
-        printf("  %-5s %.3g  %.3g\n", all[i]->name, all[i]->abs, all[i]->rel);
+    for (int z = 0; z < 5; z++)
+        test_xwt_sparse(64, 784, 400, sz[z], 1); /* the decoder's output layer */
+    printf("%d shapes, %d sparse xwt shapes; max |simd - scalar| (abs, scaled by magnitude):\n", shapes,
+           sparse_shapes);
+    worst *all[] = {&w_xwt, &w_dyw, &w_dytx, &w_sparse};
+    for (int i = 0; i < 4; i++)
+        printf("  %-10s %.3g  %.3g\n", all[i]->name, all[i]->abs, all[i]->rel);
     printf("output hash %016llx (must match across targets built alike)\n", (unsigned long long)out_hash);
     return check_result("test_kernels");
 }

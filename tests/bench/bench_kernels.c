@@ -2,6 +2,7 @@
  * Medians of several timed repetitions; the SIMD/scalar ratio comes from the
  * same run because shared machines are noisy. Nothing here asserts on time. */
 #define _POSIX_C_SOURCE 199309L
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -41,11 +42,60 @@ static void run_call(void *arg) {
     run(c->o, c->simd, c->out, c->a, c->w, c->bias, c->M, c->N, c->K);
 }
 
+#ifndef VAE_NO_SIMD
+static void run_xwt_dense(void *arg) {
+    call *c = arg;
+    vae_matmul_xwt_4x8_wasmsimd(c->out, c->a, c->w, c->bias, c->M, c->N, c->K);
+}
+
+static void run_xwt_sparse(void *arg) {
+    call *c = arg;
+    vae_matmul_xwt_sparse_1x28_wasmsimd(c->out, c->a, c->w, c->bias, c->M, c->N, c->K);
+}
+#endif
+
 /* Median GFLOP/s of op (see bench_timer.h). */
 static double gflops(op o, int simd, float *out, const float *a, const float *w, const float *bias, int M, int N,
                      int K) {
     call c = {o, simd, out, a, w, bias, M, N, K};
     return 2.0 * M * N * K / bench_seconds_per_call(run_call, &c, REPS) * 1e-9;
+}
+
+/* The xwt dispatcher's two kernels on X with a given share of zeros at
+ * random places (post-ReLU activations: about half; MNIST images: 4/5),
+ * in milliseconds per call: the dense 4x8 kernel computes every product,
+ * the sparse one skips those of zeros. */
+static int sparse_table(void) {
+#ifndef VAE_NO_SIMD
+    static const int shapes[][3] = {{64, 784, 400}, {256, 784, 400}, {64, 400, 784}, {64, 20, 400}};
+    static const double zeros[] = {0.0, 0.25, 0.5, 0.8};
+    printf("\nxwt, X with zeros %15s %10s %10s %7s\n", "zeros", "dense ms", "sparse ms", "ratio");
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        float *x = malloc(sizeof(float) * M * K), *w = malloc(sizeof(float) * N * K), *y = malloc(sizeof(float) * M * N);
+        if (!x || !w || !y) {
+            fprintf(stderr, "out of memory\n");
+            return 1;
+        }
+        for (int i = 0; i < N * K; i++)
+            w[i] = (float)(i % 13) * 0.01f - 0.06f;
+        for (size_t z = 0; z < sizeof zeros / sizeof *zeros; z++) {
+            uint32_t r = 12345u; /* xorshift32: zeros at random places */
+            for (int i = 0; i < M * K; i++) {
+                r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+                x[i] = (double)r / 4294967296.0 < zeros[z] ? 0.0f : (float)(i % 17) * 0.01f + 0.01f;
+            }
+            call dense = {OP_XWT, 1, y, x, w, NULL, M, N, K}, sparse = dense;
+            double td = bench_seconds_per_call(run_xwt_dense, &dense, REPS) * 1e3;
+            double ts = bench_seconds_per_call(run_xwt_sparse, &sparse, REPS) * 1e3;
+            printf("      %4dx%4dx%4d %6.2f %10.4f %10.4f %6.2fx\n", M, N, K, zeros[z], td, ts, td / ts);
+        }
+        free(x);
+        free(w);
+        free(y);
+    }
+#endif
+    return 0;
 }
 
 int main(void) {
@@ -83,5 +133,5 @@ int main(void) {
         free(bias);
         free(out);
     }
-    return 0;
+    return sparse_table();
 }
