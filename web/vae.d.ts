@@ -193,8 +193,9 @@ export interface Model {
   readonly disposed: boolean;
   /** Encoder means and log-variances, each [n, latent]. */
   encode(images: Batch, options?: { labels?: Labels }): { mu: Float32Array; logvar: Float32Array };
-  /** Images [n, c*h*w] of latents [n, latent]. */
-  decode(z: Batch, options?: { label?: Labels }): Float32Array;
+  /** Images [n, c*h*w] of latents [n, latent]; with `out` (a Float32Array of n*c*h*w), written into it
+   * and returned, so a render loop allocates nothing. */
+  decode(z: Batch, options?: { label?: Labels; out?: Float32Array }): Float32Array;
   /** n images of z ~ N(0, temperature^2 I); the seed gives the images of `vae sample --seed` (default: random). */
   sample(n: number, options?: { seed?: Seed; temperature?: number; label?: Labels }): Float32Array;
   /** Decoded encoder means. */

@@ -387,12 +387,17 @@ export class Model {
     return rows(what, name, z, this.info.latent, `latent size ${this.info.latent}`);
   }
 
-  #decode(what, z, labels, n) {
+  /* into: a Float32Array of n*D values to fill (saves allocating one per call), or undefined. */
+  #decode(what, z, labels, n, into) {
     const h = this.#handle(what), rt = this.#rt, D = this.info.inputSize;
+    if (into !== undefined && !(into instanceof Float32Array && into.length === n * D))
+      fail(`${what}: out must be a Float32Array of ${n * D} values (${n} images of ${D})`);
     return rt.scope(what, (mem) => {
       const out = mem.alloc(4 * n * D);
       rt.check(what, rt.x.vw_decode(h, mem.f32(z), mem.i32(labels), n, out));
-      return mem.readF32(out, n * D);
+      if (!into) return mem.readF32(out, n * D);
+      into.set(new Float32Array(rt.buffer, out, n * D));
+      return into;
     });
   }
 
@@ -411,9 +416,9 @@ export class Model {
 
   /** Images [n, D] (pixel means in [0, 1]) of latents z [n, latent]. */
   decode(z, opts) {
-    const o = options('decode', opts, ['label']);
+    const o = options('decode', opts, ['label', 'out']);
     const { data, n } = this.#latents('decode', z);
-    return this.#decode('decode', data, labelsFor('decode', 'label', o.label, n, this.info.classes), n);
+    return this.#decode('decode', data, labelsFor('decode', 'label', o.label, n, this.info.classes), n, o.out);
   }
 
   /** Decodes n latents drawn from N(0, temperature^2 I) with the library's

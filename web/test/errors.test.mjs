@@ -60,6 +60,10 @@ test('wrong shapes and values', async () => {
   await rejects(() => model.encode(new Float32Array(100)), 'VAE_ERR_SHAPE', /^encode: expected images of 784 values each \(1x28x28 images\), got 100/);
   await rejects(() => model.encode([new Float32Array(784), new Float32Array(10)]), 'VAE_ERR_SHAPE', /item 1 has 10 values/);
   await rejects(() => model.decode(new Float32Array(6).fill(NaN)), 'VAE_ERR_NONFINITE', /^decode: latent value 0 is not a finite number/);
+  await rejects(() => model.decode(new Float32Array(12), { out: new Float32Array(784) }), 'VAE_ERR_ARG', /^decode: out must be a Float32Array of 1568 values \(2 images of 784\)$/);
+  const out = new Float32Array(2 * 784), z = new Float32Array(12).fill(0.5);
+  assert.equal(model.decode(z, { out }), out, 'decode into out returns out');
+  assert.deepEqual(out, model.decode(z), 'decode into out gives the same images');
   await rejects(() => model.encode(new Float32Array(784).fill(Infinity)), 'VAE_ERR_NONFINITE', /^encode: image value 0/);
   await rejects(() => model.sample(0), 'VAE_ERR_ARG', /^sample: n must be an integer in 1\.\.1000000 \(got 0\)/);
   await rejects(() => model.sample(2, { temprature: 1 }), 'VAE_ERR_ARG', /unknown option 'temprature'/);
