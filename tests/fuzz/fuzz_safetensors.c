@@ -1,5 +1,6 @@
-/* libFuzzer: any bytes through vae_model_load; a model that loads must save
- * (F32 and F16) and load again, with F32 giving back the same weights. */
+/* libFuzzer: any bytes through vae_model_load; a model that loads must run
+ * (decode, loss), save (F32 and F16) and load again, with F32 giving back the
+ * same weights. The corpus holds MLP, conditional, conv and AE models. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,22 @@ static void resave(vae_model *m, vae_dtype dtype) {
     vae_buffer_free(buf);
 }
 
+/* A model that loads runs: decode one latent and, with an encoder, score one
+ * image (conv shapes and code activations come from the hostile header). */
+static void run(vae_model *m) {
+    const vae_arch *a = vae_model_arch(m);
+    int D = vae_arch_input_dim(a), label = 0;
+    float *z = calloc((size_t)a->latent, sizeof(float)), *x = malloc((size_t)D * sizeof(float));
+    float rec, kl;
+    if (!z || !x) abort();
+    for (int i = 0; i < D; i++) x[i] = 0.5f;
+    vae_model_decode(m, z, a->n_classes ? &label : NULL, 1, x, NULL);
+    for (int i = 0; i < D; i++) x[i] = 0.5f;
+    if (!a->decoder_only) vae_model_loss(m, x, a->n_classes ? &label : NULL, 1, NULL, &rec, &kl, NULL);
+    free(z);
+    free(x);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     vae_model *m;
     vae_error err;
@@ -25,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (m || !err.msg[0]) abort(); /* failures leave no model and always say why */
         return 0;
     }
+    run(m);
     resave(m, VAE_DTYPE_F32);
     /* F16 can overflow large weights to inf, which the loader rightly refuses. */
     const float *p = vae_model_params(m);
