@@ -185,6 +185,14 @@ static void add_layer(vae_model *m, vae_layer_ref *r, const char *prefix) {
     r->b = add_tensor(m, name, 1, &bias);
 }
 
+/* Workspace a layer needs: only conv layers have one (a linear layer's conv
+ * shape is all zeros, never checked). */
+static size_t conv_bytes(const vae_layer_ref *r) {
+    return r->kind == VAE_LAYER_LINEAR ? 0 : vae_conv_workspace_bytes(&r->conv);
+}
+
+static size_t size_max(size_t a, size_t b) { return a > b ? a : b; }
+
 /* Fills the size table and layer map of m from a validated architecture. */
 static void build_table(vae_model *m, const vae_arch *arch) {
     m->arch = *arch;
@@ -211,16 +219,9 @@ static void build_table(vae_model *m, const vae_arch *arch) {
     }
     add_layer(m, &m->out, "decoder.out");
     m->logsigma = arch->lik == VAE_LIK_GAUSSIAN_LEARNED ? add_tensor(m, "decoder.logsigma", 1, &m->D) : -1;
-    vae_layer_ref *all[] = {m->enc, m->dec};
-    int count[] = {m->n_enc, m->n_dec};
-    /* only for conv layers: a linear layer's conv shape is all zeros (unchecked) */
-    m->conv_bytes = m->out.kind != VAE_LAYER_LINEAR ? vae_conv_workspace_bytes(&m->out.conv) : 0;
-    for (int s = 0; s < 2; s++)
-        for (int i = 0; i < count[s]; i++)
-            if (all[s][i].kind != VAE_LAYER_LINEAR) {
-                size_t b = vae_conv_workspace_bytes(&all[s][i].conv);
-                m->conv_bytes = b > m->conv_bytes ? b : m->conv_bytes;
-            }
+    m->conv_bytes = conv_bytes(&m->out);
+    for (int i = 0; i < m->n_enc; i++) m->conv_bytes = size_max(m->conv_bytes, conv_bytes(&m->enc[i]));
+    for (int i = 0; i < m->n_dec; i++) m->conv_bytes = size_max(m->conv_bytes, conv_bytes(&m->dec[i]));
 }
 
 uint64_t vae_arch_param_count(const vae_arch *a) {

@@ -60,10 +60,6 @@ int cli_parse_layers(const char *spec, int *n, int *widths, vae_layer *layers, c
     return 1;
 }
 
-int cli_parse_layer(const char *spec, int *width, vae_layer *layer) {
-    return parse_layer(spec, width, layer);
-}
-
 const char *cli_format_layer(char *buf, size_t size, int width, const vae_layer *l) {
     if (l->kind == VAE_LAYER_LINEAR && l->shape[0]) {
         snprintf(buf, size, "%d@%dx%dx%d", width, l->shape[0], l->shape[1], l->shape[2]);
@@ -105,12 +101,14 @@ const char *cli_describe_arch(char *buf, size_t size, const vae_arch *a) {
     return buf;
 }
 
-int cli_parse_noise(const char *spec, vae_noise *noise, float *level) {
-    char *end;
+void cli_noise_opt(const cli_cmd *cmd, const char *spec, vae_noise *noise, float *level) {
+    char *end = NULL;
+    *noise = VAE_NOISE_NONE;
+    if (!spec) return;
     const char *colon = strchr(spec, ':');
     *noise = colon && !strncmp(spec, "mask:", 5) ? VAE_NOISE_MASK
            : colon && !strncmp(spec, "gaussian:", 9) ? VAE_NOISE_GAUSSIAN : VAE_NOISE_NONE;
-    if (!*noise) return 0;
-    *level = strtof(colon + 1, &end);
-    return end != colon + 1 && !*end;
+    if (*noise) *level = strtof(colon + 1, &end);
+    if (!*noise || end == colon + 1 || *end)
+        cli_usage_error(cmd, "--noise: '%s' is not mask:P or gaussian:SIGMA", spec);
 }

@@ -70,10 +70,6 @@ const char *cli_describe_arch(char *buf, size_t size, const vae_arch *a);
 /* A comma-separated layer list ("conv32k4s2p1,256", see arch.c) into widths
  * and layers; 0 on malformed input, with the offending token in bad. */
 int cli_parse_layers(const char *spec, int *n, int *widths, vae_layer *layers, char *bad, size_t bad_size);
-/* One layer token; 0 if malformed. */
-int cli_parse_layer(const char *spec, int *width, vae_layer *layer);
-/* "mask:P" or "gaussian:SIGMA"; 0 if malformed (the level is checked by the library). */
-int cli_parse_noise(const char *spec, vae_noise *noise, float *level);
 /* The token of one layer. */
 const char *cli_format_layer(char *buf, size_t size, int width, const vae_layer *l);
 
@@ -128,6 +124,9 @@ void cli_parse(cli_cmd *cmd, int argc, char **argv);
 int cli_given(const cli_cmd *cmd, const char *name);
 void cli_require(const cli_cmd *cmd, const char *name);
 _Noreturn void cli_usage_error(const cli_cmd *cmd, const char *fmt, ...) CLI_PRINTF(2, 3);
+/* --noise "mask:P" or "gaussian:SIGMA" (arch.c; spec NULL: no noise), or a usage
+ * error. The level is checked by the library. */
+void cli_noise_opt(const cli_cmd *cmd, const char *spec, vae_noise *noise, float *level);
 /* Parses "a,b,c" of integers in [lo, hi]; returns 0 on malformed input. */
 int cli_parse_ints(const char *s, cli_ints *out, double lo, double hi);
 

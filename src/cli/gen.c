@@ -184,10 +184,9 @@ int cmd_reconstruct(int argc, char **argv) {
                    opts, CLI_OPT_COUNT(opts)};
     cli_parse(&cmd, argc, argv);
     cli_require(&cmd, "images");
-    vae_noise noise = VAE_NOISE_NONE;
+    vae_noise noise;
     float level = 0;
-    if (noise_spec && !cli_parse_noise(noise_spec, &noise, &level))
-        cli_usage_error(&cmd, "--noise: '%s' is not mask:P or gaussian:SIGMA", noise_spec);
+    cli_noise_opt(&cmd, noise_spec, &noise, &level);
     if (g.label >= 0) cli_usage_error(&cmd, "--label does not apply: the images' labels are used");
     vae_model *m = draw_open(&cmd, &g);
     const vae_arch *a = vae_model_arch(m);

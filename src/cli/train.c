@@ -264,8 +264,7 @@ static vae_trainer *open_trainer(const cli_cmd *cmd, const train_opts *o, vae_mo
     if ((int64_t)o->warmup_epochs * steps_per_epoch > 0x7fffffff)
         cli_usage_error(cmd, "--warmup-epochs %d is too long", o->warmup_epochs);
     tc.warmup_steps = o->warmup_epochs * steps_per_epoch;
-    if (o->noise && !cli_parse_noise(o->noise, &tc.noise, &tc.noise_level))
-        cli_usage_error(cmd, "--noise: '%s' is not mask:P or gaussian:SIGMA", o->noise);
+    cli_noise_opt(cmd, o->noise, &tc.noise, &tc.noise_level);
     tc.sparsity = (vae_sparsity)o->sparsity;
     tc.sparsity_weight = o->sparsity_weight;
     tc.sparsity_rho = o->rho;

@@ -223,6 +223,14 @@ EXPORT int vw_trainer_step(int h, const float *x, const int *labels, int n, doub
     stats[6] = st.penalty;
     return VAE_OK;
 }
+/* The order of a training epoch (vae train shuffles the same way). */
+EXPORT int vw_rng_permutation(int h, int *perm, int n) {
+    vae_rng *r = handle_get(h, H_RNG);
+    if (!r) return g_err.code;
+    vae_rng_permutation(r, perm, n);
+    return vae_ok(&g_err);
+}
+
 #endif
 
 /* ---------------------------------------------------------------- random */
@@ -243,13 +251,6 @@ EXPORT int vw_rng_normals(int h, float *out, int n) {
     vae_rng *r = handle_get(h, H_RNG);
     if (!r) return g_err.code;
     vae_rng_normals(r, out, (size_t)n);
-    return vae_ok(&g_err);
-}
-
-EXPORT int vw_rng_permutation(int h, int *perm, int n) {
-    vae_rng *r = handle_get(h, H_RNG);
-    if (!r) return g_err.code;
-    vae_rng_permutation(r, perm, n);
     return vae_ok(&g_err);
 }
 
