@@ -226,7 +226,7 @@ def plan_layer(layer, image, extra, where):
 
 def tensor_table(arch):
     """[(name, shape, description of its layer)] in vae-wasm's order for this architecture (as
-    src/model.c builds it)."""
+    src/models/model.c builds it)."""
     image, classes, latent = arch["input"], arch["classes"], arch["latent"]
     d = image[0] * image[1] * image[2]
     table = []

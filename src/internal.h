@@ -4,7 +4,7 @@
 
 #include <stdarg.h>
 
-#include "conv.h"
+#include "layers/conv.h"
 #include "vae.h"
 
 #if defined(__GNUC__)
@@ -13,7 +13,7 @@
 #define VAE_PRINTF(a, b)
 #endif
 
-/* snprintf for the conversions the library uses (error.c lists them), so
+/* snprintf for the conversions the library uses (util/messages.c lists them), so
  * the WebAssembly module needs no C library printf. Returns the length the
  * full output has; buf may be NULL when cap is 0. */
 int vae_format(char *buf, size_t cap, const char *fmt, ...) VAE_PRINTF(3, 4);
@@ -69,7 +69,7 @@ int vae_model_find_tensor(const vae_model *m, const char *name); /* index or -1 
 /* Parameters a validated architecture has, without allocating them. */
 uint64_t vae_arch_param_count(const vae_arch *a);
 
-/* Activations and gradients for a batch of up to `cap` images (model.c).
+/* Activations and gradients for a batch of up to `cap` images (models/model.c).
  * Encoder: ein [n, D+C] -> h[i] -> mu, logvar [n, L] (an AE's code in mu);
  * z: zin [n, L+C] (z then the one-hot label); decoder: zin -> g[i] -> logits
  * [n, D]; rec, kl, pen (penalties) [n]. The d* buffers (backward) exist only
@@ -105,7 +105,7 @@ void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x,
 vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae_error *err);
 
 /* ln(s) for finite s > 0 from + - * / only: the same bits on every IEEE
- * platform, and no C library log (with its 4 KB table) in the wasm (rng.c). */
+ * platform, and no C library log (with its 4 KB table) in the wasm (util/exact_log.c). */
 double vae_log(double s);
 
 /* IEEE half / bfloat16 conversions (round to nearest even on the way down). */
@@ -114,7 +114,7 @@ float vae_f16_to_f32(uint16_t h);
 uint16_t vae_f32_to_bf16(float f);
 float vae_bf16_to_f32(uint16_t h);
 
-/* Architecture <-> metadata JSON (model_io.c). json is NUL-terminated. */
+/* Architecture <-> metadata JSON (formats/model_io.c). json is NUL-terminated. */
 vae_status vae_arch_from_json(const char *json, size_t len, vae_arch *a, vae_error *err);
 /* Writes the JSON into buf (cap bytes, NUL-terminated); returns VAE_ERR_ARG if too small. */
 vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error *err);

@@ -10,7 +10,7 @@
 #include "testbuf.h"
 #include "fixture.h"
 #include "fdcheck.h"
-#include "conv.h"
+#include "layers/conv.h"
 
 #define TOL 1e-5 /* fast vs scalar, scaled by each output's magnitude */
 

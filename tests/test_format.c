@@ -1,4 +1,4 @@
-/* vae_format (the library's own printf, error.c) against the C library's
+/* vae_format (the library's own printf, src/util/messages.c) against the C library's
  * snprintf: every conversion the library uses, truncation, and %g for
  * special values, decimal-looking values, exact ties and random floats and
  * doubles at every precision the library prints. */
@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "safetensors.h"
+#include "formats/safetensors.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static uint64_t next_u64(void) { /* splitmix64 */
@@ -73,7 +73,7 @@ static void appending(void) {
 }
 
 /* Values within about an ulp of a decimal tie (the double 9.9999995 to 7
- * digits) may differ in the last digit (error.c): none of those here. */
+ * digits) may differ in the last digit (util/messages.c): none of those here. */
 static void g_special(void) {
     static const double v[] = {0.0,    -0.0,    INFINITY, -INFINITY, NAN,    -NAN,     1.0,    -1.0,
                                0.5,    0.25,    0.125,    2.5,       3.5,    1e-5,     1e-4,   0.0001234565,
@@ -92,7 +92,7 @@ static void g_special(void) {
 }
 
 /* Random floats (bit patterns: every exponent) at precisions 1..9, the
- * shortest round trip as model_io.c's put_float finds it, and random
+ * shortest round trip as formats/model_io.c's put_float finds it, and random
  * doubles at the default precision, which is what messages print. */
 static void g_random(void) {
     int roundtrip_fail = 0;

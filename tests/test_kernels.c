@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "testbuf.h"
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #define TOL 1e-5
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "safetensors.h"
+#include "formats/safetensors.h"
 
 /* 8-byte little-endian header length, header, data. */
 static uint8_t *make_file(const char *header, const uint8_t *data, size_t dlen, size_t *len) {

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "layers.h"
-#include "simd_math.h"
+#include "layers/layers.h"
+#include "kernels/simd_math.h"
 
 static uint64_t out_hash = 14695981039346656037u;
 

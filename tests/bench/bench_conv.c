@@ -4,14 +4,13 @@
  * the dense definition, padding taps included; backward = dinp + dw (+ db).
  * Medians of several timed repetitions; nothing here asserts on time.
  *
- *   gcc -O3 -ffp-contract=off -mavx -Isrc -I/usr/include src/error.c src/conv.c src/kernels_*.c \
- *       tests/bench/bench_conv.c -lm -o bench_conv */
+ *   cmake --build build/native --target bench_conv && build/native/bench_conv */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "bench_timer.h"
-#include "conv.h"
+#include "layers/conv.h"
 
 #define REPS 5
 #define BATCH 8

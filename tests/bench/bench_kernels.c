@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "bench_timer.h"
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 #define REPS 9
 

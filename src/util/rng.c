@@ -1,6 +1,6 @@
 /* Seeded generator: xoshiro128** (32-bit state words, so wasm32 and x86-64
  * run the same integer code), seeded through splitmix64. Normals come from
- * Marsaglia's polar method with a logarithm written here in double precision
+ * Marsaglia's polar method with vae_log (exact_log.c), written in double precision
  * from + - * / only, so every IEEE platform produces the same bits (the C
  * library's logf differs between glibc and Emscripten's musl). */
 #include <math.h>
@@ -50,20 +50,6 @@ uint32_t vae_rng_below(vae_rng *r, uint32_t n) {
         uint32_t x = vae_rng_u32(r);
         if (x >= threshold) return x % n;
     }
-}
-
-/* s = m * 2^e with m in [sqrt(1/2), sqrt(2)), then ln m = 2 atanh(t),
- * t = (m-1)/(m+1), |t| < 0.172, series to t^19 (error < 1e-16). */
-double vae_log(double s) {
-    int e;
-    double m = frexp(s, &e); /* exact: m in [0.5, 1) */
-    if (m < 0.70710678118654752440) {
-        m *= 2.0;
-        e -= 1;
-    }
-    double t = (m - 1.0) / (m + 1.0), t2 = t * t, sum = 0.0;
-    for (int k = 19; k >= 1; k -= 2) sum = sum * t2 + 1.0 / k;
-    return 2.0 * t * sum + e * 0.69314718055994530942;
 }
 
 float vae_rng_normal(vae_rng *r) {

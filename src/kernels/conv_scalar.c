@@ -3,7 +3,7 @@
  * position, input channel, kernel position), skipping taps in the padding. */
 #include <stddef.h>
 
-#include "conv.h"
+#include "kernels/kernels.h"
 
 /* Index of x[n, c, i, j] in a [*, C, H, W] array. */
 static size_t at(int n, int c, int i, int j, int C, int H, int W) {

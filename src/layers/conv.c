@@ -5,14 +5,14 @@
  * nn.ConvTranspose2d's [c_in, c_out, kh, kw] is the [c_out, c_in, kh, kw] of
  * the conv2d that maps the transposed layer's output back to its input. So
  * both layers run on one set of kernels (as_conv below). */
-#include "conv.h"
+#include "layers/conv.h"
 
 #include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "internal.h"
-#include "simd.h"
+#include "kernels/simd.h"
 
 /* Largest number of elements in any one tensor or workspace: keeps every
  * index in int for the matrix kernels and every byte count in a wasm32 size_t. */

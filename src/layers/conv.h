@@ -24,20 +24,9 @@
 
 #include <stddef.h>
 
+#include "kernels/kernels.h"
 #include "vae.h"
 
-typedef enum { VAE_CONV2D = 0, VAE_CONV_TRANSPOSE2D } vae_conv_kind;
-
-typedef struct {
-    vae_conv_kind kind;
-    int n;                /* batch */
-    int c_in, h_in, w_in; /* input [n, c_in, h_in, w_in] */
-    int c_out;            /* output [n, c_out, h_out, w_out] */
-    int kh, kw;           /* kernel */
-    int stride, pad;      /* same along both axes */
-    int out_pad;          /* transposed only (0 for conv2d): extra bottom/right rows, < stride */
-    int h_out, w_out;     /* set by vae_conv_shape_check */
-} vae_conv_shape;
 
 /* Validates every field and sets h_out, w_out:
  *   conv2d:     h_out = (h_in + 2 pad - kh) / stride + 1   (floor)
@@ -80,27 +69,5 @@ void vae_conv_transpose2d_forward_scalar(float *out, const float *inp, const flo
                                          const vae_conv_shape *s);
 void vae_conv_transpose2d_backward_scalar(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                                           const float *w, const vae_conv_shape *s);
-
-/* ---------------------------------------------------------------- kernels
- * The three products of a conv2d, on a checked VAE_CONV2D shape g with input
- * x [n, c_in, h_in, w_in], output y [n, c_out, h_out, w_out] and weight
- * w [c_out, c_in, kh, kw]. All accumulate. A transposed convolution is the
- * same three with x and y swapped (see conv.c).
- *   fwd: y  += conv(x, w)
- *   dx:  dx += conv^T(dy, w)
- *   dw:  dw += sum over n and positions of dy * x
- * _scalar: the naive loops. _im2col_wasmsimd: one image at a time, its
- * patches unfolded into the workspace, then the 4x8 wasm-SIMD matrix
- * kernels (not built with VAE_NO_SIMD). */
-void vae_conv_fwd_scalar(float *y, const float *x, const float *w, const vae_conv_shape *g);
-void vae_conv_dx_scalar(float *dx, const float *dy, const float *w, const vae_conv_shape *g);
-void vae_conv_dw_scalar(float *dw, const float *dy, const float *x, const vae_conv_shape *g);
-
-/* Workspace floats the im2col kernels need for g: one image's patches, and
- * a [c_out, c_in kh kw] block for W^T (dx) or one image's dW (dw). */
-size_t vae_conv_im2col_floats(const vae_conv_shape *g);
-void vae_conv_fwd_im2col_wasmsimd(float *y, const float *x, const float *w, const vae_conv_shape *g, float *work);
-void vae_conv_dx_im2col_wasmsimd(float *dx, const float *dy, const float *w, const vae_conv_shape *g, float *work);
-void vae_conv_dw_im2col_wasmsimd(float *dw, const float *dy, const float *x, const vae_conv_shape *g, float *work);
 
 #endif

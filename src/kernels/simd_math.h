@@ -4,7 +4,7 @@
  * operations; no libm, no fused multiply-add), so wasm and native builds
  * give the same bits. The polynomials are Chebyshev interpolants fitted for
  * this file (coefficients rounded to float). The scalar twins are the libm
- * loops in layers.c. Nothing here exists under VAE_NO_SIMD. */
+ * loops in layers/activations.c and losses.c. Nothing here exists under VAE_NO_SIMD. */
 #ifndef VAE_SIMD_MATH_H
 #define VAE_SIMD_MATH_H
 

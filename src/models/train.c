@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "simd.h"
+#include "kernels/simd.h"
 
 struct vae_trainer {
     vae_model *m;

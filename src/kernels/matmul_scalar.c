@@ -2,7 +2,7 @@
  * Plain loops, one float accumulator per output, k in increasing order. */
 #include <stddef.h>
 
-#include "kernels.h"
+#include "kernels/kernels.h"
 
 /* Y[M,N] = X[M,K] . W[N,K]^T + b[N] (b may be NULL). */
 void vae_matmul_xwt_scalar(float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {

@@ -7,6 +7,8 @@
 #define VAE_SIMD_H
 
 #ifndef VAE_NO_SIMD
+#include <stddef.h>
+
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 #else
@@ -19,6 +21,25 @@
 #else
 #define ALWAYS_INLINE static inline
 #endif
+
+/* The first w <= 4 floats at p as a vector (zeros past them), and back:
+ * array tails take the same SIMD path as the rest. */
+ALWAYS_INLINE v128_t vae_load_part(const float *p, size_t w) {
+    if (w >= 4) return wasm_v128_load(p);
+    float t[4] = {0};
+    for (size_t j = 0; j < w; j++) t[j] = p[j];
+    return wasm_v128_load(t);
+}
+
+ALWAYS_INLINE void vae_store_part(float *p, v128_t v, size_t w) {
+    if (w >= 4) {
+        wasm_v128_store(p, v);
+        return;
+    }
+    float t[4];
+    wasm_v128_store(t, v);
+    for (size_t j = 0; j < w; j++) p[j] = t[j];
+}
 #endif
 
 #endif

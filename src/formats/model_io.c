@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "safetensors.h"
+#include "formats/safetensors.h"
 
 #define ARCH_JSON_MAX 4096
 

@@ -40,11 +40,6 @@ void vae_sparsity_forward(float *pen, const float *c, int B, int L, vae_sparsity
 void vae_sparsity_backward(float *dc, const float *c, int B, int L, vae_sparsity kind, float weight, float rho,
                            float scale);
 
-/* out[n] = log sigmoid(inp[n]), finite for any finite input */
-void vae_log_sigmoid_forward(float *out, const float *inp, size_t n);
-/* dinp[n] += dout[n] * sigmoid(-inp[n]) */
-void vae_log_sigmoid_backward(float *dinp, const float *dout, const float *inp, size_t n);
-
 /* loss[B] = sum_d BCE(sigmoid(logits[b,d]), x[b,d]) computed from logits (stable).
  * x rows are x_stride floats apart (0 broadcasts one image). */
 void vae_bce_logits_forward(float *loss, const float *logits, const float *x, int B, int D, int x_stride);

@@ -23,9 +23,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "conv.h"
-#include "kernels.h"
-#include "simd.h"
+#include "kernels/kernels.h"
+#include "kernels/simd.h"
 
 #ifndef VAE_NO_SIMD
 

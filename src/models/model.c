@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "layers.h"
+#include "layers/layers.h"
 
 #define WORK_CHUNK 256 /* images per pass in the inference calls: bounds their memory */
 

@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "internal.h"
-#include "layers.h"
+#include "layers/layers.h"
 
 /* act'(a) and act''(a) from the output h = act(a). */
 static void act_derivs(float h, vae_activation act, float slope, float *d1, float *d2) {

@@ -1,0 +1,64 @@
+/* safetensors reading and writing from memory.
+ *
+ * File layout: u64 little-endian header length N, N bytes of JSON header
+ * {"__metadata__":{str:str,...}, "name":{"dtype":"F32","shape":[...],
+ *  "data_offsets":[begin,end]}, ...}, then the data section; offsets are
+ * bytes relative to the start of the data section. */
+#ifndef VAE_SAFETENSORS_H
+#define VAE_SAFETENSORS_H
+
+#include "formats/json.h"
+#include "internal.h"
+
+#define VAE_ST_MAX_HEADER (100u * 1000u * 1000u) /* bytes of JSON header */
+#define VAE_ST_MAX_DIMS 8
+
+typedef struct {
+    const char *name;
+    vae_dtype dtype;
+    int ndim;
+    uint64_t shape[VAE_ST_MAX_DIMS];
+    size_t numel;
+    size_t begin, end; /* bytes into the data section */
+} vae_st_tensor;
+
+typedef struct {
+    int n_tensors;
+    vae_st_tensor *tensors;   /* in header order */
+    int n_meta;
+    const char **meta;        /* key0, value0, key1, value1, ... */
+    const uint8_t *data;      /* the data section, inside the caller's buffer */
+    size_t data_len;
+    char *strings;            /* owns every name, key and value */
+} vae_st_file;
+
+size_t vae_dtype_size(vae_dtype d);
+/* s for an error message: control characters as '?', cut to cap with "...". */
+const char *vae_st_printable(const char *s, char *buf, size_t cap);
+const char *vae_dtype_name(vae_dtype d); /* "F32", "F16", "BF16" */
+
+/* Parses and checks the whole file (header, dtypes, offsets, layout, metadata).
+ * f borrows buf for `data`; release with vae_st_free. */
+vae_status vae_st_parse(vae_st_file *f, const uint8_t *buf, size_t len, vae_error *err);
+void vae_st_free(vae_st_file *f);
+/* The metadata value for key, or NULL. */
+const char *vae_st_meta(const vae_st_file *f, const char *key);
+/* Decodes tensor t (any supported dtype, little-endian) into dst[t->numel]. */
+void vae_st_read_f32(const vae_st_file *f, const vae_st_tensor *t, float *dst);
+
+/* One tensor to write: f32 values stored as the file's dtype. */
+typedef struct {
+    const char *name;
+    int ndim;
+    uint64_t shape[VAE_ST_MAX_DIMS];
+    const float *data; /* product(shape) values */
+} vae_st_entry;
+
+/* Writes the entries in the given order, contiguous, as dtype (F32 or F16),
+ * with metadata meta_kv (n_meta key/value pairs, interleaved). The header is
+ * padded with spaces so the data section starts 8-byte aligned.
+ * *out is malloc'd. Bad names or metadata return VAE_ERR_ARG. */
+vae_status vae_st_write(const vae_st_entry *t, int n, vae_dtype dtype, const char *const *meta_kv, int n_meta,
+                        uint8_t **out, size_t *out_len, vae_error *err);
+
+#endif
