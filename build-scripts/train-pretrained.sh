@@ -72,7 +72,7 @@ for spec in "${models[@]}"; do
       $vae sample --model "pretrained/$name.safetensors" --out "pretrained/$name-samples.png" --n 64 --cols 8 --scale 2 --seed 1
     fi
     if [[ $name == mnist-cvae ]]; then
-      /usr/bin/python3 build-scripts/cvae_knn.py "$work/$name.f32.safetensors" "$data/mnist" 100 5 1
+      /usr/bin/python3 tools/cvae_knn.py "$work/$name.f32.safetensors" "$data/mnist" 100 5 1
     fi
     if $vae info --model "pretrained/$name.safetensors" | grep -q '"latent":2,'; then
       $vae manifold --model "pretrained/$name.safetensors" --out "pretrained/$name-manifold.png" --grid 20 --scale 1
@@ -80,5 +80,5 @@ for spec in "${models[@]}"; do
     (cd pretrained && ls -l "$name.safetensors" "$name-decoder.safetensors" | awk '{print $5, $9}' && sha256sum "$name.safetensors" "$name-decoder.safetensors")
   } 2>&1 | tee "$log"
 done
-python3 build-scripts/model_cards.py pretrained
+python3 tools/model_cards.py pretrained
 echo "wrote pretrained/README.md"

@@ -1,4 +1,4 @@
-/* PyTorch fixtures (build-scripts/make_golden*.py): records of a u32 name
+/* PyTorch fixtures (tools/make_golden*.py): records of a u32 name
  * length, the name, a u32 count and that many little-endian float32 values,
  * and the comparison every golden test prints. Include after check.h. */
 #ifndef VAE_TEST_FIXTURE_H

@@ -1,6 +1,6 @@
 /* conv2d and conv_transpose2d: the fast layers against their scalar twins
  * over awkward shapes, finite-difference gradient checks, the PyTorch golden
- * fixtures (build-scripts/make_golden_conv.py), and shape/argument errors. */
+ * fixtures (tools/make_golden_conv.py), and shape/argument errors. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>

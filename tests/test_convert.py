@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Converter test, and the golden test of whole models against PyTorch: random
-PyTorch VAEs and autoencoders (linear and conv) -> build-scripts/convert_pytorch.py
+PyTorch VAEs and autoencoders (linear and conv) -> tools/convert_pytorch.py
 -> `vae forward`, compared with PyTorch's own forward pass (in float64); and
 architectures or mappings that do not fit fail with a message saying why.
 
@@ -23,7 +23,7 @@ from torch import nn
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Loaded once and run in this process: importing torch again per conversion would take seconds.
 _spec = importlib.util.spec_from_file_location("convert_pytorch",
-                                               os.path.join(ROOT, "build-scripts", "convert_pytorch.py"))
+                                               os.path.join(ROOT, "tools", "convert_pytorch.py"))
 converter = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(converter)
 failures = 0

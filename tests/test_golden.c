@@ -1,4 +1,4 @@
-/* Golden test against PyTorch (fixtures from build-scripts/make_golden.py,
+/* Golden test against PyTorch (fixtures from tools/make_golden.py,
  * reference computed in float64): forward outputs, loss, every gradient, and
  * the weights after 5 optimiser steps. Prints the largest difference per
  * tensor, relative to the tensor's largest magnitude. */

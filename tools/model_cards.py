@@ -4,7 +4,7 @@ build-scripts/train-pretrained.sh leaves in pretrained/logs/: the command,
 architecture, training time, test figures in F32 and F16, file sizes and
 sha256. Descriptions and credits are below; every number comes from a log.
 
-Usage: python3 build-scripts/model_cards.py [pretrained]
+Usage: python3 tools/model_cards.py [pretrained]
 """
 import os
 import re

@@ -2,7 +2,7 @@
 """Writes the PyTorch golden fixtures for the conv layers (tests/test_conv.c;
 run once, the fixtures are committed). Needs Debian's python3-torch:
 
-    /usr/bin/python3 build-scripts/make_golden_conv.py tests/data
+    /usr/bin/python3 tools/make_golden_conv.py tests/data
 
 One file conv_<case>.bin per layer configuration, holding: the shape, the
 input x, weight w and bias b (float32 values), the output y, a random

@@ -4,7 +4,7 @@ z ~ N(0, I) with that digit's label, and classifies each by k-nearest
 neighbours against the 60,000 MNIST training digits (an independent
 classifier: no network, just the data). Prints per-digit accuracy.
 
-Usage: /usr/bin/python3 build-scripts/cvae_knn.py MODEL.safetensors MNIST_DIR [N] [K] [SEED]
+Usage: /usr/bin/python3 tools/cvae_knn.py MODEL.safetensors MNIST_DIR [N] [K] [SEED]
 Needs Debian's python3-torch. Exits 1 if overall accuracy is below 95%.
 """
 import gzip

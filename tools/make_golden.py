@@ -2,7 +2,7 @@
 """Writes the PyTorch golden fixtures for tests/test_golden.c (run once; the
 fixtures are committed). Needs Debian's python3-torch:
 
-    /usr/bin/python3 build-scripts/make_golden.py tests/data
+    /usr/bin/python3 tools/make_golden.py tests/data
 
 Each case is a small VAE or CVAE built in PyTorch with our tensor names and
 our loss (mean over the batch of rec + beta * KL). Weights start as float32

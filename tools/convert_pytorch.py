@@ -2,8 +2,8 @@
 """Convert a PyTorch VAE or autoencoder state_dict (.pt/.pth) into a vae-wasm safetensors file.
 
 Run with Debian's Python (python3-torch):
-  /usr/bin/python3 build-scripts/convert_pytorch.py vae.pth vae.safetensors --preset pytorch-examples-vae
-  /usr/bin/python3 build-scripts/convert_pytorch.py m.pt out.safetensors \\
+  /usr/bin/python3 tools/convert_pytorch.py vae.pth vae.safetensors --preset pytorch-examples-vae
+  /usr/bin/python3 tools/convert_pytorch.py m.pt out.safetensors \\
       --arch-json '{"input":[1,8,8],"encoder":[{"conv":8,"kernel":4,"stride":2,"pad":1}],"decoder":[32],"latent":4}' \\
       --map encoder.layers.0=enc.0 --map encoder.mu=mu ... [--dtype f16]
 
