@@ -3,38 +3,56 @@
 # the WebAssembly module's Node tests, the demo in headless Chromium, the
 # whole C suite again under ASan+UBSan (clang), and each fuzzer for
 # FUZZ_SECONDS (default 60).
+# Usage: build-scripts/test.sh [stage...]   stages: native (with the
+# scalar-only build), wasm, browser, asan, fuzz; all by default (CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+all=(native wasm browser asan fuzz)
+stages=("${@:-${all[@]}}")
+for s in "${stages[@]}"; do
+  [[ " ${all[*]} " == *" $s "* ]] || { echo "test.sh: unknown stage '$s' (stages: ${all[*]})" >&2; exit 2; }
+done
+want() { [[ " ${stages[*]} " == *" $1 "* ]]; }
 build-scripts/deps.sh native test wasm browser
 export NODE_PATH=/usr/share/nodejs # Debian's emcc and terser find their node modules here
 jobs=$(nproc)
 
 step() { printf '\n== %s\n' "$*"; }
 
-step "native build and tests"
-build-scripts/build.sh
-ctest --test-dir build/native --output-on-failure -j"$jobs"
+if want native; then
+  step "native build and tests"
+  build-scripts/build.sh
+  ctest --test-dir build/native --output-on-failure -j"$jobs"
 
-step "scalar-only build (-DVAE_NO_SIMD=ON) and tests"
-cmake -S . -B build/nosimd -DCMAKE_BUILD_TYPE=Release -DVAE_NO_SIMD=ON >/dev/null
-cmake --build build/nosimd -j"$jobs" >/dev/null
-ctest --test-dir build/nosimd --output-on-failure -j"$jobs"
+  step "scalar-only build (-DVAE_NO_SIMD=ON) and tests"
+  cmake -S . -B build/nosimd -DCMAKE_BUILD_TYPE=Release -DVAE_NO_SIMD=ON >/dev/null
+  cmake --build build/nosimd -j"$jobs" >/dev/null
+  ctest --test-dir build/nosimd --output-on-failure -j"$jobs"
+fi
 
-step "WebAssembly build and Node tests"
-build-scripts/build-wasm.sh
-(cd web && npm ci --no-audit --no-fund --loglevel=error)
-node --test web/test/
+if want wasm; then
+  step "WebAssembly build and Node tests"
+  build-scripts/build-wasm.sh
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  node --test web/test/
+fi
 
-step "demo page in headless Chromium"
-build-scripts/build-demo.sh
-(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-node --test --test-concurrency=1 tests/browser/
+if want browser; then
+  step "demo page in headless Chromium"
+  build-scripts/build-demo.sh
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+  node --test --test-concurrency=1 tests/browser/
+fi
 
-step "ASan + UBSan build (clang) and tests"
-cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DVAE_SANITIZE=ON >/dev/null
-cmake --build build/asan -j"$jobs" >/dev/null
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/asan --output-on-failure -j"$jobs"
+if want asan; then
+  step "ASan + UBSan build (clang) and tests"
+  cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang -DVAE_SANITIZE=ON >/dev/null
+  cmake --build build/asan -j"$jobs" >/dev/null
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build/asan --output-on-failure -j"$jobs"
+fi
 
-step "fuzzing (${FUZZ_SECONDS:-60} s per target)"
-build-scripts/fuzz.sh
+if want fuzz; then
+  step "fuzzing (${FUZZ_SECONDS:-60} s per target)"
+  build-scripts/fuzz.sh
+fi
