@@ -42,4 +42,12 @@ ALWAYS_INLINE void vae_store_part(float *p, v128_t v, size_t w) {
 }
 #endif
 
+/* A dispatcher's choice between a kernel and its scalar twin: f_wasmsimd, or
+ * f_scalar under VAE_NO_SIMD. */
+#ifndef VAE_NO_SIMD
+#define SIMD_OR_SCALAR(f) f##_wasmsimd
+#else
+#define SIMD_OR_SCALAR(f) f##_scalar
+#endif
+
 #endif

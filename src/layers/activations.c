@@ -14,12 +14,6 @@ float vae_sigmoid(float x) {
 }
 
 #ifndef VAE_NO_SIMD
-#define SIMD_OR_SCALAR(f) f##_wasmsimd
-#else
-#define SIMD_OR_SCALAR(f) f##_scalar
-#endif
-
-#ifndef VAE_NO_SIMD
 void vae_sigmoid_forward_wasmsimd(float *out, const float *in, size_t n) {
     for (size_t i = 0; i < n; i += 4) vae_store_part(out + i, vae_sigmoid_f32x4(vae_load_part(in + i, n - i)), n - i);
 }

@@ -12,12 +12,6 @@
 static float log1p_exp_neg_abs(float x) { return log1pf(expf(-fabsf(x))); }
 
 #ifndef VAE_NO_SIMD
-#define SIMD_OR_SCALAR(f) f##_wasmsimd
-#else
-#define SIMD_OR_SCALAR(f) f##_scalar
-#endif
-
-#ifndef VAE_NO_SIMD
 /* The scalar twin's float terms, added to the double sum in the same order. */
 void vae_bce_logits_forward_wasmsimd(float *loss, const float *logits, const float *x, int B, int D, int x_stride) {
     for (int b = 0; b < B; b++) {
