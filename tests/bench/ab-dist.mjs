@@ -1,6 +1,7 @@
 // A/B of two builds of our module on the same weights, in one process,
 // taking turns (min of 30 rounds): decode of 1, 64 and 400 latents.
 //   node tests/bench/ab-dist.mjs WEIGHTS DIST_A DIST_B   (DIST: a web/dist copy)
+const [,, wpath, ...dists] = process.argv;
 import { readFileSync } from 'node:fs';
 const w = readFileSync(wpath);
 const mods = [];
