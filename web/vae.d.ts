@@ -22,6 +22,7 @@ export type ErrorCode =
 
 /** Every failure: message names the call and the reason ("decode: expected latents of 20 values each ..."). */
 export class VAEError extends Error {
+  constructor(message: string, code?: ErrorCode);
   readonly name: 'VAEError';
   readonly code: ErrorCode;
 }
@@ -29,6 +30,9 @@ export class VAEError extends Error {
 export interface InitOptions {
   /** The .wasm to use: URL, bytes or a compiled module. Default: vae-simd.wasm or vae-nosimd.wasm next to vae.js. */
   wasm?: Source | WebAssembly.Module;
+  /** The training build, fetched on a model's first fit(): URL, bytes or a compiled module.
+   * Default: vae-train-simd.wasm or vae-train-nosimd.wasm next to vae.js. */
+  trainWasm?: Source | WebAssembly.Module;
   /** 'auto' (default) picks the SIMD build when the engine validates SIMD code. */
   simd?: 'auto' | boolean;
 }
@@ -185,10 +189,37 @@ export interface ModelTrainer {
   cancel(): void;
 }
 
-export type Trainer = ModelTrainer;
-export type WorkerTrainer = ModelTrainer;
+/** Trains on this thread (model.trainer()). Made by model.trainer(), not constructed directly. */
+export class Trainer implements ModelTrainer {
+  private constructor();
+  readonly state: ModelTrainer['state'];
+  on<K extends keyof TrainerEvents>(type: K, listener: (event: TrainerEvents[K]) => void): () => void;
+  fit(dataset: Dataset): Promise<Uint8Array>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+}
+/** Trains in a Worker (model.trainer({worker: true})). Made by model.trainer(), not constructed directly. */
+export class WorkerTrainer implements ModelTrainer {
+  private constructor();
+  readonly state: ModelTrainer['state'];
+  on<K extends keyof TrainerEvents>(type: K, listener: (event: TrainerEvents[K]) => void): () => void;
+  fit(dataset: Dataset): Promise<Uint8Array>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+}
 
-export interface Model {
+/** The worker side of WorkerTrainer, for a self-made worker script (web/vae-worker.js is one):
+ * port wraps the worker's message channel. */
+export function serveTrainer(port: {
+  onMessage(listener: (message: any) => void): void;
+  post(message: unknown, transfer?: Transferable[]): void;
+}): Promise<void>;
+
+/** A loaded model (VAE.load, VAE.create); not constructed directly. */
+export class Model {
+  private constructor();
   readonly info: ModelInfo;
   readonly disposed: boolean;
   /** Encoder means and log-variances, each [n, latent]. */

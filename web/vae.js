@@ -955,7 +955,7 @@ export class WorkerTrainer extends TrainerEvents {
   }
 }
 
-/** @internal The worker side (web/vae-worker.js): trains on request, posts events. */
+/** The worker side of WorkerTrainer (web/vae-worker.js; a self-made worker script calls it too): trains on request, posts events. */
 export async function serveTrainer(port) {
   let trainer = null;
   const early = [];
