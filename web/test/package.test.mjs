@@ -1,11 +1,13 @@
 /* `npm pack` makes a usable package: installed into an empty project, the
  * main module, the worker, the single-file variant and the types resolve,
- * and a model samples, trains in a worker thread and draws. Also checks that
+ * and a model samples, trains in a worker thread and draws; it carries the
+ * MIT LICENSE, its license and repository fields, and a README whose example
+ * runs. Also checks that
  * the shipped JS has no eval or new Function (CSP 'wasm-unsafe-eval' only). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, existsSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, scratch } from './helpers.mjs';
 
@@ -16,7 +18,7 @@ test('npm pack gives a package that works from another project', () => {
   const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: web, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const [{ filename, files }] = JSON.parse(out);
   const names = files.map((f) => f.path).sort();
-  for (const f of ['dist/vae.js', 'dist/vae-worker.js', 'dist/vae-simd.wasm', 'dist/vae-nosimd.wasm', 'dist/vae-train-simd.wasm', 'dist/vae-train-nosimd.wasm', 'dist/vae.single.js', 'vae.d.ts', 'package.json'])
+  for (const f of ['README.md', 'LICENSE', 'dist/vae.js', 'dist/vae-worker.js', 'dist/vae-simd.wasm', 'dist/vae-nosimd.wasm', 'dist/vae-train-simd.wasm', 'dist/vae-train-nosimd.wasm', 'dist/vae.single.js', 'vae.d.ts', 'package.json'])
     assert.ok(names.includes(f), `${f} is packed (${names.join(', ')})`);
   assert.ok(!names.some((f) => f.startsWith('test/') || f.startsWith('node_modules/')), 'no tests or dependencies packed');
 
@@ -41,8 +43,18 @@ test('npm pack gives a package that works from another project', () => {
   `);
   const result = JSON.parse(execFileSync('node', ['main.js'], { cwd: app, encoding: 'utf8' }));
   assert.deepEqual(result, { worker: true, width: 57, simd: true, same: true });
-  const pkg = JSON.parse(readFileSync(join(app, 'node_modules/vae-wasm/package.json'), 'utf8'));
-  assert.ok(existsSync(join(app, 'node_modules/vae-wasm', pkg.types)), 'the types file is installed');
+  const installed = join(app, 'node_modules/vae-wasm');
+  const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  assert.ok(existsSync(join(installed, pkg.types)), 'the types file is installed');
+  assert.equal(pkg.license, 'MIT');
+  assert.match(pkg.repository?.url ?? '', /^git\+https:/, 'a repository field');
+  assert.equal(readFileSync(join(installed, 'LICENSE'), 'utf8'), readFileSync(join(root, 'LICENSE'), 'utf8'), "the package's LICENSE is the repository's");
+
+  // The package README's example runs as written, next to the model file it names.
+  const [, example] = readFileSync(join(installed, 'README.md'), 'utf8').match(/^```js\n([\s\S]*?)^```$/m);
+  copyFileSync(join(root, 'pretrained/mnist-vae.safetensors'), join(app, 'mnist-vae.safetensors'));
+  writeFileSync(join(app, 'readme.js'), `${example}\nconsole.log(JSON.stringify({ n: strip.length, weights: weights.length > 0 }));`);
+  assert.deepEqual(JSON.parse(execFileSync('node', ['readme.js'], { cwd: app, encoding: 'utf8' })), { n: 8 * 784, weights: true });
 });
 
 test('the shipped JS needs no eval', () => {
