@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 
 import numpy as np
 import torch
@@ -210,6 +211,24 @@ def main():
     run_case("examples_f32", examples, 784, 20, ["--preset", "pytorch-examples-vae"], "f32", cli, scratch)
     run_case("examples_f16", examples, 784, 20, ["--preset", "pytorch-examples-vae"], "f16", cli, scratch)
     run_case("deep_tanh_f32", DeepTanhVAE(), 36, 3, DEEP_ARGS, "f32", cli, scratch)
+    # A whole pickled module (torch.save(model)) whose class this process cannot import converts to
+    # the same file as its state_dict; a file torch cannot read says to save a state_dict.
+    sys.modules["user_train_script"] = user = types.ModuleType("user_train_script")
+    user.WholeVAE = type("WholeVAE", (ExamplesVAE,), {"__module__": "user_train_script"})
+    whole = user.WholeVAE()
+    whole.load_state_dict(examples.state_dict())
+    os.makedirs(os.path.join(scratch, "whole"), exist_ok=True)  # same file name: the metadata names it
+    whole_pt, whole_out = (os.path.join(scratch, "whole", "examples_f32" + e) for e in (".pth", ".safetensors"))
+    torch.save(whole, whole_pt)
+    del sys.modules["user_train_script"]
+    status, msg = convert([whole_pt, whole_out, "--dtype", "f32", "--preset", "pytorch-examples-vae"])
+    same = status == 0 and open(whole_out, "rb").read() == open(os.path.join(scratch, "examples_f32.safetensors"), "rb").read()
+    check("a whole pickled module of an unimportable class converts as its state_dict", same, msg.strip())
+    text = os.path.join(scratch, "notes.txt")
+    with open(text, "w") as f:
+        f.write("not a model\n")
+    refused("a text file", [text, os.path.join(scratch, "bad.safetensors"), "--preset", "pytorch-examples-vae"],
+            "is not a PyTorch file torch.load reads")
     conv_vae = ConvVAE()
     conv_summary = "VAE 1x28x28-conv32k4s2p1-conv64k4s2p1-20-3136@64x7x7-convt32k4s2p1-convt1k4s2p1, relu, bernoulli"
     run_case("conv_vae_f32", conv_vae, 784, 20, ["--preset", "conv-vae-mnist"], "f32", cli, scratch, conv_summary)

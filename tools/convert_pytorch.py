@@ -31,8 +31,11 @@ only (no safetensors package).
 import argparse
 import json
 import os
+import pickle
 import struct
 import sys
+import types
+from unittest import mock
 
 import numpy as np
 import torch
@@ -278,8 +281,32 @@ def source_name(ours, mapping):
     return ours
 
 
+class _AnyModuleUnpickler(pickle.Unpickler):
+    """A whole pickled module (torch.save(model)) names its class, which this
+    process cannot import: any class that fails to import becomes a bare
+    nn.Module, which still holds the parameters (a state_dict is all we need)."""
+
+    def find_class(self, module, name):
+        try:
+            return super().find_class(module, name)
+        except (AttributeError, ImportError):
+            return type(name, (torch.nn.Module,), {})
+
+
+# torch.load(pickle_module=...) is ignored by torch 1.13 (Debian's) unless
+# weights_only: the unpickler goes in through the module's own name.
+_ANY_MODULE_PICKLE = types.ModuleType("pickle")
+_ANY_MODULE_PICKLE.__dict__.update(vars(pickle))
+_ANY_MODULE_PICKLE.Unpickler = _AnyModuleUnpickler
+
+
 def load_state_dict(path):
-    obj = torch.load(path, map_location="cpu")
+    try:
+        with mock.patch.object(torch.serialization, "pickle", _ANY_MODULE_PICKLE):
+            obj = torch.load(path, map_location="cpu", weights_only=False)
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as e:
+        fail("%s is not a PyTorch file torch.load reads (%s); save the weights with "
+             "torch.save(model.state_dict(), PATH)" % (path, str(e).splitlines()[0] if str(e) else type(e).__name__))
     if isinstance(obj, torch.nn.Module):
         obj = obj.state_dict()
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
