@@ -163,6 +163,11 @@ run train --train-images images.idx --out ae.st --model ae --code-activation sig
     --contractive 0.01 --noise mask:0.3 "${SMALL[@]}"
 check "train a sparse, contractive, denoising AE" [ $? -eq 0 -a -s ae.st ]
 check "  records noise and penalties" bash -c "'$V' info --model ae.st | grep -q 'train.penalty *KL sparsity 0.001 to rho 0.1, contractive 0.01'"
+check "  its table names the objective and the test reconstruction, and no KL or beta" \
+    bash -c "grep -qE '^ +epoch +train obj +test rec +- +- ' out.txt && grep -q 'penalties: KL sparsity' out.txt && ! grep -q beta out.txt"
+run train --train-images images.idx --out convlin.st --encoder conv4k4s2p1 --decoder 72@8x3x3,convt4k4s2p1 --latent 3 --epochs 1
+check "a conv decoder without --out-layer trains, with a note on the linear output layer" \
+    bash -c "[ -s convlin.st ] && grep -q '^vae: note: no --out-layer: a linear layer .* to the 144 pixels' err.txt"
 run eval --model ae.st --images images.idx
 check "  eval gives its reconstruction loss, no IWAE" bash -c "grep -q '^rec loss ' out.txt && ! grep -q 'log p' out.txt"
 run reconstruct --model ae.st --images images.idx --noise mask:0.5 --n 5 --scale 1 --out rec.png
@@ -177,6 +182,7 @@ check "  shows the training metadata" grep -q 'train.epochs *2' out.txt
 
 run eval --model cvae.st --images images.idx --labels labels.idx --k 10
 check "eval prints the ELBO and IWAE estimates" bash -c "grep -q '^-ELBO ' out.txt && grep -q '^-log p(x) ' out.txt"
+check "  its -ELBO says z is sampled" grep -qE '^-ELBO .* z sampled \(seed 1\)' out.txt
 final=$("$V" info --model cvae.st | awk '$1 == "train.test_loss" {print $2}')
 check "  equal to the final test loss of training ($final)" grep -qE "^-ELBO +$final " out.txt
 
@@ -193,6 +199,7 @@ check "  and the summary on stderr" grep -qE '^images +200 ' err.txt
 run score --model vae.st --images images.idx --out elbo.txt
 check "score --out writes the same scores" cmp -s elbo.txt <("$V" score --model vae.st --images images.idx 2>/dev/null)
 check "  and prints the summary on stdout" grep -qE '^images +200 ' out.txt
+check "  naming its -ELBO apart from eval's" grep -q '^score *-ELBO(mu) = rec + KL at z = mu (deterministic; vae eval samples z)' out.txt
 check "  whose median, min and max are the file's" $PY -c "
 import statistics, sys
 v = sorted(float(l) for l in open('elbo.txt'))
@@ -253,6 +260,7 @@ sys.exit(not (0.5 < won < 1 and '%.6f %.4f' % (won, caught) == '$(auc) $(tpr)'))
 # ---------------------------------------------------------------- pictures
 run sample --model vae.st --out sample.png
 check_png "sample, 8x8 grid at scale 2" sample.png 199x199
+check "  and says what it wrote" grep -qx 'wrote sample.png (64 images of 12x12 in 8 rows, a 199x199 PNG, .*)' out.txt
 run sample --model cvae.st --out csample.png --cols 5 --scale 1
 check_png "sample of a CVAE, a row per class" csample.png 64x51
 run interpolate --model vae.st --out interp.png --images images.idx.gz --a 0 --b 1 --rows 2 --steps 6 --scale 1

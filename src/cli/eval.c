@@ -107,7 +107,8 @@ int cmd_eval(int argc, char **argv) {
         CLI_INT("holdout-per-class", per_class, "K", "evaluate the last K images of each class only", 1, 1e9),
     };
     cli_cmd cmd = {"eval", "--model FILE --images FILE [options]",
-                   "Mean per-image negative ELBO (reconstruction + KL, one eps draw per image) and the\n"
+                   "Mean per-image negative ELBO (reconstruction + KL, one sampled z per image; vae\n"
+                   "score's elbo metric is the deterministic one at z = mu) and the\n"
                    "importance-weighted estimate of -log p(x) (Burda et al.), in nats; for an\n"
                    "autoencoder, its reconstruction loss.",
                    opts, CLI_OPT_COUNT(opts)};
@@ -140,8 +141,8 @@ int cmd_eval(int argc, char **argv) {
         printf("rec loss   %10.4f nats/image  (%s; an autoencoder has no ELBO)\n", rec,
                cli_fmt_duration(took, cli_now() - t0));
     else
-        printf("-ELBO      %10.4f nats/image = rec %.4f + KL %.4f  (%s)\n", rec + kl, rec, kl,
-               cli_fmt_duration(took, cli_now() - t0));
+        printf("-ELBO      %10.4f nats/image = rec %.4f + KL %.4f, z sampled (seed %llu)  (%s)\n", rec + kl, rec, kl,
+               (unsigned long long)seed, cli_fmt_duration(took, cli_now() - t0));
     if (k > 0 && !ae) {
         t0 = cli_now();
         double ll = eval_iwae(m, &s, batch, k, seed);

@@ -1,3 +1,4 @@
+#include <stdio.h>
 /* Image grids as PNG, through stb_image_write into memory and then an atomic
  * file write (so a failure never leaves half a PNG). */
 #include <stdlib.h>
@@ -64,6 +65,9 @@ void cli_write_grid(const char *path, const float *images, int n, int cols, cons
     membuf png = {0};
     if (!stbi_write_png_to_func(append, &png, W, H, c, pix, W * c)) cli_die(EXIT_RUNTIME, "cannot encode %s", path);
     cli_write_atomic(path, png.p, png.n);
+    char size[32];
+    printf("wrote %s (%d image%s of %dx%d in %d row%s, a %dx%d PNG, %s)\n", path, n, n == 1 ? "" : "s", h, w, rows,
+           rows == 1 ? "" : "s", W, H, cli_fmt_bytes(size, png.n));
     free(png.p);
     free(pix);
 }

@@ -175,7 +175,8 @@ int cmd_score(int argc, char **argv) {
     else if (ae)
         fprintf(rep, "score      reconstruction loss of the code, in nats (an autoencoder has no ELBO)\n");
     else
-        fprintf(rep, "score      %s at z = mu, in nats\n", o.metric == METRIC_ELBO ? "-ELBO = rec + KL" : "rec");
+        fprintf(rep, "score      %s at z = mu (deterministic; vae eval samples z), in nats\n",
+                o.metric == METRIC_ELBO ? "-ELBO(mu) = rec + KL" : "rec");
     print_file(rep, "images", &normal);
     if (compare) print_file(rep, "compare", &anomaly);
     fprintf(rep, "\n%-10s %8s %10s %10s %10s %10s\n", "", "n", "mean", "median", "min", "max");

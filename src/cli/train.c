@@ -100,6 +100,11 @@ static void build_arch(const cli_cmd *cmd, const train_opts *o, const cli_datase
             width != (a->out_layer.kind == VAE_LAYER_LINEAR ? vae_arch_input_dim(a) : a->image_c))
             cli_usage_error(cmd, "--out-layer must be one layer giving the images: %d (linear) or convt%d...",
                             vae_arch_input_dim(a), a->image_c);
+    } else if (a->n_dec && a->dec_layer[a->n_dec - 1].kind != VAE_LAYER_LINEAR) {
+        /* Legal, but rarely meant: a dense layer from the whole feature map to every pixel. */
+        fprintf(stderr, "vae: note: no --out-layer: a linear layer from the last conv layer's output to the %d "
+                        "pixels closes the decoder (for a transposed conv: --out-layer convt%dk4s2p1)\n",
+                vae_arch_input_dim(a), a->image_c);
     }
     a->kind = (vae_model_kind)o->kind;
     a->code_act = (vae_activation)o->code_act;
@@ -205,6 +210,20 @@ static void open_data(const train_opts *o, cli_dataset *train, cli_dataset *test
     }
 }
 
+/* The autoencoder penalties in use, as "L1 sparsity 0.001, contractive 0.1" ("" for none). */
+static const char *penalty_text(const train_opts *o, char *buf, size_t size) {
+    buf[0] = 0;
+    if (o->sparsity == VAE_SPARSITY_L1)
+        snprintf(buf, size, "L1 sparsity %g", o->sparsity_weight);
+    else if (o->sparsity == VAE_SPARSITY_KL)
+        snprintf(buf, size, "KL sparsity %g to rho %g", o->sparsity_weight, o->rho);
+    if (o->contractive) {
+        size_t len = strlen(buf);
+        snprintf(buf + len, size - len, "%scontractive %g", len ? ", " : "", o->contractive);
+    }
+    return buf;
+}
+
 static void save(vae_model *m, const train_opts *o, const char *test_loss) {
     char epochs[32], lr[64], batch[32], seed[32], beta[32];
     snprintf(epochs, sizeof epochs, "%d", o->epochs);
@@ -215,15 +234,8 @@ static void save(vae_model *m, const train_opts *o, const char *test_loss) {
     snprintf(batch, sizeof batch, "%d", o->batch);
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     snprintf(beta, sizeof beta, "%g", o->beta);
-    char penalty[96] = "";
-    if (o->sparsity == VAE_SPARSITY_L1)
-        snprintf(penalty, sizeof penalty, "L1 sparsity %g", o->sparsity_weight);
-    else if (o->sparsity == VAE_SPARSITY_KL)
-        snprintf(penalty, sizeof penalty, "KL sparsity %g to rho %g", o->sparsity_weight, o->rho);
-    if (o->contractive) {
-        size_t len = strlen(penalty);
-        snprintf(penalty + len, sizeof penalty - len, "%scontractive %g", len ? ", " : "", o->contractive);
-    }
+    char penalty[96];
+    penalty_text(o, penalty, sizeof penalty);
     const char *kv[28] = {
         "train.data",      cli_basename(o->train_images),
         "train.epochs",    epochs,
@@ -287,9 +299,20 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
     printf("\ntraining %d epochs x %d steps of %d, %s lr %g", o->epochs, steps_per_epoch, o->batch,
            o->optimizer == VAE_OPT_SGD ? "sgd" : "adam", o->lr);
     if (o->lr_decay) printf(" (cosine to %g)", o->lr_min);
-    printf(", beta %g, seed %llu\n\n", o->beta, (unsigned long long)o->seed);
-    printf("%7s %11s %11s %10s %10s %9s %11s %9s\n", "epoch", "train loss", "test loss", "rec", "KL", "img/s",
-           "elapsed", "ETA");
+    /* Each column says what it is: the training objective includes beta and the penalties, the
+     * test columns do not (rec + KL at one sampled z per image, as vae eval). */
+    int ae = vae_model_arch(m)->kind == VAE_KIND_AE;
+    char penalty[96];
+    penalty_text(o, penalty, sizeof penalty);
+    if (ae)
+        printf(", seed %llu%s%s\n", (unsigned long long)o->seed, penalty[0] ? "; penalties: " : "", penalty);
+    else
+        printf(", beta %g, seed %llu\n", o->beta, (unsigned long long)o->seed);
+    printf("columns  train obj: the epoch's mean training objective per image (%s); test: %s\n\n",
+           ae ? (penalty[0] ? "rec + penalties" : "rec") : "rec + beta KL",
+           ae ? "reconstruction loss" : "-ELBO = rec + KL");
+    printf("%7s %11s %11s %10s %10s %9s %11s %9s\n", "epoch", "train obj", ae ? "test rec" : "test -ELBO",
+           ae ? "-" : "test rec", ae ? "-" : "test KL", "img/s", "elapsed", "ETA");
     fflush(stdout);
 }
 
@@ -462,7 +485,9 @@ int cmd_train(int argc, char **argv) {
         double elapsed = cli_now() - t_start;
         snprintf(ep, sizeof ep, "%d/%d", epoch, o.epochs);
         printf("%7s %11.4f", ep, loss);
-        if (test.n)
+        if (test.n && a->kind == VAE_KIND_AE)
+            printf(" %11.4f %10s %10s", rec, "-", "-");
+        else if (test.n)
             printf(" %11.4f %10.4f %10.4f", rec + kl, rec, kl);
         else
             printf(" %11s %10s %10s", "-", "-", "-");
