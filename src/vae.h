@@ -305,6 +305,17 @@ const float *vae_trainer_grads(const vae_trainer *t);
 int64_t vae_trainer_steps(const vae_trainer *t);
 vae_rng *vae_trainer_rng(vae_trainer *t);
 
+/* ---------------------------------------------------------------- latent space */
+
+/* Inverse of the standard normal CDF, to double precision (-inf at 0, +inf
+ * at 1, NaN outside [0, 1]): the manifold picture's grid. */
+double vae_probit(double p);
+
+/* out[dim] = point t in [0, 1] of the path from latent a to latent b:
+ * straight (slerp 0), or along the great circle with the norm interpolated
+ * too (slerp 1; White 2016, "Sampling Generative Networks"). */
+void vae_latent_path(const float *a, const float *b, int dim, double t, int slerp, float *out);
+
 /* ---------------------------------------------------------------- IDX data */
 
 /* Images: IDX ubyte with 3 dimensions (magic 0x00000803), n x rows x cols;
