@@ -305,7 +305,7 @@ int64_t vae_trainer_steps(const vae_trainer *t);
 
 /* Images: IDX ubyte with 3 dimensions (magic 0x00000803), n x rows x cols;
  * pixels scaled to [0,1]. *pixels is malloc'd [n, rows*cols]; free with
- * vae_buffer_free. Raw (not gzip) bytes: the CLI decompresses. */
+ * vae_buffer_free. Raw (not gzip) bytes: the CLI and VAE.readIDX inflate gzip first. */
 vae_status vae_idx_images(const uint8_t *buf, size_t len, float **pixels, int *n, int *rows, int *cols,
                           vae_error *err);
 /* Labels: IDX ubyte with 1 dimension (magic 0x00000801). *labels malloc'd [n]. */
