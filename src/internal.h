@@ -28,6 +28,10 @@ vae_status vae_fail(vae_error *err, vae_status code, const char *fmt, ...) VAE_P
 vae_status vae_ok(vae_error *err);
 
 #define VAE_MAX_TENSORS (2 * (VAE_MAX_LAYERS * 2 + 4) + 1)
+/* Room for any valid architecture's JSON (vae_arch_to_json): 17 layers of at
+ * most ~110 bytes (a transposed conv with 10-digit fields) and ~300 bytes of
+ * other keys stay under 2.5 KB. The one size for every caller. */
+#define VAE_ARCH_JSON_MAX 4096
 #define VAE_NAME_MAX 48
 
 typedef struct {
@@ -62,6 +66,11 @@ struct vae_model {
     int logsigma;               /* tensor index, or -1 */
     size_t conv_bytes;          /* workspace the conv layers need (0: none) */
 };
+
+/* The parameter block (vae_model_tensor gives each tensor's place in it). */
+float *vae_model_params(vae_model *m);
+/* The generator's raw 32-bit output (the uniforms and normals derive from it). */
+uint32_t vae_rng_u32(vae_rng *r);
 
 /* Builds the size table and allocates a zeroed parameter block (no init). */
 vae_status vae_model_create(vae_model **out, const vae_arch *arch, vae_error *err);
@@ -101,6 +110,23 @@ void vae_forward(const vae_model *m, vae_work *w, const float *x, const float *t
  * parameter block's mirror). Needs the vae_forward of the same batch. */
 void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x, const float *target, int n,
                   const float *eps, float beta, const vae_penalties *pen);
+/* Zeroes the gradients, then computes loss and gradients of the mean per-image
+ * loss on a batch as vae_trainer_step does, without changing the weights (for
+ * the gradient tests). */
+vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *labels, int n,
+                                     const float *eps, vae_step_stats *st, vae_error *err);
+/* Gradient block, same layout and offsets as the parameter block. */
+const float *vae_trainer_grads(const vae_trainer *t);
+
+/* Training config JSON (formats/train_config.c): an object with any of the
+ * keys "optimizer" ("adam" or "sgd"), "lr", "betas" ([beta1, beta2]), "eps",
+ * "weightDecay", "momentum", "clip", "beta", "warmupSteps", "noise" ("none",
+ * "mask" or "gaussian"), "noiseLevel", "sparsity" ("none", "l1" or "kl"),
+ * "sparsityWeight", "rho", "contractive" (the names of vae.js's
+ * TrainOptions) over vae_train_config_default. Only the JSON is checked
+ * here; vae_trainer_init judges the values. json need not be NUL-terminated. */
+vae_status vae_train_config_from_json(const char *json, size_t len, vae_train_config *c, vae_error *err);
+
 /* Whether the training-only terms suit the model; a readable error if not. */
 vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae_error *err);
 

@@ -27,24 +27,27 @@ extern "C" {
 
 /* ---------------------------------------------------------------- errors */
 
+/* The values are part of the ABI (the wasm module returns them to JS, which
+ * reads their names through vae_status_name): append new codes at the end,
+ * never renumber or reuse one. */
 typedef enum {
     VAE_OK = 0,
-    VAE_ERR_ARG,         /* a bad argument (NULL, size, range, label) */
-    VAE_ERR_NOMEM,       /* allocation failed */
-    VAE_ERR_IO,          /* file system (CLI only) */
-    VAE_ERR_TRUNCATED,   /* buffer shorter than its own header says */
-    VAE_ERR_HEADER_SIZE, /* safetensors header length past the end or over 100 MB */
-    VAE_ERR_JSON,        /* malformed JSON header */
-    VAE_ERR_DTYPE,       /* unknown or unsupported tensor dtype */
-    VAE_ERR_OFFSETS,     /* tensor data offsets outside the data section */
-    VAE_ERR_LAYOUT,      /* tensors overlap, or leave bytes of the data section uncovered */
-    VAE_ERR_SHAPE,       /* tensor shape does not match the architecture */
-    VAE_ERR_MISSING,     /* a tensor the architecture needs is absent */
-    VAE_ERR_UNKNOWN,     /* a tensor the architecture does not have */
-    VAE_ERR_NONFINITE,   /* NaN or infinity in weights, inputs, loss or gradients */
-    VAE_ERR_METADATA,    /* architecture metadata missing or invalid */
-    VAE_ERR_IDX,         /* malformed IDX data (magic, dimensions, size) */
-    VAE_ERR_STATE        /* call not valid in the object's current state */
+    VAE_ERR_ARG = 1,          /* a bad argument (NULL, size, range, label) */
+    VAE_ERR_NOMEM = 2,        /* allocation failed */
+    VAE_ERR_IO = 3,           /* file system (CLI only) */
+    VAE_ERR_TRUNCATED = 4,    /* buffer shorter than its own header says */
+    VAE_ERR_HEADER_SIZE = 5,  /* safetensors header length past the end or over 100 MB */
+    VAE_ERR_JSON = 6,         /* malformed JSON header */
+    VAE_ERR_DTYPE = 7,        /* unknown or unsupported tensor dtype */
+    VAE_ERR_OFFSETS = 8,      /* tensor data offsets outside the data section */
+    VAE_ERR_LAYOUT = 9,       /* tensors overlap, or leave bytes of the data section uncovered */
+    VAE_ERR_SHAPE = 10,       /* tensor shape does not match the architecture */
+    VAE_ERR_MISSING = 11,     /* a tensor the architecture needs is absent */
+    VAE_ERR_UNKNOWN = 12,     /* a tensor the architecture does not have */
+    VAE_ERR_NONFINITE = 13,   /* NaN or infinity in weights, inputs, loss or gradients */
+    VAE_ERR_METADATA = 14,    /* architecture metadata missing or invalid */
+    VAE_ERR_IDX = 15,         /* malformed IDX data (magic, dimensions, size) */
+    VAE_ERR_STATE = 16,       /* call not valid in the object's current state */
 } vae_status;
 
 typedef struct {
@@ -52,7 +55,8 @@ typedef struct {
     char msg[256]; /* one readable line, no trailing newline */
 } vae_error;
 
-/* Short constant name of a status ("VAE_ERR_JSON"). */
+/* Short constant name of a status ("VAE_ERR_JSON"); "VAE_ERR_?" for a value
+ * that is not a code. */
 const char *vae_status_name(vae_status s);
 
 /* ---------------------------------------------------------------- random */
@@ -67,7 +71,6 @@ typedef struct {
 } vae_rng;
 
 void vae_rng_seed(vae_rng *r, uint64_t seed);
-uint32_t vae_rng_u32(vae_rng *r);
 float vae_rng_uniform(vae_rng *r);                 /* [0, 1) with 24 random bits */
 uint32_t vae_rng_below(vae_rng *r, uint32_t n);    /* uniform in [0, n), unbiased; n > 0 */
 float vae_rng_normal(vae_rng *r);                  /* standard normal */
@@ -168,8 +171,8 @@ typedef struct {
 } vae_tensor;
 
 int vae_model_tensor_count(const vae_model *m);
-vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out);
-float *vae_model_params(vae_model *m);
+/* Tensor i, 0 <= i < vae_model_tensor_count(m). */
+vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out, vae_error *err);
 
 /* x [n, D] -> mu, logvar [n, latent]. Needs an encoder. For an AE, mu is
  * the code and logvar (may be NULL) is filled with zeros. */
@@ -285,13 +288,9 @@ typedef struct {
     int64_t step;     /* optimiser steps taken so far */
 } vae_step_stats;
 
-/* Zeroes the gradients, then computes loss and gradients of the mean per-image
- * loss on a batch. eps [n, latent] standard normals, or NULL to draw them from
- * the trainer's generator. Does not change the weights. */
-vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *labels, int n,
-                                     const float *eps, vae_step_stats *st, vae_error *err);
-
-/* compute_grads then one optimiser step. If the loss or any gradient is not
+/* Loss and gradients of the mean per-image loss on a batch, then one
+ * optimiser step. eps [n, latent] standard normals, or NULL to draw them from
+ * the trainer's generator. If the loss or any gradient is not
  * finite the step is rejected with VAE_ERR_NONFINITE and the weights and
  * optimiser state stay as they were. */
 vae_status vae_trainer_step(vae_trainer *t, const float *x, const int *labels, int n,
@@ -300,10 +299,7 @@ vae_status vae_trainer_step(vae_trainer *t, const float *x, const int *labels, i
 /* Changes the learning rate from the next step on (for schedules; 0 allowed). */
 vae_status vae_trainer_set_lr(vae_trainer *t, float lr, vae_error *err);
 
-/* Gradient block, same layout and offsets as the parameter block. */
-const float *vae_trainer_grads(const vae_trainer *t);
 int64_t vae_trainer_steps(const vae_trainer *t);
-vae_rng *vae_trainer_rng(vae_trainer *t);
 
 /* ---------------------------------------------------------------- latent space */
 
@@ -320,7 +316,7 @@ void vae_latent_path(const float *a, const float *b, int dim, double t, int sler
 
 /* Images: IDX ubyte with 3 dimensions (magic 0x00000803), n x rows x cols;
  * pixels scaled to [0,1]. *pixels is malloc'd [n, rows*cols]; free with
- * vae_buffer_free. Raw (not gzip) bytes: the CLI decompresses. */
+ * vae_buffer_free. Raw (not gzip) bytes: the CLI and VAE.readIDX inflate gzip first. */
 vae_status vae_idx_images(const uint8_t *buf, size_t len, float **pixels, int *n, int *rows, int *cols,
                           vae_error *err);
 /* Labels: IDX ubyte with 1 dimension (magic 0x00000801). *labels malloc'd [n]. */

@@ -147,6 +147,13 @@ static void test_malformed(void) {
     memset(f, 0xff, 8);
     expect("header length 2^64-1", f, len, VAE_ERR_HEADER_SIZE);
     free(f);
+    /* A text file says what it is not before any number. */
+    const char *text = "hello world, this is a README\n";
+    vae_model *m = NULL;
+    vae_error e;
+    CHECK(vae_model_load(&m, (const uint8_t *)text, strlen(text), &e) == VAE_ERR_HEADER_SIZE && !m, "text file");
+    CHECK(!strcmp(e.msg, "not a safetensors file: it starts with \"hello wo\", not an 8-byte header length"),
+          "text file message: %s", e.msg);
 
     static const char *const bad_json[] = {
         "",
@@ -346,9 +353,13 @@ static void test_round_trips(void) {
     CHECK(params_equal(r, r2), "decoder-only file differs from the decoder copy");
     for (int i = 0; i < vae_model_tensor_count(r); i++) {
         vae_tensor t;
-        vae_model_tensor(r, i, &t);
+        CHECK(vae_model_tensor(r, i, &t, &e) == VAE_OK && !e.msg[0], "tensor %d: %s", i, e.msg);
         CHECK(!strncmp(t.name, "decoder.", 8), "decoder-only file has %s", t.name);
     }
+    vae_tensor none;
+    CHECK(vae_model_tensor(r, vae_model_tensor_count(r), &none, &e) == VAE_ERR_ARG && e.code == VAE_ERR_ARG &&
+              strstr(e.msg, "tensor index"),
+          "past the last tensor: %s", e.msg);
     CHECK(strstr((const char *)buf + 8, "\"decoder_only\\\":true") != NULL, "decoder_only not in the metadata");
     vae_model_free(r);
     vae_model_free(r2);

@@ -176,6 +176,42 @@ static void check_learning(void) {
     }
 }
 
+/* The training options JSON vae.js sends: every key lands in its field,
+ * defaults stay, and a bad key or value is a readable VAE_ERR_ARG. */
+static void check_config_json(void) {
+    vae_train_config c, d;
+    vae_error e;
+    const char *all = "{\"optimizer\":\"sgd\",\"lr\":0.5,\"betas\":[0.25,0.75],\"eps\":0.125,\"weightDecay\":2,"
+                      "\"momentum\":0.5,\"clip\":3,\"beta\":4,\"warmupSteps\":7,\"noise\":\"gaussian\","
+                      "\"noiseLevel\":0.3,\"sparsity\":\"kl\",\"sparsityWeight\":5,\"rho\":0.05,\"contractive\":6}";
+    CHECK(vae_train_config_from_json(all, strlen(all), &c, &e) == VAE_OK, "%s", e.msg);
+    vae_train_config_default(&d);
+    d.opt = VAE_OPT_SGD, d.lr = 0.5f, d.adam_beta1 = 0.25f, d.adam_beta2 = 0.75f, d.adam_eps = 0.125f;
+    d.weight_decay = 2, d.momentum = 0.5f, d.clip_norm = 3, d.beta = 4, d.warmup_steps = 7;
+    d.noise = VAE_NOISE_GAUSSIAN, d.noise_level = 0.3f, d.sparsity = VAE_SPARSITY_KL, d.sparsity_weight = 5;
+    d.sparsity_rho = 0.05f, d.contractive = 6;
+    CHECK(!memcmp(&c, &d, sizeof c), "every key sets its field");
+    CHECK(vae_train_config_from_json("{}", 2, &c, &e) == VAE_OK, "%s", e.msg);
+    vae_train_config_default(&d);
+    CHECK(!memcmp(&c, &d, sizeof c), "{} is the default config");
+    static const char *const bad[][2] = {
+        {"{\"betas\":[0.9]}", "training options: \"betas\" must be [beta1, beta2]"},
+        {"{\"betas\":0.9}", "training options: \"betas\" must be [beta1, beta2]"},
+        {"{\"eps\":\"1e-8\"}", "training options: \"eps\" must be a number"},
+        {"{\"optimizer\":\"adamw\"}", "training options: \"optimizer\" must be \"adam\" or \"sgd\""},
+        {"{\"warmupSteps\":-1}", "training options: \"warmupSteps\" must be a non-negative integer"},
+        {"{\"lr\":1,\"lr\":2}", "training options: duplicate key \"lr\""},
+        {"{\"learningRate\":1}", "training options: unknown key \"learningRate\""},
+        {"[]", "training options are not a JSON object"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vae_status s = vae_train_config_from_json(bad[i][0], strlen(bad[i][0]), &c, &e);
+        CHECK(s == VAE_ERR_ARG && !strcmp(e.msg, bad[i][1]), "%s: %s %s", bad[i][0], vae_status_name(s), e.msg);
+    }
+    CHECK(vae_train_config_from_json("{\"lr\":", 6, &c, &e) == VAE_ERR_ARG && !strncmp(e.msg, "training options", 16),
+          "malformed JSON: %s", e.msg);
+}
+
 int main(void) {
     make_data();
     check_rng();
@@ -183,5 +219,6 @@ int main(void) {
     check_nonfinite_rejected();
     check_warmup_and_clip();
     check_learning();
+    check_config_json();
     return check_result("test_train");
 }

@@ -14,6 +14,7 @@ export type Seed = number | bigint;
 /** A URL (fetched; in Node file: URLs and plain paths are read from disk) or the bytes. */
 export type Source = string | URL | ArrayBuffer | ArrayBufferView | Blob;
 
+/** The library's vae_status names (src/vae.h; web/test/status.test.mjs keeps the three lists equal), and 'ABORTED' for a cancelled fit. */
 export type ErrorCode =
   | 'VAE_ERR_ARG' | 'VAE_ERR_NOMEM' | 'VAE_ERR_IO' | 'VAE_ERR_TRUNCATED' | 'VAE_ERR_HEADER_SIZE'
   | 'VAE_ERR_JSON' | 'VAE_ERR_DTYPE' | 'VAE_ERR_OFFSETS' | 'VAE_ERR_LAYOUT' | 'VAE_ERR_SHAPE'
@@ -72,7 +73,7 @@ export interface ModelInfo {
   readonly leakySlope: number;
   readonly decoderOnly: boolean;
   readonly parameters: number;
-  /** Whether this model runs on the SIMD build. */
+  /** Whether this model runs on the SIMD build (the module says so itself, whichever file was loaded). */
   readonly simd: boolean;
 }
 
@@ -115,6 +116,10 @@ export interface TrainOptions {
   warmupEpochs?: number;  // ramp beta from 0 over this many epochs (as `vae train --warmup-epochs`)
   warmupSteps?: number;   // or over this many steps
   optimizer?: 'adam' | 'sgd';
+  /** Adam's moment decay rates [beta1, beta2], each in [0, 1); default [0.9, 0.999]. */
+  betas?: [number, number];
+  /** Adam's denominator term, > 0; default 1e-8. */
+  eps?: number;
   momentum?: number;      // SGD
   weightDecay?: number;   // decoupled
   clip?: number;          // global gradient-norm clip, 0 = off
@@ -247,7 +252,7 @@ export class Model {
   toSafetensors(options?: { dtype?: 'f32' | 'f16'; decoderOnly?: boolean; metadata?: Record<string, string> }): Uint8Array;
   /** A new model with only the decoder. */
   decoderOnly(): Model;
-  /** Draws images of this model's shape into a canvas. */
+  /** Draws images of this model's shape into a canvas (see VAEApi.drawImages). */
   draw(canvas: CanvasLike, images: Batch, options?: Omit<GridOptions, 'shape'>): CanvasLike;
   trainer(options?: TrainOptions): ModelTrainer;
   /** Frees the wasm memory; later calls throw. Safe to repeat. */
@@ -271,7 +276,8 @@ export interface RGBAImage {
   data: Uint8ClampedArray;
 }
 
-/** HTMLCanvasElement or OffscreenCanvas. */
+/** HTMLCanvasElement, OffscreenCanvas, or a Node canvas package's canvas:
+ * drawing uses only its 2d context's createImageData and putImageData. */
 export interface CanvasLike {
   width: number;
   height: number;
@@ -292,13 +298,15 @@ export interface VAEApi {
   init(options?: InitOptions): Promise<{ simd: boolean }>;
   load(source: Source, options?: InitOptions): Promise<Model>;
   create(config?: CreateConfig): Promise<Model>;
-  /** IDX files (raw, not gzip), parsed as `vae train` does. */
+  /** IDX files, raw or gzip (inflated with DecompressionStream), parsed as `vae train` does. */
   readIDX(images: Source, labels?: Source): Promise<{ images: Float32Array; labels: Int32Array | null; n: number; rows: number; cols: number }>;
   /** Standard normals of the library's seeded generator. */
   randomNormal(count: number, seed: Seed): Promise<Float32Array>;
   /** wasm memory size and bytes in use by malloc. */
   memory(): Promise<{ wasmBytes: number; heapUsed: number }>;
   imagesToRGBA(images: Batch, options?: GridOptions): RGBAImage;
+  /** Draws into a canvas, resized to the grid. Without a canvas (plain Node) it throws a VAEError
+   * (VAE_ERR_ARG): use imagesToRGBA for the pixels. */
   drawImages(canvas: CanvasLike, images: Batch, options?: GridOptions): CanvasLike;
   /** A drawing as an MNIST-style input: cropped, scaled into box x box, centre of mass centred. */
   imageDataToInput(image: RGBAImage | ImageData, options?: InputOptions): Float32Array;

@@ -1,5 +1,5 @@
 /* vae-wasm: variational autoencoders in WebAssembly, for a page's main
- * thread, a module Web Worker and Node (>= 18), from one ES module.
+ * thread, a module Web Worker and Node (>= 18; the tests run on Node 20), from one ES module.
  *
  * No Emscripten JS glue: the .wasm is a standalone module whose only import
  * is a memory-growth notice, so this file instantiates it itself, without
@@ -44,6 +44,12 @@ function options(what, given, known) {
   for (const key of Object.keys(given))
     if (!known.includes(key)) fail(`${what}: unknown option '${key}' (known: ${known.join(', ')})`);
   return given;
+}
+
+/* v if it is one of the choices; undefined gives the first (the default), or stays undefined if optional. */
+function choice(what, name, v, choices, optional) {
+  if (v !== undefined && !choices.includes(v)) fail(`${what}: ${name} must be '${choices.join("' or '")}' (got ${v})`);
+  return optional ? v : v ?? choices[0];
 }
 
 function integer(what, name, v, lo, hi) {
@@ -118,10 +124,10 @@ class Runtime {
   #training;
 
   /* trainWasm: where training() finds the training build (default: next to vae.js). */
-  constructor(instance, module, simd, training, trainWasm) {
+  constructor(instance, module, training, trainWasm) {
     this.x = instance.exports;
     this.module = module; // compiled once; posted to workers
-    this.simd = simd;
+    this.simd = !!this.x.vw_simd(); // the build running, whatever its file was called
     this.#training = training ? Promise.resolve(this) : null;
     this.trainWasm = trainWasm;
     this.x._initialize?.();
@@ -147,7 +153,7 @@ class Runtime {
   }
 
   error(what) {
-    return new VAEError(`${what}: ${this.string(this.x.vw_error_message())}`, this.string(this.x.vw_error_name()));
+    return new VAEError(`${what}: ${this.string(this.x.vw_error_message())}`, this.string(this.x.vw_status_name(this.x.vw_error_code())));
   }
 
   check(what, status) {
@@ -236,7 +242,7 @@ async function instantiate(opts) {
     }
   }
   const instance = await WebAssembly.instantiate(module, { env: { emscripten_notify_memory_growth() {} } });
-  return new Runtime(instance, module, simd, !!o.training, o.trainWasm);
+  return new Runtime(instance, module, !!o.training, o.trainWasm);
 }
 
 /* Loads the wasm (once; again with new options). Models made before a
@@ -340,7 +346,12 @@ export class Model {
   constructor(rt, h) {
     this.#rt = rt;
     this.#h = h;
-    this.info = Model.#info(rt, h);
+    try {
+      this.info = Model.#info(rt, h);
+    } catch (e) {
+      this.dispose(); // nobody else holds the handle
+      throw e;
+    }
   }
 
   static #info(rt, h) {
@@ -449,8 +460,7 @@ export class Model {
   interpolate(a, b, steps, opts) {
     const o = options('interpolate', opts, ['method', 'label', 'labels', 'input']);
     integer('interpolate', 'steps', steps, 2, 1e5);
-    const method = o.method ?? 'linear';
-    if (method !== 'linear' && method !== 'slerp') fail(`interpolate: method must be 'linear' or 'slerp' (got ${method})`);
+    const method = choice('interpolate', 'method', o.method, ['linear', 'slerp']);
     const L = this.info.latent, D = this.info.inputSize;
     const end = (v, name) => {
       const len = v?.length;
@@ -583,8 +593,7 @@ export class Model {
   toSafetensors(opts) {
     const o = options('toSafetensors', opts, ['dtype', 'decoderOnly', 'metadata']);
     const h = this.#handle('toSafetensors'), rt = this.#rt;
-    const dtype = { f32: 0, f16: 1 }[o.dtype ?? 'f32'];
-    if (dtype === undefined) fail(`toSafetensors: dtype must be 'f32' or 'f16' (got ${o.dtype})`);
+    const dtype = ['f32', 'f16'].indexOf(choice('toSafetensors', 'dtype', o.dtype, ['f32', 'f16']));
     const meta = Object.entries(o.metadata ?? {});
     for (const [k, v] of meta) if (typeof v !== 'string') fail(`toSafetensors: metadata value of '${k}' must be a string`);
     return rt.scope('toSafetensors', (mem) => {
@@ -695,21 +704,19 @@ async function create(config) {
 
 /* ------------------------------------------------------------------ training */
 
-const TRAIN_OPTIONS = [
-  'epochs', 'batchSize', 'lr', 'beta', 'warmupEpochs', 'warmupSteps', 'optimizer', 'momentum', 'weightDecay',
-  'clip', 'seed', 'snapshotEvery', 'validation', 'worker', 'noise', 'noiseLevel', 'sparsity', 'sparsityWeight', 'rho',
-  'contractive',
+/* The options the C trainer takes, as JSON with these names (vae_train_config_from_json). */
+const TRAINER_CONFIG = [
+  'optimizer', 'lr', 'betas', 'eps', 'weightDecay', 'momentum', 'clip', 'beta', 'warmupSteps', 'noise', 'noiseLevel',
+  'sparsity', 'sparsityWeight', 'rho', 'contractive',
 ];
-const NOISES = [undefined, 'mask', 'gaussian'], SPARSITIES = [undefined, 'l1', 'kl'];
+const TRAIN_OPTIONS = [...TRAINER_CONFIG, 'epochs', 'batchSize', 'warmupEpochs', 'seed', 'snapshotEvery', 'validation', 'worker'];
 const MAX_NONFINITE_IN_A_ROW = 20; // as `vae train`
 
 function trainOptions(opts) {
   const o = options('trainer', opts, TRAIN_OPTIONS);
-  const optimizer = o.optimizer ?? 'adam';
-  if (optimizer !== 'adam' && optimizer !== 'sgd') fail(`trainer: optimizer must be 'adam' or 'sgd' (got ${optimizer})`);
   if (o.warmupEpochs !== undefined && o.warmupSteps !== undefined) fail('trainer: give warmupEpochs or warmupSteps, not both');
-  if (!NOISES.includes(o.noise)) fail(`trainer: noise must be 'mask' or 'gaussian' (got ${o.noise})`);
-  if (!SPARSITIES.includes(o.sparsity)) fail(`trainer: sparsity must be 'l1' or 'kl' (got ${o.sparsity})`);
+  const betas = o.betas ?? [0.9, 0.999];
+  if (!Array.isArray(betas) || betas.length !== 2) fail(`trainer: betas must be [beta1, beta2] (got ${betas})`);
   return {
     epochs: integer('trainer', 'epochs', o.epochs ?? 10, 0, 1e7),
     batchSize: integer('trainer', 'batchSize', o.batchSize ?? 128, 1, 1e6),
@@ -717,15 +724,18 @@ function trainOptions(opts) {
     beta: finite('trainer', 'beta', o.beta ?? 1, 0),
     warmupEpochs: integer('trainer', 'warmupEpochs', o.warmupEpochs ?? 0, 0, 1e6),
     warmupSteps: o.warmupSteps === undefined ? null : integer('trainer', 'warmupSteps', o.warmupSteps, 0, 0x7fffffff),
-    optimizer,
+    optimizer: choice('trainer', 'optimizer', o.optimizer, ['adam', 'sgd']),
+    // Like momentum and lr, checked for type and sign here, for range (< 1, > 0) by the C trainer.
+    betas: betas.map((b) => finite('trainer', 'betas', b, 0)),
+    eps: finite('trainer', 'eps', o.eps ?? 1e-8, 0),
     momentum: finite('trainer', 'momentum', o.momentum ?? 0, 0),
     weightDecay: finite('trainer', 'weightDecay', o.weightDecay ?? 0, 0),
     clip: finite('trainer', 'clip', o.clip ?? 0, 0),
     seed: seed64('trainer', o.seed ?? 1),
     snapshotEvery: integer('trainer', 'snapshotEvery', o.snapshotEvery ?? 0, 0, 1e9),
-    noise: NOISES.indexOf(o.noise),
+    noise: choice('trainer', 'noise', o.noise, ['mask', 'gaussian'], true),
     noiseLevel: finite('trainer', 'noiseLevel', o.noiseLevel ?? (o.noise === 'mask' ? 0.25 : 0.3), 0),
-    sparsity: SPARSITIES.indexOf(o.sparsity),
+    sparsity: choice('trainer', 'sparsity', o.sparsity, ['l1', 'kl'], true),
     sparsityWeight: finite('trainer', 'sparsityWeight', o.sparsityWeight ?? 1e-3, 0),
     rho: finite('trainer', 'rho', o.rho ?? 0.05, 0),
     contractive: finite('trainer', 'contractive', o.contractive ?? 0, 0),
@@ -822,9 +832,8 @@ export class Trainer extends TrainerEvents {
       const B = Math.min(o.batchSize, n), stepsPerEpoch = Math.ceil(n / o.batchSize);
       const warmup = o.warmupSteps ?? o.warmupEpochs * stepsPerEpoch;
       if (warmup > 0x7fffffff) fail('fit: warmupEpochs is too large');
-      const t = x.vw_trainer_create(this.#handle('fit'), o.optimizer === 'sgd' ? 1 : 0, o.lr, 0.9, 0.999, 1e-8,
-        o.weightDecay, o.momentum, o.clip, o.beta, warmup, o.seed + 1n, o.noise, o.noiseLevel, o.sparsity,
-        o.sparsityWeight, o.rho, o.contractive);
+      const config = JSON.stringify({ ...o, warmupSteps: warmup }, TRAINER_CONFIG); // the options the C trainer takes
+      const t = rt.scope('fit', (mem) => x.vw_trainer_create(this.#handle('fit'), mem.cstring(config), o.seed + 1n));
       if (!t) throw rt.error('fit');
       handles.push(t);
       const data = rt.rng('fit', o.seed + 2n);
@@ -845,13 +854,14 @@ export class Trainer extends TrainerEvents {
           if (yb) new Int32Array(rt.buffer, yb, nb).set(Array.from(order.subarray(i, i + nb), (r) => labels[r]));
           const status = x.vw_trainer_step(t, xb, yb, nb, stats);
           done++;
-          if (status === 13 /* VAE_ERR_NONFINITE */) {
+          if (status) {
+            const e = rt.error('fit');
+            if (e.code !== 'VAE_ERR_NONFINITE') throw e;
             skipped++;
             if (++nonfinite === MAX_NONFINITE_IN_A_ROW)
               fail(`fit: training diverged: ${nonfinite} steps in a row were not finite (try a lower lr or clip)`, 'VAE_ERR_NONFINITE');
             continue;
           }
-          rt.check('fit', status);
           nonfinite = 0;
           const [loss, rec, kl, , betaUsed, , penalty] = new Float64Array(rt.buffer, stats, 7);
           sum += loss * nb;
@@ -982,11 +992,22 @@ export async function serveTrainer(port) {
 
 /* ------------------------------------------------------------------ data */
 
-/** IDX files (MNIST's format, raw not gzip) parsed by the library, as
+/* The bytes of src, inflated when they are gzip (magic 1f 8b), as the CLI reads .gz files. */
+async function readMaybeGzip(what, src) {
+  const b = await readSource(what, src);
+  if (b[0] !== 0x1f || b[1] !== 0x8b) return b;
+  try {
+    return new Uint8Array(await new Response(new Response(b).body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  } catch (e) {
+    fail(`${what}: bad gzip data: ${e.message}`, 'VAE_ERR_IDX');
+  }
+}
+
+/** IDX files (MNIST's format, raw or gzip) parsed by the library, as
  * `vae train` reads them: {images: Float32Array [n, rows*cols], labels, n, rows, cols}. */
 async function readIDX(imageSource, labelSource) {
   const rt = await init();
-  const [ib, lb] = await Promise.all([readSource('readIDX', imageSource), labelSource && readSource('readIDX', labelSource)]);
+  const [ib, lb] = await Promise.all([readMaybeGzip('readIDX', imageSource), labelSource && readMaybeGzip('readIDX', labelSource)]);
   return rt.scope('readIDX', (mem) => {
     const out = mem.alloc(16);
     rt.check('readIDX', rt.x.vw_idx_images(mem.bytes(ib), ib.length, out));
@@ -1043,13 +1064,20 @@ function imagesToRGBA(images, opts) {
   return { width, height, data: out };
 }
 
-/** Draws images into a canvas (HTMLCanvasElement or OffscreenCanvas),
- * resizing it to the grid. Options as imagesToRGBA. */
+/** Draws images into a canvas, resizing it to the grid: anything with a 2d
+ * context that has createImageData and putImageData (HTMLCanvasElement,
+ * OffscreenCanvas, node-canvas in Node; no global ImageData needed).
+ * Options as imagesToRGBA. */
 function drawImages(canvas, images, opts) {
+  const ctx = canvas?.getContext?.('2d');
+  if (!ctx?.putImageData)
+    fail('drawImages: expected a canvas with a 2d context (or use VAE.imagesToRGBA)');
   const { width, height, data } = imagesToRGBA(images, opts);
   canvas.width = width;
   canvas.height = height;
-  canvas.getContext('2d').putImageData(new ImageData(data, width, height), 0, 0);
+  const image = ctx.createImageData(width, height);
+  image.data.set(data);
+  ctx.putImageData(image, 0, 0);
   return canvas;
 }
 

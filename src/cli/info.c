@@ -96,13 +96,13 @@ int cmd_info(int argc, char **argv) {
     int width = 4;
     for (int i = 0; i < vae_model_tensor_count(m); i++) {
         vae_tensor t;
-        vae_model_tensor(m, i, &t);
+        vae_model_tensor(m, i, &t, NULL);
         if ((int)strlen(t.name) > width) width = (int)strlen(t.name);
     }
     printf("  %-*s  dtype  shape\n", width, "name");
     for (int i = 0; i < vae_model_tensor_count(m); i++) {
         vae_tensor t;
-        vae_model_tensor(m, i, &t);
+        vae_model_tensor(m, i, &t, NULL);
         int v = lookup(&h, 0, t.name), dt = v < 0 ? -1 : lookup(&h, v, "dtype");
         printf("  %-*s  ", width, t.name);
         if (dt < 0)

@@ -4,8 +4,6 @@
 
 #include "formats/safetensors.h"
 
-#define ARCH_JSON_MAX 4096
-
 /* ---------------------------------------------------------------- architecture JSON */
 
 /* The keys of the VAE_METADATA_KEY object; the first N_REQUIRED must be present. */
@@ -363,7 +361,7 @@ static int is_decoder_tensor(const char *name) {
 vae_status vae_model_save(const vae_model *m, vae_dtype dtype, int decoder_only, const char *const *meta_kv, int n_meta,
                           uint8_t **out, size_t *out_len, vae_error *err) {
     vae_st_entry ent[VAE_MAX_TENSORS];
-    char arch_json[ARCH_JSON_MAX];
+    char arch_json[VAE_ARCH_JSON_MAX];
     int n = 0;
     if (!m || !out || !out_len) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     if (dtype != VAE_DTYPE_F32 && dtype != VAE_DTYPE_F16)

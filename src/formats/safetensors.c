@@ -246,9 +246,13 @@ vae_status vae_st_parse(vae_st_file *f, const uint8_t *buf, size_t len, vae_erro
     if (!buf && len) return vae_fail(err, VAE_ERR_ARG, "NULL buffer");
     if (len < 8) return vae_fail(err, VAE_ERR_TRUNCATED, "file of %zu bytes is shorter than the 8-byte header length", len);
     uint64_t n = le64(buf);
-    if (n > VAE_ST_MAX_HEADER)
-        return vae_fail(err, VAE_ERR_HEADER_SIZE, "header length %llu is over the %u-byte limit", (unsigned long long)n,
-                        VAE_ST_MAX_HEADER);
+    if (n > VAE_ST_MAX_HEADER) { /* text (a Git LFS pointer, HTML), an image, a gzip file...: say so */
+        char start[9] = {0};
+        memcpy(start, buf, 8);
+        return vae_fail(err, VAE_ERR_HEADER_SIZE,
+                        "not a safetensors file: it starts with \"%s\", not an 8-byte header length",
+                        SHOW(start));
+    }
     if (n > len - 8)
         return vae_fail(err, VAE_ERR_HEADER_SIZE, "header length %llu runs past the end of the %zu-byte file",
                         (unsigned long long)n, len);

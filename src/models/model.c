@@ -296,9 +296,10 @@ size_t vae_model_param_count(const vae_model *m) { return m ? m->n_params : 0; }
 int vae_model_tensor_count(const vae_model *m) { return m ? m->n_tensors : 0; }
 float *vae_model_params(vae_model *m) { return m ? m->params : NULL; }
 
-vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out) {
-    if (!m || !out) return VAE_ERR_ARG;
-    if (i < 0 || i >= m->n_tensors) return VAE_ERR_ARG;
+vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out, vae_error *err) {
+    if (!m || !out) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (i < 0 || i >= m->n_tensors)
+        return vae_fail(err, VAE_ERR_ARG, "tensor index %d is not in 0..%d", i, m->n_tensors - 1);
     const vae_param_info *t = &m->t[i];
     out->name = t->name;
     out->ndim = t->ndim;
@@ -306,7 +307,7 @@ vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out) {
     out->numel = t->numel;
     out->offset = t->offset;
     out->data = m->params + t->offset;
-    return VAE_OK;
+    return vae_ok(err);
 }
 
 int vae_model_find_tensor(const vae_model *m, const char *name) {

@@ -101,7 +101,6 @@ vae_status vae_trainer_set_lr(vae_trainer *t, float lr, vae_error *err) {
 
 const float *vae_trainer_grads(const vae_trainer *t) { return t ? t->grads : NULL; }
 int64_t vae_trainer_steps(const vae_trainer *t) { return t ? t->steps : 0; }
-vae_rng *vae_trainer_rng(vae_trainer *t) { return t ? &t->rng : NULL; }
 
 /* Grows the workspace to hold n images. */
 static vae_status reserve(vae_trainer *t, int n, vae_error *err) {

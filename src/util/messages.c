@@ -182,12 +182,18 @@ vae_status vae_ok(vae_error *err) {
 }
 
 const char *vae_status_name(vae_status s) {
+    /* Indexed by value, so an entry cannot drift from its code; a code
+     * without an entry reads as "VAE_ERR_?" (web/test/status.test.mjs checks
+     * this table against vae.h, vae.js and vae.d.ts). */
+#define NAME(code) [code] = #code
     static const char *const names[] = {
-        "VAE_OK",          "VAE_ERR_ARG",     "VAE_ERR_NOMEM",   "VAE_ERR_IO",       "VAE_ERR_TRUNCATED",
-        "VAE_ERR_HEADER_SIZE", "VAE_ERR_JSON", "VAE_ERR_DTYPE",  "VAE_ERR_OFFSETS",  "VAE_ERR_LAYOUT",
-        "VAE_ERR_SHAPE",   "VAE_ERR_MISSING", "VAE_ERR_UNKNOWN", "VAE_ERR_NONFINITE", "VAE_ERR_METADATA",
-        "VAE_ERR_IDX",     "VAE_ERR_STATE",
+        NAME(VAE_OK),           NAME(VAE_ERR_ARG),     NAME(VAE_ERR_NOMEM),     NAME(VAE_ERR_IO),
+        NAME(VAE_ERR_TRUNCATED), NAME(VAE_ERR_HEADER_SIZE), NAME(VAE_ERR_JSON), NAME(VAE_ERR_DTYPE),
+        NAME(VAE_ERR_OFFSETS),  NAME(VAE_ERR_LAYOUT),  NAME(VAE_ERR_SHAPE),     NAME(VAE_ERR_MISSING),
+        NAME(VAE_ERR_UNKNOWN),  NAME(VAE_ERR_NONFINITE), NAME(VAE_ERR_METADATA), NAME(VAE_ERR_IDX),
+        NAME(VAE_ERR_STATE),
     };
-    if ((unsigned)s < sizeof names / sizeof names[0]) return names[s];
+#undef NAME
+    if ((unsigned)s < sizeof names / sizeof names[0] && names[s]) return names[s];
     return "VAE_ERR_?";
 }

@@ -22,10 +22,21 @@ static vae_error g_err;
 
 EXPORT int vw_error_code(void) { return g_err.code; }
 EXPORT const char *vw_error_message(void) { return g_err.msg; }
-EXPORT const char *vw_error_name(void) { return vae_status_name(g_err.code); }
+/* A status's name: vae.js names errors (and tests their codes) through this. */
+EXPORT const char *vw_status_name(int s) { return vae_status_name((vae_status)s); }
 
-/* Bytes malloc currently hands out (dlmalloc's in-use count), for the
- * leak tests; the wasm memory itself only ever grows. */
+/* Whether this module was built with wasm SIMD (so info.simd describes the
+ * module actually running, whatever file name it was loaded from). */
+EXPORT int vw_simd(void) {
+#ifdef __wasm_simd128__
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* Bytes malloc currently hands out (emmalloc's in-use count, through
+ * mallinfo), for the leak tests; the wasm memory itself only ever grows. */
 EXPORT size_t vw_heap_used(void) { return mallinfo().uordblks; }
 
 /* ---------------------------------------------------------------- handles */
@@ -127,7 +138,7 @@ EXPORT int vw_model_decoder_copy(int h) {
 
 /* The architecture as JSON (valid until the next call), or NULL. */
 EXPORT const char *vw_model_arch_json(int h) {
-    static char json[1024];
+    static char json[VAE_ARCH_JSON_MAX];
     vae_model *m = handle_get(h, H_MODEL);
     if (!m || vae_arch_to_json(vae_model_arch(m), json, sizeof json, &g_err)) return NULL;
     return json;
@@ -191,15 +202,13 @@ EXPORT int vw_model_create(const char *arch_json, uint64_t seed) {
     return model_handle(s, m);
 }
 
-EXPORT int vw_trainer_create(int model_h, int opt, float lr, float beta1, float beta2, float adam_eps,
-                             float weight_decay, float momentum, float clip, float beta, int warmup_steps,
-                             uint64_t seed, int noise, float noise_level, int sparsity, float sparsity_weight,
-                             float rho, float contractive) {
+/* config: the training options as JSON (vae_train_config_from_json),
+ * NUL-terminated; the trainer's own noise drawn from seed. */
+EXPORT int vw_trainer_create(int model_h, const char *config, uint64_t seed) {
     vae_model *m = handle_get(model_h, H_MODEL);
-    if (!m) return 0;
-    vae_train_config c = {(vae_optimizer)opt, lr, beta1, beta2, adam_eps, weight_decay, momentum, clip, beta,
-                          warmup_steps, seed, (vae_noise)noise, noise_level, (vae_sparsity)sparsity,
-                          sparsity_weight, rho, contractive};
+    vae_train_config c;
+    if (!m || vae_train_config_from_json(config, strlen(config), &c, &g_err)) return 0;
+    c.seed = seed;
     vae_trainer *t = NULL;
     if (vae_trainer_init(&t, m, &c, &g_err)) return 0;
     int h = handle_new(H_TRAINER, t, model_h);

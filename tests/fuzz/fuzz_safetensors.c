@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vae.h"
+#include "internal.h" /* vae_model_params */
 
 static void resave(vae_model *m, vae_dtype dtype) {
     uint8_t *buf;
