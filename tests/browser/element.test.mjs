@@ -2,22 +2,13 @@
  * prefers-reduced-motion, and the keyboard. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, watchedPage, ready, SHOTS } from './helpers.mjs';
+import { start, tagsPage, ready, SHOTS } from './helpers.mjs';
 
 let s;
 before(async () => (s = await start()));
 after(() => s?.close());
 
-/* A page of the demo site holding just the given tags. */
-async function pageWith(html, opts) {
-  const w = await watchedPage(s.browser, opts);
-  await w.page.route(`${s.url}element.html`, (route) => route.fulfill({
-    contentType: 'text/html',
-    body: `<!doctype html><link rel="icon" href="data:,"><script type="module" src="vae-demo.js"></script><body style="background:#fff">${html}`,
-  }));
-  await w.page.goto(`${s.url}element.html`);
-  return w;
-}
+const pageWith = (html, opts) => tagsPage(s, html, opts);
 
 test('a model that cannot be loaded gives a message inside the element', async () => {
   const { page, context } = await pageWith('<vae-demo model="models/no-such-model.safetensors" view="samples"></vae-demo>');
