@@ -193,7 +193,7 @@ export class VAEDemo extends HTMLElement {
       await view.setup();
       if (generation !== this.#generation) return view.destroy();
       this.#view = view;
-      const i = model?.info;
+      const i = Kind.needsModel && model.info; // (the train view's model is only what it may fine-tune)
       this.#frame.replaceChildren(view.root, i ? el('div', { class: 'info' },
         `${i.summary} · ${i.parameters.toLocaleString('en')} parameters · ${i.simd ? 'wasm SIMD' : 'wasm (no SIMD)'}`) : '');
       view.render();

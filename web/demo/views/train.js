@@ -17,6 +17,7 @@ const ARCH = { encoder: [256], latent: 10 }; // small: an epoch takes seconds
 // whole set to the worker in one main-thread task; 6,000 keeps that task
 // (and so the longest frame) short even on a busy machine.
 const DIGITS = 6000;
+const epochs = (n) => `${n} epoch${n === 1 ? '' : 's'}`;
 
 /* Resolves after the next frame is drawn: long set-up work split by these
  * keeps the page's animations going. */
@@ -65,8 +66,8 @@ export default class TrainView extends View {
     this.mode = mode;
     this.finetune.hidden = mode !== 'finetune';
     this.status.textContent = mode === 'scratch'
-      ? `Ready: a new ${this.digitData.rows * this.digitData.cols}-${ARCH.encoder}-${ARCH.latent} VAE, ${this.epochs} epochs over ${DIGITS.toLocaleString('en')} handwritten digits, in a Web Worker.`
-      : `Ready: fine-tunes ${this.host.getAttribute('model').replace(/^.*\//, '')} for ${this.epochs} epochs on the digits you add.`;
+      ? `Ready: a new ${this.digitData.rows * this.digitData.cols}-${ARCH.encoder}-${ARCH.latent} VAE, ${epochs(this.epochs)} over ${DIGITS.toLocaleString('en')} handwritten digits, in a Web Worker.`
+      : `Ready: fine-tunes ${this.host.getAttribute('model').replace(/^.*\//, '')} for ${epochs(this.epochs)} on the digits you add.`;
     this.host.render();
   }
 
@@ -147,7 +148,7 @@ export default class TrainView extends View {
       const started = performance.now();
       await this.trainer.fit(data);
       const last = this.history.at(-1);
-      this.status.textContent = `Done: ${this.epochs} epochs in ${((performance.now() - started) / 1000).toFixed(1)} s, final loss ${last?.loss.toFixed(1)} nats.`;
+      this.status.textContent = `Done: ${epochs(this.epochs)} in ${((performance.now() - started) / 1000).toFixed(1)} s, final loss ${last?.loss.toFixed(1)} nats.`;
       this.host.emit('vae-trained', { loss: last?.loss, history: this.history });
     } catch (e) {
       this.status.textContent = e.code === 'ABORTED' ? 'Cancelled: the weights so far are kept.' : `Training failed: ${e.message}`;
