@@ -173,6 +173,7 @@ export class VAEDemo extends HTMLElement {
     this.lut = palette(cs.getPropertyValue('--vae-paper').trim() || '#0b0b10', cs.getPropertyValue('--vae-ink').trim() || '#ffffff');
     this.setAttribute('state', 'loading');
     this.#message('loading', null, 'Loading the model…');
+    let view = null;
     try {
       if (!module) throw new Error(`there is no view “${this.view}” (try: ${Object.keys(VIEWS).join(', ')})`);
       this.#settings = parseSettings(module.attributes, this);
@@ -189,17 +190,18 @@ export class VAEDemo extends HTMLElement {
         if (generation !== this.#generation) return releaseModel(url); // restarted or removed meanwhile
         this.#modelURL = url;
       }
-      const view = new Kind(this, model, this.#settings);
+      view = new Kind(this, model, this.#settings);
       await view.setup();
       if (generation !== this.#generation) return view.destroy();
-      this.#view = view;
       const i = Kind.needsModel && model.info; // (the train view's model is only what it may fine-tune)
       this.#frame.replaceChildren(view.root, i ? el('div', { class: 'info' },
         `${i.summary} · ${i.parameters.toLocaleString('en')} parameters · ${i.simd ? 'wasm SIMD' : 'wasm (no SIMD)'}`) : '');
       view.render();
+      this.#view = view; // only a view that could draw gets the later (resize) renders
       this.setAttribute('state', 'ready');
       this.emit('vae-ready', { view: this.view, info: model?.info });
     } catch (e) {
+      view?.destroy();
       if (generation !== this.#generation) return;
       this.setAttribute('state', 'error');
       this.#message('error', 'This demo could not start.', e.message);

@@ -1,5 +1,5 @@
-/* The element on its own: a clear message when the model cannot load,
- * prefers-reduced-motion, and the keyboard. */
+/* The element on its own: a clear message when the model cannot load or
+ * its view cannot draw, prefers-reduced-motion, and the keyboard. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, tagsPage, ready, SHOTS } from './helpers.mjs';
@@ -24,6 +24,17 @@ test('an unknown view is named in the message', async () => {
   const { page, context } = await pageWith('<vae-demo model="models/mnist-vae.safetensors" view="nope"></vae-demo>');
   await page.waitForFunction(() => document.querySelector('vae-demo').getAttribute('state') === 'error', null, { timeout: 20000 });
   assert.match(await page.locator('vae-demo [role=alert]').textContent(), /no view “nope”.*samples, explorer/);
+  await context.close();
+});
+
+test('a view that cannot draw shows why, and later redraws (a resize) do not call it again', async () => {
+  const { page, problems, context } = await pageWith('<vae-demo model="models/mnist-vae.safetensors" view="manifold" range="0.9,0.1"></vae-demo>');
+  await page.waitForFunction(() => document.querySelector('vae-demo').getAttribute('state') === 'error', null, { timeout: 20000 });
+  assert.match(await page.locator('vae-demo [role=alert]').textContent(), /range must be \[lo, hi\]/);
+  await page.locator('vae-demo').evaluate((e) => e.setAttribute('size', '300')); // a restyle: redraws the view, if any
+  await page.setViewportSize({ width: 900, height: 700 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.deepEqual(problems, []);
   await context.close();
 });
 

@@ -277,6 +277,6 @@ export default class TrainView extends View {
   destroy() {
     this.trainer?.cancel();
     this.trained?.dispose();
-    this.setDownload(null);
+    if (this.url) URL.revokeObjectURL(this.url); // (also after a setup that failed before the link existed)
   }
 }
