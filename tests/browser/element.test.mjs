@@ -1,23 +1,14 @@
-/* The element on its own: a clear message when the model cannot load,
- * prefers-reduced-motion, and the keyboard. */
+/* The element on its own: a clear message when the model cannot load or
+ * its view cannot draw, prefers-reduced-motion, and the keyboard. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, watchedPage, ready, SHOTS } from './helpers.mjs';
+import { start, tagsPage, ready, SHOTS } from './helpers.mjs';
 
 let s;
 before(async () => (s = await start()));
 after(() => s?.close());
 
-/* A page of the demo site holding just the given tags. */
-async function pageWith(html, opts) {
-  const w = await watchedPage(s.browser, opts);
-  await w.page.route(`${s.url}element.html`, (route) => route.fulfill({
-    contentType: 'text/html',
-    body: `<!doctype html><link rel="icon" href="data:,"><script type="module" src="vae-demo.js"></script><body style="background:#fff">${html}`,
-  }));
-  await w.page.goto(`${s.url}element.html`);
-  return w;
-}
+const pageWith = (html, opts) => tagsPage(s, html, opts);
 
 test('a model that cannot be loaded gives a message inside the element', async () => {
   const { page, context } = await pageWith('<vae-demo model="models/no-such-model.safetensors" view="samples"></vae-demo>');
@@ -33,6 +24,17 @@ test('an unknown view is named in the message', async () => {
   const { page, context } = await pageWith('<vae-demo model="models/mnist-vae.safetensors" view="nope"></vae-demo>');
   await page.waitForFunction(() => document.querySelector('vae-demo').getAttribute('state') === 'error', null, { timeout: 20000 });
   assert.match(await page.locator('vae-demo [role=alert]').textContent(), /no view “nope”.*samples, explorer/);
+  await context.close();
+});
+
+test('a view that cannot draw shows why, and later redraws (a resize) do not call it again', async () => {
+  const { page, problems, context } = await pageWith('<vae-demo model="models/mnist-vae.safetensors" view="manifold" range="0.9,0.1"></vae-demo>');
+  await page.waitForFunction(() => document.querySelector('vae-demo').getAttribute('state') === 'error', null, { timeout: 20000 });
+  assert.match(await page.locator('vae-demo [role=alert]').textContent(), /range must be \[lo, hi\]/);
+  await page.locator('vae-demo').evaluate((e) => e.setAttribute('size', '300')); // a restyle: redraws the view, if any
+  await page.setViewportSize({ width: 900, height: 700 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  assert.deepEqual(problems, []);
   await context.close();
 });
 

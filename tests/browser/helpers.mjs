@@ -44,6 +44,17 @@ export async function watchedPage(browser, opts = {}) {
   return { page, problems, context };
 }
 
+/* A page of the demo site (started by start()) holding just the given tags. */
+export async function tagsPage(s, html, opts) {
+  const w = await watchedPage(s.browser, opts);
+  await w.page.route(`${s.url}element.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><link rel="icon" href="data:,"><script type="module" src="vae-demo.js"></script><body style="background:#fff">${html}`,
+  }));
+  await w.page.goto(`${s.url}element.html`);
+  return w;
+}
+
 /* Waits until the (first) element a CSS selector names is ready, scrolling
  * it into view (the element loads its model only near the viewport). */
 export async function ready(page, selector, timeout = 30000) {

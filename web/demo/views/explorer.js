@@ -1,0 +1,114 @@
+/* The 2-D latent plane: encoded digits as coloured dots, the decoded image
+ * of the point under the pointer (or moved with the arrow keys). */
+import { el, fit, drawGrid, throttle } from '../ui.js';
+import { View } from '../view.js';
+
+export const attributes = {
+  dims: [0, 1], // the two latent dimensions of the plane
+  range: 3, // half-width of the plane
+  points: 3000, // bundled digits encoded as dots (a full model of their shape)
+  label: 0, // a conditional model's label
+};
+
+const LABEL_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+export default class ExplorerView extends View {
+  async setup() {
+    const s = this.settings, L = this.model.info.latent;
+    this.range = s.range;
+    this.dims = s.dims.map((d) => Math.min(L - 1, Math.max(0, d)));
+    this.z = new Float32Array(L);
+    this.z[this.dims[0]] = 0.5;
+    this.z[this.dims[1]] = 0.5;
+    this.plane = el('canvas', { tabindex: 0, class: 'plane', role: 'slider', 'aria-label': 'Latent plane: move the pointer, or use the arrow keys (Shift for big steps)' });
+    this.image = el('canvas', { role: 'img', 'aria-label': 'Image decoded from the chosen point' });
+    this.readout = el('output', { class: 'readout' });
+    this.legend = el('div', { class: 'legend' });
+    this.root.append(el('div', { class: 'split' }, this.plane, el('div', { class: 'side' }, this.image, this.readout)), this.legend);
+    const draw = throttle(() => this.render());
+    const clamp = (v) => Math.max(-this.range, Math.min(this.range, v));
+    const move = (e) => {
+      const r = this.plane.getBoundingClientRect();
+      this.z[this.dims[0]] = clamp((((e.clientX - r.left) / r.width) * 2 - 1) * this.range);
+      this.z[this.dims[1]] = clamp((1 - ((e.clientY - r.top) / r.height) * 2) * this.range);
+      draw();
+    };
+    this.plane.addEventListener('pointerdown', (e) => (this.plane.setPointerCapture(e.pointerId), move(e)));
+    this.plane.addEventListener('pointermove', move);
+    this.plane.addEventListener('keydown', (e) => {
+      const d = { ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[e.key];
+      if (!d) return;
+      e.preventDefault();
+      const step = (e.shiftKey ? 0.5 : 0.1) * this.range;
+      for (const a of [0, 1]) this.z[this.dims[a]] = clamp(this.z[this.dims[a]] + d[a] * step);
+      draw();
+    });
+    if (!this.model.info.decoderOnly)
+      await this.encodePoints().catch((e) => this.legend.replaceChildren(`(No test digits to plot: ${e.message}.)`));
+  }
+
+  /* Encodes the first bundled digits (their means) for the background. */
+  async encodePoints() {
+    const data = await this.host.dataSet('digits'), { images, labels } = data;
+    if (!this.fits(data)) return; // not a digit model: a bare plane
+    const n = Math.min(this.settings.points, labels.length);
+    const { mu } = this.model.encode(images.subarray(0, n * this.pixels), { labels: this.model.info.classes ? labels.subarray(0, n) : undefined });
+    this.points = { mu, labels, n, L: this.model.info.latent };
+    this.legend.replaceChildren(...LABEL_COLOURS.map((colour, i) =>
+      el('span', {}, el('i', { style: `background:${colour}` }), String(i))));
+    this.background = null;
+  }
+
+  /* The plane's grid and dots, drawn once per size. */
+  drawBackground(size) {
+    const bg = document.createElement('canvas');
+    bg.width = bg.height = size;
+    const ctx = bg.getContext('2d'), s = this.host.colours(), R = this.range;
+    const px = (v) => ((v / R + 1) / 2) * size;
+    ctx.fillStyle = s.panel;
+    ctx.fillRect(0, 0, size, size);
+    ctx.strokeStyle = s.grid;
+    ctx.lineWidth = devicePixelRatio;
+    for (let v = -Math.floor(R); v <= R; v++) {
+      ctx.beginPath();
+      ctx.moveTo(px(v), 0), ctx.lineTo(px(v), size), ctx.moveTo(0, px(v)), ctx.lineTo(size, px(v));
+      ctx.stroke();
+    }
+    if (this.points) {
+      const { mu, labels, n, L } = this.points, r = 1.6 * devicePixelRatio, [dx, dy] = this.dims;
+      ctx.globalAlpha = 0.7;
+      for (let i = 0; i < n; i++) {
+        ctx.fillStyle = LABEL_COLOURS[labels[i] % 10];
+        ctx.beginPath();
+        ctx.arc(px(mu[i * L + dx]), size - px(mu[i * L + dy]), r, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+      ctx.globalAlpha = 1;
+    }
+    this.background = bg;
+  }
+
+  render() {
+    const ctx = fit(this.plane, 1), size = this.plane.width, R = this.range;
+    if (this.background?.width !== size) this.drawBackground(size);
+    ctx.drawImage(this.background, 0, 0);
+    const x = ((this.z[this.dims[0]] / R + 1) / 2) * size, y = size - ((this.z[this.dims[1]] / R + 1) / 2) * size;
+    const s = this.host.colours();
+    ctx.strokeStyle = s.accent;
+    ctx.lineWidth = 2 * devicePixelRatio;
+    ctx.beginPath();
+    ctx.arc(x, y, 7 * devicePixelRatio, 0, 2 * Math.PI);
+    ctx.stroke();
+    ctx.fillStyle = s.accent;
+    ctx.beginPath();
+    ctx.arc(x, y, 2 * devicePixelRatio, 0, 2 * Math.PI);
+    ctx.fill();
+    const image = this.model.decode(this.z, { label: this.label() });
+    const [, h, w] = this.shape;
+    drawGrid(fit(this.image, h / w), image, this.shape, this.host.lut, { cols: 1, w: this.image.width });
+    const [a, b] = this.dims;
+    this.readout.textContent = `z${a} = ${this.z[a].toFixed(2)}, z${b} = ${this.z[b].toFixed(2)}`;
+    this.plane.setAttribute('aria-valuetext', this.readout.textContent);
+    this.show(image);
+  }
+}
