@@ -295,22 +295,43 @@ function labelsFor(what, name, given, n, classes) {
 
 /* ------------------------------------------------------------------ math helpers */
 
-/* Inverse of the standard normal CDF for 0 < p < 1: Acklam's rational
- * approximation (relative error < 1.2e-9, far below float32 resolution). */
+/* Inverse of the standard normal CDF for 0 < p < 1, as the library's
+ * vae_probit (src/models/latent_space.c, which the CLI uses): Acklam's
+ * rational approximation, then one Halley step on Phi(x) - p. JS has no
+ * erfc, so Phi comes from its series (|x| < 3) or Laplace's continued
+ * fraction; readme/native tests check the grid against `vae manifold
+ * --latents` bit for bit. Kept in JS: the C version's erfc, sin and acos cost
+ * the wasm 8 KB gzipped. */
 function probit(p) {
+  if (!(p > 0 && p < 1)) return p === 0 ? -Infinity : p === 1 ? Infinity : NaN;
   if (p > 0.5) return -probit(1 - p);
   const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
   const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  let x;
   if (p < 0.02425) {
     const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
       ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else {
+    const q = p - 0.5, r = q * q;
+    x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+      (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
   }
-  const q = p - 0.5, r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
-    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  const t = -x, pdf = Math.exp(-t * t / 2) / 2.50662827463100050242; // x <= 0 here
+  let phi;
+  if (t < 3) {
+    let term = t, sum = t;
+    for (let n = 1; term > 1e-17 * sum; n++) sum += (term *= (t * t) / (2 * n + 1));
+    phi = 0.5 - pdf * sum;
+  } else {
+    let f = t;
+    for (let k = 120; k > 0; k--) f = t + k / f;
+    phi = pdf / f;
+  }
+  const u = (phi - p) / pdf;
+  return x - u / (1 + (x * u) / 2);
 }
 
 /* Point t of the path from a to b: straight, or along the great circle with

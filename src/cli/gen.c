@@ -9,7 +9,7 @@
 
 /* Options every drawing command has. */
 typedef struct {
-    const char *model, *out;
+    const char *model, *out, *latents;
     int scale, label;
 } draw_opts;
 
@@ -17,15 +17,17 @@ typedef struct {
 #define DRAW_OPTS(g)                                                                   \
     CLI_STR("model", (g).model, "FILE", "model file (safetensors)"),                   \
         CLI_STR("out", (g).out, "FILE", "PNG file to write"),                          \
+        CLI_STR("latents", (g).latents, "FILE", "also write the latents drawn (float32 [n, latent])"), \
         CLI_INT("scale", (g).scale, "N", "screen pixels per image pixel", 1, 32),      \
         CLI_INT("label", (g).label, "L", "class to draw, for a conditional model", 0, VAE_MAX_DIM)
 
-#define DRAW_DEFAULTS {NULL, NULL, 2, -1}
+#define DRAW_DEFAULTS {NULL, NULL, NULL, 2, -1}
 
 /* Loads the model after parsing; checks --label against it. */
 static vae_model *draw_open(const cli_cmd *cmd, const draw_opts *g) {
     cli_require(cmd, "model");
     cli_require(cmd, "out");
+    if (g->latents) cli_check_writable(g->latents);
     vae_model *m = cli_load_model(g->model);
     int classes = vae_model_arch(m)->n_classes;
     if (g->label >= 0 && !classes) cli_usage_error(cmd, "--label given but the model is not conditional");
@@ -41,6 +43,7 @@ static void draw(vae_model *m, const draw_opts *g, const float *z, const int *la
     vae_error err;
     if (vae_model_decode(m, z, a->n_classes ? labels : NULL, n, img, &err) != VAE_OK) cli_die_lib("decoding", &err);
     cli_write_grid(g->out, img, n, cols, a, g->scale);
+    if (g->latents) cli_write_f32(g->latents, z, (size_t)n * a->latent);
     free(img);
 }
 
