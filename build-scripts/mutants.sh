@@ -89,6 +89,9 @@ fault "4 KB leak in every vae_model_decode (malloc, never freed)" src/models/mod
   'vae_status vae_model_decode(vae_model *m, const float *z, const int *labels, int n, float *out, vae_error *err) {' \
   'vae_status vae_model_decode(vae_model *m, const float *z, const int *labels, int n, float *out, vae_error *err) { static void *volatile leak; leak = malloc(4096);' \
   node:web/test/memory.test.mjs
+fault "4 KB leak in every vae_trainer_step" src/models/train.c \
+  '    vae_step_stats local;' '    vae_step_stats local; static void *volatile leak; leak = malloc(4096);' \
+  node:web/test/memory.test.mjs
 fault "gradient clipping off (the scale stays 1)" src/models/train.c \
   'if (t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)' \
   'if (0 && t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)' \
