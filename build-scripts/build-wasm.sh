@@ -29,7 +29,7 @@ for variant in simd nosimd; do
   flag=OFF
   [[ $variant == nosimd ]] && flag=ON
   emcmake cmake -S . -B "build/wasm-$variant" -DCMAKE_BUILD_TYPE=Release -DVAE_NO_SIMD=$flag \
-    -DJSMN_INCLUDE="$PWD/build/wasm-include" >/dev/null
+    -DJSMN_INCLUDE="$PWD/build/wasm-include" -DCMAKE_CROSSCOMPILING_EMULATOR="node;--no-experimental-fetch" >/dev/null
   cmake --build "build/wasm-$variant" -j"$(nproc)" --target vae_wasm vae_wasm_train >/dev/null
 done
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: native build + CTest, the scalar-only build,
-# the WebAssembly module's Node tests, the demo in headless Chromium, the
-# whole C suite again under ASan+UBSan (clang), and each fuzzer for
-# FUZZ_SECONDS (default 60).
+# the WebAssembly module's Node tests and the C tests compiled to wasm, the
+# demo in headless Chromium, the whole C suite again under ASan+UBSan
+# (clang), and each fuzzer for FUZZ_SECONDS (default 60).
 # Usage: build-scripts/test.sh [stage...]   stages: native (with the
 # scalar-only build), wasm, browser, asan, fuzz; all by default (CI).
 set -euo pipefail
@@ -35,6 +35,12 @@ if want wasm; then
   build-scripts/build-wasm.sh
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
   node --test web/test/
+
+  step "C tests compiled to wasm, under Node (their pinned output hashes: wasm gives native's bits)"
+  for variant in simd nosimd; do
+    cmake --build "build/wasm-$variant" -j"$jobs" --target vae_c_tests >/dev/null
+    ctest --test-dir "build/wasm-$variant" --output-on-failure -j"$jobs"
+  done
 fi
 
 if want browser; then

@@ -48,6 +48,45 @@ check_png() { # DESCRIPTION FILE WxH
     if [ "$got" = "$3" ]; then ok "$1: $2 is a ${got} PNG"; else bad "$1: $2 is '${got:-not a PNG}', expected $3"; fi
 }
 epoch_lines() { grep -cE '^ +[0-9]+/[0-9]+ ' out.txt; }
+# png_shows PNG F32 ROW LATENT: the grayscale PNG's 12x12 cells (one pixel of
+# gap) show, column by column, in its first row the first 3 images of
+# images.idx and in its second the decoded means in forward's output F32
+# (rows of ROW floats, the means after 2 * LATENT), each byte as the CLI
+# rounds it: 0 up to 0, 255 from 1, else (uint8)(255.0f * v + 0.5f).
+png_shows() {
+    $PY - "$@" <<'EOF'
+import struct, sys, zlib
+png, f32, row, latent = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+buf, pos, idat = open(png, 'rb').read(), 8, b''
+while pos < len(buf):
+    n, kind = struct.unpack('>I4s', buf[pos:pos + 8])
+    body = buf[pos + 8:pos + 8 + n]
+    if kind == b'IHDR': W, H, depth, color = struct.unpack('>IIBB', body[:10])
+    if kind == b'IDAT': idat += body
+    pos += 12 + n
+assert depth == 8 and color == 0 and (W, H) == (38, 25), (W, H, depth, color)
+raw, pix, prev = zlib.decompress(idat), [], bytearray(W)
+for y in range(H):  # undo the PNG row filters
+    f, line, cur = raw[y * (W + 1)], raw[y * (W + 1) + 1:(y + 1) * (W + 1)], bytearray(W)
+    for x in range(W):
+        a, b, c = cur[x - 1] if x else 0, prev[x], prev[x - 1] if x else 0
+        p = a + b - c
+        paeth = a if abs(p - a) <= min(abs(p - b), abs(p - c)) else b if abs(p - b) <= abs(p - c) else c
+        cur[x] = (line[x] + [0, a, b, (a + b) // 2, paeth][f]) & 255
+    pix.append(cur)
+    prev = cur
+f32 = lambda v: struct.unpack('<f', struct.pack('<f', v))[0]
+byte = lambda v: 0 if not v > 0 else 255 if v >= 1 else int(f32(f32(255.0 * v) + 0.5))
+images = open('images.idx', 'rb').read()[16:16 + 3 * 144]
+out = struct.unpack('<%df' % (3 * row), open(sys.argv[2], 'rb').read())
+want = [[images[i * 144 + p] for p in range(144)] for i in range(3)]
+want += [[byte(out[i * row + 2 * latent + p]) for p in range(144)] for i in range(3)]
+got = [[pix[r * 13 + p // 12][i * 13 + p % 12] for p in range(144)] for r in range(2) for i in range(3)]
+differ = sum(g != w for G, Wt in zip(got, want) for g, w in zip(G, Wt))
+print(f'{differ} of {6 * 144} pixels differ', file=sys.stderr)
+sys.exit(differ != 0)
+EOF
+}
 
 # ---------------------------------------------------------------- data
 # 200 12x12 images in 4 classes (horizontal bar, vertical bar, two blob
@@ -227,6 +266,8 @@ check "a CVAE's -ELBO is forward's rec + KL at eps = 0" matches_forward celbo.tx
 run score --model conv.st --images images.idx --out conv.txt
 run forward --model conv.st --input x.f32 --out conv.f32
 check "  and so is a conv VAE's" matches_forward conv.txt conv.f32 3
+run reconstruct --model conv.st --images images.idx --n 3 --scale 1 --out crec.png
+check "reconstruct's PNG shows the images and forward's decoded means (eps = 0) as bytes" png_shows crec.png conv.f32 152 3
 run score --model ae.st --images images.idx --out ae-elbo.txt
 check "an autoencoder's score is its reconstruction loss" \
     bash -c "grep -q '^score .*an autoencoder has no ELBO' out.txt && '$V' score --model ae.st --images images.idx \

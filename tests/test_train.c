@@ -1,6 +1,7 @@
 /* Training behaviour: bit-identical weights for the same seed, rejection of
  * non-finite steps with the weights untouched, the generator's fixed
- * sequence, KL warm-up, gradient clipping, and a loss that goes down. */
+ * sequence, KL warm-up, gradient clipping (an SGD step of exactly the clipped
+ * length), and a loss that goes down. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,6 +159,61 @@ static void check_warmup_and_clip(void) {
     vae_model_free(m);
 }
 
+/* One plain SGD step (no momentum, no decay) with a clip below and one above
+ * the gradient norm G: p1 = p0 - lr * s * g, s = clip / (G + 1e-6) when
+ * G > clip, else 1, element by element as sgd_update rounds it; so the step
+ * has length lr * min(G, clip). The same eps each time, so the step's own
+ * gradient is the one computed first. */
+static void check_sgd_clip(void) {
+    enum { L = 4 };
+    float eps[BATCH * L];
+    vae_rng r;
+    vae_rng_seed(&r, 17);
+    vae_rng_normals(&r, eps, BATCH * L);
+    const float lr = 0.1f;
+    for (int clipped = 1; clipped >= 0; clipped--) {
+        vae_model *m = small_model(0, 4);
+        size_t n = vae_model_param_count(m);
+        vae_train_config c;
+        vae_train_config_default(&c);
+        c.opt = VAE_OPT_SGD;
+        c.lr = lr;
+        vae_trainer *t;
+        vae_error err;
+        vae_step_stats st;
+        vae_trainer_init(&t, m, &c, NULL);
+        CHECK(vae_trainer_compute_grads(t, data, NULL, BATCH, eps, &st, &err) == VAE_OK, "%s", err.msg);
+        double G = st.grad_norm;
+        vae_trainer_free(t);
+        c.clip_norm = clipped ? (float)(G / 8) : (float)(G * 2);
+        vae_trainer_init(&t, m, &c, NULL);
+        float *p0 = malloc(n * sizeof *p0), *g = malloc(n * sizeof *g);
+        memcpy(p0, vae_model_params(m), n * sizeof *p0);
+        vae_trainer_compute_grads(t, data, NULL, BATCH, eps, &st, NULL);
+        memcpy(g, vae_trainer_grads(t), n * sizeof *g);
+        CHECK(vae_trainer_step(t, data, NULL, BATCH, eps, &st, &err) == VAE_OK, "%s", err.msg);
+        CHECK(st.grad_norm == G, "the step's gradient norm %.9g, not %.9g", st.grad_norm, G);
+        float scale = clipped ? (float)(c.clip_norm / (G + 1e-6)) : 1.0f;
+        const float *p1 = vae_model_params(m);
+        size_t differ = 0;
+        double len = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            differ += p1[i] != p0[i] - lr * (g[i] * scale);
+            len += ((double)p1[i] - p0[i]) * ((double)p1[i] - p0[i]);
+        }
+        len = sqrt(len);
+        double want = lr * (clipped ? c.clip_norm : G);
+        printf("sgd step, clip %s: |g| %.6g, clip %.6g, step length %.6g (lr * %.6g), %zu of %zu weights off\n",
+               clipped ? "below |g|" : "above |g|", G, c.clip_norm, len, len / lr, differ, n);
+        CHECK(differ == 0, "%zu of %zu weights are not p - lr * scale * g", differ, n);
+        CHECK(fabs(len - want) <= 1e-4 * want, "step length %.9g, want %.9g", len, want);
+        free(p0);
+        free(g);
+        vae_trainer_free(t);
+        vae_model_free(m);
+    }
+}
+
 static void check_learning(void) {
     vae_train_config c;
     vae_train_config_default(&c);
@@ -218,6 +274,7 @@ int main(void) {
     check_determinism();
     check_nonfinite_rejected();
     check_warmup_and_clip();
+    check_sgd_clip();
     check_learning();
     check_config_json();
     return check_result("test_train");

@@ -293,6 +293,11 @@ export interface InputOptions {
   ink?: 'auto' | 'alpha' | 'dark' | 'light';
 }
 
+export interface MemoryUse {
+  wasmBytes: number;
+  heapUsed: number;
+}
+
 export interface VAEApi {
   /** Loads the wasm (done implicitly by load/create). */
   init(options?: InitOptions): Promise<{ simd: boolean }>;
@@ -302,8 +307,10 @@ export interface VAEApi {
   readIDX(images: Source, labels?: Source): Promise<{ images: Float32Array; labels: Int32Array | null; n: number; rows: number; cols: number }>;
   /** Standard normals of the library's seeded generator. */
   randomNormal(count: number, seed: Seed): Promise<Float32Array>;
-  /** wasm memory size and bytes in use by malloc. */
-  memory(): Promise<{ wasmBytes: number; heapUsed: number }>;
+  /** wasm memory size and bytes in use by malloc, per instance: loaded
+   * models live in `inference`, created or trained ones in `training`
+   * (null until the training build is first used). */
+  memory(): Promise<{ inference: MemoryUse; training: MemoryUse | null }>;
   imagesToRGBA(images: Batch, options?: GridOptions): RGBAImage;
   /** Draws into a canvas, resized to the grid. Without a canvas (plain Node) it throws a VAEError
    * (VAE_ERR_ARG): use imagesToRGBA for the pixels. */

@@ -135,7 +135,8 @@ class Runtime {
 
   /* The runtime with the trainer: this one, or the training build (same
    * SIMD choice), compiled on first use. */
-  training() {
+  training(ifLoaded) {
+    if (ifLoaded && !this.#training) return null;
     this.#training ??= instantiate({ wasm: this.trainWasm, simd: this.simd, training: true });
     this.#training.catch(() => (this.#training = null));
     return this.#training;
@@ -1053,10 +1054,12 @@ async function randomNormal(count, seed) {
   return (await init()).normals('randomNormal', seed64('randomNormal', seed), count);
 }
 
-/** Wasm memory size and the bytes malloc has handed out (for leak checks). */
+/** Wasm memory size and the bytes malloc has handed out (for leak checks),
+ * of each instance: loaded models live in the inference one, created or
+ * trained ones in the training one (null until first used). */
 async function memory() {
-  const rt = await init();
-  return { wasmBytes: rt.buffer.byteLength, heapUsed: rt.x.vw_heap_used() };
+  const rt = await init(), use = (r) => r && { wasmBytes: r.buffer.byteLength, heapUsed: r.x.vw_heap_used() };
+  return { inference: use(rt), training: use(await rt.training(1)) };
 }
 
 /* ------------------------------------------------------------------ drawing */

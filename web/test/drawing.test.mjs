@@ -52,9 +52,17 @@ test('ink modes and an empty drawing', () => {
   assert.throws(() => VAE.imageDataToInput(alpha, { ink: 'blue' }), /ink must be/);
 });
 
-test('manifold, interpolate, attribute vectors and reconstructions have their shapes', async () => {
+test('manifold (its corners), interpolate, attribute vectors and reconstructions', async () => {
   const model = await VAE.create({ encoder: [32], latent: 3, seed: 1 });
-  assert.equal(model.manifold(5, { dims: [2, 0], range: [0.05, 0.95] }).length, 25 * 784);
+  const G = 5, [lo, hi] = [0.05, 0.95], grid = model.manifold(G, { dims: [2, 0], range: [lo, hi] });
+  assert.equal(grid.length, G * G * 784);
+  // Its corners are the decoded probit grid corners, bit for bit (decoded as one batch of 4, since
+  // batches below 4 sum in another order): dims[0] along the columns, dims[1] up the rows, the rest 0.
+  const at = (k) => VAE.probit(lo + ((k + 0.5) / G) * (hi - lo)), corners = [[0, 0], [0, G - 1], [G - 1, 0], [G - 1, G - 1]];
+  const z = new Float32Array(corners.flatMap(([i, j]) => [at(G - 1 - i), 0, at(j)]));
+  const decoded = model.decode(z);
+  corners.forEach(([i, j], c) =>
+    assert.deepEqual(grid.subarray((i * G + j) * 784, (i * G + j + 1) * 784), decoded.subarray(c * 784, (c + 1) * 784), `corner ${i},${j}`));
   const img = model.sample(2, { seed: 1 });
   const path = model.interpolate(img.subarray(0, 784), img.subarray(784), 6, { method: 'slerp' });
   assert.equal(path.length, 6 * 784);

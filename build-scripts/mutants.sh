@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Do the tests catch real faults? Applies deliberate faults one at a time to
+# a scratch copy of the tree (build/mutants/tree; this checkout is never
+# touched), builds only what the guarding tests need, runs only those tests
+# and prints "fault -> caught/MISSED (by which test)". Exits non-zero when a
+# fault is missed, does not apply (its code moved: update the fault here) or
+# a guarding test fails without any fault. Not part of CI: a check of the
+# tests themselves. Build dirs under build/mutants are reused between runs.
+# Usage: build-scripts/mutants.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=/usr/share/nodejs # Debian's emcc finds its node modules here
+M=build/mutants T=build/mutants/tree
+jobs=2
+
+# The scratch tree: the working tree as it is now (uncommitted edits too).
+mkdir -p "$T"
+tar -c --exclude=./build --exclude=./web/dist --exclude=node_modules --exclude=./.git . | tar -x -C "$T"
+mkdir -p "$M/wasm-include"
+cp "$(dirname "$(find /usr/include -maxdepth 1 -name jsmn.h | head -n1)")/jsmn.h" "$M/wasm-include/"
+cmake -S "$T" -B "$M/native" -DCMAKE_BUILD_TYPE=Release >/dev/null
+emcmake cmake -S "$T" -B "$M/wasm" -DCMAKE_BUILD_TYPE=Release -DJSMN_INCLUDE="$PWD/$M/wasm-include" >/dev/null 2>&1
+mkdir -p "$M/logs"
+
+# A guarding test: "ctest:NAME" (a CTest test of the native build) or
+# "node:FILE" (a Node test of web/test against the SIMD wasm). build_for
+# builds what it needs; run_test runs it; their output goes to $M/logs.
+build_for() {
+  case $1 in
+    ctest:test_cli) cmake --build "$M/native" -j$jobs --target vae_cli >>"$M/logs/build.log" 2>&1 ;;
+    ctest:*) cmake --build "$M/native" -j$jobs --target "${1#ctest:}" >>"$M/logs/build.log" 2>&1 ;;
+    node:*)
+      cmake --build "$M/wasm" -j$jobs --target vae_wasm vae_wasm_train >>"$M/logs/build.log" 2>&1
+      mkdir -p "$T/web/dist"
+      cp "$M"/wasm/vae-{,train-}simd.wasm "$T"/web/vae.js "$T/web/dist/" ;;
+  esac
+}
+run_test() { # TEST LOGNAME
+  local log=$M/logs/$2-$(basename "${1#*:}").log
+  case $1 in
+    ctest:*) ctest --test-dir "$M/native" -R "^${1#ctest:}\$" --output-on-failure >"$log" 2>&1 ;;
+    node:*) node --test "$T/${1#node:}" >"$log" 2>&1 ;;
+  esac
+}
+
+# fault DESCRIPTION FILE OLD NEW TEST...: FILE (of the tree) with the text
+# OLD, which must occur exactly once, replaced by NEW; caught when at least
+# one TEST fails. The file is restored afterwards (and an interrupted run's
+# leftovers are overwritten by the next run's copy).
+rows=() missed=0
+fault() {
+  local desc=$1 rel=$2 file=$T/$2 old=$3 new=$4 by=() t
+  shift 4
+  cp -p "$file" "$M/original"
+  if ! python3 - "$file" "$old" "$new" <<'EOF'; then
+import sys
+path, old, new = sys.argv[1:]
+s = open(path).read()
+if s.count(old) != 1: sys.exit(1)
+open(path, 'w').write(s.replace(old, new))
+EOF
+    rows+=("$desc|DOES NOT APPLY|'$old' is not once in $rel")
+    missed=1
+    return
+  fi
+  for t in "$@"; do
+    if ! build_for "$t"; then by+=("${t#*:} (does not build)"); continue; fi
+    run_test "$t" "fault$((${#rows[@]} + 1))" || by+=("${t#*:}")
+  done
+  cp "$M/original" "$file"
+  # Rebuild unfaulted, so the build dirs match the tree the next run copies.
+  for t in "$@"; do build_for "$t" || true; done
+  if ((${#by[@]})); then
+    rows+=("$desc|caught|$(IFS=,; echo "${by[*]}" | sed 's/,/, /g')")
+  else
+    rows+=("$desc|MISSED|passed: $*")
+    missed=1
+  fi
+}
+
+# Every guarding test passes on the unchanged tree first.
+for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli \
+  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs; do
+  build_for "$t"
+  run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
+done
+
+fault "4 KB leak in every vae_model_decode (malloc, never freed)" src/models/model.c \
+  'vae_status vae_model_decode(vae_model *m, const float *z, const int *labels, int n, float *out, vae_error *err) {' \
+  'vae_status vae_model_decode(vae_model *m, const float *z, const int *labels, int n, float *out, vae_error *err) { static void *volatile leak; leak = malloc(4096);' \
+  node:web/test/memory.test.mjs
+fault "4 KB leak in every vae_trainer_step" src/models/train.c \
+  '    vae_step_stats local;' '    vae_step_stats local; static void *volatile leak; leak = malloc(4096);' \
+  node:web/test/memory.test.mjs
+fault "gradient clipping off (the scale stays 1)" src/models/train.c \
+  'if (t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)' \
+  'if (0 && t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)' \
+  ctest:test_train
+fault "linear forward without its bias" src/layers/linear.c \
+  'vae_matmul_xwt(out, inp, w, b, B, O, I);' 'vae_matmul_xwt(out, inp, w, NULL, B, O, I);' \
+  ctest:test_golden ctest:test_gradcheck
+fault "training takes non-finite steps (finiteness check skipped)" src/models/train.c \
+  'if (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(g2))' \
+  'if (0 && (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(g2)))' \
+  ctest:test_train
+fault "IDX reader off by one (the body starts a byte early)" src/formats/idx.c \
+  '*body = buf + head;' '*body = buf + head - 1;' \
+  ctest:test_idx
+fault "xwt's 4-lane sum reassociated (within tolerance; only the bits change)" src/kernels/matmul_wasmsimd.c \
+  'wasm_f32x4_add(wasm_f32x4_add(acc[0], acc[1]), wasm_f32x4_add(acc[2], acc[3]))' \
+  'wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_add(acc[0], acc[1]), acc[2]), acc[3])' \
+  ctest:test_kernels
+fault "PNG bytes truncated instead of rounded" src/cli/png.c \
+  'return (uint8_t)(255.0f * v + 0.5f);' 'return (uint8_t)(255.0f * v);' \
+  ctest:test_cli
+fault "model.manifold's rows not flipped (dims[1] runs down)" web/vae.js \
+  'z[off + dy] = at(gridSize - 1 - i);' 'z[off + dy] = at(i);' \
+  node:web/test/drawing.test.mjs
+
+printf '\n%-72s %-8s %s\n' fault result 'by (the failing tests)'
+for r in "${rows[@]}"; do
+  IFS='|' read -r desc result by <<<"$r"
+  printf '%-72s %-8s %s\n' "$desc" "$result" "$by"
+done
+exit $missed
