@@ -101,6 +101,11 @@ void vae_forward(const vae_model *m, vae_work *w, const float *x, const float *t
  * parameter block's mirror). Needs the vae_forward of the same batch. */
 void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x, const float *target, int n,
                   const float *eps, float beta, const vae_penalties *pen);
+/* PyTorch's Adam step (decoupled weight decay, c's lr, betas, eps) on n
+ * parameters p with gradients g * clip_scale and moments m1, m2; *beta1_t
+ * and *beta2_t hold beta^steps (start at 1) and advance. */
+void vae_adam_update(float *p, const float *g, float *m1, float *m2, size_t n, const vae_train_config *c,
+                     double *beta1_t, double *beta2_t, float clip_scale);
 /* Whether the training-only terms suit the model; a readable error if not. */
 vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae_error *err);
 
