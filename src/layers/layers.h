@@ -94,7 +94,7 @@ void vae_softmax_xent_backward(float *dlogits, const float *logits, const int *t
  * direction, weight_ih [4H, in] (in = I for layer 0, else dirs H),
  * weight_hh [4H, H], bias_ih [4H], bias_hh [4H]; gradients mirror it. */
 typedef struct {
-    int T, B, I, H, layers, dirs;
+    int T, B, I, H, layers, dirs; /* all >= 1, dirs <= 2 (the callers check) */
 } vae_lstm_shape;
 
 typedef enum { VAE_LSTM_W_IH = 0, VAE_LSTM_W_HH, VAE_LSTM_B_IH, VAE_LSTM_B_HH } vae_lstm_tensor;
