@@ -127,6 +127,11 @@ const float *vae_trainer_grads(const vae_trainer *t);
  * here; vae_trainer_init judges the values. json need not be NUL-terminated. */
 vae_status vae_train_config_from_json(const char *json, size_t len, vae_train_config *c, vae_error *err);
 
+/* PyTorch's Adam step (decoupled weight decay, c's lr, betas, eps) on n
+ * parameters p with gradients g * clip_scale and moments m1, m2; *beta1_t
+ * and *beta2_t hold beta^steps (start at 1) and advance. */
+void vae_adam_update(float *p, const float *g, float *m1, float *m2, size_t n, const vae_train_config *c,
+                     double *beta1_t, double *beta2_t, float clip_scale);
 /* Whether the training-only terms suit the model; a readable error if not. */
 vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae_error *err);
 

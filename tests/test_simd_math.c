@@ -71,6 +71,7 @@ static double sweep(const char *name, size_t n, v128_t (*f)(v128_t), double (*r)
 static double ref_exp(double x) { return exp(x); }
 static double ref_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 static double ref_log1p_exp_neg_abs(double x) { return log1p(exp(-fabs(x))); }
+static double ref_tanh(double x) { return tanh(x); }
 #endif
 
 /* The array functions: SIMD against the scalar twin, dispatcher against SIMD. */
@@ -131,6 +132,7 @@ int main(void) {
     sweep("exp", n, vae_exp_f32x4, ref_exp, 2.0);
     sweep("sigmoid", n, vae_sigmoid_f32x4, ref_sigmoid, 3.0);
     sweep("log1p(exp(-|x|))", n, vae_log1p_exp_neg_abs_f32x4, ref_log1p_exp_neg_abs, 3.0);
+    sweep("tanh", n, vae_tanh_f32x4, ref_tanh, 3.0);
 #else
     printf("built with VAE_NO_SIMD: only the scalar twins and dispatchers\n");
 #endif

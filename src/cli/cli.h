@@ -188,6 +188,7 @@ void cli_write_grid(const char *path, const float *images, int n, int cols, cons
 /* ---------------------------------------------------------------- commands */
 
 int cmd_train(int argc, char **argv);
+int cmd_train_words(int argc, char **argv); /* vae train --words (words.c) */
 int cmd_eval(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_sample(int argc, char **argv);

@@ -4,7 +4,7 @@
  * operations; no libm, no fused multiply-add), so wasm and native builds
  * give the same bits. The polynomials are Chebyshev interpolants fitted for
  * this file (coefficients rounded to float). The scalar twins are the libm
- * loops in layers/activations.c and losses.c. Nothing here exists under VAE_NO_SIMD. */
+ * loops in layers/activations.c, losses.c and lstm.c. Nothing here exists under VAE_NO_SIMD. */
 #ifndef VAE_SIMD_MATH_H
 #define VAE_SIMD_MATH_H
 
@@ -53,6 +53,24 @@ static inline v128_t vae_sigmoid_f32x4(v128_t x) {
     v128_t e = vae_exp_neg_abs_f32x4(x);
     v128_t num = wasm_v128_bitselect(VAE_F32X4(1.0f), e, wasm_f32x4_ge(x, VAE_F32X4(0.0f)));
     return wasm_f32x4_div(num, wasm_f32x4_add(VAE_F32X4(1.0f), e));
+}
+
+/* tanh(x): below |x| = 0.625 the odd polynomial x + x t q(t), t = x^2 (no
+ * cancellation near 0); above, (1 - e) / (1 + e) with e = exp(-2|x|) <= 0.29,
+ * which goes to 1 without overflow. The sign is x's (so -0 and NaN pass). */
+static inline v128_t vae_tanh_f32x4(v128_t x) {
+    v128_t sign = wasm_v128_and(x, VAE_F32X4(-0.0f)), ax = wasm_v128_xor(x, sign);
+    v128_t t = wasm_f32x4_mul(ax, ax);
+    v128_t q = VAE_F32X4(-0x1.76ebd6p-8f);
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), VAE_F32X4(0x1.524452p-6f));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), VAE_F32X4(-0x1.b83abep-5f));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), VAE_F32X4(0x1.1106d6p-3f));
+    q = wasm_f32x4_add(wasm_f32x4_mul(q, t), VAE_F32X4(-0x1.55553p-2f));
+    v128_t small = wasm_f32x4_add(ax, wasm_f32x4_mul(wasm_f32x4_mul(ax, t), q));
+    v128_t e = vae_exp_f32x4(wasm_f32x4_mul(ax, VAE_F32X4(-2.0f)));
+    v128_t large = wasm_f32x4_div(wasm_f32x4_sub(VAE_F32X4(1.0f), e), wasm_f32x4_add(VAE_F32X4(1.0f), e));
+    v128_t r = wasm_v128_bitselect(small, large, wasm_f32x4_lt(ax, VAE_F32X4(0.625f)));
+    return wasm_v128_or(r, sign);
 }
 
 /* log(1 + exp(-|x|)) in [0, ln2]: with e = exp(-|x|) and s = e / (2 + e) in

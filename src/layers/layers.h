@@ -66,6 +66,71 @@ void vae_reparam_forward(float *z, int ldz, const float *mu, const float *logvar
 void vae_reparam_backward(float *dmu, float *dlogvar, const float *dz, int ldz, const float *logvar,
                           const float *eps, int B, int L);
 
+/* ---------------------------------------------------------------- sequences
+ * Sequences are time-major: x [T, B, F] holds step t of sequence b at row
+ * t B + b. len[b] (0 <= len[b] <= T; len NULL: all T) masks a ragged batch
+ * as PyTorch's packed sequences do: steps past len[b] output zeros and leave
+ * the state alone, so the final state is the state at the last valid step
+ * (for the reverse direction: the state after step 0, which starts at len[b] - 1). */
+
+/* out[N, E] = table[ids[n]] for table [V, E]; ids[n] < 0 (padding) gives zeros. */
+void vae_embedding_forward(float *out, const int *ids, const float *table, int N, int E);
+/* dtable[ids[n]] += dout[n] (rows with ids[n] < 0 skipped). */
+void vae_embedding_backward(float *dtable, const float *dout, const int *ids, int N, int E);
+
+/* loss[N] = -log softmax(logits[n])[target[n]] over V classes (stable: the
+ * row maximum is subtracted); target[n] < 0 masks a padded position (loss 0). */
+void vae_softmax_xent_forward(float *loss, const float *logits, const int *target, int N, int V);
+/* dlogits[N,V] += scale * (softmax(logits[n]) - onehot(target[n])), masked rows skipped. */
+void vae_softmax_xent_backward(float *dlogits, const float *logits, const int *target, int N, int V, float scale);
+
+/* nn.LSTM: `layers` stacked layers of `dirs` directions (1, or 2 for
+ * bidirectional, whose output rows are [forward H | reverse H]); input x
+ * [T, B, I]; output [T, B, dirs H]; states h0, c0, hn, cn [layers dirs, B, H]
+ * (index layer * dirs + dir, PyTorch's). Gates i, f, g, o:
+ *   a = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh   (a [4H], the gates in that order)
+ *   c_t = sigmoid(a_f) c_{t-1} + sigmoid(a_i) tanh(a_g),  h_t = sigmoid(a_o) tanh(c_t)
+ * The weights are one block in PyTorch's parameter order: per layer, per
+ * direction, weight_ih [4H, in] (in = I for layer 0, else dirs H),
+ * weight_hh [4H, H], bias_ih [4H], bias_hh [4H]; gradients mirror it. */
+typedef struct {
+    int T, B, I, H, layers, dirs; /* all >= 1, dirs <= 2 (the callers check) */
+} vae_lstm_shape;
+
+typedef enum { VAE_LSTM_W_IH = 0, VAE_LSTM_W_HH, VAE_LSTM_B_IH, VAE_LSTM_B_HH } vae_lstm_tensor;
+
+size_t vae_lstm_param_floats(const vae_lstm_shape *s);
+/* Where a tensor starts in the block; its columns (the weights' in or H; 0
+ * for the biases, vectors of 4H) and floats; its PyTorch name (weight_ih_l0,
+ * bias_hh_l1_reverse, ...) into buf, as vae_format does. */
+size_t vae_lstm_offset(const vae_lstm_shape *s, int layer, int dir, vae_lstm_tensor which);
+int vae_lstm_cols(const vae_lstm_shape *s, int layer, vae_lstm_tensor which);
+size_t vae_lstm_numel(const vae_lstm_shape *s, int layer, vae_lstm_tensor which);
+int vae_lstm_name(char *buf, size_t cap, int layer, int dir, vae_lstm_tensor which);
+/* Floats of the cache forward fills and backward reads, and of backward's workspace. */
+size_t vae_lstm_cache_floats(const vae_lstm_shape *s);
+size_t vae_lstm_work_floats(const vae_lstm_shape *s);
+
+/* out [T, B, dirs H]; hn, cn (NULL: not wanted); h0, c0 NULL: zeros. */
+void vae_lstm_forward(float *out, float *hn, float *cn, float *cache, const float *x, const int *len,
+                      const float *h0, const float *c0, const float *w, const vae_lstm_shape *s);
+/* Backpropagation through time after vae_lstm_forward (same x, len, w, and
+ * its cache): dx [T, B, I], dh0, dc0 (each skipped if NULL) and dw (the
+ * block's layout) += the gradients of a loss with gradients dout [T, B, dirs H],
+ * dhn, dcn (each NULL: zero). */
+void vae_lstm_backward(float *dx, float *dw, float *dh0, float *dc0, float *work, const float *dout,
+                       const float *dhn, const float *dcn, const float *x, const int *len, const float *cache,
+                       const float *w, const vae_lstm_shape *s);
+
+/* One step's element-wise cell for B rows, the kernel behind the forward:
+ * gates[B,4H] holds a minus the recurrent part on entry (in place: out
+ * comes i f g o activated); ah [B,4H] the recurrent part, c_prev [B,H];
+ * writes c and tc = tanh(c) and h [B,H]. */
+void vae_lstm_cell_forward_scalar(float *gates, float *c, float *tc, float *h, const float *ah, const float *c_prev,
+                                  int B, int H);
+void vae_lstm_cell_forward_wasmsimd(float *gates, float *c, float *tc, float *h, const float *ah,
+                                    const float *c_prev, int B, int H);
+
 /* The element-wise SIMD kernels behind the dispatchers above (simd_math.h;
  * defined unless VAE_NO_SIMD) and their scalar libm twins, which the tests
  * compare them against. */

@@ -190,17 +190,16 @@ vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *
     return vae_ok(err);
 }
 
-static void adam_update(vae_trainer *t, float clip_scale) {
-    const vae_train_config *c = &t->c;
-    float *p = t->m->params, *g = t->grads, *m1 = t->m1, *m2 = t->m2;
+void vae_adam_update(float *p, const float *g, float *m1, float *m2, size_t n, const vae_train_config *c,
+                     double *beta1_t, double *beta2_t, float clip_scale) {
     /* PyTorch's Adam: bias corrections in double, then
      * p -= (lr / bc1) * m / (sqrt(v) / sqrt(bc2) + eps) */
-    t->beta1_t *= c->adam_beta1;
-    t->beta2_t *= c->adam_beta2;
-    double bc1 = 1.0 - t->beta1_t, bc2 = 1.0 - t->beta2_t;
+    *beta1_t *= c->adam_beta1;
+    *beta2_t *= c->adam_beta2;
+    double bc1 = 1.0 - *beta1_t, bc2 = 1.0 - *beta2_t;
     float step_size = (float)(c->lr / bc1), bc2_sqrt = (float)sqrt(bc2);
     float b1 = c->adam_beta1, b2 = c->adam_beta2, decay = 1.0f - c->lr * c->weight_decay;
-    size_t i = 0, n = t->m->n_params;
+    size_t i = 0;
 #ifndef VAE_NO_SIMD
     /* The scalar loop's operations in its order, four lanes at a time (SIMD
      * sqrt and divide are IEEE-exact like sqrtf and /): the same bits. */
@@ -254,7 +253,8 @@ vae_status vae_trainer_step(vae_trainer *t, const float *x, const int *labels, i
     if (t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)
         clip_scale = (float)(t->c.clip_norm / (st->grad_norm + 1e-6));
     if (t->c.opt == VAE_OPT_ADAM)
-        adam_update(t, clip_scale);
+        vae_adam_update(t->m->params, t->grads, t->m1, t->m2, t->m->n_params, &t->c, &t->beta1_t, &t->beta2_t,
+                        clip_scale);
     else
         sgd_update(t, clip_scale);
     t->steps++;

@@ -1,0 +1,351 @@
+/* The character-level word VAE (models/words.h): the layers of
+ * layers/layers.h wired into encoder and decoder, its backward pass and an
+ * Adam step. Batches are time-major (step t of word b at row t n + b); every
+ * buffer is made once for `cap` words of max_len characters. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "layers/layers.h"
+#include "models/words.h"
+
+/* The tensors in block order, named as a PyTorch module would name them. */
+enum { T_EMB, T_ENC, T_MU_W, T_MU_B, T_LV_W, T_LV_B, T_INIT_W, T_INIT_B, T_DEC, T_OUT_W, T_OUT_B, T_COUNT };
+
+struct vae_words {
+    vae_words_arch a;
+    int cap, E, H, L, V;
+    size_t off[T_COUNT + 1], n_params;
+    float *params, *grads, *m1, *m2;
+    double beta1_t, beta2_t;
+    /* per batch (n words, T = longest + 1 steps) */
+    int *enc_ids, *dec_ids, *target, *enc_len, *dec_len;
+    float *xe, *ye, *hn_e, *hcat, *mu, *logvar, *eps, *z, *h0, *c0, *h1, *c1, *xemb, *xd, *yd, *logits, *rowloss;
+    float *rec, *kl; /* per word */
+    float *cache_e, *cache_d, *work;
+    float *dlogits, *dyd, *dxd, *dh0, *dz, *dmu, *dlogvar, *dhcat, *dhn_e, *dxe, *dxemb;
+    char *decoded;
+};
+
+static vae_lstm_shape enc_shape(const vae_words *m, int T, int n) {
+    return (vae_lstm_shape){.T = T, .B = n, .I = m->E, .H = m->H, .layers = 1, .dirs = 2};
+}
+
+static vae_lstm_shape dec_shape(const vae_words *m, int T, int n) {
+    return (vae_lstm_shape){.T = T, .B = n, .I = m->E + m->L, .H = m->H, .layers = 1, .dirs = 1};
+}
+
+void vae_words_free(vae_words *m) {
+    if (!m) return;
+    void *all[] = {m->params, m->enc_ids, m->dec_ids, m->target, m->enc_len, m->dec_len, m->xe, m->ye, m->hn_e,
+                   m->hcat, m->mu, m->logvar, m->eps, m->z, m->h0, m->c0, m->h1, m->c1, m->rec, m->kl, m->xemb, m->xd, m->yd, m->logits,
+                   m->rowloss, m->cache_e, m->cache_d, m->work, m->dlogits, m->dyd, m->dxd, m->dh0, m->dz, m->dmu,
+                   m->dlogvar, m->dhcat, m->dhn_e, m->dxe, m->dxemb, m->decoded};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
+    free(m);
+}
+
+size_t vae_words_param_count(const vae_words *m) { return m ? m->n_params : 0; }
+
+static size_t zmax(size_t a, size_t b) { return a > b ? a : b; }
+
+/* Uniform in [-r, r). */
+static void init_uniform(float *p, size_t n, float r, vae_rng *rng) {
+    for (size_t i = 0; i < n; i++) p[i] = r * (2.0f * vae_rng_uniform(rng) - 1.0f);
+}
+
+vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, uint64_t seed, vae_error *err) {
+    if (!out || !a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    *out = NULL;
+    if (a->embed < 1 || a->embed > 1024 || a->hidden < 1 || a->hidden > 4096 || a->latent < 0 || a->latent > 1024)
+        return vae_fail(err, VAE_ERR_ARG, "embedding %d, hidden %d, latent %d out of range", a->embed, a->hidden,
+                        a->latent);
+    if (a->max_len < 1 || a->max_len > 256) return vae_fail(err, VAE_ERR_ARG, "word limit %d not in 1..256", a->max_len);
+    if (cap < 1 || cap > 65536) return vae_fail(err, VAE_ERR_ARG, "batch capacity %d not in 1..65536", cap);
+    vae_words *m = calloc(1, sizeof *m);
+    if (!m) return vae_fail(err, VAE_ERR_NOMEM, "out of memory");
+    m->a = *a;
+    m->cap = cap, m->E = a->embed, m->H = a->hidden, m->L = a->latent, m->V = VAE_WORDS_VOCAB;
+    int E = m->E, H = m->H, L = m->L, V = m->V, Te = a->max_len, Td = a->max_len + 1;
+    vae_lstm_shape es = enc_shape(m, Te, cap), ds = dec_shape(m, Td, cap);
+    size_t sizes[T_COUNT] = {(size_t)V * E, L ? vae_lstm_param_floats(&es) : 0, (size_t)L * 2 * H, (size_t)L,
+                             (size_t)L * 2 * H, (size_t)L, (size_t)H * L, L ? (size_t)H : 0,
+                             vae_lstm_param_floats(&ds), (size_t)V * H, (size_t)V};
+    for (int i = 0; i < T_COUNT; i++) m->off[i + 1] = m->off[i] + sizes[i];
+    m->n_params = m->off[T_COUNT];
+    size_t N = (size_t)cap, TeN = (size_t)Te * N, TdN = (size_t)Td * N;
+    int ok = 1;
+#define ALLOC(p, count) ok &= ((p) = calloc(zmax((count), 1), sizeof *(p))) != NULL
+    ALLOC(m->params, 4 * m->n_params);
+    ALLOC(m->enc_ids, TeN), ALLOC(m->dec_ids, TdN), ALLOC(m->target, TdN), ALLOC(m->enc_len, N),
+        ALLOC(m->dec_len, N);
+    ALLOC(m->xe, TeN * E), ALLOC(m->ye, TeN * 2 * H), ALLOC(m->hn_e, 2 * N * H), ALLOC(m->hcat, N * 2 * H);
+    ALLOC(m->mu, N * L), ALLOC(m->logvar, N * L), ALLOC(m->eps, N * L), ALLOC(m->z, N * L);
+    ALLOC(m->h0, N * H), ALLOC(m->c0, N * H), ALLOC(m->h1, N * H), ALLOC(m->c1, N * H);
+    ALLOC(m->rec, N), ALLOC(m->kl, N), ALLOC(m->xemb, TdN * E), ALLOC(m->xd, TdN * (E + L));
+    ALLOC(m->yd, TdN * H), ALLOC(m->logits, TdN * V), ALLOC(m->rowloss, TdN);
+    ALLOC(m->cache_e, L ? vae_lstm_cache_floats(&es) : 0), ALLOC(m->cache_d, vae_lstm_cache_floats(&ds));
+    ALLOC(m->work, zmax(L ? vae_lstm_work_floats(&es) : 0, vae_lstm_work_floats(&ds)));
+    ALLOC(m->dlogits, TdN * V), ALLOC(m->dyd, TdN * H), ALLOC(m->dxd, TdN * (E + L)), ALLOC(m->dh0, N * H);
+    ALLOC(m->dz, N * L), ALLOC(m->dmu, N * L), ALLOC(m->dlogvar, N * L), ALLOC(m->dhcat, N * 2 * H);
+    ALLOC(m->dhn_e, 2 * N * H), ALLOC(m->dxe, TeN * E), ALLOC(m->dxemb, TdN * E);
+    ALLOC(m->decoded, N * (a->max_len + 1));
+#undef ALLOC
+    if (!ok) {
+        vae_words_free(m);
+        return vae_fail(err, VAE_ERR_NOMEM, "out of memory for a word model with %zu parameters", m->n_params);
+    }
+    m->grads = m->params + m->n_params, m->m1 = m->grads + m->n_params, m->m2 = m->m1 + m->n_params;
+    m->beta1_t = m->beta2_t = 1.0;
+
+    /* PyTorch's defaults: N(0, 1) embeddings, U(+-1/sqrt(fan)) elsewhere */
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    float *p = m->params;
+    vae_rng_normals(&rng, p + m->off[T_EMB], sizes[T_EMB]);
+    init_uniform(p + m->off[T_ENC], sizes[T_ENC], 1.0f / sqrtf((float)H), &rng);
+    for (int t = T_MU_W; t <= T_LV_B; t++) init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf(2.0f * H), &rng);
+    for (int t = T_INIT_W; t <= T_INIT_B; t++) init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)L), &rng);
+    init_uniform(p + m->off[T_DEC], sizes[T_DEC], 1.0f / sqrtf((float)H), &rng);
+    for (int t = T_OUT_W; t <= T_OUT_B; t++) init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)H), &rng);
+    *out = m;
+    return vae_ok(err);
+}
+
+vae_status vae_words_check(const vae_words *m, const char *word, size_t len, vae_error *err) {
+    if (!m || !word) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (len == 0) return vae_fail(err, VAE_ERR_ARG, "empty word");
+    if (len > (size_t)m->a.max_len)
+        return vae_fail(err, VAE_ERR_ARG, "word of %zu characters is longer than the model's limit %d", len,
+                        m->a.max_len);
+    for (size_t i = 0; i < len; i++)
+        if (word[i] < 'a' || word[i] > 'z')
+            return vae_fail(err, VAE_ERR_ARG, "character %zu (byte 0x%02x) is not in the vocabulary a-z", i + 1,
+                            (unsigned char)word[i]);
+    return vae_ok(err);
+}
+
+/* Checks the batch; returns its longest word (0 on error). */
+static int check_batch(const vae_words *m, const char *const *words, int n, vae_error *err) {
+    if (!m || !words) return vae_fail(err, VAE_ERR_ARG, "NULL argument"), 0;
+    if (n < 1 || n > m->cap) return vae_fail(err, VAE_ERR_ARG, "batch of %d words, want 1..%d", n, m->cap), 0;
+    int longest = 0;
+    for (int b = 0; b < n; b++) {
+        size_t len = words[b] ? strlen(words[b]) : 0;
+        vae_error e;
+        if (!words[b] || vae_words_check(m, words[b], len, &e))
+            return vae_fail(err, VAE_ERR_ARG, "word %d: %s", b + 1, words[b] ? e.msg : "NULL"), 0;
+        if ((int)len > longest) longest = (int)len;
+    }
+    return longest;
+}
+
+/* Encoder: ids, lengths, embedding, BiLSTM, mu and logvar of n words over Te steps. */
+static void encode(vae_words *m, const char *const *words, int n, int Te) {
+    int E = m->E, H = m->H, L = m->L;
+    const float *p = m->params;
+    for (int b = 0; b < n; b++) {
+        int len = (int)strlen(words[b]);
+        m->enc_len[b] = len;
+        for (int t = 0; t < Te; t++) m->enc_ids[t * n + b] = t < len ? VAE_WORD_A + (words[b][t] - 'a') : -1;
+    }
+    vae_lstm_shape es = enc_shape(m, Te, n);
+    vae_embedding_forward(m->xe, m->enc_ids, p + m->off[T_EMB], Te * n, E);
+    vae_lstm_forward(m->ye, m->hn_e, NULL, m->cache_e, m->xe, m->enc_len, NULL, NULL, p + m->off[T_ENC], &es);
+    for (int b = 0; b < n; b++)
+        for (int d = 0; d < 2; d++)
+            memcpy(m->hcat + ((size_t)b * 2 + d) * H, m->hn_e + ((size_t)d * n + b) * H, H * sizeof(float));
+    vae_linear_forward(m->mu, m->hcat, p + m->off[T_MU_W], p + m->off[T_MU_B], n, 2 * H, L);
+    vae_linear_forward(m->logvar, m->hcat, p + m->off[T_LV_W], p + m->off[T_LV_B], n, 2 * H, L);
+}
+
+/* Decoder input rows [embedding(ids[r]), z[r % n]] for Td n rows. */
+static void decoder_input(vae_words *m, const int *ids, const float *z, int rows, int n) {
+    int E = m->E, L = m->L;
+    vae_embedding_forward(m->xemb, ids, m->params + m->off[T_EMB], rows, E);
+    for (int r = 0; r < rows; r++) {
+        float *x = m->xd + (size_t)r * (E + L);
+        memcpy(x, m->xemb + (size_t)r * E, E * sizeof *x);
+        if (L) memcpy(x + E, z + (size_t)(r % n) * L, L * sizeof *x);
+    }
+}
+
+/* The whole forward pass on a checked batch: rowloss, and rec, kl per word. */
+static void forward(vae_words *m, const char *const *words, int n, int longest, float dropout, vae_rng *rng,
+                    float *rec, float *kl) {
+    int L = m->L, H = m->H, V = m->V, Td = longest + 1;
+    const float *p = m->params;
+    if (L) {
+        encode(m, words, n, longest);
+        vae_rng_normals(rng, m->eps, (size_t)n * L);
+        vae_reparam_forward(m->z, L, m->mu, m->logvar, m->eps, n, L);
+        vae_linear_forward(m->h0, m->z, p + m->off[T_INIT_W], p + m->off[T_INIT_B], n, L, H);
+        vae_kl_forward(kl, m->mu, m->logvar, n, L);
+    } else {
+        memset(kl, 0, n * sizeof *kl);
+    }
+    for (int b = 0; b < n; b++) {
+        int len = (int)strlen(words[b]);
+        m->dec_len[b] = len + 1;
+        for (int t = 0; t < Td; t++) {
+            int prev = t == 0 ? VAE_WORD_BOS : t <= len ? VAE_WORD_A + (words[b][t - 1] - 'a') : -1;
+            if (t > 0 && t <= len && dropout > 0.0f && vae_rng_uniform(rng) < dropout) prev = VAE_WORD_UNK;
+            m->dec_ids[t * n + b] = prev;
+            m->target[t * n + b] = t < len ? VAE_WORD_A + (words[b][t] - 'a') : t == len ? VAE_WORD_EOS : -1;
+        }
+    }
+    vae_lstm_shape ds = dec_shape(m, Td, n);
+    decoder_input(m, m->dec_ids, m->z, Td * n, n);
+    vae_lstm_forward(m->yd, NULL, NULL, m->cache_d, m->xd, m->dec_len, L ? m->h0 : NULL, NULL, p + m->off[T_DEC],
+                     &ds);
+    vae_linear_forward(m->logits, m->yd, p + m->off[T_OUT_W], p + m->off[T_OUT_B], Td * n, H, V);
+    vae_softmax_xent_forward(m->rowloss, m->logits, m->target, Td * n, V);
+    for (int b = 0; b < n; b++) {
+        double s = 0.0;
+        for (int t = 0; t < Td; t++) s += m->rowloss[t * n + b];
+        rec[b] = (float)s;
+    }
+}
+
+/* Gradient of mean_b (rec_b + beta kl_b) into m->grads (zeroed here). */
+static void backward(vae_words *m, int n, int longest, float beta) {
+    int E = m->E, H = m->H, L = m->L, V = m->V, Te = longest, Td = longest + 1;
+    size_t rows = (size_t)Td * n;
+    const float *p = m->params;
+    float *g = m->grads;
+    memset(g, 0, m->n_params * sizeof *g);
+    memset(m->dlogits, 0, rows * V * sizeof(float));
+    memset(m->dyd, 0, rows * H * sizeof(float));
+    memset(m->dxd, 0, rows * (E + L) * sizeof(float));
+    vae_softmax_xent_backward(m->dlogits, m->logits, m->target, (int)rows, V, 1.0f / n);
+    vae_linear_backward(m->dyd, g + m->off[T_OUT_W], g + m->off[T_OUT_B], m->dlogits, m->yd, p + m->off[T_OUT_W],
+                        (int)rows, H, V);
+    vae_lstm_shape ds = dec_shape(m, Td, n);
+    memset(m->dh0, 0, (size_t)n * H * sizeof(float));
+    vae_lstm_backward(m->dxd, g + m->off[T_DEC], L ? m->dh0 : NULL, NULL, m->work, m->dyd, NULL, NULL, m->xd,
+                      m->dec_len, m->cache_d, p + m->off[T_DEC], &ds);
+    for (size_t r = 0; r < rows; r++) memcpy(m->dxemb + r * E, m->dxd + r * (E + L), E * sizeof(float));
+    vae_embedding_backward(g + m->off[T_EMB], m->dxemb, m->dec_ids, (int)rows, E);
+    if (!L) return;
+
+    /* z feeds h0 and every decoder step */
+    memset(m->dz, 0, (size_t)n * L * sizeof(float));
+    for (size_t r = 0; r < rows; r++)
+        for (int j = 0; j < L; j++) m->dz[(r % n) * L + j] += m->dxd[r * (E + L) + E + j];
+    vae_linear_backward(m->dz, g + m->off[T_INIT_W], g + m->off[T_INIT_B], m->dh0, m->z, p + m->off[T_INIT_W], n, L,
+                        H);
+    memset(m->dmu, 0, (size_t)n * L * sizeof(float));
+    memset(m->dlogvar, 0, (size_t)n * L * sizeof(float));
+    vae_reparam_backward(m->dmu, m->dlogvar, m->dz, L, m->logvar, m->eps, n, L);
+    vae_kl_backward(m->dmu, m->dlogvar, m->mu, m->logvar, n, L, beta / n);
+    memset(m->dhcat, 0, (size_t)n * 2 * H * sizeof(float));
+    vae_linear_backward(m->dhcat, g + m->off[T_MU_W], g + m->off[T_MU_B], m->dmu, m->hcat, p + m->off[T_MU_W], n,
+                        2 * H, L);
+    vae_linear_backward(m->dhcat, g + m->off[T_LV_W], g + m->off[T_LV_B], m->dlogvar, m->hcat, p + m->off[T_LV_W], n,
+                        2 * H, L);
+    for (int b = 0; b < n; b++)
+        for (int d = 0; d < 2; d++)
+            memcpy(m->dhn_e + ((size_t)d * n + b) * H, m->dhcat + ((size_t)b * 2 + d) * H, H * sizeof(float));
+    vae_lstm_shape es = enc_shape(m, Te, n);
+    memset(m->dxe, 0, (size_t)Te * n * E * sizeof(float));
+    vae_lstm_backward(m->dxe, g + m->off[T_ENC], NULL, NULL, m->work, NULL, m->dhn_e, NULL, m->xe, m->enc_len,
+                      m->cache_e, p + m->off[T_ENC], &es);
+    vae_embedding_backward(g + m->off[T_EMB], m->dxe, m->enc_ids, Te * n, E);
+}
+
+float *vae_words_params(vae_words *m) { return m ? m->params : NULL; }
+const float *vae_words_grads(const vae_words *m) { return m ? m->grads : NULL; }
+
+vae_status vae_words_compute_grads(vae_words *m, const char *const *words, int n, float beta, float dropout,
+                                   vae_rng *rng, vae_words_stats *st, vae_error *err) {
+    int longest = check_batch(m, words, n, err);
+    if (!longest) return err ? err->code : VAE_ERR_ARG;
+    if (!rng || !st) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (!(dropout >= 0.0f && dropout <= 1.0f)) return vae_fail(err, VAE_ERR_ARG, "dropout %g not in [0, 1]", dropout);
+    forward(m, words, n, longest, dropout, rng, m->rec, m->kl);
+    double srec = 0.0, skl = 0.0, g2 = 0.0;
+    for (int b = 0; b < n; b++) srec += m->rec[b], skl += m->kl[b];
+    backward(m, n, longest, beta);
+    for (size_t i = 0; i < m->n_params; i++) g2 += (double)m->grads[i] * m->grads[i];
+    *st = (vae_words_stats){srec / n, skl / n, (srec + beta * skl) / n, sqrt(g2)};
+    if (!isfinite(srec) || !isfinite(skl) || !isfinite(g2))
+        return vae_fail(err, VAE_ERR_NONFINITE, "loss or gradient is not finite (rec %g, kl %g)", srec / n, skl / n);
+    return vae_ok(err);
+}
+
+vae_status vae_words_train_step(vae_words *m, const char *const *words, int n, float beta, float dropout,
+                                const vae_train_config *c, vae_rng *rng, vae_words_stats *st, vae_error *err) {
+    vae_words_stats local;
+    if (!st) st = &local;
+    if (!c) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    vae_status s = vae_words_compute_grads(m, words, n, beta, dropout, rng, st, err);
+    if (s) return s; /* nothing updated */
+    float clip = 1.0f;
+    if (c->clip_norm > 0.0f && st->grad_norm > c->clip_norm) clip = (float)(c->clip_norm / (st->grad_norm + 1e-6));
+    vae_adam_update(m->params, m->grads, m->m1, m->m2, m->n_params, c, &m->beta1_t, &m->beta2_t, clip);
+    return vae_ok(err);
+}
+
+/* Greedy decoding of z [n, L] (ignored for a language model) into m->decoded. */
+static void decode(vae_words *m, const float *z, int n) {
+    int H = m->H, L = m->L, V = m->V, W = m->a.max_len + 1;
+    const float *p = m->params;
+    vae_lstm_shape one = dec_shape(m, 1, n);
+    float *h = m->h0, *c = m->c0, *hn = m->h1, *cn = m->c1;
+    int *prev = m->dec_ids, *done = m->enc_len; /* free while decoding */
+    if (L)
+        vae_linear_forward(h, z, p + m->off[T_INIT_W], p + m->off[T_INIT_B], n, L, H);
+    else
+        memset(h, 0, (size_t)n * H * sizeof *h);
+    memset(c, 0, (size_t)n * H * sizeof *c);
+    memset(m->decoded, 0, (size_t)n * W);
+    for (int b = 0; b < n; b++) prev[b] = VAE_WORD_BOS, done[b] = 0;
+    for (int t = 0; t < W; t++) {
+        decoder_input(m, prev, z, n, n);
+        vae_lstm_forward(m->yd, hn, cn, m->cache_d, m->xd, NULL, h, c, p + m->off[T_DEC], &one);
+        vae_linear_forward(m->logits, m->yd, p + m->off[T_OUT_W], p + m->off[T_OUT_B], n, H, V);
+        for (int b = 0; b < n; b++) {
+            const float *l = m->logits + (size_t)b * V;
+            int best = 0;
+            for (int v = 1; v < V; v++) best = l[v] > l[best] ? v : best;
+            if (!done[b] && (best < VAE_WORD_A || t == W - 1)) done[b] = 1;
+            if (!done[b]) m->decoded[(size_t)b * W + t] = (char)('a' + best - VAE_WORD_A);
+            prev[b] = best;
+        }
+        float *swap = h;
+        h = hn, hn = swap, swap = c, c = cn, cn = swap;
+    }
+}
+
+vae_status vae_words_decode(vae_words *m, const float *z, int n, char *out, vae_error *err) {
+    if (!m || !out || (m->L && !z)) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (n < 1 || n > m->cap) return vae_fail(err, VAE_ERR_ARG, "batch of %d codes, want 1..%d", n, m->cap);
+    decode(m, z, n);
+    memcpy(out, m->decoded, (size_t)n * (m->a.max_len + 1));
+    return vae_ok(err);
+}
+
+vae_status vae_words_encode(vae_words *m, const char *const *words, int n, float *mu, vae_error *err) {
+    int longest = check_batch(m, words, n, err);
+    if (!longest) return err ? err->code : VAE_ERR_ARG;
+    if (!m->L) return vae_fail(err, VAE_ERR_STATE, "a language model has no latent code");
+    if (!mu) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    encode(m, words, n, longest);
+    memcpy(mu, m->mu, (size_t)n * m->L * sizeof *mu);
+    return vae_ok(err);
+}
+
+vae_status vae_words_eval(vae_words *m, const char *const *words, int n, vae_rng *rng, float *rec, float *kl,
+                          int *correct, vae_error *err) {
+    int longest = check_batch(m, words, n, err);
+    if (!longest) return err ? err->code : VAE_ERR_ARG;
+    if (!rng || !rec || !kl) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    forward(m, words, n, longest, 0.0f, rng, rec, kl);
+    if (correct) {
+        int W = m->a.max_len + 1;
+        if (m->L) decode(m, m->mu, n);
+        for (int b = 0; b < n; b++) correct[b] = m->L && !strcmp(m->decoded + (size_t)b * W, words[b]);
+    }
+    return vae_ok(err);
+}
