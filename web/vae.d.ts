@@ -50,8 +50,9 @@ export type Layer =
 export type Activation = 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid' | 'identity';
 
 export interface ModelInfo {
-  /** "784-400-20-400-784" (plus " conditional on N classes"); conv layers as
-   * `vae train` spells them ("1x28x28-conv32k4s2p1-..."); "AE " first for an autoencoder. */
+  /** What `vae info` prints on its model line: "VAE 784-400-20-400-784, relu, bernoulli"; the kind
+   * (VAE, CVAE with ", N classes", AE with its code activation, decoder), layers as `vae train`
+   * spells them ("1x28x28-conv32k4s2p1-..."), the activation and the likelihood. */
   readonly summary: string;
   /** 'vae', or 'ae': a plain autoencoder (its code is encode()'s mu; logvar is 0). */
   readonly model: 'vae' | 'ae';

@@ -320,18 +320,11 @@ function probit(p) {
     x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
       (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
   }
-  const t = -x, pdf = Math.exp(-t * t / 2) / 2.50662827463100050242; // x <= 0 here
-  let phi;
-  if (t < 3) {
-    let term = t, sum = t;
-    for (let n = 1; term > 1e-17 * sum; n++) sum += (term *= (t * t) / (2 * n + 1));
-    phi = 0.5 - pdf * sum;
-  } else {
-    let f = t;
-    for (let k = 120; k > 0; k--) f = t + k / f;
-    phi = pdf / f;
-  }
-  const u = (phi - p) / pdf;
+  // x <= 0 here: Phi(x) = 1/2 + pdf (x + x^3/3 + x^5/15 + ...), or pdf / (t + 1/(t + 2/(t + ...))), t = -x
+  const pdf = Math.exp(-x * x / 2) / 2.5066282746310002;
+  let s = x, f = -x;
+  for (let n = 1, term = x; n < 80; n++) (s += term *= (x * x) / (2 * n + 1)), (f = (80 - n) / f - x);
+  const u = ((x > -3 ? 0.5 + pdf * s : pdf / f) - p) / pdf;
   return x - u / (1 + (x * u) / 2);
 }
 
@@ -384,8 +377,12 @@ export class Model {
     const encoder = a.encoder.map(plainLayer), decoder = a.decoder.map(plainLayer), out = plainLayer(a.out ?? c * hgt * w);
     const input = typeof encoder[0] === 'object' && encoder[0].linear === undefined ? a.input.join('x') : c * hgt * w;
     const sizes = [...(a.decoder_only ? [] : [input, ...encoder]), a.latent, ...decoder, out].map(layerToken);
+    const ae = a.model === 'ae', kind = a.decoder_only ? 'decoder' : ae ? 'AE' : a.classes ? 'CVAE' : 'VAE';
     return Object.freeze({
-      summary: (a.model === 'ae' ? 'AE ' : '') + sizes.join('-') + (a.classes ? ` conditional on ${a.classes} classes` : ''),
+      // As `vae info` spells it (cli_describe_arch; native.test.mjs compares them).
+      summary: `${kind} ${sizes.join('-')}${a.classes ? `, ${a.classes} classes` : ''}, ${a.activation}` +
+        `${a.activation === 'leaky_relu' ? ` (slope ${a.leaky_slope})` : ''}${ae ? `, code ${a.code_activation}` : ''}` +
+        `, ${a.likelihood}${a.likelihood === 'gaussian' ? ` (sigma ${a.sigma})` : ''}`,
       model: a.model ?? 'vae',
       imageShape: Object.freeze(a.input),
       inputSize: c * hgt * w,

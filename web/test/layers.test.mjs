@@ -9,7 +9,7 @@ const x = Float32Array.from(shapes(5).bytes, (v) => v / 255);
 
 test('a conv VAE: info lists its layers; it encodes, decodes, samples and round-trips through a file', async () => {
   const model = await VAE.create({ ...CONV_VAE, seed: 2 }), i = model.info;
-  assert.equal(i.summary, '1x12x12-conv4k4s2p1-conv8k4s2p1-3-72@8x3x3-convt4k4s2p1-convt1k4s2p1');
+  assert.equal(i.summary, 'VAE 1x12x12-conv4k4s2p1-conv8k4s2p1-3-72@8x3x3-convt4k4s2p1-convt1k4s2p1, relu, bernoulli');
   assert.equal(i.model, 'vae');
   assert.equal(i.codeActivation, null);
   assert.deepEqual(i.encoder, [{ ...conv(4) }, { ...conv(8) }]);
@@ -38,7 +38,7 @@ test('a conv VAE: info lists its layers; it encodes, decodes, samples and round-
 test('an autoencoder: model "ae", its code activation, no logvar, no KL', async () => {
   const model = await VAE.create({ ...CONV_VAE, model: 'ae', codeActivation: 'sigmoid', encoder: [conv(4), 16], seed: 2 });
   const i = model.info;
-  assert.equal(i.summary, 'AE 1x12x12-conv4k4s2p1-16-3-72@8x3x3-convt4k4s2p1-convt1k4s2p1');
+  assert.equal(i.summary, 'AE 1x12x12-conv4k4s2p1-16-3-72@8x3x3-convt4k4s2p1-convt1k4s2p1, relu, code sigmoid, bernoulli');
   assert.equal(i.model, 'ae');
   assert.equal(i.codeActivation, 'sigmoid');
   assert.deepEqual(i.encoder, [{ ...conv(4) }, 16]);
@@ -55,7 +55,7 @@ test('an autoencoder: model "ae", its code activation, no logvar, no KL', async 
   assert.ok(Math.abs(scores.reduce((a, b) => a + b) / 5 - reconstruction) < 1e-4 * reconstruction);
 
   const plain = await VAE.create({ model: 'ae', encoder: [16], latent: 4 });
-  assert.equal(plain.info.summary, 'AE 784-16-4-16-784');
+  assert.equal(plain.info.summary, 'AE 784-16-4-16-784, relu, code identity, bernoulli');
   assert.equal(plain.info.codeActivation, 'identity');
   assert.equal(plain.info.out, 784);
   plain.dispose();

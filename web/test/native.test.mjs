@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { VAE, haveCli, runCli, scratch, mnistDigits, shapes, CONV_VAE_CLI, writeIdx, writeF32, readF32, readPng, compare } from './helpers.mjs';
+import { VAE, haveCli, runCli, scratch, mnistDigits, shapes, CONV_VAE, CONV_VAE_CLI, writeIdx, writeF32, readF32, readPng, compare } from './helpers.mjs';
 
 const skip = !haveCli && 'build/native/vae is missing (run build-scripts/build.sh)';
 const dir = scratch();
@@ -76,7 +76,7 @@ test('a conv VAE trained by vae train gives vae forward\'s outputs bit for bit',
   runCli('forward', '--model', file, '--input', join(dir, 'conv-x.f32'), '--out', join(dir, 'conv-out.f32'));
   const out = readF32(join(dir, 'conv-out.f32')), model = await VAE.load(file), L = model.info.latent, D = model.info.inputSize;
   const row = 2 * L + D + 2;
-  assert.equal(model.info.summary, '1x12x12-conv4k4s2p1-conv8k4s2p1-3-72@8x3x3-convt4k4s2p1-convt1k4s2p1');
+  assert.equal(model.info.summary, 'VAE 1x12x12-conv4k4s2p1-conv8k4s2p1-3-72@8x3x3-convt4k4s2p1-convt1k4s2p1, relu, bernoulli');
 
   const { mu, logvar } = model.encode(x), rec = columns(out, row, 2 * L + D, 1), kl = columns(out, row, 2 * L + D + 1, 1);
   const parts = {
@@ -111,5 +111,53 @@ test('the scalar build agrees with the SIMD build within 1e-5', async () => {
   const a = compare(model.encode(x).mu, scalar.encode(x).mu), b = compare(model.sample(8, { seed: 1 }), scalar.sample(8, { seed: 1 }));
   assert.ok(a.maxAbs < 1e-5 && b.maxAbs < 1e-5, `mu ${JSON.stringify(a)}, samples ${JSON.stringify(b)}`);
   scalar.dispose();
+  model.dispose();
+});
+
+/* info.summary is the model line of `vae info`, spelled the same on a sweep of
+ * kinds, layers, activations and likelihoods. */
+test('info.summary equals vae info\'s model line', { skip }, async () => {
+  const configs = [
+    {}, { classes: 10, encoder: [64, 32] }, { model: 'ae', codeActivation: 'sigmoid', encoder: [16] },
+    { activation: 'leaky_relu', leakySlope: 0.2, likelihood: 'gaussian', sigma: 0.1, encoder: [8] },
+    { likelihood: 'gaussian_learned', activation: 'tanh', encoder: [8] }, { ...CONV_VAE, seed: 3 },
+    { ...CONV_VAE, decoder: [{ linear: 72, shape: [8, 3, 3] }, { conv_transpose: 4, kernel: 3, stride: 2, pad: 1, out_pad: 1 }],
+      out: { conv_transpose: 1, kernel: 3, stride: 2, pad: 1, out_pad: 1 } },
+  ];
+  let n = 0;
+  for (const c of configs) {
+    const model = await VAE.create({ encoder: [32], latent: 4, ...c });
+    for (const m of [model, model.decoderOnly()]) {
+      const file = join(dir, `summary-${n++}.safetensors`);
+      writeFileSync(file, m.toSafetensors());
+      const line = runCli('info', '--model', file).split('\n').find((l) => l.startsWith('model '));
+      assert.equal(m.info.summary, line.replace(/^model +/, ''), JSON.stringify(c));
+      m.dispose();
+    }
+  }
+});
+
+/* The latent grid and paths are computed in JS (vae.js's probit and
+ * pathPoint) and in C (vae_probit, vae_latent_path): on a sweep, the JS
+ * manifold and interpolate decode exactly the latents `vae manifold` and
+ * `vae interpolate` write with --latents. */
+test('manifold and interpolate use the CLI\'s latents bit for bit', { skip }, async () => {
+  const model = await VAE.create({ encoder: [16], latent: 2, seed: 4 }), file = join(dir, 'grid.safetensors');
+  writeFileSync(file, model.toSafetensors());
+  const latents = join(dir, 'grid.f32'), png = join(dir, 'grid.png');
+  let cells = 0, paths = 0;
+  for (let g = 2; g <= 50; g++) {
+    runCli('manifold', '--model', file, '--grid', g, '--scale', 1, '--out', png, '--latents', latents);
+    assert.deepEqual(model.manifold(g), model.decode(readF32(latents)), `grid ${g}`);
+    cells += g * g;
+  }
+  for (let seed = 1; seed <= 40; seed++)
+    for (const method of ['linear', 'slerp']) {
+      runCli('interpolate', '--model', file, '--seed', seed, '--steps', 9, '--method', method, '--scale', 1, '--out', png, '--latents', latents);
+      const z = readF32(latents);
+      assert.deepEqual(model.interpolate(z.subarray(0, 2), z.subarray(16), 9, { method, input: 'latent' }), model.decode(z), `${method} seed ${seed}`);
+      paths++;
+    }
+  console.log(`manifold: ${cells} cells of grids 2..50; interpolate: ${paths} paths of 9 steps; all bit-identical`);
   model.dispose();
 });

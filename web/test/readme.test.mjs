@@ -28,7 +28,7 @@ test('README: the JavaScript example runs in Node', () => {
   symlinkSync(join(root, 'web'), join(dir, 'node_modules/vae-wasm'));
   writeFileSync(join(dir, 'example.mjs'), js[0]);
   const out = run('node', [join(dir, 'example.mjs')], { cwd: root });
-  assert.match(out, /^784-400-20-400-784$/m, 'prints the summary the comment promises');
+  assert.match(out, /^VAE 784-400-20-400-784, relu, bernoulli$/m, 'prints the summary the comment promises');
   assert.equal(out.trim().split('\n').filter((l) => /^3 /.test(l)).length, 8, 'progress of every step of epoch 3');
 });
 
