@@ -301,6 +301,19 @@ vae_status vae_trainer_set_lr(vae_trainer *t, float lr, vae_error *err);
 
 int64_t vae_trainer_steps(const vae_trainer *t);
 
+/* ---------------------------------------------------------------- conventions
+ * Shared by the CLI and web/vae.js (which repeats them; web/test/native.test.mjs
+ * checks both behave the same). */
+
+/* Test losses draw their eps from this seed: `vae train`'s per-epoch test
+ * loss, `vae eval` and model.evaluate() give the same numbers. */
+#define VAE_EVAL_SEED 1
+/* Images per pass when evaluating. */
+#define VAE_EVAL_BATCH 500
+/* Training stops after this many steps in a row whose loss or gradients
+ * were not finite (single ones are skipped and counted). */
+#define VAE_MAX_NONFINITE_RUN 20
+
 /* ---------------------------------------------------------------- latent space */
 
 /* Inverse of the standard normal CDF, to double precision (-inf at 0, +inf

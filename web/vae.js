@@ -18,6 +18,8 @@
 const EMBEDDED = null; // vae.single.js: {simd, nosimd, train-simd, train-nosimd} base64 wasm builds (build-wasm.sh)
 
 // (module (func (result v128) i32.const 0 i8x16.splat)): valid only where wasm SIMD is.
+// vae.h's VAE_EVAL_SEED, VAE_EVAL_BATCH, VAE_MAX_NONFINITE_RUN (native.test.mjs compares the behaviour).
+const EVAL_SEED = 1, EVAL_BATCH = 500, MAX_NONFINITE_RUN = 20;
 const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 8, 1, 6, 0, 65, 0, 253, 15, 11,
 ]);
@@ -572,8 +574,8 @@ export class Model {
     const o = options('evaluate', opts, ['seed', 'batchSize']);
     const h = this.#handle('evaluate'), rt = this.#rt, L = this.info.latent;
     const { images, labels, n } = this.#dataset('evaluate', dataset);
-    const batch = integer('evaluate', 'batchSize', o.batchSize ?? 500, 1, 1e6);
-    const g = rt.rng('evaluate', seed64('evaluate', o.seed ?? 1));
+    const batch = integer('evaluate', 'batchSize', o.batchSize ?? EVAL_BATCH, 1, 1e6);
+    const g = rt.rng('evaluate', seed64('evaluate', o.seed ?? EVAL_SEED));
     try {
       return rt.scope('evaluate', (mem) => {
         const D = this.info.inputSize, x = mem.alloc(4 * batch * D), y = labels ? mem.alloc(4 * batch) : 0;
@@ -729,7 +731,6 @@ const TRAINER_CONFIG = [
   'sparsity', 'sparsityWeight', 'rho', 'contractive',
 ];
 const TRAIN_OPTIONS = [...TRAINER_CONFIG, 'epochs', 'batchSize', 'warmupEpochs', 'seed', 'snapshotEvery', 'validation', 'worker'];
-const MAX_NONFINITE_IN_A_ROW = 20; // as `vae train`
 
 function trainOptions(opts) {
   const o = options('trainer', opts, TRAIN_OPTIONS);
@@ -877,7 +878,7 @@ export class Trainer extends TrainerEvents {
             const e = rt.error('fit');
             if (e.code !== 'VAE_ERR_NONFINITE') throw e;
             skipped++;
-            if (++nonfinite === MAX_NONFINITE_IN_A_ROW)
+            if (++nonfinite === MAX_NONFINITE_RUN)
               fail(`fit: training diverged: ${nonfinite} steps in a row were not finite (try a lower lr or clip)`, 'VAE_ERR_NONFINITE');
             continue;
           }

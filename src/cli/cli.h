@@ -15,11 +15,6 @@
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
-/* Seed of the eps used for test losses: training's per-epoch test loss and
- * `vae eval`'s default --seed agree, so the numbers can be reproduced. */
-#define CLI_EVAL_SEED 1
-#define CLI_EVAL_BATCH 500
-
 /* ---------------------------------------------------------------- util.c */
 
 #if defined(__GNUC__)

@@ -94,8 +94,8 @@ static double eval_iwae(vae_model *m, const cli_subset *s, int batch, int k, uin
 
 int cmd_eval(int argc, char **argv) {
     const char *model = NULL, *images = NULL, *labels = NULL;
-    int k = 100, batch = CLI_EVAL_BATCH, holdout = 0, per_class = 0;
-    uint64_t seed = CLI_EVAL_SEED;
+    int k = 100, batch = VAE_EVAL_BATCH, holdout = 0, per_class = 0;
+    uint64_t seed = VAE_EVAL_SEED;
     cli_opt opts[] = {
         CLI_STR("model", model, "FILE", "model file (safetensors)"),
         CLI_STR("images", images, "FILE", "test images, IDX (gzip or raw)"),

@@ -116,7 +116,7 @@ static double roc_auc(const float *normal, int n0, const float *anomaly, int n1)
 int cmd_score(int argc, char **argv) {
     const char *model = NULL, *images = NULL, *labels = NULL, *out = NULL;
     const char *compare = NULL, *compare_labels = NULL, *compare_out = NULL;
-    score_opts o = {METRIC_ELBO, 100, CLI_EVAL_BATCH, CLI_EVAL_SEED};
+    score_opts o = {METRIC_ELBO, 100, VAE_EVAL_BATCH, VAE_EVAL_SEED};
     cli_opt opts[] = {
         CLI_STR("model", model, "FILE", "model file (safetensors)"),
         CLI_STR("images", images, "FILE", "images to score, IDX (gzip or raw)"),

@@ -7,8 +7,6 @@
 
 #include "cli.h"
 
-/* Stop when this many steps in a row had a non-finite loss or gradient. */
-enum { MAX_NONFINITE_IN_A_ROW = 20 };
 
 typedef struct {
     const char *train_images, *train_labels, *test_images, *test_labels, *out, *init, *augment;
@@ -348,9 +346,9 @@ static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *ski
         if (s == VAE_OK) s = vae_trainer_step(c->t, c->xb, c->yb, nb, NULL, &st, &err);
         if (s == VAE_ERR_NONFINITE) {
             ++*skipped;
-            if (++c->nonfinite_in_a_row == MAX_NONFINITE_IN_A_ROW)
+            if (++c->nonfinite_in_a_row == VAE_MAX_NONFINITE_RUN)
                 cli_die(EXIT_RUNTIME, "training diverged: %d non-finite steps in a row (try a lower --lr or --clip)",
-                        MAX_NONFINITE_IN_A_ROW);
+                        VAE_MAX_NONFINITE_RUN);
             continue;
         }
         if (s != VAE_OK) cli_die_lib("training step", &err);
@@ -475,7 +473,7 @@ int cmd_train(int argc, char **argv) {
         double loss = run_epoch(&c, epoch, o.epochs, o.quiet, &skipped);
         double train_secs = cli_now() - t_epoch, rec = 0, kl = 0;
         if (test.n) {
-            cli_eval_loss(m, &test, CLI_EVAL_BATCH, CLI_EVAL_SEED, &rec, &kl);
+            cli_eval_loss(m, &test, VAE_EVAL_BATCH, VAE_EVAL_SEED, &rec, &kl);
             snprintf(test_loss, sizeof test_loss, "%.4f", rec + kl);
         }
         cli_progress_clear();

@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "models/words.h"
 
-enum { EVAL_BATCH = 256, MAX_NONFINITE_IN_A_ROW = 20 };
+enum { EVAL_BATCH = 256 };
 
 typedef struct {
     char **w;
@@ -56,7 +56,7 @@ static eval_sums evaluate(vae_words *m, char **words, int n, int latent) {
     float rec[EVAL_BATCH], kl[EVAL_BATCH];
     int correct[EVAL_BATCH];
     vae_rng rng;
-    vae_rng_seed(&rng, CLI_EVAL_SEED);
+    vae_rng_seed(&rng, VAE_EVAL_SEED);
     for (int i = 0; i < n; i += EVAL_BATCH) {
         int nb = n - i < EVAL_BATCH ? n - i : EVAL_BATCH;
         vae_error err;
@@ -161,10 +161,10 @@ int cmd_train_words(int argc, char **argv) {
             float beta = warm_steps > 0 && step < warm_steps ? (float)step / (float)warm_steps : 1.0f;
             vae_words_stats st;
             vae_status s = vae_words_train_step(m, (const char *const *)order, nb, beta, dropout, &c, &rng, &st, &err);
-            if (s == VAE_ERR_NONFINITE && ++nonfinite < MAX_NONFINITE_IN_A_ROW) continue;
+            if (s == VAE_ERR_NONFINITE && ++nonfinite < VAE_MAX_NONFINITE_RUN) continue;
             if (s == VAE_ERR_NONFINITE)
                 cli_die(EXIT_RUNTIME, "training diverged: %d non-finite steps in a row (try a lower --lr or --clip)",
-                        MAX_NONFINITE_IN_A_ROW);
+                        VAE_MAX_NONFINITE_RUN);
             if (s) cli_die_lib("training step", &err);
             nonfinite = 0;
             step++;

@@ -11,8 +11,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
-import { VAE, haveCli, runCli, scratch, mnistDigits, shapes, CONV_VAE, CONV_VAE_CLI, writeIdx, writeF32, readF32, readPng, compare } from './helpers.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { VAE, root, haveCli, runCli, scratch, mnistDigits, shapes, CONV_VAE, CONV_VAE_CLI, writeIdx, writeF32, readF32, readPng, compare } from './helpers.mjs';
 
 const skip = !haveCli && 'build/native/vae is missing (run build-scripts/build.sh)';
 const dir = scratch();
@@ -159,5 +159,39 @@ test('manifold and interpolate use the CLI\'s latents bit for bit', { skip }, as
       paths++;
     }
   console.log(`manifold: ${cells} cells of grids 2..50; interpolate: ${paths} paths of 9 steps; all bit-identical`);
+  model.dispose();
+});
+
+/* vae.h's conventions, which vae.js repeats: evaluate() with its defaults
+ * gives vae eval's figures (VAE_EVAL_SEED, VAE_EVAL_BATCH), and training
+ * gives up after the same run of non-finite steps (VAE_MAX_NONFINITE_RUN). */
+test('evaluate() and the non-finite limit follow vae.h as the CLI does', { skip }, async () => {
+  const header = readFileSync(join(root, 'src/vae.h'), 'utf8');
+  const define = (name) => Number(header.match(new RegExp(`#define ${name} (\\d+)`))[1]);
+  const digits = mnistDigits(1100), files = writeIdx(dir, 'eval', digits), file = join(dir, 'eval.safetensors');
+  const model = await VAE.create({ encoder: [32], latent: 4, seed: 2 });
+  writeFileSync(file, model.toSafetensors());
+  const ours = model.evaluate({ images: digits.bytes });
+  const out = runCli('eval', '--model', file, '--images', files.images, '--k', 0);
+  const [, elbo, rec, kl] = out.match(/^-ELBO +([\d.]+) nats\/image = rec ([\d.]+) \+ KL ([\d.]+), z sampled \(seed (\d+)\)/m);
+  assert.deepEqual([ours.loss, ours.reconstruction, ours.kl].map((v) => v.toFixed(4)), [elbo, rec, kl]);
+  assert.match(out, new RegExp(`seed ${define('VAE_EVAL_SEED')}\\)`));
+  assert.ok(digits.n > define('VAE_EVAL_BATCH'), 'more images than one batch');
+
+  // A bias of 3e38 overflows every step: both stop after the same run.
+  const bytes = model.toSafetensors(), len = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+  const [offset] = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len)))['encoder.layers.0.bias'].data_offsets;
+  new DataView(bytes.buffer).setFloat32(8 + len + offset, 3e38, true);
+  writeFileSync(file, bytes);
+  const js = await (await VAE.load(bytes)).trainer({ epochs: 1, batchSize: 8 }).fit({ images: digits.bytes }).catch((e) => e);
+  let cli = '';
+  try {
+    runCli('train', '--train-images', files.images, '--init', file, '--epochs', 1, '--batch', 8, '--quiet', '--out', join(dir, 'nf.st'));
+  } catch (e) {
+    cli = e.stderr;
+  }
+  const run = define('VAE_MAX_NONFINITE_RUN');
+  assert.match(js.message, new RegExp(`^fit: training diverged: ${run} steps in a row were not finite`), js.message);
+  assert.match(cli, new RegExp(`^vae: training diverged: ${run} non-finite steps in a row`), cli);
   model.dispose();
 });
