@@ -196,25 +196,11 @@ export interface ModelTrainer {
 }
 
 /** Trains on this thread (model.trainer()). Made by model.trainer(), not constructed directly. */
-export class Trainer implements ModelTrainer {
-  private constructor();
-  readonly state: ModelTrainer['state'];
-  on<K extends keyof TrainerEvents>(type: K, listener: (event: TrainerEvents[K]) => void): () => void;
-  fit(dataset: Dataset): Promise<Uint8Array>;
-  pause(): void;
-  resume(): void;
-  cancel(): void;
-}
+export class Trainer { private constructor(); }
+export interface Trainer extends ModelTrainer {}
 /** Trains in a Worker (model.trainer({worker: true})). Made by model.trainer(), not constructed directly. */
-export class WorkerTrainer implements ModelTrainer {
-  private constructor();
-  readonly state: ModelTrainer['state'];
-  on<K extends keyof TrainerEvents>(type: K, listener: (event: TrainerEvents[K]) => void): () => void;
-  fit(dataset: Dataset): Promise<Uint8Array>;
-  pause(): void;
-  resume(): void;
-  cancel(): void;
-}
+export class WorkerTrainer { private constructor(); }
+export interface WorkerTrainer extends ModelTrainer {}
 
 /** The worker side of WorkerTrainer, for a self-made worker script (web/vae-worker.js is one):
  * port wraps the worker's message channel. */

@@ -1,5 +1,5 @@
 /* vae-wasm: variational autoencoders in WebAssembly, for a page's main
- * thread, a module Web Worker and Node (>= 18; the tests run on Node 20), from one ES module.
+ * thread, a module Web Worker and Node 20, from one ES module.
  *
  * No Emscripten JS glue: the .wasm is a standalone module whose only import
  * is a memory-growth notice, so this file instantiates it itself, without

@@ -7,19 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { VAE, VAEError, dist, haveCli, runCli, scratch, mnistDigits, shapes, writeIdx, tensorValues } from './helpers.mjs';
+import { VAE, rejectsVAEError as rejects, dist, haveCli, runCli, scratch, mnistDigits, shapes, writeIdx, tensorValues } from './helpers.mjs';
 
 const dir = scratch();
-
-/* Asserts fn throws (or rejects with) a VAEError with this code and message. */
-async function rejects(fn, code, message) {
-  await assert.rejects(async () => fn(), (e) => {
-    assert.ok(e instanceof VAEError, `a VAEError, not ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
-}
 
 /* 8 + 8 conv layers on 12x12 images: an architecture JSON over 1 KB. */
 const k3 = (c, kind = 'conv') => ({ [kind]: c, kernel: 3, stride: 1, pad: 1 });

