@@ -29,8 +29,20 @@ static double dot(const float *a, const float *b, size_t n) {
     return s;
 }
 
+/* The fixture's name for LSTM tensor k of layer l, direction d, under prefix
+ * ("init.lstm.weight_ih_l0_reverse"), and its place in the weight block. */
+static const char *lstm_key(char *key, size_t cap, const char *prefix, const vae_lstm_shape *s, int l, int d, int k,
+                            size_t *off, size_t *n) {
+    char tname[64];
+    *off = vae_lstm_offset(s, l, d, (vae_lstm_tensor)k);
+    *n = vae_lstm_numel(s, l, (vae_lstm_tensor)k);
+    vae_lstm_name(tname, sizeof tname, l, d, (vae_lstm_tensor)k);
+    snprintf(key, cap, "%s.lstm.%s", prefix, tname);
+    return key;
+}
+
 static void run_case(const char *name) {
-    char path[512], key[128], tname[64];
+    char path[512], key[128];
     snprintf(path, sizeof path, "%s/%s.bin", VAE_TEST_DATA_DIR, name);
     fixture fx;
     CHECK(fixture_load(path, &fx), "cannot read %s", path);
@@ -53,10 +65,8 @@ static void run_case(const char *name) {
     for (int l = 0; l < s.layers; l++)
         for (int d = 0; d < s.dirs; d++)
             for (int k = 0; k < 4; k++) {
-                size_t off = vae_lstm_offset(&s, l, d, (vae_lstm_tensor)k);
-                size_t n = vae_lstm_numel(&s, l, (vae_lstm_tensor)k);
-                vae_lstm_name(tname, sizeof tname, l, d, (vae_lstm_tensor)k);
-                snprintf(key, sizeof key, "init.lstm.%s", tname);
+                size_t off, n;
+                lstm_key(key, sizeof key, "init", &s, l, d, k, &off, &n);
                 const float *v = fixture_get(&fx, key, n);
                 if (v) memcpy(w + off, v, n * sizeof *w);
                 missing |= !v;
@@ -94,10 +104,8 @@ static void run_case(const char *name) {
     for (int l = 0; l < s.layers; l++)
         for (int d = 0; d < s.dirs; d++)
             for (int k = 0; k < 4; k++) {
-                size_t off = vae_lstm_offset(&s, l, d, (vae_lstm_tensor)k);
-                size_t n = vae_lstm_numel(&s, l, (vae_lstm_tensor)k);
-                vae_lstm_name(tname, sizeof tname, l, d, (vae_lstm_tensor)k);
-                snprintf(key, sizeof key, "grad.lstm.%s", tname);
+                size_t off, n;
+                lstm_key(key, sizeof key, "grad", &s, l, d, k, &off, &n);
                 fixture_compare(key, dw + off, fixture_get(&fx, key, n), n, TOL);
             }
     if (has_h0) {
