@@ -79,7 +79,7 @@ EOF
 }
 
 # Every guarding test passes on the unchanged tree first.
-for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli \
+for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm \
   node:web/test/memory.test.mjs node:web/test/drawing.test.mjs; do
   build_for "$t"
   run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
@@ -99,6 +99,9 @@ fault "gradient clipping off (the scale stays 1)" src/models/train.c \
 fault "linear forward without its bias" src/layers/linear.c \
   'vae_matmul_xwt(out, inp, w, b, B, O, I);' 'vae_matmul_xwt(out, inp, w, NULL, B, O, I);' \
   ctest:test_golden ctest:test_gradcheck
+fault "LSTM gates swapped (the input gate reads the forget gate's row)" src/layers/lstm.c \
+  'v128_t i = vae_sigmoid_f32x4(ai), f = vae_sigmoid_f32x4(af)' 'v128_t i = vae_sigmoid_f32x4(af), f = vae_sigmoid_f32x4(ai)' \
+  ctest:test_golden_lstm
 fault "training takes non-finite steps (finiteness check skipped)" src/models/train.c \
   'if (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(g2))' \
   'if (0 && (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(g2)))' \
