@@ -8,6 +8,7 @@
 #include "vae.h"
 
 float vae_sigmoid(float x); /* stable for any finite x */
+float vae_tanh(float x);    /* the same bits on every target (libm tanhf differs) */
 /* out[n] = sigmoid(in[n]); out may equal in. */
 void vae_sigmoid_forward(float *out, const float *in, size_t n);
 

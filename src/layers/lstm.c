@@ -125,8 +125,8 @@ void vae_lstm_cell_forward_scalar(float *gates, float *c, float *tc, float *h, c
         size_t o = (size_t)b * H;
         for (int j = 0; j < H; j++) {
             float i = vae_sigmoid(g[j] + r[j]), f = vae_sigmoid(g[H + j] + r[H + j]);
-            float gg = tanhf(g[2 * H + j] + r[2 * H + j]), og = vae_sigmoid(g[3 * H + j] + r[3 * H + j]);
-            float cv = f * c_prev[o + j] + i * gg, t = tanhf(cv);
+            float gg = vae_tanh(g[2 * H + j] + r[2 * H + j]), og = vae_sigmoid(g[3 * H + j] + r[3 * H + j]);
+            float cv = f * c_prev[o + j] + i * gg, t = vae_tanh(cv);
             g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = og;
             c[o + j] = cv, tc[o + j] = t, h[o + j] = og * t;
         }
