@@ -43,32 +43,38 @@ cp build/wasm-simd/vae-{,train-}simd.wasm build/wasm-nosimd/vae-{,train-}nosimd.
 minify() { terser "$1" --module --compress --mangle --keep-classnames --output "$2"; }
 minify web/vae.js "$dist/vae.js"
 minify web/vae-worker.js "$dist/vae-worker.js"
+minify web/vae-train.js "$dist/vae-train.js"
 # The <vae-demo> element ships in the package as written (native ES modules).
 cp web/vae-demo.js "$dist/"
 rm -rf "$dist/demo"
 cp -r web/demo "$dist/demo"
 
-# vae.single.js: vae.js with the EMBEDDED line replaced by the base64 modules.
-node - "$dist" web/vae.js build/vae.single.js <<'JS'
+# vae.single.js: vae.js with the EMBEDDED line replaced by the base64 modules
+# and the TRAINING line by the training loops of vae-train.js (no fetches).
+node - "$dist" web/vae.js web/vae-train.js build/vae.single.js <<'JS'
 const fs = require('fs'), path = require('path');
-const [dist, source, out] = process.argv.slice(2);
+const [dist, source, training, out] = process.argv.slice(2);
 const b64 = (f) => fs.readFileSync(path.join(dist, f)).toString('base64');
-const src = fs.readFileSync(source, 'utf8');
-const line = /^const EMBEDDED = null;.*$/m;
-if (!line.test(src)) throw new Error('vae.js has no EMBEDDED line to replace');
+const replace = (src, line, text) => {
+  if (!line.test(src)) throw new Error(`vae.js has no line ${line} to replace`);
+  return src.replace(line, () => text);
+};
 const names = ['simd', 'nosimd', 'train-simd', 'train-nosimd'];
 const embedded = `const EMBEDDED = { ${names.map((n) => `'${n}': '${b64(`vae-${n}.wasm`)}'`).join(', ')} };`;
-fs.writeFileSync(out, src.replace(line, () => embedded));
+const loops = fs.readFileSync(training, 'utf8').replace(/^export default function /m, 'function ');
+let src = replace(fs.readFileSync(source, 'utf8'), /^const EMBEDDED = null;.*$/m, embedded);
+src = replace(src, /^const TRAINING = null;.*$/m, `const TRAINING = { default: (${loops.trim()}) };`);
+fs.writeFileSync(out, src);
 JS
 minify build/vae.single.js "$dist/vae.single.js"
 
 gz() { gzip -9c "$1" | wc -c; }
 printf '%-22s %9s %9s\n' file bytes gzipped
-for f in vae-simd.wasm vae-nosimd.wasm vae-train-simd.wasm vae-train-nosimd.wasm vae.js vae-worker.js vae.single.js; do
+for f in vae-simd.wasm vae-nosimd.wasm vae-train-simd.wasm vae-train-nosimd.wasm vae.js vae-train.js vae-worker.js vae.single.js; do
   printf '%-22s %9d %9d\n' "$f" "$(wc -c <"$dist/$f")" "$(gz "$dist/$f")"
 done
 total=$(($(gz "$dist/vae-simd.wasm") + $(gz "$dist/vae.js")))
-printf 'page (vae.js + vae-simd.wasm): %d bytes gzipped (budget %d); fit() adds vae-train-simd.wasm and vae-worker.js\n' "$total" "$BUDGET"
+printf 'page (vae.js + vae-simd.wasm): %d bytes gzipped (budget %d); fit() adds vae-train.js, vae-train-simd.wasm (and vae-worker.js)\n' "$total" "$BUDGET"
 if ((total > BUDGET)); then
   echo "build-wasm.sh: over the size budget by $((total - BUDGET)) bytes" >&2
   exit 1

@@ -763,21 +763,6 @@ function trainOptions(opts) {
   };
 }
 
-/* setImmediate in Node; a MessageChannel round trip in browsers, which,
- * unlike setTimeout, is not clamped to 4 ms. */
-let yieldNow = null;
-function nextTick() {
-  if (!yieldNow) {
-    if (typeof setImmediate === 'function') yieldNow = () => new Promise((r) => setImmediate(r));
-    else {
-      const ch = new MessageChannel(), waiting = [];
-      ch.port1.onmessage = () => waiting.shift()();
-      yieldNow = () => new Promise((r) => (waiting.push(r), ch.port2.postMessage(0)));
-    }
-  }
-  return yieldNow();
-}
-
 /* Listeners and state shared by the in-thread and the worker trainer. */
 class TrainerEvents {
   #listeners = new Map();
@@ -796,9 +781,19 @@ class TrainerEvents {
     for (const fn of this.#listeners.get(type) ?? []) fn(event);
   }
 
-  _begin() {
+  /* fit(): one run at a time; the loop's state when it ends. */
+  async _run(loop, dataset) {
     if (this.state === 'running' || this.state === 'paused') fail('fit: this trainer is already running', 'VAE_ERR_STATE');
     this.state = 'running';
+    this._cancel = false;
+    try {
+      const weights = await (await trainingLoops())[loop](this, dataset);
+      this.state = 'done';
+      return weights;
+    } catch (e) {
+      this.state = e.code === 'ABORTED' ? 'cancelled' : 'failed';
+      throw e;
+    }
   }
 }
 
@@ -807,13 +802,13 @@ class TrainerEvents {
  * S+1, shuffling from S+2 (and, with VAE.create({seed: S}), weights from S),
  * so the same data, seed and settings give the native trainer's weights. */
 export class Trainer extends TrainerEvents {
-  #model; #o; #handle; #resume = null; #cancel = false;
-
   constructor(model, opts, handle) {
     super();
-    this.#model = model;
-    this.#o = trainOptions(opts);
-    this.#handle = handle;
+    this._model = model;
+    this._o = trainOptions(opts);
+    this._handle = handle;
+    this._resume = null;
+    this._cancel = false;
   }
 
   pause() {
@@ -823,91 +818,17 @@ export class Trainer extends TrainerEvents {
   resume() {
     if (this.state !== 'paused') return;
     this.state = 'running';
-    this.#resume?.();
+    this._resume?.();
   }
 
   cancel() {
-    this.#cancel = true;
+    this._cancel = true;
     this.resume();
   }
 
-  async #gate() {
-    await nextTick();
-    while (this.state === 'paused' && !this.#cancel) await new Promise((r) => (this.#resume = r));
-    this.#resume = null;
-    if (this.#cancel) fail('fit: training cancelled', 'ABORTED');
-  }
-
   /** Runs the epochs; resolves with the final weights (safetensors bytes). */
-  async fit(dataset) {
-    this._begin();
-    this.#cancel = false;
-    const o = this.#o, m = this.#model, D = m.info.inputSize;
-    const allocs = [], handles = [];
-    await m._toTraining();
-    const rt = m._runtime, x = rt.x;
-    try {
-      const { images, labels, n } = m._dataset('fit', dataset);
-      const validation = o.validation && m._dataset('fit: validation', o.validation);
-      const B = Math.min(o.batchSize, n), stepsPerEpoch = Math.ceil(n / o.batchSize);
-      const warmup = o.warmupSteps ?? o.warmupEpochs * stepsPerEpoch;
-      if (warmup > 0x7fffffff) fail('fit: warmupEpochs is too large');
-      const config = JSON.stringify({ ...o, warmupSteps: warmup }, TRAINER_CONFIG); // the options the C trainer takes
-      const t = rt.scope('fit', (mem) => x.vw_trainer_create(this.#handle('fit'), mem.cstring(config), o.seed + 1n));
-      if (!t) throw rt.error('fit');
-      handles.push(t);
-      const data = rt.rng('fit', o.seed + 2n);
-      handles.push(data);
-      const alloc = (bytes) => (allocs.push(rt.alloc('fit', bytes)), allocs.at(-1));
-      const xb = alloc(4 * B * D), yb = labels ? alloc(4 * B) : 0, perm = alloc(4 * n), stats = alloc(56);
-      const start = performance.now(), total = o.epochs * stepsPerEpoch;
-      let done = 0, nonfinite = 0;
-      for (let epoch = 1; epoch <= o.epochs; epoch++) {
-        rt.check('fit', x.vw_rng_permutation(data, perm, n));
-        const order = new Int32Array(rt.buffer, perm, n).slice();
-        const t0 = performance.now();
-        let seen = 0, sum = 0, skipped = 0;
-        for (let i = 0, step = 1; i < n; i += o.batchSize, step++) {
-          await this.#gate();
-          const nb = Math.min(o.batchSize, n - i), xs = new Float32Array(rt.buffer, xb, nb * D);
-          for (let k = 0; k < nb; k++) xs.set(images.subarray(order[i + k] * D, (order[i + k] + 1) * D), k * D);
-          if (yb) new Int32Array(rt.buffer, yb, nb).set(Array.from(order.subarray(i, i + nb), (r) => labels[r]));
-          const status = x.vw_trainer_step(t, xb, yb, nb, stats);
-          done++;
-          if (status) {
-            const e = rt.error('fit');
-            if (e.code !== 'VAE_ERR_NONFINITE') throw e;
-            skipped++;
-            if (++nonfinite === MAX_NONFINITE_RUN)
-              fail(`fit: training diverged: ${nonfinite} steps in a row were not finite (try a lower lr or clip)`, 'VAE_ERR_NONFINITE');
-            continue;
-          }
-          nonfinite = 0;
-          const [loss, rec, kl, , betaUsed, , penalty] = new Float64Array(rt.buffer, stats, 7);
-          sum += loss * nb;
-          seen += nb;
-          const now = performance.now(), elapsed = (now - start) / 1000;
-          this._emit('progress', {
-            epoch, epochs: o.epochs, step, stepsPerEpoch, totalStep: done, totalSteps: total,
-            loss, reconstruction: rec, kl, penalty, beta: betaUsed, epochLoss: sum / seen,
-            imagesPerSecond: (i + nb) / ((now - t0) / 1000), elapsed, eta: (elapsed / done) * (total - done),
-          });
-          if (o.snapshotEvery && done % o.snapshotEvery === 0)
-            this._emit('snapshot', { epoch, step, totalStep: done, weights: m.toSafetensors() });
-        }
-        const event = { epoch, epochs: o.epochs, loss: seen ? sum / seen : NaN, skipped, seconds: (performance.now() - t0) / 1000 };
-        if (validation) event.validation = m.evaluate(validation);
-        this._emit('epoch', event);
-      }
-      this.state = 'done';
-      return m.toSafetensors();
-    } catch (e) {
-      this.state = e.code === 'ABORTED' ? 'cancelled' : 'failed';
-      throw e;
-    } finally {
-      for (const h of handles) x.vw_release(h);
-      for (const p of allocs) x.free(p);
-    }
+  fit(dataset) {
+    return this._run('fit', dataset);
   }
 }
 
@@ -916,21 +837,22 @@ export class Trainer extends TrainerEvents {
  * responsive. The model is copied in; when fit() resolves (or is
  * cancelled) the model takes the trained weights. */
 export class WorkerTrainer extends TrainerEvents {
-  #model; #opts; #post = null;
-
   constructor(model, opts) {
     super();
     const { worker, ...rest } = opts;
     trainOptions(rest); // fail early, here, on bad options
-    this.#model = model;
-    this.#opts = rest;
+    this._model = model;
+    this._opts = rest;
+    this._post = null;
+    this._early = []; // pause, resume, cancel before the worker runs
     this.url = worker === true ? new URL('./vae-worker.js', import.meta.url) : new URL(worker, import.meta.url);
   }
 
   #send(type) {
     if (type === 'pause' && this.state === 'running') this.state = 'paused';
     else if (type === 'resume' && this.state === 'paused') this.state = 'running';
-    this.#post?.({ type });
+    if (this._post) this._post({ type });
+    else this._early.push(type);
   }
 
   pause() {
@@ -945,69 +867,32 @@ export class WorkerTrainer extends TrainerEvents {
     this.#send('cancel');
   }
 
-  async fit(dataset) {
-    this._begin();
-    const m = this.#model, rt = m._runtime;
-    if (!dataset || typeof dataset !== 'object' || !dataset.images) fail('fit: expected a dataset {images, labels?}');
-    // The worker converts and checks the data (the same checks as in this
-    // thread): scanning or converting 10,000 images here would stall the page.
-    const own = (a) => (ArrayBuffer.isView(a) && a.byteLength !== a.buffer.byteLength ? a.slice() : a);
-    const images = own(dataset.images), labels = own(dataset.labels);
-    const trainRt = await rt.training(); // compiled here once, posted to the worker
-    const worker = isNode
-      ? new (await import('node:worker_threads')).Worker(this.url)
-      : new Worker(this.url, { type: 'module', name: 'vae-wasm trainer' });
-    const listen = (type, fn) => (isNode ? worker.on(type, fn) : worker.addEventListener(type, (e) => fn(type === 'message' ? e.data : e)));
-    this.#post = (msg, transfer) => worker.postMessage(msg, transfer);
-    try {
-      const weights = await new Promise((resolve, reject) => {
-        listen('message', (msg) => {
-          if (msg.type === 'event') return this._emit(msg.name, msg.event);
-          if (msg.weights) m._adopt(msg.weights);
-          if (msg.type === 'done') resolve(msg.weights);
-          else reject(new VAEError(msg.message, msg.code));
-        });
-        listen('error', (e) => reject(new VAEError(`fit: the training worker failed: ${e.message}`, 'VAE_ERR_STATE')));
-        this.#post({
-          type: 'fit', module: trainRt.module, simd: rt.simd, weights: m.toSafetensors(), options: this.#opts,
-          dataset: { images, labels },
-        });
-      });
-      this.state = 'done';
-      return weights;
-    } catch (e) {
-      this.state = e.code === 'ABORTED' ? 'cancelled' : 'failed';
-      throw e;
-    } finally {
-      this.#post = null;
-      worker.terminate();
-    }
+  fit(dataset) {
+    return this._run('fitInWorker', dataset);
   }
 }
 
+/* The training loops (vae-train.js), fetched with the training wasm on the
+ * first fit; vae.single.js has them inline (TRAINING, set by build-wasm.sh). */
+const TRAINING = null;
+let trainingCode = null;
+function trainingLoops() {
+  trainingCode ??= (TRAINING ? Promise.resolve(TRAINING) : import('./vae-train.js'))
+    .then((m) => m.default({ fail, VAEError, init, load, isNode, MAX_NONFINITE_RUN, TRAINER_CONFIG }));
+  return trainingCode;
+}
+
 /** The worker side of WorkerTrainer (web/vae-worker.js; a self-made worker script calls it too): trains on request, posts events. */
-export async function serveTrainer(port) {
-  let trainer = null;
+export function serveTrainer(port) {
+  // Listening at once: a browser drops the messages that arrive before a
+  // handler is set, and the loops load asynchronously.
   const early = [];
-  port.onMessage(async (msg) => {
-    if (msg.type !== 'fit') return trainer ? trainer[msg.type]() : early.push(msg.type);
-    let model = null;
-    try {
-      await init({ wasm: msg.module, simd: msg.simd, training: true });
-      model = await load(msg.weights);
-      trainer = model.trainer(msg.options);
-      for (const type of early) trainer[type]();
-      for (const name of ['progress', 'epoch', 'snapshot'])
-        trainer.on(name, (event) => port.post({ type: 'event', name, event }, event.weights ? [event.weights.buffer] : []));
-      const weights = await trainer.fit(msg.dataset);
-      port.post({ type: 'done', weights }, [weights.buffer]);
-    } catch (e) {
-      const weights = e.code === 'ABORTED' ? model.toSafetensors() : undefined;
-      port.post({ type: 'error', message: e.message, code: e.code ?? 'VAE_ERR_STATE', weights }, weights ? [weights.buffer] : []);
-    } finally {
-      model?.dispose();
-    }
-  });
+  let deliver = (msg) => early.push(msg);
+  port.onMessage((msg) => deliver(msg));
+  return trainingLoops().then((loops) => loops.serveTrainer({
+    post: port.post,
+    onMessage: (fn) => ((deliver = fn), early.splice(0).forEach(fn)),
+  }));
 }
 
 /* ------------------------------------------------------------------ data */

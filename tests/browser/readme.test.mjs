@@ -1,6 +1,7 @@
 /* README.md's HTML example, served as a page at the root of web/dist (as a
  * user would copy it next to the files), runs as written: the element shows
- * its view, the script draws 16 samples and logs the latent of the drawing. */
+ * its view, the script draws 16 samples and logs the latent of the drawing;
+ * and, showing models only, it fetches none of the training code. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -15,8 +16,9 @@ after(() => s?.close());
 test("README's HTML example works as a page", async () => {
   assert.equal(html.length, 1, 'one HTML example');
   const { page, problems, context } = await watchedPage(s.browser);
-  const logs = [];
+  const logs = [], fetched = [];
   page.on('console', (m) => m.type() === 'log' && logs.push(m.text()));
+  page.on('request', (r) => fetched.push(r.url().replace(/^.*\//, '')));
   await page.route(`${s.url}readme-example.html`, (route) => route.fulfill({ contentType: 'text/html', body: html[0] }));
   await page.goto(`${s.url}readme-example.html`);
   await ready(page, 'vae-demo');
@@ -31,6 +33,9 @@ test("README's HTML example works as a page", async () => {
   assert.ok(digits.ink > 1000, `the digits have ink (${digits.ink} bright pixels)`);
   assert.equal(logs.length, 1, `one log line: ${logs.join(' | ')}`);
   assert.match(logs[0], /^Float32Array\(20\)/, 'the logged latent');
+  // A page that only shows models loads no training code.
+  assert.deepEqual(fetched.filter((f) => f.startsWith('vae-train')), [], fetched.join(', '));
+  assert.ok(fetched.includes('vae-simd.wasm'), fetched.join(', '));
   await page.screenshot({ path: `${SHOTS}readme-example.png`, fullPage: true });
   assert.deepEqual(problems, []);
   await context.close();

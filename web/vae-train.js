@@ -1,0 +1,160 @@
+/* vae-wasm's training loops, loaded with the training wasm on a model's
+ * first fit() (or by the training worker), so that a page that only shows
+ * models never fetches them. vae.js keeps the trainers' objects (options,
+ * events, pause/resume/cancel) and calls in here; vae.single.js inlines this
+ * file. No imports: vae.js hands over what the loops need. */
+export default function training({ fail, VAEError, init, load, isNode, MAX_NONFINITE_RUN, TRAINER_CONFIG }) {
+  /* setImmediate in Node; a MessageChannel round trip in browsers, which,
+   * unlike setTimeout, is not clamped to 4 ms. */
+  let yieldNow = null;
+  function nextTick() {
+    if (!yieldNow) {
+      if (typeof setImmediate === 'function') yieldNow = () => new Promise((r) => setImmediate(r));
+      else {
+        const ch = new MessageChannel(), waiting = [];
+        ch.port1.onmessage = () => waiting.shift()();
+        yieldNow = () => new Promise((r) => (waiting.push(r), ch.port2.postMessage(0)));
+      }
+    }
+    return yieldNow();
+  }
+
+  /* Waits for the next turn of the event loop, and while paused. */
+  async function gate(t) {
+    await nextTick();
+    while (t.state === 'paused' && !t._cancel) await new Promise((r) => (t._resume = r));
+    t._resume = null;
+    if (t._cancel) fail('fit: training cancelled', 'ABORTED');
+  }
+
+  /* Trainer.fit: the epochs in this thread, one step per turn of the event
+   * loop; resolves with the final weights (safetensors bytes). */
+  async function fit(t, dataset) {
+    const o = t._o, m = t._model, D = m.info.inputSize;
+    const allocs = [], handles = [];
+    await m._toTraining();
+    const rt = m._runtime, x = rt.x;
+    try {
+      const { images, labels, n } = m._dataset('fit', dataset);
+      const validation = o.validation && m._dataset('fit: validation', o.validation);
+      const B = Math.min(o.batchSize, n), stepsPerEpoch = Math.ceil(n / o.batchSize);
+      const warmup = o.warmupSteps ?? o.warmupEpochs * stepsPerEpoch;
+      if (warmup > 0x7fffffff) fail('fit: warmupEpochs is too large');
+      const config = JSON.stringify({ ...o, warmupSteps: warmup }, TRAINER_CONFIG); // the options the C trainer takes
+      const h = rt.scope('fit', (mem) => x.vw_trainer_create(t._handle('fit'), mem.cstring(config), o.seed + 1n));
+      if (!h) throw rt.error('fit');
+      handles.push(h);
+      const data = rt.rng('fit', o.seed + 2n);
+      handles.push(data);
+      const alloc = (bytes) => (allocs.push(rt.alloc('fit', bytes)), allocs.at(-1));
+      const xb = alloc(4 * B * D), yb = labels ? alloc(4 * B) : 0, perm = alloc(4 * n), stats = alloc(56);
+      const start = performance.now(), total = o.epochs * stepsPerEpoch;
+      let done = 0, nonfinite = 0;
+      for (let epoch = 1; epoch <= o.epochs; epoch++) {
+        rt.check('fit', x.vw_rng_permutation(data, perm, n));
+        const order = new Int32Array(rt.buffer, perm, n).slice();
+        const t0 = performance.now();
+        let seen = 0, sum = 0, skipped = 0;
+        for (let i = 0, step = 1; i < n; i += o.batchSize, step++) {
+          await gate(t);
+          const nb = Math.min(o.batchSize, n - i), xs = new Float32Array(rt.buffer, xb, nb * D);
+          for (let k = 0; k < nb; k++) xs.set(images.subarray(order[i + k] * D, (order[i + k] + 1) * D), k * D);
+          if (yb) new Int32Array(rt.buffer, yb, nb).set(Array.from(order.subarray(i, i + nb), (r) => labels[r]));
+          const status = x.vw_trainer_step(h, xb, yb, nb, stats);
+          done++;
+          if (status) {
+            const e = rt.error('fit');
+            if (e.code !== 'VAE_ERR_NONFINITE') throw e;
+            skipped++;
+            if (++nonfinite === MAX_NONFINITE_RUN)
+              fail(`fit: training diverged: ${nonfinite} steps in a row were not finite (try a lower lr or clip)`, 'VAE_ERR_NONFINITE');
+            continue;
+          }
+          nonfinite = 0;
+          const [loss, rec, kl, , betaUsed, , penalty] = new Float64Array(rt.buffer, stats, 7);
+          sum += loss * nb;
+          seen += nb;
+          const now = performance.now(), elapsed = (now - start) / 1000;
+          t._emit('progress', {
+            epoch, epochs: o.epochs, step, stepsPerEpoch, totalStep: done, totalSteps: total,
+            loss, reconstruction: rec, kl, penalty, beta: betaUsed, epochLoss: sum / seen,
+            imagesPerSecond: (i + nb) / ((now - t0) / 1000), elapsed, eta: (elapsed / done) * (total - done),
+          });
+          if (o.snapshotEvery && done % o.snapshotEvery === 0)
+            t._emit('snapshot', { epoch, step, totalStep: done, weights: m.toSafetensors() });
+        }
+        const event = { epoch, epochs: o.epochs, loss: seen ? sum / seen : NaN, skipped, seconds: (performance.now() - t0) / 1000 };
+        if (validation) event.validation = m.evaluate(validation);
+        t._emit('epoch', event);
+      }
+      return m.toSafetensors();
+    } finally {
+      for (const h of handles) x.vw_release(h);
+      for (const p of allocs) x.free(p);
+    }
+  }
+
+  /* WorkerTrainer.fit: the same trainer in a module Worker (browser) or a
+   * worker_threads Worker (Node) running t.url; the model is copied in, and
+   * takes the trained weights when fit() resolves (or is cancelled). */
+  async function fitInWorker(t, dataset) {
+    const m = t._model, rt = m._runtime;
+    if (!dataset || typeof dataset !== 'object' || !dataset.images) fail('fit: expected a dataset {images, labels?}');
+    // The worker converts and checks the data (the same checks as in this
+    // thread): scanning or converting 10,000 images here would stall the page.
+    const own = (a) => (ArrayBuffer.isView(a) && a.byteLength !== a.buffer.byteLength ? a.slice() : a);
+    const images = own(dataset.images), labels = own(dataset.labels);
+    const trainRt = await rt.training(); // compiled here once, posted to the worker
+    const worker = isNode
+      ? new (await import('node:worker_threads')).Worker(t.url)
+      : new Worker(t.url, { type: 'module', name: 'vae-wasm trainer' });
+    const listen = (type, fn) => (isNode ? worker.on(type, fn) : worker.addEventListener(type, (e) => fn(type === 'message' ? e.data : e)));
+    t._post = (msg, transfer) => worker.postMessage(msg, transfer);
+    try {
+      return await new Promise((resolve, reject) => {
+        listen('message', (msg) => {
+          if (msg.type === 'event') return t._emit(msg.name, msg.event);
+          if (msg.weights) m._adopt(msg.weights);
+          if (msg.type === 'done') resolve(msg.weights);
+          else reject(new VAEError(msg.message, msg.code));
+        });
+        listen('error', (e) => reject(new VAEError(`fit: the training worker failed: ${e.message}`, 'VAE_ERR_STATE')));
+        t._post({
+          type: 'fit', module: trainRt.module, simd: rt.simd, weights: m.toSafetensors(), options: t._opts,
+          dataset: { images, labels },
+        });
+        for (const type of t._early.splice(0)) t._post({ type }); // pause/cancel before the worker existed
+      });
+    } finally {
+      t._post = null;
+      worker.terminate();
+    }
+  }
+
+  /* serveTrainer: the worker side of WorkerTrainer. */
+  function serveTrainer(port) {
+    let trainer = null;
+    const early = [];
+    port.onMessage(async (msg) => {
+      if (msg.type !== 'fit') return trainer ? trainer[msg.type]() : early.push(msg.type);
+      let model = null;
+      try {
+        await init({ wasm: msg.module, simd: msg.simd, training: true });
+        model = await load(msg.weights);
+        trainer = model.trainer(msg.options);
+        for (const type of early) trainer[type]();
+        for (const name of ['progress', 'epoch', 'snapshot'])
+          trainer.on(name, (event) => port.post({ type: 'event', name, event }, event.weights ? [event.weights.buffer] : []));
+        const weights = await trainer.fit(msg.dataset);
+        port.post({ type: 'done', weights }, [weights.buffer]);
+      } catch (e) {
+        const weights = e.code === 'ABORTED' ? model.toSafetensors() : undefined;
+        port.post({ type: 'error', message: e.message, code: e.code ?? 'VAE_ERR_STATE', weights }, weights ? [weights.buffer] : []);
+      } finally {
+        model?.dispose();
+      }
+    });
+  }
+
+  return { fit, fitInWorker, serveTrainer };
+}
