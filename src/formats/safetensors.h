@@ -46,6 +46,11 @@ const char *vae_st_meta(const vae_st_file *f, const char *key);
 /* Decodes tensor t (any supported dtype, little-endian) into dst[t->numel]. */
 void vae_st_read_f32(const vae_st_file *f, const vae_st_tensor *t, float *dst);
 
+/* Checks file tensor t's shape against shape[ndim] (<= VAE_ST_MAX_DIMS),
+ * decodes it into dst and checks every value is finite; errors name it. */
+vae_status vae_st_load_into(const vae_st_file *f, const vae_st_tensor *t, int ndim, const int *shape, float *dst,
+                            vae_error *err);
+
 /* One tensor to write: f32 values stored as the file's dtype. */
 typedef struct {
     const char *name;
