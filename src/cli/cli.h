@@ -199,11 +199,12 @@ int cli_words_model_arg(int argc, char **argv);
 
 int cmd_train(int argc, char **argv);
 /* The word model's commands (words.c): vae train --words, and sample,
- * interpolate and eval of a word model. */
+ * interpolate, eval and forward of a word model. */
 int cmd_train_words(int argc, char **argv);
 int cmd_sample_words(int argc, char **argv);
 int cmd_interpolate_words(int argc, char **argv);
 int cmd_eval_words(int argc, char **argv);
+int cmd_forward_words(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_sample(int argc, char **argv);

@@ -268,7 +268,7 @@ int cmd_train_words(int argc, char **argv) {
         int n = show < n_test ? show : n_test;
         float *mu = cli_alloc((size_t)n * latent, sizeof(float));
         char *out = cli_alloc((size_t)n * (max_len + 1), 1);
-        if (vae_words_encode(m, (const char *const *)test, n, mu, &err) || vae_words_decode(m, mu, n, 0.0f, NULL, out, &err))
+        if (vae_words_encode(m, (const char *const *)test, n, mu, NULL, &err) || vae_words_decode(m, mu, n, 0.0f, NULL, out, &err))
             cli_die_lib("reconstruction", &err);
         printf("\nheld-out words and the greedy decoding of their mean code:\n");
         for (int i = 0; i < n; i++) printf("  %-*s -> %s\n", max_len, test[i], out + (size_t)i * (max_len + 1));
@@ -367,7 +367,7 @@ int cmd_sample_words(int argc, char **argv) {
 /* mu of one word given as option `opt`, or a one-line error naming it. */
 static void encode_word(vae_words *m, const char *opt, const char *word, float *mu) {
     vae_error err;
-    if (vae_words_check(m, word, strlen(word), &err) || vae_words_encode(m, &word, 1, mu, &err))
+    if (vae_words_check(m, word, strlen(word), &err) || vae_words_encode(m, &word, 1, mu, NULL, &err))
         cli_die(EXIT_RUNTIME, "--%s %s: %s", opt, word, err.msg);
 }
 
@@ -479,6 +479,61 @@ int cmd_eval_words(int argc, char **argv) {
     if (holdout) free(words), free(train), free(perm);
     free_words(&all);
     vae_st_free(&meta);
+    vae_words_free(m);
+    return 0;
+}
+
+int cmd_forward_words(int argc, char **argv) {
+    const char *model = NULL, *path = NULL, *eps_file = NULL, *out = NULL;
+    cli_opt opts[] = {
+        CLI_STR("model", model, "FILE", "word model file (safetensors)"),
+        CLI_STR("words", path, "FILE", "word list, one word a line"),
+        CLI_STR("eps", eps_file, "FILE", "noise, raw little-endian float32 [n, latent] (default 0)"),
+        CLI_STR("out", out, "FILE", "output, raw little-endian float32"),
+    };
+    cli_cmd cmd = {"forward", "--model FILE --words FILE --out FILE [--eps FILE]",
+                   "Writes, per word and concatenated: mu [latent], logvar [latent], the\n"
+                   "reconstruction loss (nats, the word's characters and its end) at\n"
+                   "z = mu + exp(logvar/2) * eps, and the KL; no character dropout.",
+                   opts, CLI_OPT_COUNT(opts)};
+    cli_parse(&cmd, argc, argv);
+    cli_require(&cmd, "model");
+    cli_require(&cmd, "words");
+    cli_require(&cmd, "out");
+    vae_words *m = load_words(model, NULL);
+    int L = vae_words_get_arch(m)->latent, skipped, count;
+    if (!L && eps_file) cli_usage_error(&cmd, "--eps given but a language model draws no noise");
+    word_list w = read_words(path, m, 0, &skipped);
+    float *eps = cli_alloc((size_t)w.n * L + 1, sizeof(float));
+    if (eps_file) {
+        free(eps);
+        eps = cli_read_f32(eps_file, L, &count);
+        if (count != w.n) cli_die(EXIT_RUNTIME, "%s has noise for %d words, %s has %d", eps_file, count, path, w.n);
+    }
+    size_t row = 2 * (size_t)L + 2;
+    float *res = cli_alloc((size_t)w.n * row + 1, sizeof(float));
+    float *mu = cli_alloc((size_t)EVAL_BATCH * L + 1, sizeof(float)), *logvar = cli_alloc((size_t)EVAL_BATCH * L + 1, sizeof(float));
+    float rec[EVAL_BATCH], kl[EVAL_BATCH];
+    vae_error err;
+    for (int i = 0; i < w.n; i += EVAL_BATCH) {
+        int nb = w.n - i < EVAL_BATCH ? w.n - i : EVAL_BATCH;
+        const char *const *words = (const char *const *)w.w + i;
+        if ((L && vae_words_encode(m, words, nb, mu, logvar, &err)) ||
+            vae_words_loss(m, words, nb, L ? eps + (size_t)i * L : NULL, rec, kl, &err))
+            cli_die_lib("forward", &err);
+        for (int b = 0; b < nb; b++) {
+            float *r = res + (size_t)(i + b) * row;
+            memcpy(r, mu + (size_t)b * L, (size_t)L * sizeof *r);
+            memcpy(r + L, logvar + (size_t)b * L, (size_t)L * sizeof *r);
+            r[2 * L] = rec[b], r[2 * L + 1] = kl[b];
+        }
+    }
+    cli_write_f32(out, res, (size_t)w.n * row);
+    free(res);
+    free(mu);
+    free(logvar);
+    free(eps);
+    free_words(&w);
     vae_words_free(m);
     return 0;
 }

@@ -479,13 +479,14 @@ vae_status vae_words_decode(vae_words *m, const float *z, int n, float temperatu
     return vae_ok(err);
 }
 
-vae_status vae_words_encode(vae_words *m, const char *const *words, int n, float *mu, vae_error *err) {
+vae_status vae_words_encode(vae_words *m, const char *const *words, int n, float *mu, float *logvar, vae_error *err) {
     int longest = check_batch(m, words, n, err);
     if (!longest) return err ? err->code : VAE_ERR_ARG;
     if (!m->L) return vae_fail(err, VAE_ERR_STATE, "a language model has no latent code");
     if (!mu) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     encode(m, words, n, longest);
     memcpy(mu, m->mu, (size_t)n * m->L * sizeof *mu);
+    if (logvar) memcpy(logvar, m->logvar, (size_t)n * m->L * sizeof *logvar);
     return vae_ok(err);
 }
 

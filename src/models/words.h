@@ -84,8 +84,8 @@ vae_status vae_words_decode(vae_words *m, const float *z, int n, float temperatu
  * golden test checks. */
 vae_status vae_words_loss(vae_words *m, const char *const *words, int n, const float *eps, float *rec, float *kl,
                           vae_error *err);
-/* mu [n, latent] of n words. */
-vae_status vae_words_encode(vae_words *m, const char *const *words, int n, float *mu, vae_error *err);
+/* mu and (if not NULL) logvar [n, latent] of n words. */
+vae_status vae_words_encode(vae_words *m, const char *const *words, int n, float *mu, float *logvar, vae_error *err);
 
 /* ---------------------------------------------------------------- files (formats/words_io.c)
  * safetensors like the image models; VAE_METADATA_KEY holds
