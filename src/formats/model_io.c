@@ -274,12 +274,12 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
 /* Copies file tensor t into the matching table tensor of m, checking name,
  * shape and finiteness. */
 static vae_status load_tensor(vae_model *m, const vae_st_file *f, const vae_st_tensor *t, char *seen, vae_error *err) {
+    char nm[48];
     int i = vae_model_find_tensor(m, t->name);
-    if (i < 0)
-        return vae_fail(err, VAE_ERR_UNKNOWN, "tensor \"%s\" is not part of this architecture",
-                        vae_st_printable(t->name, (char[48]){0}, 48));
+    vae_st_printable(t->name, nm, sizeof nm);
+    if (i < 0) return vae_fail(err, VAE_ERR_UNKNOWN, "tensor \"%s\" is not part of this architecture", nm);
     const vae_param_info *p = &m->t[i];
-    vae_status s = vae_st_load_into(f, t, p->ndim, p->shape, m->params + p->offset, err);
+    vae_status s = vae_st_load_into(f, t, nm, p->ndim, p->shape, m->params + p->offset, err);
     if (!s) seen[i] = 1;
     return s;
 }

@@ -277,36 +277,6 @@ void vae_st_free(vae_st_file *f) {
     memset(f, 0, sizeof *f);
 }
 
-/* "[400,784]" for error messages. */
-static const char *shape_str(char *buf, size_t cap, int ndim, const uint64_t *shape) {
-    size_t pos = 0;
-    vae_append(buf, cap, &pos, "[");
-    for (int d = 0; d < ndim; d++) vae_append(buf, cap, &pos, "%s%llu", d ? "," : "", (unsigned long long)shape[d]);
-    vae_append(buf, cap, &pos, "]");
-    return buf;
-}
-
-vae_status vae_st_load_into(const vae_st_file *f, const vae_st_tensor *t, int ndim, const int *shape, float *dst,
-                            vae_error *err) {
-    char have[200], want[64];
-    const char *nm = SHOW(t->name);
-    uint64_t wshape[VAE_ST_MAX_DIMS];
-    int same = t->ndim == ndim;
-    for (int d = 0; d < ndim; d++) {
-        wshape[d] = (uint64_t)shape[d];
-        same = same && t->shape[d] == wshape[d];
-    }
-    if (!same)
-        return vae_fail(err, VAE_ERR_SHAPE, "tensor \"%s\": shape %s in the file, the architecture needs %s", nm,
-                        shape_str(have, sizeof have, t->ndim, t->shape), shape_str(want, sizeof want, ndim, wshape));
-    vae_st_read_f32(f, t, dst);
-    for (size_t k = 0; k < t->numel; k++)
-        if (dst[k] - dst[k] != 0)
-            return vae_fail(err, VAE_ERR_NONFINITE, "tensor \"%s\": element %zu is %s", nm, k,
-                            dst[k] != dst[k] ? "NaN" : "infinite");
-    return VAE_OK;
-}
-
 const char *vae_st_meta(const vae_st_file *f, const char *key) {
     for (int i = 0; i < f->n_meta; i++)
         if (!strcmp(f->meta[2 * i], key)) return f->meta[2 * i + 1];

@@ -134,12 +134,13 @@ static vae_status load(vae_words **out, const vae_st_file *f, int cap, vae_error
     for (int i = 0; i < f->n_tensors && !s; i++) {
         const vae_st_tensor *t = &f->tensors[i];
         vae_tensor w;
+        char nm[48];
         int k = 0;
         while (k < nt && (vae_words_tensor(m, k, &w, NULL), strcmp(w.name, t->name))) k++;
+        vae_st_printable(t->name, nm, sizeof nm);
         if (k == nt)
-            s = vae_fail(err, VAE_ERR_UNKNOWN, "tensor \"%s\" is not part of this word model",
-                         vae_st_printable(t->name, (char[48]){0}, 48));
-        else if (!(s = vae_st_load_into(f, t, w.ndim, w.shape, w.data, err)))
+            s = vae_fail(err, VAE_ERR_UNKNOWN, "tensor \"%s\" is not part of this word model", nm);
+        else if (!(s = vae_st_load_into(f, t, nm, w.ndim, w.shape, w.data, err)))
             seen[k] = 1;
     }
     for (int k = 0; k < nt && !s; k++) {
