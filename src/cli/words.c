@@ -313,22 +313,14 @@ static vae_words *load_words(const char *path, vae_st_file *meta) {
     return m;
 }
 
-/* Decodes z [n, latent] (NULL: a language model) in batches and prints one word a line. */
-static void print_decoded(vae_words *m, const float *z, int n, float temperature, vae_rng *rng,
-                          const char *const *labels) {
-    int L = vae_words_get_arch(m)->latent, W = vae_words_get_arch(m)->max_len + 1;
-    char *out = cli_alloc((size_t)EVAL_BATCH * W, 1);
-    vae_error err;
-    for (int i = 0; i < n; i += EVAL_BATCH) {
-        int nb = n - i < EVAL_BATCH ? n - i : EVAL_BATCH;
-        if (vae_words_decode(m, z ? z + (size_t)i * L : NULL, nb, temperature, rng, out, &err))
-            cli_die_lib("decoding", &err);
-        for (int b = 0; b < nb; b++) {
-            if (labels) printf("%s  ", labels[i + b]);
-            printf("%s\n", out + (size_t)b * W);
-        }
+/* Prints the n decoded words in out [n, max_len + 1], one a line, each
+ * after its label if there are labels. */
+static void print_words(const vae_words *m, const char *out, int n, const char *const *labels) {
+    size_t W = (size_t)vae_words_get_arch(m)->max_len + 1;
+    for (int b = 0; b < n; b++) {
+        if (labels) printf("%s  ", labels[b]);
+        printf("%s\n", out + b * W);
     }
-    free(out);
 }
 
 int cmd_sample_words(int argc, char **argv) {
@@ -353,13 +345,11 @@ int cmd_sample_words(int argc, char **argv) {
     int L = vae_words_get_arch(m)->latent;
     if (!L && temperature == 0 && n > 1)
         fprintf(stderr, "vae: note: a language model at temperature 0 gives the same word every time\n");
-    float *z = L ? cli_alloc((size_t)n * L, sizeof(float)) : NULL;
-    vae_rng rng;
-    vae_rng_seed(&rng, seed);
-    if (z) vae_rng_normals(&rng, z, (size_t)n * L);
-    vae_rng_seed(&rng, seed + 1); /* the first words do not depend on n */
-    print_decoded(m, z, n, temperature, &rng, NULL);
-    free(z);
+    char *out = cli_alloc((size_t)n, (size_t)vae_words_get_arch(m)->max_len + 1);
+    vae_error err;
+    if (vae_words_sample(m, n, seed, temperature, out, &err)) cli_die_lib("sampling", &err);
+    print_words(m, out, n, NULL);
+    free(out);
     vae_words_free(m);
     return 0;
 }
@@ -411,7 +401,11 @@ int cmd_interpolate_words(int argc, char **argv) {
     }
     vae_rng rng;
     vae_rng_seed(&rng, seed);
-    print_decoded(m, z, steps, temperature, &rng, (const char *const *)labels);
+    char *out = cli_alloc((size_t)steps, (size_t)vae_words_get_arch(m)->max_len + 1);
+    vae_error err;
+    if (vae_words_decode(m, z, steps, temperature, &rng, out, &err)) cli_die_lib("decoding", &err);
+    print_words(m, out, steps, (const char *const *)labels);
+    free(out);
     for (int s = 0; s < steps; s++) free(labels[s]);
     free(labels);
     free(ends);

@@ -469,14 +469,32 @@ static void decode(vae_words *m, const float *z, int n, float temperature, vae_r
 vae_status vae_words_decode(vae_words *m, const float *z, int n, float temperature, vae_rng *rng, char *out,
                             vae_error *err) {
     if (!m || !out || (m->L && !z) || (temperature > 0.0f && !rng)) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
-    if (n < 1 || n > m->cap) return vae_fail(err, VAE_ERR_ARG, "batch of %d codes, want 1..%d", n, m->cap);
+    if (n < 1) return vae_fail(err, VAE_ERR_ARG, "%d codes to decode", n);
     if (!(temperature >= 0.0f && temperature <= 1e3f))
         return vae_fail(err, VAE_ERR_ARG, "temperature %g not in [0, 1000]", temperature);
     for (size_t i = 0; m->L && i < (size_t)n * m->L; i++)
         if (z[i] - z[i] != 0.0f) return vae_fail(err, VAE_ERR_NONFINITE, "z[%zu] is not finite", i);
-    decode(m, z, n, temperature, rng);
-    memcpy(out, m->decoded, (size_t)n * (m->a.max_len + 1));
+    size_t W = (size_t)m->a.max_len + 1;
+    for (int i = 0; i < n; i += m->cap) { /* per-word streams: the batches do not change the words */
+        int nb = n - i < m->cap ? n - i : m->cap;
+        decode(m, m->L ? z + (size_t)i * m->L : NULL, nb, temperature, rng);
+        memcpy(out + i * W, m->decoded, nb * W);
+    }
     return vae_ok(err);
+}
+
+vae_status vae_words_sample(vae_words *m, int n, uint64_t seed, float temperature, char *out, vae_error *err) {
+    if (!m || !out) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (n < 1) return vae_fail(err, VAE_ERR_ARG, "%d words to sample", n);
+    float *z = m->L ? malloc((size_t)n * m->L * sizeof *z) : NULL;
+    if (m->L && !z) return vae_fail(err, VAE_ERR_NOMEM, "out of memory for %d latents", n);
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    if (z) vae_rng_normals(&rng, z, (size_t)n * m->L);
+    vae_rng_seed(&rng, seed + 1);
+    vae_status s = vae_words_decode(m, z, n, temperature, &rng, out, err);
+    free(z);
+    return s;
 }
 
 vae_status vae_words_encode(vae_words *m, const char *const *words, int n, float *mu, float *logvar, vae_error *err) {

@@ -74,11 +74,15 @@ vae_status vae_words_train_step(vae_words *m, const char *const *words, int n, f
 vae_status vae_words_eval(vae_words *m, const char *const *words, int n, vae_rng *rng, float *rec, float *kl,
                           int *correct, vae_error *err);
 /* Decoding of z [n, latent] (NULL for a language model) into out
- * [n, max_len + 1] (NUL-terminated words): greedy at temperature 0, else
- * each character drawn from softmax(logits / temperature) with rng. A word
- * ends at the first special token or at max_len characters. */
+ * [n, max_len + 1] (NUL-terminated words), any n: greedy at temperature 0,
+ * else each character drawn from softmax(logits / temperature), word b from
+ * a stream seeded by the b-th draw of rng (so its characters do not depend
+ * on n). A word ends at the first special token or at max_len characters. */
 vae_status vae_words_decode(vae_words *m, const float *z, int n, float temperature, vae_rng *rng, char *out,
                             vae_error *err);
+/* n words as `vae sample` draws them: z ~ N(0, I) from seed (n * latent
+ * normals), decoded at temperature with rng seeded by seed + 1. */
+vae_status vae_words_sample(vae_words *m, int n, uint64_t seed, float temperature, char *out, vae_error *err);
 /* Per word rec[n] and kl[n] at z = mu + exp(logvar / 2) eps (eps [n, latent],
  * NULL for a language model), no dropout: the forward pass the PyTorch
  * golden test checks. */
