@@ -1,9 +1,12 @@
-/* `vae train --words FILE`: the character-level word VAE (models/words.h)
- * on a word list, one word a line; 5% of the words (a seeded draw) held out.
- * Each epoch prints the held-out bound on -log p(word) (reconstruction + KL,
- * one z per word), its KL and the share of held-out words that the greedy
- * decoding of their mean code gives back. --latent 0 trains the language
- * model of the same size (its NLL is the baseline for the VAE's bound). */
+/* The word model's commands (models/words.h). `vae train --words FILE`:
+ * the character-level word VAE on a word list, one word a line; 5% of the
+ * words (a seeded draw) held out. Each epoch prints the held-out bound on
+ * -log p(word) (reconstruction + KL, one z per word), its KL and the share
+ * of held-out words that the greedy decoding of their mean code gives back.
+ * --latent 0 trains the language model of the same size (its NLL is the
+ * baseline for the VAE's bound). With a trained model file, sample,
+ * interpolate, eval and forward run here instead of their image versions
+ * (cli_words_model_arg tells them). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
