@@ -6,6 +6,8 @@
 # source). Prints the sizes and fails when what a page that shows models
 # loads (vae.js and vae-simd.wasm; the worker script comes with the trainer,
 # on the first fit) exceeds the gzipped budget: SIZE_BUDGET_KB, default 40.
+# A word models' module (vae-seq-*.wasm, which vae-seq.js fetches on the
+# first word model) must stay within SEQ_BUDGET_KB, default 25.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # NodeSource's nodejs ships npm itself and conflicts with Debian's npm
@@ -19,6 +21,7 @@ build-scripts/deps.sh wasm || {
 # Debian's emcc and terser find their node modules here (not on NodeSource's node's path).
 export NODE_PATH=/usr/share/nodejs
 BUDGET=$((${SIZE_BUDGET_KB:-40} * 1024))
+SEQ_BUDGET=$((${SEQ_BUDGET_KB:-25} * 1024))
 
 # The Emscripten toolchain searches only its own sysroot, and putting
 # /usr/include on the include path would shadow its libc: give CMake a
@@ -31,19 +34,20 @@ for variant in simd nosimd; do
   [[ $variant == nosimd ]] && flag=ON
   emcmake cmake -S . -B "build/wasm-$variant" -DCMAKE_BUILD_TYPE=Release -DVAE_NO_SIMD=$flag \
     -DJSMN_INCLUDE="$PWD/build/wasm-include" -DCMAKE_CROSSCOMPILING_EMULATOR="node;--no-experimental-fetch" >/dev/null
-  cmake --build "build/wasm-$variant" -j"$(nproc)" --target vae_wasm vae_wasm_train >/dev/null
+  cmake --build "build/wasm-$variant" -j"$(nproc)" --target vae_wasm vae_wasm_train vae_wasm_seq >/dev/null
 done
 
 dist=web/dist
 # Overwrite only our files: build-demo.sh keeps the demo site in the same folder.
 mkdir -p "$dist"
-cp build/wasm-simd/vae-{,train-}simd.wasm build/wasm-nosimd/vae-{,train-}nosimd.wasm "$dist/"
+cp build/wasm-simd/vae-{,train-,seq-}simd.wasm build/wasm-nosimd/vae-{,train-,seq-}nosimd.wasm "$dist/"
 
 # Minified: names are mangled, but class names (VAEError) and every message stay.
 minify() { terser "$1" --module --compress --mangle --keep-classnames --output "$2"; }
 minify web/vae.js "$dist/vae.js"
 minify web/vae-worker.js "$dist/vae-worker.js"
 minify web/vae-train.js "$dist/vae-train.js"
+minify web/vae-seq.js "$dist/vae-seq.js"
 # The <vae-demo> element ships in the package as written (native ES modules).
 cp web/vae-demo.js "$dist/"
 rm -rf "$dist/demo"
@@ -70,12 +74,20 @@ minify build/vae.single.js "$dist/vae.single.js"
 
 gz() { gzip -9c "$1" | wc -c; }
 printf '%-22s %9s %9s\n' file bytes gzipped
-for f in vae-simd.wasm vae-nosimd.wasm vae-train-simd.wasm vae-train-nosimd.wasm vae.js vae-train.js vae-worker.js vae.single.js; do
+for f in vae-simd.wasm vae-nosimd.wasm vae-train-simd.wasm vae-train-nosimd.wasm vae-seq-simd.wasm vae-seq-nosimd.wasm \
+  vae.js vae-train.js vae-worker.js vae-seq.js vae.single.js; do
   printf '%-22s %9d %9d\n' "$f" "$(wc -c <"$dist/$f")" "$(gz "$dist/$f")"
 done
 total=$(($(gz "$dist/vae-simd.wasm") + $(gz "$dist/vae.js")))
 printf 'page (vae.js + vae-simd.wasm): %d bytes gzipped (budget %d); fit() adds vae-train.js, vae-train-simd.wasm (and vae-worker.js)\n' "$total" "$BUDGET"
+seq_fail=0
+for f in vae-seq-simd.wasm vae-seq-nosimd.wasm; do
+  size=$(gz "$dist/$f")
+  printf '%s: %d bytes gzipped (budget %d), fetched with vae-seq.js on the first word model\n' "$f" "$size" "$SEQ_BUDGET"
+  if ((size > SEQ_BUDGET)); then echo "build-wasm.sh: $f is over its budget by $((size - SEQ_BUDGET)) bytes" >&2; seq_fail=1; fi
+done
 if ((total > BUDGET)); then
   echo "build-wasm.sh: over the size budget by $((total - BUDGET)) bytes" >&2
   exit 1
 fi
+((seq_fail == 0)) || exit 1

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Convert a PyTorch VAE or autoencoder state_dict (.pt/.pth) into a vae-wasm safetensors file.
+"""Convert a PyTorch VAE, autoencoder or word VAE state_dict (.pt/.pth) into a vae-wasm safetensors file.
 
 Run with Debian's Python (python3-torch):
   /usr/bin/python3 tools/convert_pytorch.py vae.pth vae.safetensors --preset pytorch-examples-vae
+  /usr/bin/python3 tools/convert_pytorch.py words.pth words.safetensors --preset word-vae
   /usr/bin/python3 tools/convert_pytorch.py m.pt out.safetensors \\
       --arch-json '{"input":[1,8,8],"encoder":[{"conv":8,"kernel":4,"stride":2,"pad":1}],"decoder":[32],"latent":4}' \\
       --map encoder.layers.0=enc.0 --map encoder.mu=mu ... [--dtype f16]
@@ -27,6 +28,16 @@ map with both .weight and .bias. A state_dict holds no stride, padding or
 dilation: the architecture must state them as the PyTorch model uses them
 (dilation 1, groups 1, zero padding). The file is written with struct and json
 only (no safetensors package).
+
+A word model ("model": "words", src/models/words.h) has the architecture
+{"model":"words","vocab":"ab..","max_len":N,"embed":E,"hidden":H,"latent":L};
+embed, hidden and latent, when left out, are read off the state_dict's
+shapes (no mu head: latent 0, a language model). Its tensors are embedding
+(nn.Embedding [3 + len(vocab), E]: end, start, unknown, then the
+characters), encoder.rnn (a one-layer bidirectional nn.LSTM, batch_first or
+not), encoder.mu, encoder.logvar, decoder.init (z -> h0), decoder.rnn (a
+one-layer nn.LSTM reading [embedding, z]) and decoder.out; the word-vae
+preset maps the names of tools/word_vae.py's WordVAE.
 """
 import argparse
 import json
@@ -68,7 +79,19 @@ PRESETS = {
                 "encoder.logvar": "fc_logvar", "decoder.layers.0": "fc_decode", "decoder.layers.1": "decoder.0",
                 "decoder.out": "decoder.2"},
     },
+    # tools/word_vae.py's WordVAE: lowercase words of up to 24 letters, sizes from the state_dict.
+    "word-vae": {
+        "arch": {"model": "words", "vocab": "abcdefghijklmnopqrstuvwxyz", "max_len": 24},
+        "map": {"embedding": "embed", "encoder.rnn": "encoder", "encoder.mu": "fc_mu", "encoder.logvar": "fc_logvar",
+                "decoder.init": "fc_init", "decoder.rnn": "decoder", "decoder.out": "fc_out"},
+    },
 }
+
+# A word model's keys in the order vae_words_arch_to_json writes them, with their ranges
+# (vae_words_arch_validate); embed, hidden and latent may come from the state_dict.
+WORD_KEYS = {"format": (2, 2), "model": None, "vocab": None, "max_len": (1, 256), "embed": (1, 1024),
+             "hidden": (1, 4096), "latent": (0, 1024)}
+LSTM_TENSORS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 # The keys in the order vae_arch_to_json writes them, with the defaults of
 # the optional ones (vae_arch_default); None: required. "out" defaults to a
@@ -259,6 +282,59 @@ def tensor_table(arch):
     return table
 
 
+def word_arch(arch, state, mapping):
+    """Checks a word model's architecture and fills embed, hidden and latent from the state_dict."""
+    unknown = set(arch) - set(WORD_KEYS)
+    if unknown:
+        fail("unknown word model keys: " + ", ".join(sorted(unknown)))
+    vocab = arch.get("vocab")
+    if not (isinstance(vocab, str) and 1 <= len(vocab) <= 95 and all(" " <= c <= "~" for c in vocab)
+            and len(set(vocab)) == len(vocab)):
+        fail('"vocab" must be 1 to 95 distinct printable ASCII characters, not %r' % (vocab,))
+
+    def dim(ours, axis):
+        src = source_name(ours, mapping)
+        return state[src].shape[axis] if src in state else None
+
+    found = {"embed": dim("embedding.weight", 1), "hidden": dim("decoder.rnn.weight_hh_l0", 1),
+             "latent": dim("encoder.mu.weight", 0) or 0}
+    out = {}
+    for key, limits in WORD_KEYS.items():
+        value = arch.get(key, 2 if key == "format" else found.get(key))
+        if value is None:
+            fail('a word model needs "%s"%s' % (key, "" if key in ("vocab", "max_len") else
+                                                  " (no %s in the state_dict to read it from)" %
+                                                  source_name("decoder.rnn.weight_hh_l0" if key == "hidden"
+                                                              else "embedding.weight", mapping)))
+        if limits and not (is_count(value, limits[0]) and value <= limits[1]):
+            fail('"%s" must be an integer in %d..%d, not %r' % (key, limits[0], limits[1], value))
+        out[key] = value
+    return out
+
+
+def word_table(arch):
+    """[(name, shape, description)] in src/models/words.c's order."""
+    v, e, h, lat = 3 + len(arch["vocab"]), arch["embed"], arch["hidden"], arch["latent"]
+
+    def lstm(prefix, n_in, dirs, desc):
+        return [("%s.%s%s" % (prefix, t, r), (4 * h, n_in if t.startswith("weight_ih") else h) if t.startswith("weight")
+                 else (4 * h,), desc) for r in ("", "_reverse")[:dirs] for t in LSTM_TENSORS]
+
+    table = [("embedding.weight", (v, e), "nn.Embedding(%d, %d): end, start, unknown and %d characters" %
+              (v, e, len(arch["vocab"])))]
+    if lat:
+        table += lstm("encoder.rnn", e, 2, "nn.LSTM(%d, %d, bidirectional=True)" % (e, h))
+        for head in ("mu", "logvar"):
+            table += [("encoder.%s.weight" % head, (lat, 2 * h), "linear %d -> %d" % (2 * h, lat)),
+                      ("encoder.%s.bias" % head, (lat,), "linear %d -> %d" % (2 * h, lat))]
+        table += [("decoder.init.weight", (h, lat), "linear z %d -> h0 %d" % (lat, h)),
+                  ("decoder.init.bias", (h,), "linear z %d -> h0 %d" % (lat, h))]
+    table += lstm("decoder.rnn", e + lat, 1, "nn.LSTM(%d, %d) on [embedding %d, z %d]" % (e + lat, h, e, lat))
+    table += [("decoder.out.weight", (v, h), "linear %d -> %d tokens" % (h, v)),
+              ("decoder.out.bias", (v,), "linear %d -> %d tokens" % (h, v))]
+    return table
+
+
 def shape_hint(have, want):
     """Why a tensor of shape `have` may sit where `want` belongs, or ''."""
     if len(have) == len(want) == 4 and have[:2] == want[1::-1] and have[2:] == want[2:]:
@@ -360,10 +436,15 @@ def main(argv=None):
             fail("--arch-json: %s" % e)
     if arch is None:
         fail("give --preset or --arch-json")
-    arch = full_arch(arch)
-    table = tensor_table(arch)
-
-    state = load_state_dict(args.input)
+    words = isinstance(arch, dict) and arch.get("model") == "words"
+    if words:  # its sizes may come from the state_dict
+        state = load_state_dict(args.input)
+        arch = word_arch(arch, state, mapping)
+        table = word_table(arch)
+    else:
+        arch = full_arch(arch)
+        table = tensor_table(arch)
+        state = load_state_dict(args.input)
     tensors, used = [], set()
     for name, shape, desc in table:
         src = source_name(name, mapping)
@@ -380,10 +461,18 @@ def main(argv=None):
         tensors.append((name, value))
         used.add(src)
     for key in state:
-        if key not in used:
-            print("convert_pytorch: note: %s is not used" % key, file=sys.stderr)
+        if key in used:
+            continue
+        # an LSTM's further layers or directions are part of what it computes
+        for rnn in ("encoder.rnn", "decoder.rnn") if words else ():
+            prefix = source_name(rnn + ".x", mapping)[:-1]
+            if key.startswith(prefix):
+                fail("%s: %s is not part of the word model's %s (one layer%s)" %
+                     (args.input, key, rnn, ", both directions" if rnn == "encoder.rnn" else ", one direction"))
+        print("convert_pytorch: note: %s is not used" % key, file=sys.stderr)
 
-    metadata = {METADATA_KEY: arch_json(arch), "converted_from": os.path.basename(args.input)}
+    meta_arch = json.dumps(arch, separators=(",", ":")) if words else arch_json(arch)
+    metadata = {METADATA_KEY: meta_arch, "converted_from": os.path.basename(args.input)}
     with open(args.output, "wb") as f:
         f.write(safetensors_bytes(tensors, args.dtype, metadata))
     print("wrote %s: %d tensors, %s" % (args.output, len(tensors), args.dtype.upper()))

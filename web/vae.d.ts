@@ -38,6 +38,12 @@ export interface InitOptions {
   simd?: 'auto' | boolean;
 }
 
+export interface LoadOptions extends InitOptions {
+  /** The word models' build, fetched with vae-seq.js on the first word model: URL, bytes or a compiled
+   * module. Default: vae-seq-simd.wasm or vae-seq-nosimd.wasm next to vae.js. */
+  seqWasm?: Source | WebAssembly.Module;
+}
+
 /** A layer: a plain linear layer as its width; otherwise an object (the
  * metadata's layer objects). Images are NCHW; `shape` views a linear layer's
  * output as [c, h, w] for the conv layers after it. */
@@ -246,6 +252,42 @@ export class Model {
   dispose(): void;
 }
 
+export interface WordModelInfo {
+  model: 'words';
+  summary: string;
+  /** The characters words are made of, in token order (after end, start and unknown). */
+  vocab: string;
+  /** The longest word the model reads or writes. */
+  maxLength: number;
+  embed: number;
+  hidden: number;
+  /** 0: a character language model (no encoder, no latent). */
+  latent: number;
+  parameters: number;
+  simd: boolean;
+}
+
+/** A word model (`vae train --words`: the character-level word VAE, or its language model), which
+ * VAE.load gives for such a file: `VAE.load<WordModel>(url)`. Not constructed directly. Words are
+ * strings of info.vocab, 1 to info.maxLength characters; latents are [n, latent]. */
+export interface WordModel {
+  readonly info: WordModelInfo;
+  readonly disposed: boolean;
+  /** n words: z ~ N(0, I) from seed, characters from softmax(logits / temperature) (default 1; 0:
+   * greedy), the words of `vae sample --seed --temperature` (default seed: random). */
+  sampleWords(n: number, options?: { seed?: Seed; temperature?: number }): string[];
+  /** Encoder means and log-variances, each [n, latent]. */
+  encodeWords(words: string[] | string): { mu: Float32Array; logvar: Float32Array };
+  /** Words decoded from latents: greedy (default), or sampled at a temperature with seed. */
+  decodeWords(z: Batch, options?: { temperature?: number; seed?: Seed }): string[];
+  /** The words at `steps` points (default 8, end points included) between the codes of a and b, as
+   * `vae interpolate` prints them. */
+  interpolateWords(a: string, b: string, steps?: number,
+    options?: { method?: 'linear' | 'slerp'; temperature?: number; seed?: Seed }): string[];
+  /** Frees the wasm memory; later calls throw. Safe to repeat. */
+  dispose(): void;
+}
+
 export interface GridOptions {
   /** [channels (1 or 3), height, width]; default [1, 28, 28]. */
   shape?: [number, number, number] | readonly [number, number, number];
@@ -288,7 +330,9 @@ export interface MemoryUse {
 export interface VAEApi {
   /** Loads the wasm (done implicitly by load/create). */
   init(options?: InitOptions): Promise<{ simd: boolean }>;
-  load(source: Source, options?: InitOptions): Promise<Model>;
+  /** A model file: an image model (Model), or a word model (WordModel: `load<WordModel>(...)`), whose
+   * code (vae-seq.js and its wasm) is fetched only then. */
+  load<M extends Model | WordModel = Model>(source: Source, options?: LoadOptions): Promise<M>;
   create(config?: CreateConfig): Promise<Model>;
   /** IDX files, raw or gzip (inflated with DecompressionStream), parsed as `vae train` does. */
   readIDX(images: Source, labels?: Source): Promise<{ images: Float32Array; labels: Int32Array | null; n: number; rows: number; cols: number }>;

@@ -228,15 +228,16 @@ class Runtime {
 let current = null; // Promise<Runtime> used by load/create
 
 /* opts.wasm: the module (URL, bytes or compiled) of the build opts.training
- * asks for; opts.trainWasm: the training build, for later. */
-async function instantiate(opts) {
+ * (or kind: 'seq-', vae-seq.js's word models) asks for; opts.trainWasm: the
+ * training build, for later. */
+async function instantiate(opts, kind = '') {
   const o = options('init', opts, ['wasm', 'trainWasm', 'simd', 'training']);
   const simd = o.simd === undefined || o.simd === 'auto' ? WebAssembly.validate(SIMD_PROBE) : o.simd;
   if (typeof simd !== 'boolean') fail(`init: simd must be 'auto', true or false (got ${o.simd})`);
   let module = o.wasm instanceof WebAssembly.Module ? o.wasm : null;
   if (!module) {
-    const name = `${o.training ? 'train-' : ''}${simd ? 'simd' : 'nosimd'}`;
-    const src = o.wasm ?? (EMBEDDED ? fromBase64(EMBEDDED[name]) : new URL(`./vae-${name}.wasm`, import.meta.url));
+    const name = `${o.training ? 'train-' : kind}${simd ? 'simd' : 'nosimd'}`;
+    const src = o.wasm ?? (EMBEDDED?.[name] ? fromBase64(EMBEDDED[name]) : new URL(`./vae-${name}.wasm`, import.meta.url));
     const bytes = await readSource('init', src);
     try {
       module = await WebAssembly.compile(bytes);
@@ -693,11 +694,25 @@ function loadHandle(rt, what, bytes) {
   });
 }
 
+/* Whether the file's architecture says "model":"words": a word model, which
+ * vae-seq.js loads (it and its wasm are fetched only then). */
+function isWords(b) {
+  try {
+    const n = Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true));
+    return JSON.parse(JSON.parse(text.dec.decode(b.subarray(8, 8 + n))).__metadata__['vae_wasm.arch']).model === 'words';
+  } catch {
+    return false;
+  }
+}
+
 async function load(source, opts) {
-  const o = options('load', opts, ['wasm', 'trainWasm', 'simd']);
-  const rt = await (Object.keys(o).length ? instantiate(o) : init());
+  const o = options('load', opts, ['wasm', 'trainWasm', 'seqWasm', 'simd']);
   const bytes = await readSource('load', source);
   const name = typeof source === 'string' || source instanceof URL ? `load ${source}` : 'load';
+  if (isWords(bytes)) // the helpers as a list: key names would cost the page 45 bytes gzipped
+    return (await import('./vae-seq.js')).load([instantiate, fail, options, integer, finite, seed64, randomSeed, rows, pathPoint, choice], bytes, name, o);
+  const { seqWasm, ...image } = o; // eslint-disable-line no-unused-vars
+  const rt = await (Object.keys(image).length ? instantiate(image) : init());
   return new Model(rt, loadHandle(rt, name, bytes));
 }
 

@@ -180,10 +180,26 @@ void cli_check_data(const vae_model *m, const cli_dataset *d, const char *images
  * of `cols` columns, each pixel scale x scale, with 1-pixel separators. */
 void cli_write_grid(const char *path, const float *images, int n, int cols, const vae_arch *a, int scale);
 
+/* ---------------------------------------------------------------- words.c */
+
+struct vae_words;
+/* "word VAE, vocabulary a-z, embedding 32, ..." into buf (>= 256 bytes). */
+const char *cli_describe_words(char *buf, size_t size, const struct vae_words *m);
+/* 1 if the file named by --model in argv is a word model: the command then
+ * runs its word twin (0 when there is no such readable file: the command
+ * itself reports that). */
+int cli_words_model_arg(int argc, char **argv);
+
 /* ---------------------------------------------------------------- commands */
 
 int cmd_train(int argc, char **argv);
-int cmd_train_words(int argc, char **argv); /* vae train --words (words.c) */
+/* The word model's commands (words.c): vae train --words, and sample,
+ * interpolate, eval and forward of a word model. */
+int cmd_train_words(int argc, char **argv);
+int cmd_sample_words(int argc, char **argv);
+int cmd_interpolate_words(int argc, char **argv);
+int cmd_eval_words(int argc, char **argv);
+int cmd_forward_words(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_sample(int argc, char **argv);

@@ -93,6 +93,7 @@ static double eval_iwae(vae_model *m, const cli_subset *s, int batch, int k, uin
 }
 
 int cmd_eval(int argc, char **argv) {
+    if (cli_words_model_arg(argc, argv)) return cmd_eval_words(argc, argv); /* words.c */
     const char *model = NULL, *images = NULL, *labels = NULL;
     int k = 100, batch = VAE_EVAL_BATCH, holdout = 0, per_class = 0;
     uint64_t seed = VAE_EVAL_SEED;
@@ -110,7 +111,8 @@ int cmd_eval(int argc, char **argv) {
                    "Mean per-image negative ELBO (reconstruction + KL, one sampled z per image; vae\n"
                    "score's elbo metric is the deterministic one at z = mu) and the\n"
                    "importance-weighted estimate of -log p(x) (Burda et al.), in nats; for an\n"
-                   "autoencoder, its reconstruction loss.",
+                   "autoencoder, its reconstruction loss. A word model is evaluated on a word\n"
+                   "list: --model WORDS --help.",
                    opts, CLI_OPT_COUNT(opts)};
     cli_parse(&cmd, argc, argv);
     cli_require(&cmd, "model");

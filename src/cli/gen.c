@@ -48,6 +48,7 @@ static void draw(vae_model *m, const draw_opts *g, const float *z, const int *la
 }
 
 int cmd_sample(int argc, char **argv) {
+    if (cli_words_model_arg(argc, argv)) return cmd_sample_words(argc, argv); /* words.c */
     draw_opts g = DRAW_DEFAULTS;
     int n = 64, cols = 8;
     uint64_t seed = 1;
@@ -61,7 +62,8 @@ int cmd_sample(int argc, char **argv) {
     };
     cli_cmd cmd = {"sample", "--model FILE --out FILE [options]",
                    "Decodes latents z ~ N(0, T^2 I) into a PNG grid. For a conditional model without\n"
-                   "--label, each row is one class (--cols images per class, --n is ignored).",
+                   "--label, each row is one class (--cols images per class, --n is ignored).\n"
+                   "A word model prints words instead: --model WORDS --help shows how.",
                    opts, CLI_OPT_COUNT(opts)};
     cli_parse(&cmd, argc, argv);
     vae_model *m = draw_open(&cmd, &g);
@@ -82,6 +84,7 @@ int cmd_sample(int argc, char **argv) {
 }
 
 int cmd_interpolate(int argc, char **argv) {
+    if (cli_words_model_arg(argc, argv)) return cmd_interpolate_words(argc, argv); /* words.c */
     static const char *const methods[] = {"linear", "slerp", NULL};
     draw_opts g = DRAW_DEFAULTS;
     const char *images = NULL, *labels_file = NULL;
@@ -101,7 +104,8 @@ int cmd_interpolate(int argc, char **argv) {
     cli_cmd cmd = {"interpolate", "--model FILE --out FILE [--images FILE --a I --b J | --seed S] [options]",
                    "Decodes points on the path between two latents: the encoder means of images\n"
                    "a and b, or two random N(0, I) draws. Row r uses images a+r and b+r. A\n"
-                   "conditional model decodes with --label, else the label of image a (else 0).",
+                   "conditional model decodes with --label, else the label of image a (else 0).\n"
+                   "A word model prints the words between two words: --model WORDS --help.",
                    opts, CLI_OPT_COUNT(opts)};
     cli_parse(&cmd, argc, argv);
     if (!images && (cli_given(&cmd, "a") || cli_given(&cmd, "b") || labels_file))

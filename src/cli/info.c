@@ -9,6 +9,7 @@
 #include <jsmn.h>
 
 #include "cli.h"
+#include "models/words.h"
 
 typedef struct {
     const char *json;
@@ -69,61 +70,80 @@ static void parse_header(header *h, const uint8_t *buf, size_t len, const char *
     if (h->n < 1 || h->tok[0].type != JSMN_OBJECT) cli_die(EXIT_RUNTIME, "%s: bad safetensors header", path);
 }
 
+/* The tensor table (stored dtypes from the header) and the metadata. */
+static void print_tensors(const header *h, const vae_tensor *t, int n) {
+    int width = 4;
+    for (int i = 0; i < n; i++)
+        if ((int)strlen(t[i].name) > width) width = (int)strlen(t[i].name);
+    printf("tensors     %d\n", n);
+    printf("  %-*s  dtype  shape\n", width, "name");
+    for (int i = 0; i < n; i++) {
+        int v = lookup(h, 0, t[i].name), dt = v < 0 ? -1 : lookup(h, v, "dtype");
+        printf("  %-*s  ", width, t[i].name);
+        if (dt < 0)
+            printf("%-5s  ", "?");
+        else
+            print_padded(h, dt, 5);
+        for (int d = 0; d < t[i].ndim; d++) printf("%s%d", d ? ", " : "[", t[i].shape[d]);
+        printf("]\n");
+    }
+    int meta = lookup(h, 0, "__metadata__");
+    if (meta >= 0 && h->tok[meta].type == JSMN_OBJECT && h->tok[meta].size > 0) {
+        printf("metadata\n");
+        for (int c = 0, k = meta + 1; c < h->tok[meta].size; c++, k = skip(h, k)) {
+            printf("  ");
+            print_padded(h, k, width);
+            print_str(h, k + 1);
+            printf("\n");
+        }
+    }
+}
+
 int cmd_info(int argc, char **argv) {
     const char *model = NULL;
     cli_opt opts[] = {CLI_STR("model", model, "FILE", "model file (safetensors)")};
     cli_cmd cmd = {"info", "--model FILE",
                    "Prints a model file's architecture, parameter count, tensors (stored dtype and\n"
-                   "shape) and metadata.",
+                   "shape) and metadata; image models and word models alike.",
                    opts, CLI_OPT_COUNT(opts)};
     cli_parse(&cmd, argc, argv);
     cli_require(&cmd, "model");
     size_t len;
     uint8_t *buf = cli_read_file(model, &len);
-    vae_model *m = NULL;
-    vae_error err;
-    if (vae_model_load(&m, buf, len, &err) != VAE_OK) cli_die_lib(model, &err);
-    header h;
-    parse_header(&h, buf, len, model);
-    const vae_arch *a = vae_model_arch(m);
-
     char text[512], num[32];
-    printf("file        %s, %s\n", model, cli_fmt_bytes(num, len));
-    printf("model       %s\n", cli_describe_arch(text, sizeof text, a));
-    printf("input       %dx%dx%d (%d values)\n", a->image_c, a->image_h, a->image_w, vae_arch_input_dim(a));
-    printf("parameters  %s\n", cli_fmt_count(num, vae_model_param_count(m)));
-    printf("tensors     %d\n", vae_model_tensor_count(m));
-    int width = 4;
-    for (int i = 0; i < vae_model_tensor_count(m); i++) {
-        vae_tensor t;
-        vae_model_tensor(m, i, &t, NULL);
-        if ((int)strlen(t.name) > width) width = (int)strlen(t.name);
+    vae_error err;
+    int n;
+    vae_tensor *t;
+    if (vae_words_file(buf, len)) {
+        vae_words *w = NULL;
+        if (vae_words_load(&w, buf, len, 1, &err) != VAE_OK) cli_die_lib(model, &err);
+        printf("file        %s, %s\n", model, cli_fmt_bytes(num, len));
+        printf("model       %s\n", cli_describe_words(text, sizeof text, w));
+        printf("parameters  %s\n", cli_fmt_count(num, vae_words_param_count(w)));
+        t = cli_alloc((size_t)(n = vae_words_tensor_count(w)), sizeof *t);
+        for (int i = 0; i < n; i++) vae_words_tensor(w, i, &t[i], NULL);
+        header h;
+        parse_header(&h, buf, len, model);
+        print_tensors(&h, t, n);
+        free(h.tok);
+        vae_words_free(w);
+    } else {
+        vae_model *m = NULL;
+        if (vae_model_load(&m, buf, len, &err) != VAE_OK) cli_die_lib(model, &err);
+        const vae_arch *a = vae_model_arch(m);
+        printf("file        %s, %s\n", model, cli_fmt_bytes(num, len));
+        printf("model       %s\n", cli_describe_arch(text, sizeof text, a));
+        printf("input       %dx%dx%d (%d values)\n", a->image_c, a->image_h, a->image_w, vae_arch_input_dim(a));
+        printf("parameters  %s\n", cli_fmt_count(num, vae_model_param_count(m)));
+        t = cli_alloc((size_t)(n = vae_model_tensor_count(m)), sizeof *t);
+        for (int i = 0; i < n; i++) vae_model_tensor(m, i, &t[i], NULL);
+        header h;
+        parse_header(&h, buf, len, model);
+        print_tensors(&h, t, n);
+        free(h.tok);
+        vae_model_free(m);
     }
-    printf("  %-*s  dtype  shape\n", width, "name");
-    for (int i = 0; i < vae_model_tensor_count(m); i++) {
-        vae_tensor t;
-        vae_model_tensor(m, i, &t, NULL);
-        int v = lookup(&h, 0, t.name), dt = v < 0 ? -1 : lookup(&h, v, "dtype");
-        printf("  %-*s  ", width, t.name);
-        if (dt < 0)
-            printf("%-5s  ", "?");
-        else
-            print_padded(&h, dt, 5);
-        for (int d = 0; d < t.ndim; d++) printf("%s%d", d ? ", " : "[", t.shape[d]);
-        printf("]\n");
-    }
-    int meta = lookup(&h, 0, "__metadata__");
-    if (meta >= 0 && h.tok[meta].type == JSMN_OBJECT && h.tok[meta].size > 0) {
-        printf("metadata\n");
-        for (int c = 0, k = meta + 1; c < h.tok[meta].size; c++, k = skip(&h, k)) {
-            printf("  ");
-            print_padded(&h, k, width);
-            print_str(&h, k + 1);
-            printf("\n");
-        }
-    }
-    free(h.tok);
+    free(t);
     free(buf);
-    vae_model_free(m);
     return 0;
 }

@@ -271,40 +271,17 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
 
 /* ---------------------------------------------------------------- load */
 
-/* "[400,784]" for error messages. */
-static const char *shape_str(char *buf, size_t cap, int ndim, const uint64_t *shape) {
-    size_t pos = 0;
-    vae_append(buf, cap, &pos, "[");
-    for (int d = 0; d < ndim; d++) vae_append(buf, cap, &pos, "%s%llu", d ? "," : "", (unsigned long long)shape[d]);
-    vae_append(buf, cap, &pos, "]");
-    return buf;
-}
-
 /* Copies file tensor t into the matching table tensor of m, checking name,
  * shape and finiteness. */
 static vae_status load_tensor(vae_model *m, const vae_st_file *f, const vae_st_tensor *t, char *seen, vae_error *err) {
-    char nm[48], have[200], want[64];
+    char nm[48];
     int i = vae_model_find_tensor(m, t->name);
     vae_st_printable(t->name, nm, sizeof nm);
     if (i < 0) return vae_fail(err, VAE_ERR_UNKNOWN, "tensor \"%s\" is not part of this architecture", nm);
     const vae_param_info *p = &m->t[i];
-    uint64_t pshape[4];
-    int same = t->ndim == p->ndim;
-    for (int d = 0; d < p->ndim; d++) {
-        pshape[d] = (uint64_t)p->shape[d];
-        same = same && t->shape[d] == pshape[d];
-    }
-    if (!same)
-        return vae_fail(err, VAE_ERR_SHAPE, "tensor \"%s\": shape %s in the file, the architecture needs %s", nm,
-                        shape_str(have, sizeof have, t->ndim, t->shape), shape_str(want, sizeof want, p->ndim, pshape));
-    float *dst = m->params + p->offset;
-    vae_st_read_f32(f, t, dst);
-    for (size_t k = 0; k < p->numel; k++)
-        if (dst[k] - dst[k] != 0)
-            return vae_fail(err, VAE_ERR_NONFINITE, "tensor \"%s\": element %zu is %s", nm, k,
-                            dst[k] != dst[k] ? "NaN" : "infinite");
-    seen[i] = 1;
-    return VAE_OK;
+    vae_status s = vae_st_load_into(f, t, nm, p->ndim, p->shape, m->params + p->offset, err);
+    if (!s) seen[i] = 1;
+    return s;
 }
 
 static vae_status load_model(vae_model **out, const vae_st_file *f, vae_error *err) {

@@ -13,10 +13,19 @@
 /* The tensors in block order, named as a PyTorch module would name them. */
 enum { T_EMB, T_ENC, T_MU_W, T_MU_B, T_LV_W, T_LV_B, T_INIT_W, T_INIT_B, T_DEC, T_OUT_W, T_OUT_B, T_COUNT };
 
+#define MAX_TENSORS 21 /* embedding, 8 encoder LSTM, 6 heads, 4 decoder LSTM, 2 out */
+
 struct vae_words {
     vae_words_arch a;
     int cap, E, H, L, V;
+    signed char id[256]; /* byte -> token id, -1 outside the vocabulary */
     size_t off[T_COUNT + 1], n_params;
+    int n_t;
+    struct {
+        char name[48];
+        int ndim, shape[2];
+        size_t offset, numel;
+    } t[MAX_TENSORS];
     float *params, *grads, *m1, *m2;
     double beta1_t, beta2_t;
     /* per batch (n words, T = longest + 1 steps) */
@@ -26,6 +35,7 @@ struct vae_words {
     float *cache_e, *cache_d, *work;
     float *dlogits, *dyd, *dxd, *dh0, *dz, *dmu, *dlogvar, *dhcat, *dhn_e, *dxe, *dxemb;
     char *decoded;
+    vae_rng *word_rng; /* sampling: one stream per word */
 };
 
 static vae_lstm_shape enc_shape(const vae_words *m, int T, int n) {
@@ -41,7 +51,7 @@ void vae_words_free(vae_words *m) {
     void *all[] = {m->params, m->enc_ids, m->dec_ids, m->target, m->enc_len, m->dec_len, m->xe, m->ye, m->hn_e,
                    m->hcat, m->mu, m->logvar, m->eps, m->z, m->h0, m->c0, m->h1, m->c1, m->rec, m->kl, m->xemb, m->xd, m->yd, m->logits,
                    m->rowloss, m->cache_e, m->cache_d, m->work, m->dlogits, m->dyd, m->dxd, m->dh0, m->dz, m->dmu,
-                   m->dlogvar, m->dhcat, m->dhn_e, m->dxe, m->dxemb, m->decoded};
+                   m->dlogvar, m->dhcat, m->dhn_e, m->dxe, m->dxemb, m->decoded, m->word_rng};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(m);
 }
@@ -55,25 +65,119 @@ static void init_uniform(float *p, size_t n, float r, vae_rng *rng) {
     for (size_t i = 0; i < n; i++) p[i] = r * (2.0f * vae_rng_uniform(rng) - 1.0f);
 }
 
+static const char AZ[] = "abcdefghijklmnopqrstuvwxyz";
+
+vae_status vae_words_arch_validate(const vae_words_arch *a, vae_error *err) {
+    if (!a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (a->embed < 1 || a->embed > 1024 || a->hidden < 1 || a->hidden > 4096 || a->latent < 0 || a->latent > 1024)
+        return vae_fail(err, VAE_ERR_ARG, "embedding %d, hidden %d, latent %d out of range (1..1024, 1..4096, 0..1024)",
+                        a->embed, a->hidden, a->latent);
+    if (a->max_len < 1 || a->max_len > 256) return vae_fail(err, VAE_ERR_ARG, "word limit %d not in 1..256", a->max_len);
+    char seen[256] = {0};
+    size_t n = strnlen(a->vocab, sizeof a->vocab);
+    if (n == sizeof a->vocab) return vae_fail(err, VAE_ERR_ARG, "vocabulary over %d characters", VAE_WORDS_MAX_VOCAB);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)a->vocab[i];
+        if (c < 0x20 || c > 0x7e)
+            return vae_fail(err, VAE_ERR_ARG, "vocabulary character %zu (byte 0x%02x) is not printable ASCII", i + 1, c);
+        if (seen[c]++) return vae_fail(err, VAE_ERR_ARG, "vocabulary character %zu (byte 0x%02x) repeats one before it", i + 1, c);
+    }
+    return vae_ok(err);
+}
+
+const char *vae_words_vocab_text(const char *vocab, char *buf, size_t cap) {
+    size_t pos = 0, n = strlen(vocab);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && vocab[j + 1] == vocab[j] + 1) j++;
+        /* the library's formatter has no %c */
+        char run[4] = {vocab[i], '-', vocab[j], '\0'};
+        if (j - i < 2) run[1] = '\0', j = i;
+        vae_append(buf, cap, &pos, "%s", run);
+        i = j + 1;
+    }
+    return buf;
+}
+
+/* Sizes of the T_* blocks. */
+static void block_sizes(const vae_words_arch *a, int V, size_t *sizes) {
+    int E = a->embed, H = a->hidden, L = a->latent;
+    vae_lstm_shape es = {.T = 1, .B = 1, .I = E, .H = H, .layers = 1, .dirs = 2};
+    vae_lstm_shape ds = {.T = 1, .B = 1, .I = E + L, .H = H, .layers = 1, .dirs = 1};
+    size_t s[T_COUNT] = {(size_t)V * E, L ? vae_lstm_param_floats(&es) : 0, (size_t)L * 2 * H, (size_t)L,
+                         (size_t)L * 2 * H, (size_t)L, (size_t)H * L, L ? (size_t)H : 0,
+                         vae_lstm_param_floats(&ds), (size_t)V * H, (size_t)V};
+    memcpy(sizes, s, sizeof s);
+}
+
+static int vocab_size(const vae_words_arch *a) { return VAE_WORD_FIRST + (int)(a->vocab[0] ? strlen(a->vocab) : 26); }
+
+uint64_t vae_words_arch_param_count(const vae_words_arch *a) {
+    size_t sizes[T_COUNT];
+    uint64_t n = 0;
+    if (vae_words_arch_validate(a, NULL)) return 0;
+    block_sizes(a, vocab_size(a), sizes);
+    for (int i = 0; i < T_COUNT; i++) n += sizes[i];
+    return n;
+}
+
+static void add_tensor(vae_words *m, const char *name, int rows, int cols, size_t offset) {
+    int i = m->n_t++;
+    vae_format(m->t[i].name, sizeof m->t[i].name, "%s", name);
+    m->t[i].ndim = cols ? 2 : 1, m->t[i].shape[0] = rows, m->t[i].shape[1] = cols;
+    m->t[i].offset = offset, m->t[i].numel = (size_t)rows * (cols ? cols : 1);
+}
+
+static void add_lstm(vae_words *m, const char *prefix, const vae_lstm_shape *s, size_t base) {
+    char kind[24], name[48];
+    for (int d = 0; d < s->dirs; d++)
+        for (int k = 0; k < 4; k++) {
+            vae_lstm_name(kind, sizeof kind, 0, d, (vae_lstm_tensor)k);
+            vae_format(name, sizeof name, "%s.%s", prefix, kind);
+            add_tensor(m, name, 4 * s->H, vae_lstm_cols(s, 0, (vae_lstm_tensor)k),
+                       base + vae_lstm_offset(s, 0, d, (vae_lstm_tensor)k));
+        }
+}
+
+/* The tensor table in block order. */
+static void build_tensors(vae_words *m, const vae_lstm_shape *es, const vae_lstm_shape *ds) {
+    int E = m->E, H = m->H, L = m->L, V = m->V;
+    add_tensor(m, "embedding.weight", V, E, m->off[T_EMB]);
+    if (L) {
+        add_lstm(m, "encoder.rnn", es, m->off[T_ENC]);
+        add_tensor(m, "encoder.mu.weight", L, 2 * H, m->off[T_MU_W]);
+        add_tensor(m, "encoder.mu.bias", L, 0, m->off[T_MU_B]);
+        add_tensor(m, "encoder.logvar.weight", L, 2 * H, m->off[T_LV_W]);
+        add_tensor(m, "encoder.logvar.bias", L, 0, m->off[T_LV_B]);
+        add_tensor(m, "decoder.init.weight", H, L, m->off[T_INIT_W]);
+        add_tensor(m, "decoder.init.bias", H, 0, m->off[T_INIT_B]);
+    }
+    add_lstm(m, "decoder.rnn", ds, m->off[T_DEC]);
+    add_tensor(m, "decoder.out.weight", V, H, m->off[T_OUT_W]);
+    add_tensor(m, "decoder.out.bias", V, 0, m->off[T_OUT_B]);
+}
+
 vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, uint64_t seed, vae_error *err) {
     if (!out || !a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     *out = NULL;
-    if (a->embed < 1 || a->embed > 1024 || a->hidden < 1 || a->hidden > 4096 || a->latent < 0 || a->latent > 1024)
-        return vae_fail(err, VAE_ERR_ARG, "embedding %d, hidden %d, latent %d out of range", a->embed, a->hidden,
-                        a->latent);
-    if (a->max_len < 1 || a->max_len > 256) return vae_fail(err, VAE_ERR_ARG, "word limit %d not in 1..256", a->max_len);
+    vae_status st = vae_words_arch_validate(a, err);
+    if (st) return st;
     if (cap < 1 || cap > 65536) return vae_fail(err, VAE_ERR_ARG, "batch capacity %d not in 1..65536", cap);
     vae_words *m = calloc(1, sizeof *m);
     if (!m) return vae_fail(err, VAE_ERR_NOMEM, "out of memory");
     m->a = *a;
-    m->cap = cap, m->E = a->embed, m->H = a->hidden, m->L = a->latent, m->V = VAE_WORDS_VOCAB;
+    if (!a->vocab[0]) memcpy(m->a.vocab, AZ, sizeof AZ);
+    memset(m->id, -1, sizeof m->id);
+    for (int i = 0; m->a.vocab[i]; i++) m->id[(unsigned char)m->a.vocab[i]] = (signed char)(VAE_WORD_FIRST + i);
+    m->cap = cap, m->E = a->embed, m->H = a->hidden, m->L = a->latent, m->V = vocab_size(a);
     int E = m->E, H = m->H, L = m->L, V = m->V, Te = a->max_len, Td = a->max_len + 1;
     vae_lstm_shape es = enc_shape(m, Te, cap), ds = dec_shape(m, Td, cap);
-    size_t sizes[T_COUNT] = {(size_t)V * E, L ? vae_lstm_param_floats(&es) : 0, (size_t)L * 2 * H, (size_t)L,
-                             (size_t)L * 2 * H, (size_t)L, (size_t)H * L, L ? (size_t)H : 0,
-                             vae_lstm_param_floats(&ds), (size_t)V * H, (size_t)V};
+    size_t sizes[T_COUNT];
+    block_sizes(a, V, sizes);
     for (int i = 0; i < T_COUNT; i++) m->off[i + 1] = m->off[i] + sizes[i];
     m->n_params = m->off[T_COUNT];
+    build_tensors(m, &es, &ds);
     size_t N = (size_t)cap, TeN = (size_t)Te * N, TdN = (size_t)Td * N;
     int ok = 1;
 #define ALLOC(p, count) ok &= ((p) = calloc(zmax((count), 1), sizeof *(p))) != NULL
@@ -90,7 +194,7 @@ vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, u
     ALLOC(m->dlogits, TdN * V), ALLOC(m->dyd, TdN * H), ALLOC(m->dxd, TdN * (E + L)), ALLOC(m->dh0, N * H);
     ALLOC(m->dz, N * L), ALLOC(m->dmu, N * L), ALLOC(m->dlogvar, N * L), ALLOC(m->dhcat, N * 2 * H);
     ALLOC(m->dhn_e, 2 * N * H), ALLOC(m->dxe, TeN * E), ALLOC(m->dxemb, TdN * E);
-    ALLOC(m->decoded, N * (a->max_len + 1));
+    ALLOC(m->decoded, N * (a->max_len + 1)), ALLOC(m->word_rng, N);
 #undef ALLOC
     if (!ok) {
         vae_words_free(m);
@@ -113,6 +217,18 @@ vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, u
     return vae_ok(err);
 }
 
+const vae_words_arch *vae_words_get_arch(const vae_words *m) { return m ? &m->a : NULL; }
+
+int vae_words_tensor_count(const vae_words *m) { return m ? m->n_t : 0; }
+
+vae_status vae_words_tensor(const vae_words *m, int i, vae_tensor *out, vae_error *err) {
+    if (!m || !out) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (i < 0 || i >= m->n_t) return vae_fail(err, VAE_ERR_ARG, "tensor %d of %d", i, m->n_t);
+    *out = (vae_tensor){m->t[i].name, m->t[i].ndim, {m->t[i].shape[0], m->t[i].shape[1]}, m->t[i].numel,
+                        m->t[i].offset, m->params + m->t[i].offset};
+    return vae_ok(err);
+}
+
 vae_status vae_words_check(const vae_words *m, const char *word, size_t len, vae_error *err) {
     if (!m || !word) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     if (len == 0) return vae_fail(err, VAE_ERR_ARG, "empty word");
@@ -120,9 +236,11 @@ vae_status vae_words_check(const vae_words *m, const char *word, size_t len, vae
         return vae_fail(err, VAE_ERR_ARG, "word of %zu characters is longer than the model's limit %d", len,
                         m->a.max_len);
     for (size_t i = 0; i < len; i++)
-        if (word[i] < 'a' || word[i] > 'z')
-            return vae_fail(err, VAE_ERR_ARG, "character %zu (byte 0x%02x) is not in the vocabulary a-z", i + 1,
-                            (unsigned char)word[i]);
+        if (m->id[(unsigned char)word[i]] < 0) {
+            char text[3 * VAE_WORDS_MAX_VOCAB + 1];
+            return vae_fail(err, VAE_ERR_ARG, "character %zu (byte 0x%02x) is not in the vocabulary %s", i + 1,
+                            (unsigned char)word[i], vae_words_vocab_text(m->a.vocab, text, sizeof text));
+        }
     return vae_ok(err);
 }
 
@@ -148,7 +266,7 @@ static void encode(vae_words *m, const char *const *words, int n, int Te) {
     for (int b = 0; b < n; b++) {
         int len = (int)strlen(words[b]);
         m->enc_len[b] = len;
-        for (int t = 0; t < Te; t++) m->enc_ids[t * n + b] = t < len ? VAE_WORD_A + (words[b][t] - 'a') : -1;
+        for (int t = 0; t < Te; t++) m->enc_ids[t * n + b] = t < len ? m->id[(unsigned char)words[b][t]] : -1;
     }
     vae_lstm_shape es = enc_shape(m, Te, n);
     vae_embedding_forward(m->xe, m->enc_ids, p + m->off[T_EMB], Te * n, E);
@@ -171,14 +289,18 @@ static void decoder_input(vae_words *m, const int *ids, const float *z, int rows
     }
 }
 
-/* The whole forward pass on a checked batch: rowloss, and rec, kl per word. */
+/* The whole forward pass on a checked batch: rowloss, and rec, kl per word;
+ * eps given or (NULL) drawn from rng. */
 static void forward(vae_words *m, const char *const *words, int n, int longest, float dropout, vae_rng *rng,
-                    float *rec, float *kl) {
+                    const float *eps, float *rec, float *kl) {
     int L = m->L, H = m->H, V = m->V, Td = longest + 1;
     const float *p = m->params;
     if (L) {
         encode(m, words, n, longest);
-        vae_rng_normals(rng, m->eps, (size_t)n * L);
+        if (eps)
+            memcpy(m->eps, eps, (size_t)n * L * sizeof *eps);
+        else
+            vae_rng_normals(rng, m->eps, (size_t)n * L);
         vae_reparam_forward(m->z, L, m->mu, m->logvar, m->eps, n, L);
         vae_linear_forward(m->h0, m->z, p + m->off[T_INIT_W], p + m->off[T_INIT_B], n, L, H);
         vae_kl_forward(kl, m->mu, m->logvar, n, L);
@@ -189,10 +311,10 @@ static void forward(vae_words *m, const char *const *words, int n, int longest, 
         int len = (int)strlen(words[b]);
         m->dec_len[b] = len + 1;
         for (int t = 0; t < Td; t++) {
-            int prev = t == 0 ? VAE_WORD_BOS : t <= len ? VAE_WORD_A + (words[b][t - 1] - 'a') : -1;
+            int prev = t == 0 ? VAE_WORD_BOS : t <= len ? m->id[(unsigned char)words[b][t - 1]] : -1;
             if (t > 0 && t <= len && dropout > 0.0f && vae_rng_uniform(rng) < dropout) prev = VAE_WORD_UNK;
             m->dec_ids[t * n + b] = prev;
-            m->target[t * n + b] = t < len ? VAE_WORD_A + (words[b][t] - 'a') : t == len ? VAE_WORD_EOS : -1;
+            m->target[t * n + b] = t < len ? m->id[(unsigned char)words[b][t]] : t == len ? VAE_WORD_EOS : -1;
         }
     }
     vae_lstm_shape ds = dec_shape(m, Td, n);
@@ -263,7 +385,7 @@ vae_status vae_words_compute_grads(vae_words *m, const char *const *words, int n
     if (!longest) return err ? err->code : VAE_ERR_ARG;
     if (!rng || !st) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     if (!(dropout >= 0.0f && dropout <= 1.0f)) return vae_fail(err, VAE_ERR_ARG, "dropout %g not in [0, 1]", dropout);
-    forward(m, words, n, longest, dropout, rng, m->rec, m->kl);
+    forward(m, words, n, longest, dropout, rng, NULL, m->rec, m->kl);
     double srec = 0.0, skl = 0.0, g2 = 0.0;
     for (int b = 0; b < n; b++) srec += m->rec[b], skl += m->kl[b];
     backward(m, n, longest, beta);
@@ -287,8 +409,24 @@ vae_status vae_words_train_step(vae_words *m, const char *const *words, int n, f
     return vae_ok(err);
 }
 
-/* Greedy decoding of z [n, L] (ignored for a language model) into m->decoded. */
-static void decode(vae_words *m, const float *z, int n) {
+/* Token drawn from softmax(l[V] / temperature): the first whose cumulative
+ * weight passes a uniform draw (double sums, so every build picks the same). */
+static int sample_token(const float *l, int V, float temperature, vae_rng *rng) {
+    float w[VAE_WORD_FIRST + VAE_WORDS_MAX_VOCAB], top = l[0];
+    double sum = 0.0;
+    for (int v = 1; v < V; v++) top = l[v] > top ? l[v] : top;
+    for (int v = 0; v < V; v++) sum += w[v] = expf((l[v] - top) / temperature);
+    double u = vae_rng_uniform(rng) * sum, c = 0.0;
+    for (int v = 0; v < V - 1; v++)
+        if ((c += w[v]) > u) return v;
+    return V - 1;
+}
+
+/* Decoding of z [n, L] (ignored for a language model) into m->decoded:
+ * greedy at temperature 0, else sampled: word b from its own stream, seeded
+ * by the b-th draw from rng, so a word does not depend on how many are
+ * decoded beside it. */
+static void decode(vae_words *m, const float *z, int n, float temperature, vae_rng *rng) {
     int H = m->H, L = m->L, V = m->V, W = m->a.max_len + 1;
     const float *p = m->params;
     vae_lstm_shape one = dec_shape(m, 1, n);
@@ -300,7 +438,13 @@ static void decode(vae_words *m, const float *z, int n) {
         memset(h, 0, (size_t)n * H * sizeof *h);
     memset(c, 0, (size_t)n * H * sizeof *c);
     memset(m->decoded, 0, (size_t)n * W);
-    for (int b = 0; b < n; b++) prev[b] = VAE_WORD_BOS, done[b] = 0;
+    for (int b = 0; b < n; b++) {
+        prev[b] = VAE_WORD_BOS, done[b] = 0;
+        if (temperature > 0.0f) {
+            uint64_t hi = vae_rng_u32(rng);
+            vae_rng_seed(&m->word_rng[b], hi << 32 | vae_rng_u32(rng));
+        }
+    }
     for (int t = 0; t < W; t++) {
         decoder_input(m, prev, z, n, n);
         vae_lstm_forward(m->yd, hn, cn, m->cache_d, m->xd, NULL, h, c, p + m->off[T_DEC], &one);
@@ -308,9 +452,13 @@ static void decode(vae_words *m, const float *z, int n) {
         for (int b = 0; b < n; b++) {
             const float *l = m->logits + (size_t)b * V;
             int best = 0;
-            for (int v = 1; v < V; v++) best = l[v] > l[best] ? v : best;
-            if (!done[b] && (best < VAE_WORD_A || t == W - 1)) done[b] = 1;
-            if (!done[b]) m->decoded[(size_t)b * W + t] = (char)('a' + best - VAE_WORD_A);
+            if (done[b]) continue;
+            if (temperature > 0.0f)
+                best = sample_token(l, V, temperature, &m->word_rng[b]);
+            else
+                for (int v = 1; v < V; v++) best = l[v] > l[best] ? v : best;
+            if (best < VAE_WORD_FIRST || t == W - 1) done[b] = 1;
+            if (!done[b]) m->decoded[(size_t)b * W + t] = m->a.vocab[best - VAE_WORD_FIRST];
             prev[b] = best;
         }
         float *swap = h;
@@ -318,21 +466,45 @@ static void decode(vae_words *m, const float *z, int n) {
     }
 }
 
-vae_status vae_words_decode(vae_words *m, const float *z, int n, char *out, vae_error *err) {
-    if (!m || !out || (m->L && !z)) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
-    if (n < 1 || n > m->cap) return vae_fail(err, VAE_ERR_ARG, "batch of %d codes, want 1..%d", n, m->cap);
-    decode(m, z, n);
-    memcpy(out, m->decoded, (size_t)n * (m->a.max_len + 1));
+vae_status vae_words_decode(vae_words *m, const float *z, int n, float temperature, vae_rng *rng, char *out,
+                            vae_error *err) {
+    if (!m || !out || (m->L && !z) || (temperature > 0.0f && !rng)) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (n < 1) return vae_fail(err, VAE_ERR_ARG, "%d codes to decode", n);
+    if (!(temperature >= 0.0f && temperature <= 1e3f))
+        return vae_fail(err, VAE_ERR_ARG, "temperature %g not in [0, 1000]", temperature);
+    for (size_t i = 0; m->L && i < (size_t)n * m->L; i++)
+        if (z[i] - z[i] != 0.0f) return vae_fail(err, VAE_ERR_NONFINITE, "z[%zu] is not finite", i);
+    size_t W = (size_t)m->a.max_len + 1;
+    for (int i = 0; i < n; i += m->cap) { /* per-word streams: the batches do not change the words */
+        int nb = n - i < m->cap ? n - i : m->cap;
+        decode(m, m->L ? z + (size_t)i * m->L : NULL, nb, temperature, rng);
+        memcpy(out + i * W, m->decoded, nb * W);
+    }
     return vae_ok(err);
 }
 
-vae_status vae_words_encode(vae_words *m, const char *const *words, int n, float *mu, vae_error *err) {
+vae_status vae_words_sample(vae_words *m, int n, uint64_t seed, float temperature, char *out, vae_error *err) {
+    if (!m || !out) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (n < 1) return vae_fail(err, VAE_ERR_ARG, "%d words to sample", n);
+    float *z = m->L ? malloc((size_t)n * m->L * sizeof *z) : NULL;
+    if (m->L && !z) return vae_fail(err, VAE_ERR_NOMEM, "out of memory for %d latents", n);
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    if (z) vae_rng_normals(&rng, z, (size_t)n * m->L);
+    vae_rng_seed(&rng, seed + 1);
+    vae_status s = vae_words_decode(m, z, n, temperature, &rng, out, err);
+    free(z);
+    return s;
+}
+
+vae_status vae_words_encode(vae_words *m, const char *const *words, int n, float *mu, float *logvar, vae_error *err) {
     int longest = check_batch(m, words, n, err);
     if (!longest) return err ? err->code : VAE_ERR_ARG;
     if (!m->L) return vae_fail(err, VAE_ERR_STATE, "a language model has no latent code");
     if (!mu) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     encode(m, words, n, longest);
     memcpy(mu, m->mu, (size_t)n * m->L * sizeof *mu);
+    if (logvar) memcpy(logvar, m->logvar, (size_t)n * m->L * sizeof *logvar);
     return vae_ok(err);
 }
 
@@ -341,11 +513,20 @@ vae_status vae_words_eval(vae_words *m, const char *const *words, int n, vae_rng
     int longest = check_batch(m, words, n, err);
     if (!longest) return err ? err->code : VAE_ERR_ARG;
     if (!rng || !rec || !kl) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
-    forward(m, words, n, longest, 0.0f, rng, rec, kl);
+    forward(m, words, n, longest, 0.0f, rng, NULL, rec, kl);
     if (correct) {
         int W = m->a.max_len + 1;
-        if (m->L) decode(m, m->mu, n);
+        if (m->L) decode(m, m->mu, n, 0.0f, NULL);
         for (int b = 0; b < n; b++) correct[b] = m->L && !strcmp(m->decoded + (size_t)b * W, words[b]);
     }
+    return vae_ok(err);
+}
+
+vae_status vae_words_loss(vae_words *m, const char *const *words, int n, const float *eps, float *rec, float *kl,
+                          vae_error *err) {
+    int longest = check_batch(m, words, n, err);
+    if (!longest) return err ? err->code : VAE_ERR_ARG;
+    if ((m->L && !eps) || !rec || !kl) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    forward(m, words, n, longest, 0.0f, NULL, eps, rec, kl);
     return vae_ok(err);
 }

@@ -7,14 +7,19 @@
  * message in one error record that JS reads with vw_error_code/_message.
  * The module is single-threaded, so one record and a few statics suffice.
  *
- * Built twice: with VW_TRAINING the trainer's calls and fresh models are
- * exported too (the module vae.js fetches for create() and a model's first
- * fit); without, the smaller module for everything else. */
+ * Built three times: with VW_TRAINING the trainer's calls and fresh models
+ * are exported too (the module vae.js fetches for create() and a model's
+ * first fit); without, the smaller module for everything else; with VW_SEQ
+ * the word models (models/words.h) instead of the image models, the module
+ * vae-seq.js fetches on the first word model. */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
+#ifdef VW_SEQ
+#include "models/words.h"
+#endif
 
 #define EXPORT __attribute__((used, visibility("default")))
 
@@ -41,6 +46,7 @@ EXPORT size_t vw_heap_used(void) { return mallinfo().uordblks; }
 
 /* ---------------------------------------------------------------- handles */
 
+/* H_MODEL: a vae_model, or in the VW_SEQ build a vae_words. */
 typedef enum { H_FREE = 0, H_MODEL, H_TRAINER, H_RNG } handle_kind;
 
 typedef struct {
@@ -94,7 +100,11 @@ static void *handle_get(int h, int kind) {
 
 static void slot_release(int i) {
     switch (slots[i].kind) {
+#ifdef VW_SEQ
+    case H_MODEL: vae_words_free(slots[i].p); break;
+#else
     case H_MODEL: vae_model_free(slots[i].p); break;
+#endif
 #ifdef VW_TRAINING
     case H_TRAINER: vae_trainer_free(slots[i].p); break;
 #endif
@@ -117,6 +127,7 @@ EXPORT void vw_release(int h) {
     slot_release((int)i);
 }
 
+#ifndef VW_SEQ
 /* ---------------------------------------------------------------- models */
 
 static int model_handle(vae_status s, vae_model *m) {
@@ -188,6 +199,8 @@ EXPORT int vw_save(int h, int dtype, int decoder_only, const char *meta, int n_m
     out[1] = len;
     return s;
 }
+
+#endif /* !VW_SEQ */
 
 #ifdef VW_TRAINING
 /* ---------------------------------------------------------------- training */
@@ -263,6 +276,68 @@ EXPORT int vw_rng_normals(int h, float *out, int n) {
     return vae_ok(&g_err);
 }
 
+#ifdef VW_SEQ
+/* ---------------------------------------------------------------- word models */
+
+enum { WORDS_CAP = 256 }; /* words per batch inside the library: the results do not depend on it */
+
+EXPORT int vw_words_load(const uint8_t *buf, size_t len) {
+    vae_words *m = NULL;
+    if (vae_words_load(&m, buf, len, WORDS_CAP, &g_err)) return 0;
+    int h = handle_new(H_MODEL, m, 0);
+    if (!h) vae_words_free(m);
+    return h;
+}
+
+/* The architecture as JSON (valid until the next call), or NULL. */
+EXPORT const char *vw_words_arch_json(int h) {
+    static char json[512];
+    vae_words *m = handle_get(h, H_MODEL);
+    if (!m || vae_words_arch_to_json(vae_words_get_arch(m), json, sizeof json, &g_err)) return NULL;
+    return json;
+}
+
+EXPORT double vw_words_param_count(int h) {
+    vae_words *m = handle_get(h, H_MODEL);
+    return m ? (double)vae_words_param_count(m) : -1;
+}
+
+/* words: n NUL-terminated words one after another; mu, logvar [n, latent]. */
+EXPORT int vw_words_encode(int h, const char *words, int n, float *mu, float *logvar) {
+    vae_words *m = handle_get(h, H_MODEL);
+    if (!m) return g_err.code;
+    int L = vae_words_get_arch(m)->latent;
+    const char *batch[WORDS_CAP];
+    for (int i = 0; i < n; i += WORDS_CAP) {
+        int nb = n - i < WORDS_CAP ? n - i : WORDS_CAP;
+        for (int b = 0; b < nb; b++) {
+            size_t len = strlen(words);
+            vae_error e;
+            if (vae_words_check(m, words, len, &e)) return vae_fail(&g_err, VAE_ERR_ARG, "word %d: %s", i + b + 1, e.msg);
+            batch[b] = words;
+            words += len + 1;
+        }
+        vae_status s = vae_words_encode(m, batch, nb, mu + (size_t)i * L, logvar + (size_t)i * L, &g_err);
+        if (s) return s;
+    }
+    return vae_ok(&g_err);
+}
+
+/* out [n, max_len + 1]: z [n, latent] decoded (models/words.h), draws seeded by seed. */
+EXPORT int vw_words_decode(int h, const float *z, int n, float temperature, uint64_t seed, char *out) {
+    vae_words *m = handle_get(h, H_MODEL);
+    if (!m) return g_err.code;
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    return vae_words_decode(m, z, n, temperature, &rng, out, &g_err);
+}
+
+/* out [n, max_len + 1]: n words as `vae sample` draws them. */
+EXPORT int vw_words_sample(int h, int n, uint64_t seed, float temperature, char *out) {
+    vae_words *m = handle_get(h, H_MODEL);
+    return m ? vae_words_sample(m, n, seed, temperature, out, &g_err) : g_err.code;
+}
+#else
 /* ---------------------------------------------------------------- IDX data */
 
 /* out = {pixels (malloc'd [n, rows*cols]; caller frees), n, rows, cols}. */
@@ -283,3 +358,4 @@ EXPORT int vw_idx_labels(const uint8_t *buf, size_t len, int32_t *out) {
     out[1] = n;
     return s;
 }
+#endif

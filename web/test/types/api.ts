@@ -2,7 +2,7 @@
 // runs `tsc --strict --noEmit` on it (never executed). The @ts-expect-error
 // lines must stay errors: the types reject what the library rejects.
 import VAE, { VAEError, Model, Trainer, WorkerTrainer, serveTrainer } from 'vae-wasm';
-import type { ErrorCode, ModelInfo, ProgressEvent, TrainOptions, Layer, RGBAImage, CanvasLike } from 'vae-wasm';
+import type { ErrorCode, ModelInfo, ProgressEvent, TrainOptions, Layer, RGBAImage, CanvasLike, WordModel, WordModelInfo } from 'vae-wasm';
 
 declare const canvas: CanvasLike;
 declare const bytes: Uint8Array;
@@ -56,6 +56,19 @@ async function main(): Promise<void> {
     }
   }
   await serveTrainer({ onMessage: (fn) => fn({}), post: (msg, transfer) => console.log(msg, transfer) });
+
+  const words = await VAE.load<WordModel>('models/words-vae.safetensors', { seqWasm: 'vae-seq-simd.wasm', simd: true });
+  const winfo: WordModelInfo = words.info;
+  const drawn: string[] = words.sampleWords(10, { seed: 2n, temperature: 0.7 });
+  const code = words.encodeWords(drawn.concat(winfo.vocab.slice(0, 3)));
+  const back: string[] = words.decodeWords(code.mu, { temperature: 0, seed: 1 });
+  const path: string[] = words.interpolateWords('cat', 'dog', 6, { method: 'slerp' });
+  console.log(back, path, words.encodeWords('cat').logvar.length + winfo.maxLength, words.disposed);
+  words.dispose();
+  // @ts-expect-error: words are strings
+  words.encodeWords([1, 2]);
+  // @ts-expect-error: an image model has no sampleWords
+  model.sampleWords(3);
 
   // @ts-expect-error: an unknown option
   model.sample(4, { temprature: 1 });
