@@ -466,7 +466,7 @@ int cmd_eval_words(int argc, char **argv) {
     printf("\n");
     eval_sums e = evaluate(m, words, n, latent);
     printf("NLL bound  %.4f nats/word = rec %.4f + KL %.4f (one z per word, seed %d)\n", (e.rec + e.kl) / n,
-           e.rec / n, e.kl / n, CLI_EVAL_SEED);
+           e.rec / n, e.kl / n, VAE_EVAL_SEED);
     printf("KL         %.4f nats/word\n", e.kl / n);
     if (latent)
         printf("recon      %.1f%% (%d of %d words: greedy decoding of the mean code)\n", 100.0 * e.correct / n,

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { VAE, VAEError, haveCli, runCli, scratch, root, readF32, compare } from './helpers.mjs';
+import { VAE, rejectsVAEError as rejects, haveCli, runCli, scratch, root, readF32, compare } from './helpers.mjs';
 
 const skip = !haveCli && 'build/native/vae is missing (run build-scripts/build.sh)';
 const dir = scratch();
@@ -38,15 +38,6 @@ if (haveCli) {
   files.fruit = join(dir, 'fruit.safetensors');
   runCli('train', '--words', join(dir, 'fruit.txt'), '--epochs', 300, '--batch', 16, '--hidden', 32, '--embed', 8, '--latent', 4,
     '--lr', 0.01, '--warmup-epochs', 200, '--seed', 2, '--quiet', '--out', files.fruit);
-}
-
-async function rejects(fn, code, message) {
-  await assert.rejects(async () => fn(), (e) => {
-    assert.ok(e instanceof VAEError, `a VAEError, not ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.match(e.message, message);
-    return true;
-  });
 }
 
 test('VAE.load gives a word model: info, and the same parameter count as vae info', { skip }, async () => {
