@@ -183,6 +183,7 @@ static void check_file(void) {
     size_t len, len2;
     CHECK(vae_model_save(m, VAE_DTYPE_F32, 0, NULL, 0, &buf, &len, &err) == VAE_OK, "save: %s", err.msg);
     CHECK(vae_model_load(&back, buf, len, &err) == VAE_OK, "load: %s", err.msg);
+    if (!back) return;
     const vae_arch *b = vae_model_arch(back);
     CHECK(b->kind == VAE_KIND_M2 && b->n_cls == 2 && b->cls_hidden[0] == 4 && b->cls_hidden[1] == 3 &&
               b->n_classes == C,
