@@ -364,13 +364,21 @@ static vae_trainer *open_trainer(const cli_cmd *cmd, const train_opts *o, vae_mo
 }
 
 static void print_preamble(const train_opts *o, const cli_subset *train, const cli_subset *test, const vae_model *m,
-                           int steps_per_epoch, int labelled, int lbatch, float alpha) {
+                           int steps_per_epoch, const cli_subset *labelled, int lbatch, float alpha) {
     char text[512], num[32], num2[32];
     int m2 = vae_model_arch(m)->kind == VAE_KIND_M2;
     printf("data     %s: %s training images of %dx%d", cli_basename(o->train_images),
            cli_fmt_count(num, (uint64_t)train->n), train->d->h, train->d->w);
-    if (m2) printf(" (%s labelled, %s not)", cli_fmt_count(num, (uint64_t)labelled),
-                   cli_fmt_count(num2, (uint64_t)(train->n - labelled)));
+    int n_labelled = labelled->n ? labelled->n : train->n;
+    if (m2) printf(" (%s labelled, %s not)", cli_fmt_count(num, (uint64_t)n_labelled),
+                   cli_fmt_count(num2, (uint64_t)(train->n - n_labelled)));
+    if (m2 && labelled->n) { /* counted from the draw itself */
+        int C = vae_model_arch(m)->n_classes, *count = cli_alloc((size_t)C, sizeof *count);
+        for (int i = 0; i < labelled->n; i++) count[labelled->d->y[labelled->idx[i]]]++;
+        printf("\nlabels   drawn with seed %llu, per class:", (unsigned long long)o->seed + 3);
+        for (int c = 0; c < C; c++) printf(" %d", count[c]);
+        free(count);
+    }
     if (test->n) printf(", %s test images", cli_fmt_count(num, (uint64_t)test->n));
     printf("\nmodel    %s; %s parameters", cli_describe_arch(text, sizeof text, vae_model_arch(m)),
            cli_fmt_count(num, vae_model_param_count(m)));
@@ -378,7 +386,7 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
     printf("\ntraining %d epochs x %d steps of %d, %s lr %g", o->epochs, steps_per_epoch, o->batch,
            o->optimizer == VAE_OPT_SGD ? "sgd" : "adam", o->lr);
     if (o->lr_decay) printf(" (cosine to %g)", o->lr_min);
-    if (m2 && labelled < train->n) printf(", plus %d labelled per step", lbatch);
+    if (lbatch) printf(", plus %d labelled per step", lbatch);
     /* Each column says what it is: the training objective includes beta and the penalties, the
      * test columns do not (rec + KL at one sampled z per image, as vae eval). */
     int ae = vae_model_arch(m)->kind == VAE_KIND_AE;
@@ -583,7 +591,7 @@ int cmd_train(int argc, char **argv) {
     int steps_per_epoch = (set->n + o.batch - 1) / o.batch;
 
     vae_trainer *t = open_trainer(&cmd, &o, m, steps_per_epoch, alpha);
-    if (!o.quiet) print_preamble(&o, &train, &test, m, steps_per_epoch, n_labelled, lbatch, alpha);
+    if (!o.quiet) print_preamble(&o, &train, &test, m, steps_per_epoch, &labelled, lbatch, alpha);
 
     epoch_ctx c = {
         .t = t,
