@@ -372,6 +372,7 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
     int n_labelled = labelled->n ? labelled->n : train->n;
     if (m2) printf(" (%s labelled, %s not)", cli_fmt_count(num, (uint64_t)n_labelled),
                    cli_fmt_count(num2, (uint64_t)(train->n - n_labelled)));
+    if (test->n) printf(", %s test images", cli_fmt_count(num, (uint64_t)test->n));
     if (m2 && labelled->n) { /* counted from the draw itself */
         int C = vae_model_arch(m)->n_classes, *count = cli_alloc((size_t)C, sizeof *count);
         for (int i = 0; i < labelled->n; i++) count[labelled->d->y[labelled->idx[i]]]++;
@@ -379,7 +380,6 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
         for (int c = 0; c < C; c++) printf(" %d", count[c]);
         free(count);
     }
-    if (test->n) printf(", %s test images", cli_fmt_count(num, (uint64_t)test->n));
     printf("\nmodel    %s; %s parameters", cli_describe_arch(text, sizeof text, vae_model_arch(m)),
            cli_fmt_count(num, vae_model_param_count(m)));
     if (o->init) printf("; from %s", o->init);
