@@ -44,7 +44,7 @@ static const struct {
     {"sigma", "a number"},
     {"leaky_slope", "a number"},
     {"decoder_only", "true or false"},
-    {"classifier", "a list of at most 8 linear layers ({\"linear\":500})"},
+    {"classifier", "a list of linear layers"},
 };
 
 /* Array v of at most maxn non-negative ints into dst; 0 on success. */

@@ -89,38 +89,37 @@ static vae_status plan_layer(vae_layer_ref *r, const vae_layer *spec, int width,
     return vae_ok(err);
 }
 
+static const vae_layer linear[VAE_MAX_LAYERS]; /* all zeros: linear layers */
+
+/* Plans a hidden stack reading [*c, *h, *w] (its first layer also `extra`
+ * flat inputs) and leaves the top's shape in *c, *h, *w. */
+static vae_status plan_stack(vae_layer_ref *r, const vae_layer *spec, const int *width, int n, int *c, int *h,
+                             int *w, int extra, const char *side, vae_error *err) {
+    char where[64];
+    for (int i = 0; i < n; i++) {
+        vae_format(where, sizeof where, "%s hidden layer %d", side, i);
+        vae_status st = plan_layer(&r[i], &spec[i], width[i], *c, *h, *w, i ? 0 : extra, where, err);
+        if (st) return st;
+        *c = r[i].out_c, *h = r[i].out_h, *w = r[i].out_w;
+    }
+    return VAE_OK;
+}
+
 /* Plans every layer of a (otherwise checked) architecture into m's layer map. */
 static vae_status plan(vae_model *m, const vae_arch *a, vae_error *err) {
     int C = a->n_classes, L = a->latent, D = vae_arch_input_dim(a);
     int c = a->image_c, h = a->image_h, w = a->image_w;
-    char where[64];
     vae_status st;
-    static const vae_layer linear = {VAE_LAYER_LINEAR, 0, 0, 0, 0, {0, 0, 0}};
-    for (int i = 0; i < a->n_enc; i++) {
-        vae_layer_ref *r = &m->enc[i];
-        vae_format(where, sizeof where, "encoder hidden layer %d", i);
-        if ((st = plan_layer(r, &a->enc_layer[i], a->enc_hidden[i], c, h, w, i ? 0 : C, where, err))) return st;
-        c = r->out_c, h = r->out_h, w = r->out_w;
-    }
-    int extra = a->n_enc ? 0 : C;
-    if ((st = plan_layer(&m->mu, &linear, L, c, h, w, extra, "encoder head", err))) return st;
+    if ((st = plan_stack(m->enc, a->enc_layer, a->enc_hidden, a->n_enc, &c, &h, &w, C, "encoder", err))) return st;
+    if ((st = plan_layer(&m->mu, linear, L, c, h, w, a->n_enc ? 0 : C, "encoder head", err))) return st;
     m->logvar = m->mu;
     c = L, h = w = 1;
-    for (int i = 0; i < a->n_dec; i++) {
-        vae_layer_ref *r = &m->dec[i];
-        vae_format(where, sizeof where, "decoder hidden layer %d", i);
-        if ((st = plan_layer(r, &a->dec_layer[i], a->dec_hidden[i], c, h, w, i ? 0 : C, where, err))) return st;
-        c = r->out_c, h = r->out_h, w = r->out_w;
-    }
-    if (a->kind == VAE_KIND_M2) { /* the classifier reads the flat image */
-        int in = D;
-        for (int i = 0; i < a->n_cls; i++) {
-            vae_format(where, sizeof where, "classifier hidden layer %d", i);
-            if ((st = plan_layer(&m->cls[i], &linear, a->cls_hidden[i], in, 1, 1, 0, where, err))) return st;
-            in = a->cls_hidden[i];
-        }
-        if ((st = plan_layer(&m->cls_out, &linear, C, in, 1, 1, 0, "classifier output layer", err))) return st;
-    }
+    if ((st = plan_stack(m->dec, a->dec_layer, a->dec_hidden, a->n_dec, &c, &h, &w, C, "decoder", err))) return st;
+    int cc = D, ch = 1, cw = 1; /* M2's classifier reads the flat image */
+    if (a->kind == VAE_KIND_M2 &&
+        ((st = plan_stack(m->cls, linear, a->cls_hidden, a->n_cls, &cc, &ch, &cw, 0, "classifier", err)) ||
+         (st = plan_layer(&m->cls_out, linear, C, cc, 1, 1, 0, "classifier output layer", err))))
+        return st;
     int conv_out = a->out_layer.kind != VAE_LAYER_LINEAR;
     if ((st = plan_layer(&m->out, &a->out_layer, conv_out ? a->image_c : D, c, h, w, a->n_dec ? 0 : C,
                          "decoder output layer", err)))
@@ -146,12 +145,9 @@ vae_status vae_arch_validate(const vae_arch *a, vae_error *err) {
     if (a->n_classes < 0 || a->n_classes > 4096)
         return vae_fail(err, VAE_ERR_ARG, "class count %d must be 0..4096", a->n_classes);
     if ((unsigned)a->kind > VAE_KIND_M2) return vae_fail(err, VAE_ERR_ARG, "unknown model kind %d", a->kind);
-    if (a->kind == VAE_KIND_M2 && a->n_classes < 2)
-        return vae_fail(err, VAE_ERR_ARG, "an M2 model classifies: it needs at least 2 classes, not %d", a->n_classes);
-    if (a->n_cls < 0 || a->n_cls > VAE_MAX_LAYERS || (a->n_cls && a->kind != VAE_KIND_M2))
-        return vae_fail(err, VAE_ERR_ARG, "%d classifier hidden layers: only M2 models have a classifier, with 0..%d",
-                        a->n_cls, VAE_MAX_LAYERS);
-    if ((unsigned)a->act > VAE_ACT_IDENTITY) return vae_fail(err, VAE_ERR_ARG, "unknown activation %d", a->act);
+    if ((unsigned)a->n_cls > VAE_MAX_LAYERS || (a->kind == VAE_KIND_M2 ? a->n_classes < 2 : a->n_cls != 0))
+        return vae_fail(err, VAE_ERR_ARG, "only M2 models have a classifier (0..%d hidden layers; 2 or more classes)",
+                        VAE_MAX_LAYERS);    if ((unsigned)a->act > VAE_ACT_IDENTITY) return vae_fail(err, VAE_ERR_ARG, "unknown activation %d", a->act);
     if ((unsigned)a->code_act > VAE_ACT_IDENTITY)
         return vae_fail(err, VAE_ERR_ARG, "unknown code activation %d", a->code_act);
     if (a->kind != VAE_KIND_AE && a->code_act != VAE_ACT_IDENTITY)
@@ -207,6 +203,15 @@ static size_t conv_bytes(const vae_layer_ref *r) {
 
 static size_t size_max(size_t a, size_t b) { return a > b ? a : b; }
 
+/* Adds the tensors of hidden stack r, named "<side>.layers.<i>". */
+static void add_stack(vae_model *m, vae_layer_ref *r, int n, const char *side) {
+    char name[VAE_NAME_MAX];
+    for (int i = 0; i < n; i++) {
+        vae_format(name, sizeof name, "%s.layers.%d", side, i);
+        add_layer(m, &r[i], name);
+    }
+}
+
 /* Fills the size table and layer map of m from a validated architecture. */
 static void build_table(vae_model *m, const vae_arch *arch) {
     m->arch = *arch;
@@ -214,12 +219,8 @@ static void build_table(vae_model *m, const vae_arch *arch) {
     plan(m, arch, NULL);
     m->n_enc = arch->decoder_only ? 0 : arch->n_enc;
     m->n_dec = arch->n_dec;
-    char name[VAE_NAME_MAX];
     if (!arch->decoder_only) {
-        for (int i = 0; i < arch->n_enc; i++) {
-            vae_format(name, sizeof name, "encoder.layers.%d", i);
-            add_layer(m, &m->enc[i], name);
-        }
+        add_stack(m, m->enc, m->n_enc, "encoder");
         if (arch->kind == VAE_KIND_AE) {
             add_layer(m, &m->mu, "encoder.code");
         } else {
@@ -227,18 +228,12 @@ static void build_table(vae_model *m, const vae_arch *arch) {
             add_layer(m, &m->logvar, "encoder.logvar");
         }
     }
-    for (int i = 0; i < arch->n_dec; i++) {
-        vae_format(name, sizeof name, "decoder.layers.%d", i);
-        add_layer(m, &m->dec[i], name);
-    }
+    add_stack(m, m->dec, m->n_dec, "decoder");
     add_layer(m, &m->out, "decoder.out");
     m->logsigma = arch->lik == VAE_LIK_GAUSSIAN_LEARNED ? add_tensor(m, "decoder.logsigma", 1, &m->D) : -1;
     if (arch->kind == VAE_KIND_M2 && !arch->decoder_only) { /* after the CVAE's tensors, in the same style */
         m->n_cls = arch->n_cls;
-        for (int i = 0; i < m->n_cls; i++) {
-            vae_format(name, sizeof name, "classifier.layers.%d", i);
-            add_layer(m, &m->cls[i], name);
-        }
+        add_stack(m, m->cls, m->n_cls, "classifier");
         add_layer(m, &m->cls_out, "classifier.out");
     }
     m->conv_bytes = conv_bytes(&m->out);
@@ -283,35 +278,26 @@ vae_status vae_model_create(vae_model **out, const vae_arch *arch, vae_error *er
 /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias, PyTorch's default
  * for nn.Linear, nn.Conv2d and nn.ConvTranspose2d; like PyTorch, fan_in is
  * the weight's second dimension times the kernel taps (c_out k k for a
- * transposed conv). */
-static void init_layer(vae_model *m, const vae_layer_ref *r, vae_rng *rng) {
-    const vae_param_info *wt = &m->t[r->w];
-    float bound = 1.0f / sqrtf((float)(wt->numel / (size_t)wt->shape[0]));
-    int idx[2] = {r->w, r->b};
-    for (int k = 0; k < 2; k++) {
-        float *p = m->params + m->t[idx[k]].offset;
-        for (size_t i = 0; i < m->t[idx[k]].numel; i++) p[i] = (2.0f * vae_rng_uniform(rng) - 1.0f) * bound;
+ * transposed conv). Layer by layer in table order (a layer's weight, then
+ * its bias); learned log sigma stays 0 (sigma = 1). */
+static void init_layers(vae_model *m, vae_rng *rng) {
+    float bound = 0.0f;
+    for (int t = 0; t < m->n_tensors; t++) {
+        const vae_param_info *p = &m->t[t];
+        if (t == m->logsigma) continue;
+        if (p->ndim > 1) bound = 1.0f / sqrtf((float)(p->numel / (size_t)p->shape[0])); /* a weight: its bias follows */
+        float *v = m->params + p->offset;
+        for (size_t i = 0; i < p->numel; i++) v[i] = (2.0f * vae_rng_uniform(rng) - 1.0f) * bound;
     }
 }
 
 vae_status vae_model_init(vae_model **out, const vae_arch *arch, uint64_t seed, vae_error *err) {
     vae_status st = vae_model_create(out, arch, err);
     if (st) return st;
-    vae_model *m = *out;
     vae_rng rng;
     vae_rng_seed(&rng, seed);
-    for (int i = 0; i < m->n_enc; i++) init_layer(m, &m->enc[i], &rng);
-    if (!arch->decoder_only) {
-        init_layer(m, &m->mu, &rng);
-        if (arch->kind != VAE_KIND_AE) init_layer(m, &m->logvar, &rng);
-    }
-    for (int i = 0; i < m->n_dec; i++) init_layer(m, &m->dec[i], &rng);
-    init_layer(m, &m->out, &rng);
-    if (classifies(m)) {
-        for (int i = 0; i < m->n_cls; i++) init_layer(m, &m->cls[i], &rng);
-        init_layer(m, &m->cls_out, &rng);
-    }
-    return vae_ok(err); /* learned log sigma stays 0 (sigma = 1) */
+    init_layers(*out, &rng);
+    return vae_ok(err);
 }
 
 void vae_model_free(vae_model *m) {
@@ -347,33 +333,14 @@ int vae_model_find_tensor(const vae_model *m, const char *name) {
 
 /* ---------------------------------------------------------------- workspace */
 
-vae_work *vae_work_new(const vae_model *m, int cap, int train) {
-    const vae_arch *a = &m->arch;
-    int C = a->n_classes, L = a->latent, D = m->D;
-    int widest = D + C > L + C ? D + C : L + C;
-    size_t per_image = (size_t)(D + C) + 2 * L + (L + C) + D + 3; /* ein mu logvar zin logits rec kl pen */
-    for (int i = 0; i < m->n_enc; i++) per_image += m->enc[i].out;
-    for (int i = 0; i < m->n_dec; i++) per_image += m->dec[i].out;
-    if (classifies(m)) per_image += C;
-    for (int i = 0; i < m->n_cls; i++) per_image += m->cls[i].out;
-    for (int i = 0; i < m->n_enc; i++) widest = m->enc[i].out > widest ? m->enc[i].out : widest;
-    for (int i = 0; i < m->n_dec; i++) widest = m->dec[i].out > widest ? m->dec[i].out : widest;
-    for (int i = 0; i < m->n_cls; i++) widest = m->cls[i].out > widest ? m->cls[i].out : widest;
-    size_t total = train ? 2 * per_image + widest : per_image;
-
-    vae_work *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
-    w->block = malloc(total * (size_t)cap * sizeof(float));
-    w->conv = m->conv_bytes ? malloc(m->conv_bytes) : NULL;
-    if (!w->block || (m->conv_bytes && !w->conv)) {
-        vae_work_free(w);
-        return NULL;
-    }
-    w->cap = cap;
-    w->train = train;
-    /* Carve forward buffers, then (for training) their gradient twins in the same order. */
-    float *p = w->block;
-#define TAKE(width) (p += (size_t)cap * (width), p - (size_t)cap * (width))
+/* Carves the buffers of w from base (NULL: only counts them): the forward
+ * ones, then (for training) their gradient twins in the same order, and dpre
+ * as wide as the widest. Returns the floats taken. */
+static size_t carve(const vae_model *m, vae_work *w, float *base, size_t cap, int train) {
+    int C = m->arch.n_classes, L = m->arch.latent, D = m->D, widest = 0;
+    size_t off = 0;
+#define TAKE(width) \
+    (widest = (width) > widest ? (width) : widest, off += cap * (width), base ? base + off - cap * (width) : NULL)
     for (int pass = 0; pass < (train ? 2 : 1); pass++) {
         float **h = pass ? w->dh : w->h, **g = pass ? w->dg : w->g, **ch = pass ? w->dch : w->ch;
         float *ein = TAKE(D + C);
@@ -392,6 +359,21 @@ vae_work *vae_work_new(const vae_model *m, int cap, int train) {
     }
     if (train) w->dpre = TAKE(widest);
 #undef TAKE
+    return off;
+}
+
+vae_work *vae_work_new(const vae_model *m, int cap, int train) {
+    vae_work *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->block = malloc(carve(m, w, NULL, (size_t)cap, train) * sizeof(float));
+    w->conv = m->conv_bytes ? malloc(m->conv_bytes) : NULL;
+    if (!w->block || (m->conv_bytes && !w->conv)) {
+        vae_work_free(w);
+        return NULL;
+    }
+    w->cap = cap;
+    w->train = train;
+    carve(m, w, w->block, (size_t)cap, train);
     return w;
 }
 
