@@ -1,8 +1,8 @@
 /* The semi-supervised M2 model: finite-difference checks of the labelled,
  * unlabelled and mixed losses' gradients (eps passed in), the PyTorch
  * golden fixture (tools/make_golden_m2.py: probabilities, loss, every
- * gradient, 5 Adam steps), the file format's round trip, classification
- * and the batch checks. */
+ * gradient, 5 Adam steps), the file format's round trip, classification,
+ * the batch checks, and the pinned bits of a short training run. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "fdcheck.h"
 #include "fixture.h"
 #include "internal.h"
+#include "outhash.h"
 
 static vae_rng rng;
 
@@ -244,6 +245,34 @@ static void check_errors(void) {
     vae_model_free(m);
 }
 
+/* Ten mixed steps, eps drawn by the trainer: the weights and probabilities
+ * must have the same bits on every build of a kind (outhash.h). */
+static void check_bits(void) {
+    vae_arch a = small_arch(VAE_ACT_RELU);
+    vae_model *m;
+    vae_trainer *t;
+    vae_error err;
+    vae_train_config tc;
+    vae_train_config_default(&tc);
+    tc.lr = 1e-2f, tc.alpha = 2.0f, tc.seed = 3;
+    CHECK(vae_model_init(&m, &a, 4, &err) == VAE_OK, "init: %s", err.msg);
+    CHECK(vae_trainer_init(&t, m, &tc, &err) == VAE_OK, "trainer: %s", err.msg);
+    float x[N * 6], p[N * C];
+    int labels[N] = {1, -1, 0, -1};
+    vae_rng data;
+    vae_rng_seed(&data, 5);
+    for (int s = 0; s < 10; s++) {
+        for (int i = 0; i < N * 6; i++) x[i] = vae_rng_uniform(&data);
+        CHECK(vae_trainer_step(t, x, labels, N, NULL, NULL, &err) == VAE_OK, "step %d: %s", s, err.msg);
+    }
+    CHECK(vae_model_classify(m, x, N, p, &err) == VAE_OK, "classify: %s", err.msg);
+    hash_floats(m->params, m->n_params);
+    hash_floats(p, N * C);
+    check_hash(0x38b9c979aaf44ad3u, 0x0bfa7df9004dfcc4u);
+    vae_trainer_free(t);
+    vae_model_free(m);
+}
+
 int main(void) {
     vae_rng_seed(&rng, 11);
     static const int labelled[N] = {0, 2, 1, 2}, unlabelled[N] = {-1, -1, -1, -1}, mixed[N] = {-1, 1, -1, 0};
@@ -255,5 +284,6 @@ int main(void) {
     printf("file and errors\n");
     check_file();
     check_errors();
+    check_bits();
     return check_result("test_m2");
 }
