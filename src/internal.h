@@ -27,7 +27,7 @@ vae_status vae_fail(vae_error *err, vae_status code, const char *fmt, ...) VAE_P
 /* Clears err to VAE_OK; returns VAE_OK. */
 vae_status vae_ok(vae_error *err);
 
-#define VAE_MAX_TENSORS (2 * (VAE_MAX_LAYERS * 2 + 4) + 1)
+#define VAE_MAX_TENSORS (2 * (VAE_MAX_LAYERS * 3 + 5) + 1) /* M2: encoder, decoder and classifier */
 /* Room for any valid architecture's JSON (vae_arch_to_json): 17 layers of at
  * most ~110 bytes (a transposed conv with 10-digit fields) and ~300 bytes of
  * other keys stay under 2.5 KB. The one size for every caller. */
@@ -63,6 +63,8 @@ struct vae_model {
      * mu and it has no logvar */
     int n_enc, n_dec;
     vae_layer_ref enc[VAE_MAX_LAYERS], mu, logvar, dec[VAE_MAX_LAYERS], out;
+    int n_cls;                  /* M2's classifier (0 otherwise or when decoder_only) */
+    vae_layer_ref cls[VAE_MAX_LAYERS], cls_out;
     int logsigma;               /* tensor index, or -1 */
     size_t conv_bytes;          /* workspace the conv layers need (0: none) */
 };
@@ -81,12 +83,15 @@ uint64_t vae_arch_param_count(const vae_arch *a);
 /* Activations and gradients for a batch of up to `cap` images (models/model.c).
  * Encoder: ein [n, D+C] -> h[i] -> mu, logvar [n, L] (an AE's code in mu);
  * z: zin [n, L+C] (z then the one-hot label); decoder: zin -> g[i] -> logits
- * [n, D]; rec, kl, pen (penalties) [n]. The d* buffers (backward) exist only
- * when made for training. conv: the conv layers' workspace. */
+ * [n, D]; rec, kl, pen (penalties) [n]; M2's classifier: x -> ch[i] ->
+ * clogits [n, C]. The d* buffers (backward) exist only when made for
+ * training. conv: the conv layers' workspace. */
 typedef struct {
     int cap, train;
     float *ein, *h[VAE_MAX_LAYERS], *mu, *logvar, *zin, *g[VAE_MAX_LAYERS], *logits, *rec, *kl, *pen;
+    float *ch[VAE_MAX_LAYERS], *clogits;
     float *dh[VAE_MAX_LAYERS], *dmu, *dlogvar, *dzin, *dg[VAE_MAX_LAYERS], *dlogits, *dpre;
+    float *dch[VAE_MAX_LAYERS], *dclogits;
     void *conv;
     float *block;
 } vae_work;
@@ -99,6 +104,8 @@ typedef struct {
 
 vae_work *vae_work_new(const vae_model *m, int cap, int train); /* NULL if out of memory */
 void vae_work_free(vae_work *w);
+/* VAE_ERR_NONFINITE naming `what` and the index if v has a NaN or infinity. */
+vae_status vae_check_finite(const float *v, size_t count, const char *what, vae_error *err);
 /* Checks x (finite), labels (range) and n against the model; eps finite if given. */
 vae_status vae_check_batch(const vae_model *m, const float *x, const int *labels, int n, vae_error *err);
 /* Full pass on n <= cap images: encodes x, reconstructs `target` (NULL: x;
@@ -106,10 +113,38 @@ vae_status vae_check_batch(const vae_model *m, const float *x, const int *labels
  * every forward buffer, rec, kl and (pen NULL: zeros) the penalties. */
 void vae_forward(const vae_model *m, vae_work *w, const float *x, const float *target, const int *labels, int n,
                  const float *eps, const vae_penalties *pen);
-/* Gradient of mean_b (rec_b + beta kl_b + pen_b), accumulated into grads (the
+/* Gradient of sum_b s_b (rec_b + beta kl_b) + mean_b pen_b, s_b =
+ * row_scale[b] (NULL: 1/n, the mean), accumulated into grads (the
  * parameter block's mirror). Needs the vae_forward of the same batch. */
 void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x, const float *target, int n,
-                  const float *eps, float beta, const vae_penalties *pen);
+                  const float *eps, float beta, const vae_penalties *pen, const float *row_scale);
+/* M2's classifier: x [n, D] -> w->clogits [n, C]; and its backward from
+ * w->dclogits (after the forward of the same x), accumulated into grads. */
+void vae_classifier_forward(const vae_model *m, vae_work *w, const float *x, int n);
+void vae_classifier_backward(const vae_model *m, vae_work *w, float *grads, const float *x, int n);
+
+/* M2's loss (models/m2.c). A batch of n images with labels -1 (unlabelled)
+ * or 0..C-1 becomes R rows for the CVAE: one per labelled image, C (labels
+ * 0..C-1) per unlabelled one. The caller's scratch holds them: x [cap, D],
+ * y and scale [cap], cap >= the rows. */
+typedef struct {
+    float *x, *scale;
+    int *y;
+} vae_m2_rows;
+/* Sums over the images of the batch (vae_step_stats holds their means). */
+typedef struct {
+    double loss, rec, kl, xent, entropy;
+    int labelled;
+} vae_m2_terms;
+/* The rows a batch needs. */
+int vae_m2_row_count(const vae_model *m, const int *labels, int n);
+/* x finite, labels NULL or each -1..C-1, n >= 1, and an M2 model. */
+vae_status vae_m2_check_batch(const vae_model *m, const float *x, const int *labels, int n, vae_error *err);
+/* Per-image losses (vae_trainer_step's) of n images with eps [rows, L]; w
+ * holds the rows and the n classifier rows. With grads, also accumulates
+ * the gradient of their mean. */
+void vae_m2_pass(const vae_model *m, vae_work *w, vae_m2_rows *r, float *grads, const float *x, const int *labels,
+                 int n, const float *eps, float beta, float alpha, vae_m2_terms *out);
 /* Zeroes the gradients, then computes loss and gradients of the mean per-image
  * loss on a batch as vae_trainer_step does, without changing the weights (for
  * the gradient tests). */
@@ -122,7 +157,7 @@ const float *vae_trainer_grads(const vae_trainer *t);
  * keys "optimizer" ("adam" or "sgd"), "lr", "betas" ([beta1, beta2]), "eps",
  * "weightDecay", "momentum", "clip", "beta", "warmupSteps", "noise" ("none",
  * "mask" or "gaussian"), "noiseLevel", "sparsity" ("none", "l1" or "kl"),
- * "sparsityWeight", "rho", "contractive" (the names of vae.js's
+ * "sparsityWeight", "rho", "contractive", "alpha" (the names of vae.js's
  * TrainOptions) over vae_train_config_default. Only the JSON is checked
  * here; vae_trainer_init judges the values. json need not be NUL-terminated. */
 vae_status vae_train_config_from_json(const char *json, size_t len, vae_train_config *c, vae_error *err);

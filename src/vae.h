@@ -94,7 +94,9 @@ typedef enum {
 
 typedef enum {
     VAE_KIND_VAE = 0, /* encoder -> mu, logvar -> z = mu + exp(logvar/2) eps -> decoder; loss rec + beta KL */
-    VAE_KIND_AE       /* plain autoencoder: encoder -> code = code_act(head) -> decoder; loss rec (+ penalties) */
+    VAE_KIND_AE,      /* plain autoencoder: encoder -> code = code_act(head) -> decoder; loss rec (+ penalties) */
+    VAE_KIND_M2       /* semi-supervised M2 (Kingma et al. 2014): a classifier q(y|x) beside the CVAE's
+                         encoder q(z|x,y) and decoder p(x|y,z), uniform prior p(y); see vae_trainer_step */
 } vae_model_kind;
 
 /* How one layer maps the previous layer's output (an image [c, h, w]; a flat
@@ -120,6 +122,8 @@ typedef struct {
     int latent;
     int n_classes;                     /* > 0: conditional (one-hot label appended to the
                                           encoder input and to z); needs linear layers only */
+    int n_cls, cls_hidden[VAE_MAX_LAYERS]; /* M2's classifier: linear hidden widths (activation act),
+                                          then a linear layer to n_classes logits; 0 for other kinds */
     vae_model_kind kind;
     vae_activation act;                /* hidden layers */
     vae_activation code_act;           /* AE code (VAE_KIND_AE only); identity by default */
@@ -136,7 +140,7 @@ vae_status vae_arch_validate(const vae_arch *a, vae_error *err);
 int vae_arch_input_dim(const vae_arch *a);
 
 const char *vae_activation_name(vae_activation a);   /* "relu", "leaky_relu", "tanh", "sigmoid", "identity" */
-const char *vae_model_kind_name(vae_model_kind k);   /* "vae", "ae" */
+const char *vae_model_kind_name(vae_model_kind k);   /* "vae", "ae", "m2" */
 const char *vae_layer_kind_name(vae_layer_kind k);   /* "linear", "conv", "conv_transpose" */
 const char *vae_likelihood_name(vae_likelihood l);   /* "bernoulli", "gaussian", "gaussian_learned" */
 
@@ -157,7 +161,8 @@ size_t vae_model_param_count(const vae_model *m);
  *   encoder.layers.{i}.weight/bias, encoder.mu.weight/bias and
  *   encoder.logvar.weight/bias (VAE) or encoder.code.weight/bias (AE),
  *   decoder.layers.{i}.weight/bias, decoder.out.weight/bias,
- *   decoder.logsigma (learned Gaussian only).
+ *   decoder.logsigma (learned Gaussian only),
+ *   classifier.layers.{i}.weight/bias, classifier.out.weight/bias (M2 only).
  * Shapes are PyTorch's: linear [out, in], conv [c_out, c_in, k, k],
  * transposed conv [c_in, c_out, k, k], bias [out].
  * `data` points into the model's single parameter block. */
@@ -196,6 +201,9 @@ vae_status vae_model_loss(vae_model *m, const float *x, const int *labels, int n
 vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n, int k,
                           vae_rng *rng, float *ll, vae_error *err);
 
+/* M2's classifier: probs [n, n_classes] = q(y|x) for images x [n, D]. */
+vae_status vae_model_classify(vae_model *m, const float *x, int n, float *probs, vae_error *err);
+
 /* ---------------------------------------------------------------- weights file */
 
 typedef enum { VAE_DTYPE_F32 = 0, VAE_DTYPE_F16, VAE_DTYPE_BF16 } vae_dtype;
@@ -209,7 +217,8 @@ typedef enum { VAE_DTYPE_F32 = 0, VAE_DTYPE_F16, VAE_DTYPE_BF16 } vae_dtype;
  * Conv layers: {"conv":32,"kernel":4,"stride":2,"pad":1}; transposed
  * {"conv_transpose":32,...,"out_pad":0}; a linear layer feeding conv layers
  * says how to view its output: {"linear":3136,"shape":[64,7,7]}. An AE adds
- * "model":"ae" and "code_activation". Format 1 files (layers as plain widths)
+ * "model":"ae" and "code_activation"; an M2 "model":"m2" and its classifier's
+ * hidden layers, "classifier":[{"linear":500}]. Format 1 files (layers as plain widths)
  * still load. */
 #define VAE_METADATA_KEY "vae_wasm.arch"
 
@@ -266,10 +275,11 @@ typedef struct {
      * ||d h1 / d x||_F^2 for the encoder's first layer h1 = act(W1 x + b1)
      * (which must be linear); exact gradient, no sampling. */
     float contractive;
+    float alpha;          /* M2 only: weight of -log q(y|x) in a labelled image's loss */
 } vae_train_config;
 
 /* Adam, lr 1e-3, betas 0.9/0.999, eps 1e-8, no decay, no clipping, beta 1,
- * no noise, no penalties. */
+ * no noise, no penalties, alpha 1. */
 void vae_train_config_default(vae_train_config *c);
 
 typedef struct vae_trainer vae_trainer;
@@ -283,6 +293,8 @@ typedef struct {
     double loss;      /* mean per image: rec + beta_used * kl + penalty */
     double rec, kl;   /* means per image */
     double penalty;   /* sparsity + contractive, per image */
+    double xent;      /* M2: mean -log q(y|x) over the labelled images (0 if none) */
+    double entropy;   /* M2: mean H(q(y|x)) over the unlabelled images (0 if none) */
     double grad_norm; /* global L2 norm before clipping */
     float beta_used;
     int64_t step;     /* optimiser steps taken so far */
@@ -290,7 +302,13 @@ typedef struct {
 
 /* Loss and gradients of the mean per-image loss on a batch, then one
  * optimiser step. eps [n, latent] standard normals, or NULL to draw them from
- * the trainer's generator. If the loss or any gradient is not
+ * the trainer's generator.
+ * M2: labels[b] = -1 (or labels NULL: all) marks an unlabelled image. With
+ * E(x, y) = rec + beta kl of the CVAE at label y, a labelled image's loss is
+ * E(x, y) - alpha log q(y|x), an unlabelled one's sum_y q(y|x) E(x, y) -
+ * H(q(y|x)), every class in one batch; rec and kl in the stats are their
+ * q-weighted means for unlabelled images. eps then has one row per labelled
+ * image and n_classes rows (labels 0, 1, ...) per unlabelled one, in batch order. If the loss or any gradient is not
  * finite the step is rejected with VAE_ERR_NONFINITE and the weights and
  * optimiser state stay as they were. */
 vae_status vae_trainer_step(vae_trainer *t, const float *x, const int *labels, int n,

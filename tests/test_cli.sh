@@ -148,7 +148,7 @@ SMALL=(--hidden 32 --latent 4 --batch 16 --epochs 2)
 # ---------------------------------------------------------------- help
 check "vae help lists the commands" bash -c "'$V' help | grep -q manifold"
 check "vae help train" bash -c "'$V' help train | grep -q -- '--holdout-per-class'"
-for c in train eval score sample interpolate manifold info forward; do
+for c in train eval classify score sample interpolate manifold info forward; do
     check "vae $c --help" bash -c "'$V' $c --help | grep -q '^usage: vae $c'"
 done
 

@@ -236,7 +236,7 @@ static void check_model(const char *what, const vae_arch *a, const vae_penalties
     if (pen->contractive && (a->act == VAE_ACT_RELU || a->act == VAE_ACT_LEAKY_RELU) && a->n_enc)
         keep_off_kinks(c.m, c.xin);
     double loss = model_loss(&c);
-    vae_backward(c.m, c.w, grads, c.xin, c.x, N, c.eps, c.beta, &c.pen);
+    vae_backward(c.m, c.w, grads, c.xin, c.x, N, c.eps, c.beta, &c.pen, NULL);
 
     if (!noise) {
         vae_train_config tc;

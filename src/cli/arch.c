@@ -77,7 +77,8 @@ const char *cli_describe_arch(char *buf, size_t size, const vae_arch *a) {
     size_t o = 0;
     char layer[64];
 #define PUT(...) (o += (size_t)snprintf(buf + o, o < size ? size - o : 0, __VA_ARGS__))
-    PUT("%s ", a->decoder_only ? "decoder" : a->kind == VAE_KIND_AE ? "AE" : a->n_classes ? "CVAE" : "VAE");
+    PUT("%s ", a->decoder_only ? "decoder" : a->kind == VAE_KIND_AE ? "AE" : a->kind == VAE_KIND_M2 ? "M2"
+               : a->n_classes ? "CVAE" : "VAE");
     if (!a->decoder_only) {
         if (a->n_enc && a->enc_layer[0].kind != VAE_LAYER_LINEAR)
             PUT("%dx%dx%d-", a->image_c, a->image_h, a->image_w);
@@ -92,6 +93,11 @@ const char *cli_describe_arch(char *buf, size_t size, const vae_arch *a) {
     else
         PUT("%s", cli_format_layer(layer, sizeof layer, a->image_c, &a->out_layer));
     if (a->n_classes) PUT(", %d classes", a->n_classes);
+    if (a->kind == VAE_KIND_M2 && !a->decoder_only) {
+        PUT(", classifier %d-", vae_arch_input_dim(a));
+        for (int i = 0; i < a->n_cls; i++) PUT("%d-", a->cls_hidden[i]);
+        PUT("%d", a->n_classes);
+    }
     PUT(", %s", vae_activation_name(a->act));
     if (a->act == VAE_ACT_LEAKY_RELU) PUT(" (slope %g)", a->leaky_slope);
     if (a->kind == VAE_KIND_AE) PUT(", code %s", vae_activation_name(a->code_act));

@@ -170,6 +170,8 @@ void cli_iwae_terms(vae_model *m, const cli_subset *s, int batch, int k, vae_rng
 /* Mean per-image reconstruction and KL over a subset, eps from a generator
  * seeded with `seed`. Labels are passed when the model is conditional. */
 void cli_eval_loss(vae_model *m, const cli_subset *s, int batch, uint64_t seed, double *rec, double *kl);
+/* Dies unless the images have the model's size. */
+void cli_check_images(const vae_model *m, const cli_dataset *d, const char *images);
 /* Dies unless the images have the model's size and, for a conditional model,
  * come with labels in range (`labels_opt` names the option that gives them). */
 void cli_check_data(const vae_model *m, const cli_dataset *d, const char *images, const char *labels_opt);
@@ -209,5 +211,6 @@ int cmd_manifold(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_forward(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_classify(int argc, char **argv); /* classify.c */
 
 #endif

@@ -4,11 +4,16 @@
 
 #include "cli.h"
 
-void cli_check_data(const vae_model *m, const cli_dataset *d, const char *images, const char *labels_opt) {
+void cli_check_images(const vae_model *m, const cli_dataset *d, const char *images) {
     const vae_arch *a = vae_model_arch(m);
     if (a->image_c != 1 || a->image_h != d->h || a->image_w != d->w)
         cli_die(EXIT_RUNTIME, "%s: images are %dx%d but the model expects %dx%dx%d", images, d->h, d->w, a->image_c,
                 a->image_h, a->image_w);
+}
+
+void cli_check_data(const vae_model *m, const cli_dataset *d, const char *images, const char *labels_opt) {
+    const vae_arch *a = vae_model_arch(m);
+    cli_check_images(m, d, images);
     if (!a->n_classes) return;
     if (!d->y) cli_die(EXIT_USAGE, "the model is conditional (%d classes): give %s", a->n_classes, labels_opt);
     for (int i = 0; i < d->n; i++)

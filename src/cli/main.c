@@ -9,8 +9,9 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    {"train", cmd_train, "train a VAE or conditional VAE on IDX images"},
+    {"train", cmd_train, "train a VAE, conditional VAE or semi-supervised M2 on IDX images"},
     {"eval", cmd_eval, "test loss and importance-weighted log-likelihood"},
+    {"classify", cmd_classify, "an M2 model's predictions; error and confusion matrix against labels"},
     {"score", cmd_score, "per-image anomaly scores; ROC AUC against a second image set"},
     {"sample", cmd_sample, "PNG grid of images decoded from random latents"},
     {"interpolate", cmd_interpolate, "PNG strip between two latents"},

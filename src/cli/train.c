@@ -10,14 +10,16 @@
 
 typedef struct {
     const char *train_images, *train_labels, *test_images, *test_labels, *out, *init, *augment;
-    const char *encoder, *decoder, *out_layer, *noise;
+    const char *encoder, *decoder, *out_layer, *noise, *labels;
     int holdout, holdout_per_class;
-    cli_ints hidden, dec_hidden;
+    cli_ints hidden, dec_hidden, cls_hidden;
     int latent, activation, likelihood, optimizer, dtype, conditional, quiet, lr_decay;
     int kind, code_act, sparsity;
     int epochs, batch, warmup_epochs;
     float sigma, beta, lr, lr_min, momentum, weight_decay, clip;
     float sparsity_weight, rho, contractive;
+    int labelled, labelled_batch; /* M2; 0: every training image labelled */
+    float alpha;                  /* M2; < 0: the paper's 0.1 N, per labelled image */
     uint64_t seed;
 } train_opts;
 
@@ -110,7 +112,12 @@ static void build_arch(const cli_cmd *cmd, const train_opts *o, const cli_datase
     a->act = (vae_activation)o->activation;
     a->lik = (vae_likelihood)o->likelihood;
     if (a->lik == VAE_LIK_GAUSSIAN) a->sigma = o->sigma;
-    a->n_classes = o->conditional ? cli_dataset_max_label(d) + 1 : 0;
+    a->n_classes = o->conditional || a->kind == VAE_KIND_M2 ? cli_dataset_max_label(d) + 1 : 0;
+    if (a->kind == VAE_KIND_M2) {
+        const cli_ints *w = o->cls_hidden.n ? &o->cls_hidden : &o->hidden;
+        a->n_cls = w->n;
+        memcpy(a->cls_hidden, w->v, sizeof a->cls_hidden);
+    }
 }
 
 static int same_widths(int n1, const int *v1, int n2, const int *v2) {
@@ -137,6 +144,7 @@ static void check_init_arch(const cli_cmd *cmd, const train_opts *o, const vae_a
         {"likelihood", want->lik != have->lik},
         {"sigma", want->sigma != have->sigma},
         {"conditional", !have->n_classes},
+        {"cls-hidden", !same_widths(want->n_cls, want->cls_hidden, have->n_cls, have->cls_hidden)},
     };
     char arch[512];
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
@@ -153,6 +161,11 @@ static void check_combinations(const cli_cmd *cmd, const train_opts *o) {
         cli_usage_error(cmd, "--holdout and --holdout-per-class replace --test-images: give one of them");
     if (o->holdout_per_class && !o->train_labels) cli_usage_error(cmd, "--holdout-per-class needs --train-labels");
     if (o->conditional && !o->train_labels) cli_usage_error(cmd, "--conditional needs --train-labels");
+    if (o->kind == VAE_KIND_M2 && !o->train_labels) cli_usage_error(cmd, "--model m2 needs --train-labels (or --labels)");
+    static const char *const m2_only[] = {"labelled", "labelled-batch", "alpha", "cls-hidden"};
+    for (size_t i = 0; i < sizeof m2_only / sizeof *m2_only; i++)
+        if (cli_given(cmd, m2_only[i]) && o->kind != VAE_KIND_M2)
+            cli_usage_error(cmd, "--%s applies to --model m2 only", m2_only[i]);
     if (o->test_labels && !o->test_images) cli_usage_error(cmd, "--test-labels needs --test-images");
     if (cli_given(cmd, "sigma") && o->likelihood != VAE_LIK_GAUSSIAN)
         cli_usage_error(cmd, "--sigma applies to --likelihood gaussian only");
@@ -208,6 +221,61 @@ static void open_data(const train_opts *o, cli_dataset *train, cli_dataset *test
     }
 }
 
+/* M2's labelled set: n/classes images of each class of the training set,
+ * drawn by seed; every other training image goes to the unlabelled set. */
+static void draw_labelled(const cli_cmd *cmd, const cli_subset *train, int n, int classes, uint64_t seed,
+                          cli_subset *lab, cli_subset *unlab) {
+    if (n > train->n) cli_die(EXIT_RUNTIME, "--labelled %d is more than the %d training images", n, train->n);
+    if (n % classes)
+        cli_usage_error(cmd, "--labelled %d is not a multiple of the %d classes (the labels are drawn balanced)", n,
+                        classes);
+    int per = n / classes, *order = cli_alloc((size_t)train->n, sizeof *order);
+    int *taken = cli_alloc((size_t)classes, sizeof *taken), *total = cli_alloc((size_t)classes, sizeof *total);
+    unsigned char *chosen = cli_alloc((size_t)train->n, 1);
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    vae_rng_permutation(&rng, order, train->n);
+    *lab = (cli_subset){train->d, cli_alloc((size_t)n, sizeof(int)), 0};
+    *unlab = (cli_subset){train->d, cli_alloc((size_t)(train->n - n ? train->n - n : 1), sizeof(int)), 0};
+    for (int i = 0; i < train->n; i++) {
+        int row = train->idx[order[i]], y = train->d->y[row];
+        total[y]++;
+        if (taken[y] < per) taken[y]++, chosen[order[i]] = 1, lab->idx[lab->n++] = row;
+    }
+    for (int c = 0; c < classes; c++)
+        if (taken[c] < per)
+            cli_die(EXIT_RUNTIME, "class %d has %d training images, fewer than the %d per class of --labelled %d", c,
+                    total[c], per, n);
+    for (int i = 0; i < train->n; i++)
+        if (!chosen[i]) unlab->idx[unlab->n++] = train->idx[i];
+    free(order);
+    free(taken);
+    free(total);
+    free(chosen);
+}
+
+/* Percentage of a subset an M2 model classifies wrongly. */
+static double test_error(vae_model *m, const cli_subset *s) {
+    int C = vae_model_arch(m)->n_classes, D = vae_arch_input_dim(vae_model_arch(m)), wrong = 0;
+    float *x = cli_alloc((size_t)CLI_EVAL_BATCH * D, sizeof *x), *p = cli_alloc((size_t)CLI_EVAL_BATCH * C, sizeof *p);
+    int *y = cli_alloc(CLI_EVAL_BATCH, sizeof *y);
+    vae_error err;
+    for (int i = 0; i < s->n; i += CLI_EVAL_BATCH) {
+        int nb = s->n - i < CLI_EVAL_BATCH ? s->n - i : CLI_EVAL_BATCH;
+        cli_subset_gather(s, NULL, i, nb, x, y);
+        if (vae_model_classify(m, x, nb, p, &err) != VAE_OK) cli_die_lib("classify", &err);
+        for (int b = 0; b < nb; b++) {
+            int best = 0;
+            for (int k = 1; k < C; k++) best = p[b * C + k] > p[b * C + best] ? k : best;
+            wrong += best != y[b];
+        }
+    }
+    free(x);
+    free(p);
+    free(y);
+    return 100.0 * wrong / s->n;
+}
+
 /* The autoencoder penalties in use, as "L1 sparsity 0.001, contractive 0.1" ("" for none). */
 static const char *penalty_text(const train_opts *o, char *buf, size_t size) {
     buf[0] = 0;
@@ -222,8 +290,8 @@ static const char *penalty_text(const train_opts *o, char *buf, size_t size) {
     return buf;
 }
 
-static void save(vae_model *m, const train_opts *o, const char *test_loss) {
-    char epochs[32], lr[64], batch[32], seed[32], beta[32];
+static void save(vae_model *m, const train_opts *o, const char *test_loss, int labelled, float alpha) {
+    char epochs[32], lr[64], batch[32], seed[32], beta[32], labels[64], alpha_text[32];
     snprintf(epochs, sizeof epochs, "%d", o->epochs);
     if (o->lr_decay)
         snprintf(lr, sizeof lr, "%g cosine to %g", o->lr, o->lr_min);
@@ -248,6 +316,12 @@ static void save(vae_model *m, const train_opts *o, const char *test_loss) {
     if (o->init) kv[2 * n] = "train.init", kv[2 * n + 1] = cli_basename(o->init), n++;
     if (o->noise) kv[2 * n] = "train.noise", kv[2 * n + 1] = o->noise, n++;
     if (*penalty) kv[2 * n] = "train.penalty", kv[2 * n + 1] = penalty, n++;
+    if (vae_model_arch(m)->kind == VAE_KIND_M2) {
+        snprintf(labels, sizeof labels, "%d, balanced, seed %llu", labelled, (unsigned long long)o->seed + 3);
+        snprintf(alpha_text, sizeof alpha_text, "%g", alpha);
+        kv[2 * n] = "train.labelled", kv[2 * n + 1] = labels, n++;
+        kv[2 * n] = "train.alpha", kv[2 * n + 1] = alpha_text, n++;
+    }
     uint8_t *buf;
     size_t len;
     vae_error err;
@@ -261,7 +335,8 @@ static void save(vae_model *m, const train_opts *o, const char *test_loss) {
     vae_buffer_free(buf);
 }
 
-static vae_trainer *open_trainer(const cli_cmd *cmd, const train_opts *o, vae_model *m, int steps_per_epoch) {
+static vae_trainer *open_trainer(const cli_cmd *cmd, const train_opts *o, vae_model *m, int steps_per_epoch,
+                                 float alpha) {
     vae_train_config tc;
     vae_train_config_default(&tc);
     tc.opt = (vae_optimizer)o->optimizer;
@@ -279,6 +354,7 @@ static vae_trainer *open_trainer(const cli_cmd *cmd, const train_opts *o, vae_mo
     tc.sparsity_weight = o->sparsity_weight;
     tc.sparsity_rho = o->rho;
     tc.contractive = o->contractive;
+    tc.alpha = alpha;
     vae_trainer *t = NULL;
     vae_error err;
     if (vae_trainer_init(&t, m, &tc, &err) != VAE_OK) cli_usage_error(cmd, "%s", err.msg);
@@ -286,17 +362,29 @@ static vae_trainer *open_trainer(const cli_cmd *cmd, const train_opts *o, vae_mo
 }
 
 static void print_preamble(const train_opts *o, const cli_subset *train, const cli_subset *test, const vae_model *m,
-                           int steps_per_epoch) {
-    char text[512], num[32];
+                           int steps_per_epoch, const cli_subset *labelled, int lbatch, float alpha) {
+    char text[512], num[32], num2[32];
+    int m2 = vae_model_arch(m)->kind == VAE_KIND_M2;
     printf("data     %s: %s training images of %dx%d", cli_basename(o->train_images),
            cli_fmt_count(num, (uint64_t)train->n), train->d->h, train->d->w);
+    int n_labelled = labelled->n ? labelled->n : train->n;
+    if (m2) printf(" (%s labelled, %s not)", cli_fmt_count(num, (uint64_t)n_labelled),
+                   cli_fmt_count(num2, (uint64_t)(train->n - n_labelled)));
     if (test->n) printf(", %s test images", cli_fmt_count(num, (uint64_t)test->n));
+    if (m2 && labelled->n) { /* counted from the draw itself */
+        int C = vae_model_arch(m)->n_classes, *count = cli_alloc((size_t)C, sizeof *count);
+        for (int i = 0; i < labelled->n; i++) count[labelled->d->y[labelled->idx[i]]]++;
+        printf("\nlabels   drawn with seed %llu, per class:", (unsigned long long)o->seed + 3);
+        for (int c = 0; c < C; c++) printf(" %d", count[c]);
+        free(count);
+    }
     printf("\nmodel    %s; %s parameters", cli_describe_arch(text, sizeof text, vae_model_arch(m)),
            cli_fmt_count(num, vae_model_param_count(m)));
     if (o->init) printf("; from %s", o->init);
     printf("\ntraining %d epochs x %d steps of %d, %s lr %g", o->epochs, steps_per_epoch, o->batch,
            o->optimizer == VAE_OPT_SGD ? "sgd" : "adam", o->lr);
     if (o->lr_decay) printf(" (cosine to %g)", o->lr_min);
+    if (lbatch) printf(", plus %d labelled per step", lbatch);
     /* Each column says what it is: the training objective includes beta and the penalties, the
      * test columns do not (rec + KL at one sampled z per image, as vae eval). */
     int ae = vae_model_arch(m)->kind == VAE_KIND_AE;
@@ -304,13 +392,18 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
     penalty_text(o, penalty, sizeof penalty);
     if (ae)
         printf(", seed %llu%s%s\n", (unsigned long long)o->seed, penalty[0] ? "; penalties: " : "", penalty);
+    else if (m2)
+        printf(", beta %g, alpha %g, seed %llu\n", o->beta, alpha, (unsigned long long)o->seed);
     else
         printf(", beta %g, seed %llu\n", o->beta, (unsigned long long)o->seed);
     printf("columns  train obj: the epoch's mean training objective per image (%s); test: %s\n\n",
-           ae ? (penalty[0] ? "rec + penalties" : "rec") : "rec + beta KL",
-           ae ? "reconstruction loss" : "-ELBO = rec + KL");
-    printf("%7s %11s %11s %10s %10s %9s %11s %9s\n", "epoch", "train obj", ae ? "test rec" : "test -ELBO",
-           ae ? "-" : "test rec", ae ? "-" : "test KL", "img/s", "elapsed", "ETA");
+           ae ? (penalty[0] ? "rec + penalties" : "rec")
+              : m2 ? "labelled: rec + beta KL + alpha xent; unlabelled: E_q(y|x)[rec + beta KL] - H"
+                   : "rec + beta KL",
+           ae ? "reconstruction loss" : m2 ? "-ELBO = rec + KL at the true labels; err: the classifier's error"
+                                          : "-ELBO = rec + KL");
+    printf("%7s %11s %11s %10s %10s%s %9s %11s %9s\n", "epoch", "train obj", ae ? "test rec" : "test -ELBO",
+           ae ? "-" : "test rec", ae ? "-" : "test KL", m2 ? "   test err" : "", "img/s", "elapsed", "ETA");
     fflush(stdout);
 }
 
@@ -325,7 +418,25 @@ typedef struct {
     int batch, nonfinite_in_a_row;
     float *xb, *tmp;
     int *yb, *perm;
+    /* M2 with unlabelled images: each step adds lbatch of the labelled set,
+     * cycled in reshuffled passes (lperm, lpos), and marks `set` unlabelled */
+    const cli_subset *labelled;
+    int lbatch, lpos, *lperm;
 } epoch_ctx;
+
+/* Gathers the step's labelled images into the front of the batch; returns how many. */
+static int take_labelled(epoch_ctx *c) {
+    if (!c->labelled) return 0;
+    size_t D = (size_t)c->set->d->h * c->set->d->w;
+    for (int k = 0; k < c->lbatch; k++, c->lpos++) {
+        if (c->lpos == c->labelled->n) {
+            vae_rng_permutation(&c->rng, c->lperm, c->labelled->n);
+            c->lpos = 0;
+        }
+        cli_subset_gather(c->labelled, c->lperm, c->lpos, 1, c->xb + k * D, c->yb + k);
+    }
+    return c->lbatch;
+}
 
 /* Returns the mean per-image training loss of the steps taken; *skipped
  * counts the steps rejected as non-finite. */
@@ -337,8 +448,11 @@ static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *ski
     vae_rng_permutation(&c->rng, c->perm, set->n);
     for (int i = 0; i < set->n; i += c->batch) {
         cli_check_interrupt();
-        int nb = set->n - i < c->batch ? set->n - i : c->batch;
-        cli_subset_gather(set, c->perm, i, nb, c->xb, c->yb);
+        int nl = take_labelled(c), nb = set->n - i < c->batch ? set->n - i : c->batch;
+        size_t D = (size_t)set->d->h * set->d->w;
+        cli_subset_gather(set, c->perm, i, nb, c->xb + nl * D, c->yb ? c->yb + nl : NULL);
+        for (int k = 0; c->labelled && k < nb; k++) c->yb[nl + k] = -1;
+        nb += nl;
         augment_batch(c->aug, &c->rng, c->xb, nb, set->d->h, set->d->w, c->tmp);
         vae_step_stats st;
         vae_error err;
@@ -358,8 +472,9 @@ static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *ski
         double now = cli_now();
         if (!quiet && now - t_shown > 0.1) {
             t_shown = now;
-            cli_progress("epoch %d/%d  %3d%%  loss %.4f  %.0f img/s", epoch, epochs, 100 * (i + nb) / set->n,
-                         loss_sum / seen, (i + nb) / (now - t0));
+            cli_progress("epoch %d/%d  %3d%%  loss %.4f  %.0f img/s", epoch, epochs,
+                         (int)(100.0 * (i + c->batch < set->n ? i + c->batch : set->n) / set->n), loss_sum / seen,
+                         seen / (now - t0));
         }
     }
     return seen ? loss_sum / seen : NAN;
@@ -369,7 +484,7 @@ int cmd_train(int argc, char **argv) {
     for (int i = 1; i < argc; i++) /* word lists train the sequence model (cli/words.c) */
         if (!strcmp(argv[i], "--words") || !strncmp(argv[i], "--words=", 8)) return cmd_train_words(argc, argv);
     static const char *const activations[] = {"relu", "leaky_relu", "tanh", "sigmoid", "identity", NULL};
-    static const char *const kinds[] = {"vae", "ae", NULL};
+    static const char *const kinds[] = {"vae", "ae", "m2", NULL};
     static const char *const sparsities[] = {"none", "l1", "kl", NULL};
     static const char *const likelihoods[] = {"bernoulli", "gaussian", "gaussian_learned", NULL};
     static const char *const optimizers[] = {"adam", "sgd", NULL};
@@ -378,10 +493,12 @@ int cmd_train(int argc, char **argv) {
     train_opts o = {
         .hidden = {1, {400}}, .latent = 20, .epochs = 10, .batch = 128, .sigma = 0.1f, .beta = 1,
         .lr = 1e-3f, .lr_min = 0, .seed = 1, .code_act = VAE_ACT_IDENTITY, .sparsity_weight = 1e-3f, .rho = 0.05f,
+        .alpha = -1,
     };
     cli_opt opts[] = {
         CLI_STR("train-images", o.train_images, "FILE", "training images, IDX (gzip or raw)"),
         CLI_STR("train-labels", o.train_labels, "FILE", "training labels, IDX"),
+        CLI_STR("labels", o.labels, "FILE", "the same as --train-labels"),
         CLI_STR("test-images", o.test_images, "FILE", "test images, IDX"),
         CLI_STR("test-labels", o.test_labels, "FILE", "test labels, IDX"),
         CLI_INT("holdout", o.holdout, "N", "test on the last N training images instead", 1, 1e9),
@@ -395,7 +512,13 @@ int cmd_train(int argc, char **argv) {
         CLI_STR("decoder", o.decoder, "LAYERS", "decoder layers, e.g. 256,3136@64x7x7,convt32k4s2p1"),
         CLI_STR("out-layer", o.out_layer, "LAYER", "decoder output layer, e.g. convt1k4s2p1 (default: linear)"),
         CLI_INT("latent", o.latent, "N", "latent dimensions (an AE's code size)", 1, VAE_MAX_DIM),
-        CLI_CHOICE("model", o.kind, "K", "vae, or ae: a plain autoencoder (no sampling, no KL)", kinds),
+        CLI_CHOICE("model", o.kind, "K", "vae; ae: a plain autoencoder (no sampling, no KL); m2: semi-supervised "
+                   "(see below)", kinds),
+        CLI_INT("labelled", o.labelled, "N", "m2: keep N labels (N/classes per class, by seed); the rest train unlabelled", 1, 1e9),
+        CLI_INT("labelled-batch", o.labelled_batch, "N", "m2: labelled images per step beside --batch unlabelled (default: --batch)", 1, 1e6),
+        CLI_FLOAT("alpha", o.alpha, "A", "m2: weight of -log q(y|x) per labelled image (default: 0.1 images/labelled)", 0, 1e9),
+        CLI_INTS("cls-hidden", o.cls_hidden, "N[,N...]", "m2: classifier hidden widths (default: --hidden)", 1,
+                 VAE_MAX_DIM),
         CLI_CHOICE("code-activation", o.code_act, "A", "AE code activation (identity, sigmoid, ...)", activations),
         CLI_CHOICE("activation", o.activation, "A", "relu, leaky_relu, tanh, sigmoid or identity", activations),
         CLI_CHOICE("likelihood", o.likelihood, "L", "bernoulli, gaussian or gaussian_learned", likelihoods),
@@ -432,10 +555,16 @@ int cmd_train(int argc, char **argv) {
         "Seeds: weights from S,\n"
         "the trainer's eps from S+1, shuffling and augmentation from S+2; test losses use\n"
         "eps seeded with 1, as 'vae eval' does by default. The same command and seed give\n"
-        "a bit-identical file. Ctrl-C stops without writing anything.",
+        "a bit-identical file. Ctrl-C stops without writing anything.\n"
+        "M2 (Kingma et al. 2014, --model m2) adds a classifier q(y|x) to a conditional VAE\n"
+        "and trains it on labelled and unlabelled images: each step takes --batch\n"
+        "unlabelled images (an epoch is one pass over them) and --labelled-batch labelled\n"
+        "ones, cycling the labelled set; the labelled subset is drawn with seed S+3.",
         opts, CLI_OPT_COUNT(opts),
     };
     cli_parse(&cmd, argc, argv);
+    if (o.labels && o.train_labels) cli_usage_error(&cmd, "give --labels or --train-labels, not both");
+    if (o.labels) o.train_labels = o.labels;
     check_combinations(&cmd, &o);
     cli_check_writable(o.out);
     augmentation aug;
@@ -447,22 +576,36 @@ int cmd_train(int argc, char **argv) {
     vae_model *m = open_model(&cmd, &o, &train_d);
     if (o.test_images) cli_check_data(m, &test_d, o.test_images, "--test-labels");
     const vae_arch *a = vae_model_arch(m);
-    int steps_per_epoch = (train.n + o.batch - 1) / o.batch;
+    /* M2 with --labelled: epochs pass over the unlabelled images, the labelled ones cycle beside them */
+    cli_subset labelled = {0}, unlabelled = {0};
+    int semi = a->kind == VAE_KIND_M2 && o.labelled && o.labelled < train.n;
+    if (a->kind == VAE_KIND_M2 && o.labelled)
+        draw_labelled(&cmd, &train, o.labelled, a->n_classes, o.seed + 3, &labelled, &unlabelled);
+    int n_labelled = a->kind == VAE_KIND_M2 && o.labelled ? o.labelled : train.n;
+    int lbatch = semi ? (o.labelled_batch ? o.labelled_batch : o.batch) : 0;
+    if (lbatch > n_labelled) lbatch = n_labelled;
+    float alpha = o.alpha >= 0 ? o.alpha : 0.1f * (float)train.n / (float)n_labelled;
+    const cli_subset *set = semi ? &unlabelled : o.labelled ? &labelled : &train;
+    int steps_per_epoch = (set->n + o.batch - 1) / o.batch;
 
-    vae_trainer *t = open_trainer(&cmd, &o, m, steps_per_epoch);
-    if (!o.quiet) print_preamble(&o, &train, &test, m, steps_per_epoch);
+    vae_trainer *t = open_trainer(&cmd, &o, m, steps_per_epoch, alpha);
+    if (!o.quiet) print_preamble(&o, &train, &test, m, steps_per_epoch, &labelled, lbatch, alpha);
 
     epoch_ctx c = {
         .t = t,
-        .set = &train,
+        .set = set,
         .aug = &aug,
         .o = &o,
         .total_steps = (int64_t)o.epochs * steps_per_epoch,
         .batch = o.batch,
-        .xb = cli_alloc((size_t)o.batch * vae_arch_input_dim(a), sizeof(float)),
+        .xb = cli_alloc((size_t)(o.batch + lbatch) * vae_arch_input_dim(a), sizeof(float)),
         .tmp = cli_alloc((size_t)vae_arch_input_dim(a), sizeof(float)),
-        .yb = a->n_classes ? cli_alloc((size_t)o.batch, sizeof(int)) : NULL,
-        .perm = cli_alloc((size_t)train.n, sizeof(int)),
+        .yb = a->n_classes ? cli_alloc((size_t)(o.batch + lbatch), sizeof(int)) : NULL,
+        .perm = cli_alloc((size_t)set->n, sizeof(int)),
+        .labelled = semi ? &labelled : NULL,
+        .lbatch = lbatch,
+        .lpos = labelled.n,
+        .lperm = cli_alloc((size_t)(labelled.n ? labelled.n : 1), sizeof(int)),
     };
     vae_rng_seed(&c.rng, o.seed + 2);
     char test_loss[32] = "";
@@ -471,7 +614,8 @@ int cmd_train(int argc, char **argv) {
         double t_epoch = cli_now();
         int skipped;
         double loss = run_epoch(&c, epoch, o.epochs, o.quiet, &skipped);
-        double train_secs = cli_now() - t_epoch, rec = 0, kl = 0;
+        double train_secs = cli_now() - t_epoch, rec = 0, kl = 0, err_pct = 0;
+        if (test.n && a->kind == VAE_KIND_M2) err_pct = test_error(m, &test);
         if (test.n) {
             cli_eval_loss(m, &test, VAE_EVAL_BATCH, VAE_EVAL_SEED, &rec, &kl);
             snprintf(test_loss, sizeof test_loss, "%.4f", rec + kl);
@@ -491,17 +635,24 @@ int cmd_train(int argc, char **argv) {
             printf(" %11.4f %10.4f %10.4f", rec + kl, rec, kl);
         else
             printf(" %11s %10s %10s", "-", "-", "-");
+        if (a->kind == VAE_KIND_M2 && test.n)
+            printf(" %9.2f %%", err_pct);
+        else if (a->kind == VAE_KIND_M2)
+            printf(" %11s", "-");
         /* Elapsed stays in seconds so scripts can difference it; ETA is for people. */
-        printf(" %9s %9.1f s %9s\n", cli_fmt_count(num, (uint64_t)(train.n / train_secs)), elapsed,
+        printf(" %9s %9.1f s %9s\n", cli_fmt_count(num, (uint64_t)((set->n + (int64_t)lbatch * steps_per_epoch) / train_secs)), elapsed,
                cli_fmt_duration(eta, elapsed / epoch * (o.epochs - epoch)));
         fflush(stdout);
     }
-    save(m, &o, test_loss[0] ? test_loss : NULL);
+    save(m, &o, test_loss[0] ? test_loss : NULL, n_labelled, alpha);
 
     free(c.xb);
     free(c.tmp);
     free(c.yb);
     free(c.perm);
+    free(c.lperm);
+    cli_subset_free(&labelled);
+    cli_subset_free(&unlabelled);
     vae_trainer_free(t);
     vae_model_free(m);
     cli_subset_free(&train);

@@ -22,6 +22,7 @@ enum {
     K_SIGMA,
     K_SLOPE,
     K_DEC_ONLY,
+    K_CLASSIFIER,
     N_KEYS
 };
 #define N_REQUIRED 5
@@ -34,7 +35,7 @@ static const struct {
     {"encoder", LAYER_WANT},
     {"decoder", LAYER_WANT},
     {"latent", "a non-negative integer"},
-    {"model", "\"vae\" or \"ae\""},
+    {"model", "\"vae\", \"ae\" or \"m2\""},
     {"out", "a layer object ({\"linear\":D} or {\"conv_transpose\":channels,...})"},
     {"classes", "a non-negative integer"},
     {"activation", "\"relu\", \"leaky_relu\", \"tanh\", \"sigmoid\" or \"identity\""},
@@ -43,6 +44,7 @@ static const struct {
     {"sigma", "a number"},
     {"leaky_slope", "a number"},
     {"decoder_only", "true or false"},
+    {"classifier", "a list of linear layers"},
 };
 
 /* Array v of at most maxn non-negative ints into dst; 0 on success. */
@@ -132,6 +134,13 @@ static int arch_value(const vae_json *j, int key, int v, vae_arch *a, int *out_w
         return 0;
     case K_ENCODER: return get_layers(j, v, a->enc_hidden, a->enc_layer, &a->n_enc);
     case K_DECODER: return get_layers(j, v, a->dec_hidden, a->dec_layer, &a->n_dec);
+    case K_CLASSIFIER: {
+        vae_layer l[VAE_MAX_LAYERS];
+        if (get_layers(j, v, a->cls_hidden, l, &a->n_cls)) return -1;
+        for (int i = 0; i < a->n_cls; i++)
+            if (l[i].kind != VAE_LAYER_LINEAR || l[i].shape[0]) return -1;
+        return 0;
+    }
     case K_LATENT: return get_int(j, v, &a->latent);
     case K_OUT:
         return vae_json_kind_of(j, v) != VAE_JSON_OBJECT || get_layer(j, v, out_width, &a->out_layer) ||
@@ -142,7 +151,7 @@ static int arch_value(const vae_json *j, int key, int v, vae_arch *a, int *out_w
     case K_CODE_ACT:
     case K_LIK:
         if (get_enum(j, v, key == K_MODEL ? kind_name : key == K_LIK ? lik_name : act_name,
-                     key == K_MODEL ? VAE_KIND_AE + 1 : key == K_LIK ? VAE_LIK_GAUSSIAN_LEARNED + 1 : VAE_ACT_IDENTITY + 1,
+                     key == K_MODEL ? VAE_KIND_M2 + 1 : key == K_LIK ? VAE_LIK_GAUSSIAN_LEARNED + 1 : VAE_ACT_IDENTITY + 1,
                      &e))
             return -1;
         if (key == K_MODEL) a->kind = (vae_model_kind)e;
@@ -152,13 +161,14 @@ static int arch_value(const vae_json *j, int key, int v, vae_arch *a, int *out_w
         return 0;
     case K_SIGMA: return vae_json_float(j, v, &a->sigma);
     case K_SLOPE: return vae_json_float(j, v, &a->leaky_slope);
-    default: return vae_json_bool(j, v, &a->decoder_only);
+    case K_DEC_ONLY: return vae_json_bool(j, v, &a->decoder_only);
     }
+    return -1;
 }
 
 /* json: {"format":1|2,"input":[c,h,w],"encoder":[layers],"decoder":[layers],
  * "latent":L, optional "model","out","classes","activation","code_activation",
- * "likelihood","sigma","leaky_slope","decoder_only"} -> a (optional keys
+ * "likelihood","sigma","leaky_slope","decoder_only","classifier"} -> a (optional keys
  * default as in vae_arch_default). Only the JSON is checked here;
  * vae_arch_validate judges the values. */
 vae_status vae_arch_from_json(const char *json, size_t len, vae_arch *a, vae_error *err) {
@@ -261,7 +271,13 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
     put_float(buf, cap, &pos, a->sigma);
     vae_append(buf, cap, &pos, ",\"leaky_slope\":");
     put_float(buf, cap, &pos, a->leaky_slope);
-    vae_append(buf, cap, &pos, ",\"decoder_only\":%s}", a->decoder_only ? "true" : "false");
+    vae_append(buf, cap, &pos, ",\"decoder_only\":%s", a->decoder_only ? "true" : "false");
+    if (a->kind == VAE_KIND_M2) {
+        static const vae_layer linear[VAE_MAX_LAYERS];
+        vae_append(buf, cap, &pos, ",\"classifier\":");
+        put_layers(buf, cap, &pos, a->cls_hidden, linear, a->n_cls);
+    }
+    vae_append(buf, cap, &pos, "}");
     if (pos >= cap) {
         buf[0] = '\0';
         return vae_fail(err, VAE_ERR_ARG, "architecture JSON needs %zu bytes, buffer has %zu", pos + 1, cap);

@@ -5,7 +5,7 @@
 #include "formats/safetensors.h" /* vae_st_printable, json.h */
 
 enum { K_OPT, K_LR, K_BETAS, K_EPS, K_DECAY, K_MOMENTUM, K_CLIP, K_BETA, K_WARMUP, K_NOISE, K_NOISE_LEVEL,
-       K_SPARSITY, K_SPARSITY_WEIGHT, K_RHO, K_CONTRACTIVE, N_KEYS };
+       K_SPARSITY, K_SPARSITY_WEIGHT, K_RHO, K_CONTRACTIVE, K_ALPHA, N_KEYS };
 
 static const struct {
     const char *name, *want;
@@ -25,6 +25,7 @@ static const struct {
     {"sparsityWeight", "a number"},
     {"rho", "a number"},
     {"contractive", "a number"},
+    {"alpha", "a number"},
 };
 
 /* String v as the index of one of the n names, or -1. */
@@ -41,7 +42,8 @@ static int config_value(const vae_json *j, int key, int v, vae_train_config *c) 
     float *const floats[N_KEYS] = {[K_LR] = &c->lr, [K_EPS] = &c->adam_eps, [K_DECAY] = &c->weight_decay,
                                    [K_MOMENTUM] = &c->momentum, [K_CLIP] = &c->clip_norm, [K_BETA] = &c->beta,
                                    [K_NOISE_LEVEL] = &c->noise_level, [K_SPARSITY_WEIGHT] = &c->sparsity_weight,
-                                   [K_RHO] = &c->sparsity_rho, [K_CONTRACTIVE] = &c->contractive};
+                                   [K_RHO] = &c->sparsity_rho, [K_CONTRACTIVE] = &c->contractive,
+                                   [K_ALPHA] = &c->alpha};
     uint64_t u;
     int e;
     switch (key) {

@@ -85,6 +85,11 @@ void vae_softmax_xent_forward(float *loss, const float *logits, const int *targe
 /* dlogits[N,V] += scale * (softmax(logits[n]) - onehot(target[n])), masked rows skipped. */
 void vae_softmax_xent_backward(float *dlogits, const float *logits, const int *target, int N, int V, float scale);
 
+/* probs[N,V] = softmax(logits[n]) and logp[N,V] = log softmax(logits[n])
+ * (the row maximum subtracted; probs as the cross-entropy's backward has them). */
+void vae_softmax_forward(float *probs, const float *logits, int N, int V);
+void vae_log_softmax_forward(float *logp, const float *logits, int N, int V);
+
 /* nn.LSTM: `layers` stacked layers of `dirs` directions (1, or 2 for
  * bidirectional, whose output rows are [forward H | reverse H]); input x
  * [T, B, I]; output [T, B, dirs H]; states h0, c0, hn, cn [layers dirs, B, H]

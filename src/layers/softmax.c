@@ -1,4 +1,4 @@
-/* Softmax cross-entropy over a vocabulary (layers.h): log-sum-exp with the
+/* Softmax, log-softmax and softmax cross-entropy over a vocabulary (layers.h): log-sum-exp with the
  * row maximum subtracted, so no exp overflows; the sum in double and its log
  * through vae_log (the same bits everywhere, no libm log in the wasm). */
 #include <math.h>
@@ -38,5 +38,22 @@ void vae_softmax_xent_backward(float *dlogits, const float *logits, const int *t
         float *d = dlogits + (size_t)n * V;
         float m = row_max(l, V), inv = (float)(1.0 / sum_exp(l, m, V));
         for (int v = 0; v < V; v++) d[v] += scale * (expf(l[v] - m) * inv - (v == target[n] ? 1.0f : 0.0f));
+    }
+}
+
+void vae_softmax_forward(float *probs, const float *logits, int N, int V) {
+    for (int n = 0; n < N; n++) {
+        const float *l = logits + (size_t)n * V;
+        float m = row_max(l, V), inv = (float)(1.0 / sum_exp(l, m, V));
+        for (int v = 0; v < V; v++) probs[(size_t)n * V + v] = expf(l[v] - m) * inv;
+    }
+}
+
+void vae_log_softmax_forward(float *logp, const float *logits, int N, int V) {
+    for (int n = 0; n < N; n++) {
+        const float *l = logits + (size_t)n * V;
+        float m = row_max(l, V);
+        double lse = (double)m + vae_log(sum_exp(l, m, V));
+        for (int v = 0; v < V; v++) logp[(size_t)n * V + v] = (float)(l[v] - lse);
     }
 }

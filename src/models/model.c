@@ -39,8 +39,8 @@ const char *vae_likelihood_name(vae_likelihood l) {
 }
 
 const char *vae_model_kind_name(vae_model_kind k) {
-    static const char *const names[] = {"vae", "ae"};
-    return (unsigned)k <= VAE_KIND_AE ? names[k] : "?";
+    static const char *const names[] = {"vae", "ae", "m2"};
+    return (unsigned)k <= VAE_KIND_M2 ? names[k] : "?";
 }
 
 const char *vae_layer_kind_name(vae_layer_kind k) {
@@ -89,29 +89,37 @@ static vae_status plan_layer(vae_layer_ref *r, const vae_layer *spec, int width,
     return vae_ok(err);
 }
 
+static const vae_layer linear[VAE_MAX_LAYERS]; /* all zeros: linear layers */
+
+/* Plans a hidden stack reading [*c, *h, *w] (its first layer also `extra`
+ * flat inputs) and leaves the top's shape in *c, *h, *w. */
+static vae_status plan_stack(vae_layer_ref *r, const vae_layer *spec, const int *width, int n, int *c, int *h,
+                             int *w, int extra, const char *side, vae_error *err) {
+    char where[64];
+    for (int i = 0; i < n; i++) {
+        vae_format(where, sizeof where, "%s hidden layer %d", side, i);
+        vae_status st = plan_layer(&r[i], &spec[i], width[i], *c, *h, *w, i ? 0 : extra, where, err);
+        if (st) return st;
+        *c = r[i].out_c, *h = r[i].out_h, *w = r[i].out_w;
+    }
+    return VAE_OK;
+}
+
 /* Plans every layer of a (otherwise checked) architecture into m's layer map. */
 static vae_status plan(vae_model *m, const vae_arch *a, vae_error *err) {
     int C = a->n_classes, L = a->latent, D = vae_arch_input_dim(a);
     int c = a->image_c, h = a->image_h, w = a->image_w;
-    char where[64];
     vae_status st;
-    static const vae_layer linear = {VAE_LAYER_LINEAR, 0, 0, 0, 0, {0, 0, 0}};
-    for (int i = 0; i < a->n_enc; i++) {
-        vae_layer_ref *r = &m->enc[i];
-        vae_format(where, sizeof where, "encoder hidden layer %d", i);
-        if ((st = plan_layer(r, &a->enc_layer[i], a->enc_hidden[i], c, h, w, i ? 0 : C, where, err))) return st;
-        c = r->out_c, h = r->out_h, w = r->out_w;
-    }
-    int extra = a->n_enc ? 0 : C;
-    if ((st = plan_layer(&m->mu, &linear, L, c, h, w, extra, "encoder head", err))) return st;
+    if ((st = plan_stack(m->enc, a->enc_layer, a->enc_hidden, a->n_enc, &c, &h, &w, C, "encoder", err))) return st;
+    if ((st = plan_layer(&m->mu, linear, L, c, h, w, a->n_enc ? 0 : C, "encoder head", err))) return st;
     m->logvar = m->mu;
     c = L, h = w = 1;
-    for (int i = 0; i < a->n_dec; i++) {
-        vae_layer_ref *r = &m->dec[i];
-        vae_format(where, sizeof where, "decoder hidden layer %d", i);
-        if ((st = plan_layer(r, &a->dec_layer[i], a->dec_hidden[i], c, h, w, i ? 0 : C, where, err))) return st;
-        c = r->out_c, h = r->out_h, w = r->out_w;
-    }
+    if ((st = plan_stack(m->dec, a->dec_layer, a->dec_hidden, a->n_dec, &c, &h, &w, C, "decoder", err))) return st;
+    int cc = D, ch = 1, cw = 1; /* M2's classifier reads the flat image */
+    if (a->kind == VAE_KIND_M2 &&
+        ((st = plan_stack(m->cls, linear, a->cls_hidden, a->n_cls, &cc, &ch, &cw, 0, "classifier", err)) ||
+         (st = plan_layer(&m->cls_out, linear, C, cc, 1, 1, 0, "classifier output layer", err))))
+        return st;
     int conv_out = a->out_layer.kind != VAE_LAYER_LINEAR;
     if ((st = plan_layer(&m->out, &a->out_layer, conv_out ? a->image_c : D, c, h, w, a->n_dec ? 0 : C,
                          "decoder output layer", err)))
@@ -136,11 +144,13 @@ vae_status vae_arch_validate(const vae_arch *a, vae_error *err) {
         return vae_fail(err, VAE_ERR_ARG, "latent size %d must be 1..4096", a->latent);
     if (a->n_classes < 0 || a->n_classes > 4096)
         return vae_fail(err, VAE_ERR_ARG, "class count %d must be 0..4096", a->n_classes);
-    if ((unsigned)a->kind > VAE_KIND_AE) return vae_fail(err, VAE_ERR_ARG, "unknown model kind %d", a->kind);
-    if ((unsigned)a->act > VAE_ACT_IDENTITY) return vae_fail(err, VAE_ERR_ARG, "unknown activation %d", a->act);
+    if ((unsigned)a->kind > VAE_KIND_M2) return vae_fail(err, VAE_ERR_ARG, "unknown model kind %d", a->kind);
+    if ((unsigned)a->n_cls > VAE_MAX_LAYERS || (a->kind == VAE_KIND_M2 ? a->n_classes < 2 : a->n_cls != 0))
+        return vae_fail(err, VAE_ERR_ARG, "only M2 models have a classifier (0..%d hidden layers; 2 or more classes)",
+                        VAE_MAX_LAYERS);    if ((unsigned)a->act > VAE_ACT_IDENTITY) return vae_fail(err, VAE_ERR_ARG, "unknown activation %d", a->act);
     if ((unsigned)a->code_act > VAE_ACT_IDENTITY)
         return vae_fail(err, VAE_ERR_ARG, "unknown code activation %d", a->code_act);
-    if (a->kind == VAE_KIND_VAE && a->code_act != VAE_ACT_IDENTITY)
+    if (a->kind != VAE_KIND_AE && a->code_act != VAE_ACT_IDENTITY)
         return vae_fail(err, VAE_ERR_ARG, "a code activation is for autoencoders; a VAE's latent is mu, logvar");
     if (!(a->leaky_slope >= 0.0f && a->leaky_slope <= 1.0f))
         return vae_fail(err, VAE_ERR_ARG, "leaky ReLU slope %g must be in [0, 1]", a->leaky_slope);
@@ -193,6 +203,15 @@ static size_t conv_bytes(const vae_layer_ref *r) {
 
 static size_t size_max(size_t a, size_t b) { return a > b ? a : b; }
 
+/* Adds the tensors of hidden stack r, named "<side>.layers.<i>". */
+static void add_stack(vae_model *m, vae_layer_ref *r, int n, const char *side) {
+    char name[VAE_NAME_MAX];
+    for (int i = 0; i < n; i++) {
+        vae_format(name, sizeof name, "%s.layers.%d", side, i);
+        add_layer(m, &r[i], name);
+    }
+}
+
 /* Fills the size table and layer map of m from a validated architecture. */
 static void build_table(vae_model *m, const vae_arch *arch) {
     m->arch = *arch;
@@ -200,12 +219,8 @@ static void build_table(vae_model *m, const vae_arch *arch) {
     plan(m, arch, NULL);
     m->n_enc = arch->decoder_only ? 0 : arch->n_enc;
     m->n_dec = arch->n_dec;
-    char name[VAE_NAME_MAX];
     if (!arch->decoder_only) {
-        for (int i = 0; i < arch->n_enc; i++) {
-            vae_format(name, sizeof name, "encoder.layers.%d", i);
-            add_layer(m, &m->enc[i], name);
-        }
+        add_stack(m, m->enc, m->n_enc, "encoder");
         if (arch->kind == VAE_KIND_AE) {
             add_layer(m, &m->mu, "encoder.code");
         } else {
@@ -213,16 +228,21 @@ static void build_table(vae_model *m, const vae_arch *arch) {
             add_layer(m, &m->logvar, "encoder.logvar");
         }
     }
-    for (int i = 0; i < arch->n_dec; i++) {
-        vae_format(name, sizeof name, "decoder.layers.%d", i);
-        add_layer(m, &m->dec[i], name);
-    }
+    add_stack(m, m->dec, m->n_dec, "decoder");
     add_layer(m, &m->out, "decoder.out");
     m->logsigma = arch->lik == VAE_LIK_GAUSSIAN_LEARNED ? add_tensor(m, "decoder.logsigma", 1, &m->D) : -1;
+    if (arch->kind == VAE_KIND_M2 && !arch->decoder_only) { /* after the CVAE's tensors, in the same style */
+        m->n_cls = arch->n_cls;
+        add_stack(m, m->cls, m->n_cls, "classifier");
+        add_layer(m, &m->cls_out, "classifier.out");
+    }
     m->conv_bytes = conv_bytes(&m->out);
     for (int i = 0; i < m->n_enc; i++) m->conv_bytes = size_max(m->conv_bytes, conv_bytes(&m->enc[i]));
     for (int i = 0; i < m->n_dec; i++) m->conv_bytes = size_max(m->conv_bytes, conv_bytes(&m->dec[i]));
 }
+
+/* Whether m has M2's classifier (a decoder-only copy has none). */
+static int classifies(const vae_model *m) { return m->arch.kind == VAE_KIND_M2 && !m->arch.decoder_only; }
 
 uint64_t vae_arch_param_count(const vae_arch *a) {
     vae_model tmp;
@@ -258,31 +278,26 @@ vae_status vae_model_create(vae_model **out, const vae_arch *arch, vae_error *er
 /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias, PyTorch's default
  * for nn.Linear, nn.Conv2d and nn.ConvTranspose2d; like PyTorch, fan_in is
  * the weight's second dimension times the kernel taps (c_out k k for a
- * transposed conv). */
-static void init_layer(vae_model *m, const vae_layer_ref *r, vae_rng *rng) {
-    const vae_param_info *wt = &m->t[r->w];
-    float bound = 1.0f / sqrtf((float)(wt->numel / (size_t)wt->shape[0]));
-    int idx[2] = {r->w, r->b};
-    for (int k = 0; k < 2; k++) {
-        float *p = m->params + m->t[idx[k]].offset;
-        for (size_t i = 0; i < m->t[idx[k]].numel; i++) p[i] = (2.0f * vae_rng_uniform(rng) - 1.0f) * bound;
+ * transposed conv). Layer by layer in table order (a layer's weight, then
+ * its bias); learned log sigma stays 0 (sigma = 1). */
+static void init_layers(vae_model *m, vae_rng *rng) {
+    float bound = 0.0f;
+    for (int t = 0; t < m->n_tensors; t++) {
+        const vae_param_info *p = &m->t[t];
+        if (t == m->logsigma) continue;
+        if (p->ndim > 1) bound = 1.0f / sqrtf((float)(p->numel / (size_t)p->shape[0])); /* a weight: its bias follows */
+        float *v = m->params + p->offset;
+        for (size_t i = 0; i < p->numel; i++) v[i] = (2.0f * vae_rng_uniform(rng) - 1.0f) * bound;
     }
 }
 
 vae_status vae_model_init(vae_model **out, const vae_arch *arch, uint64_t seed, vae_error *err) {
     vae_status st = vae_model_create(out, arch, err);
     if (st) return st;
-    vae_model *m = *out;
     vae_rng rng;
     vae_rng_seed(&rng, seed);
-    for (int i = 0; i < m->n_enc; i++) init_layer(m, &m->enc[i], &rng);
-    if (!arch->decoder_only) {
-        init_layer(m, &m->mu, &rng);
-        if (arch->kind == VAE_KIND_VAE) init_layer(m, &m->logvar, &rng);
-    }
-    for (int i = 0; i < m->n_dec; i++) init_layer(m, &m->dec[i], &rng);
-    init_layer(m, &m->out, &rng);
-    return vae_ok(err); /* learned log sigma stays 0 (sigma = 1) */
+    init_layers(*out, &rng);
+    return vae_ok(err);
 }
 
 void vae_model_free(vae_model *m) {
@@ -318,20 +333,39 @@ int vae_model_find_tensor(const vae_model *m, const char *name) {
 
 /* ---------------------------------------------------------------- workspace */
 
-vae_work *vae_work_new(const vae_model *m, int cap, int train) {
-    const vae_arch *a = &m->arch;
-    int C = a->n_classes, L = a->latent, D = m->D;
-    int widest = D + C > L + C ? D + C : L + C;
-    size_t per_image = (size_t)(D + C) + 2 * L + (L + C) + D + 3; /* ein mu logvar zin logits rec kl pen */
-    for (int i = 0; i < m->n_enc; i++) per_image += m->enc[i].out;
-    for (int i = 0; i < m->n_dec; i++) per_image += m->dec[i].out;
-    for (int i = 0; i < m->n_enc; i++) widest = m->enc[i].out > widest ? m->enc[i].out : widest;
-    for (int i = 0; i < m->n_dec; i++) widest = m->dec[i].out > widest ? m->dec[i].out : widest;
-    size_t total = train ? 2 * per_image + widest : per_image;
+/* Carves the buffers of w from base (NULL: only counts them): the forward
+ * ones, then (for training) their gradient twins in the same order, and dpre
+ * as wide as the widest. Returns the floats taken. */
+static size_t carve(const vae_model *m, vae_work *w, float *base, size_t cap, int train) {
+    int C = m->arch.n_classes, L = m->arch.latent, D = m->D, widest = 0;
+    size_t off = 0;
+#define TAKE(width) \
+    (widest = (width) > widest ? (width) : widest, off += cap * (width), base ? base + off - cap * (width) : NULL)
+    for (int pass = 0; pass < (train ? 2 : 1); pass++) {
+        float **h = pass ? w->dh : w->h, **g = pass ? w->dg : w->g, **ch = pass ? w->dch : w->ch;
+        float *ein = TAKE(D + C);
+        for (int i = 0; i < m->n_enc; i++) h[i] = TAKE(m->enc[i].out);
+        float *mu = TAKE(L), *logvar = TAKE(L), *zin = TAKE(L + C);
+        for (int i = 0; i < m->n_dec; i++) g[i] = TAKE(m->dec[i].out);
+        float *logits = TAKE(D), *rec = TAKE(1), *kl = TAKE(1), *pen = TAKE(1);
+        for (int i = 0; i < m->n_cls; i++) ch[i] = TAKE(m->cls[i].out);
+        float *clogits = classifies(m) ? TAKE(C) : NULL;
+        if (!pass) {
+            w->ein = ein, w->mu = mu, w->logvar = logvar, w->zin = zin, w->logits = logits, w->rec = rec, w->kl = kl;
+            w->pen = pen, w->clogits = clogits;
+        } else {
+            w->dmu = mu, w->dlogvar = logvar, w->dzin = zin, w->dlogits = logits, w->dclogits = clogits;
+        }
+    }
+    if (train) w->dpre = TAKE(widest);
+#undef TAKE
+    return off;
+}
 
+vae_work *vae_work_new(const vae_model *m, int cap, int train) {
     vae_work *w = calloc(1, sizeof *w);
     if (!w) return NULL;
-    w->block = malloc(total * (size_t)cap * sizeof(float));
+    w->block = malloc(carve(m, w, NULL, (size_t)cap, train) * sizeof(float));
     w->conv = m->conv_bytes ? malloc(m->conv_bytes) : NULL;
     if (!w->block || (m->conv_bytes && !w->conv)) {
         vae_work_free(w);
@@ -339,25 +373,7 @@ vae_work *vae_work_new(const vae_model *m, int cap, int train) {
     }
     w->cap = cap;
     w->train = train;
-    /* Carve forward buffers, then (for training) their gradient twins in the same order. */
-    float *p = w->block;
-#define TAKE(width) (p += (size_t)cap * (width), p - (size_t)cap * (width))
-    for (int pass = 0; pass < (train ? 2 : 1); pass++) {
-        float **h = pass ? w->dh : w->h, **g = pass ? w->dg : w->g;
-        float *ein = TAKE(D + C);
-        for (int i = 0; i < m->n_enc; i++) h[i] = TAKE(m->enc[i].out);
-        float *mu = TAKE(L), *logvar = TAKE(L), *zin = TAKE(L + C);
-        for (int i = 0; i < m->n_dec; i++) g[i] = TAKE(m->dec[i].out);
-        float *logits = TAKE(D), *rec = TAKE(1), *kl = TAKE(1), *pen = TAKE(1);
-        if (!pass) {
-            w->ein = ein, w->mu = mu, w->logvar = logvar, w->zin = zin, w->logits = logits, w->rec = rec, w->kl = kl;
-            w->pen = pen;
-        } else {
-            w->dmu = mu, w->dlogvar = logvar, w->dzin = zin, w->dlogits = logits;
-        }
-    }
-    if (train) w->dpre = TAKE(widest);
-#undef TAKE
+    carve(m, w, w->block, (size_t)cap, train);
     return w;
 }
 
@@ -464,7 +480,7 @@ static void encoder_forward(const vae_model *m, vae_work *w, const float *x, con
     const float *in = encoder_input(m, w, x, labels, n);
     const float *top = stack_forward(m, w, m->enc, m->n_enc, in, w->h, n);
     layer_forward(m, w, &m->mu, w->mu, top, n);
-    if (a->kind == VAE_KIND_VAE)
+    if (a->kind != VAE_KIND_AE)
         layer_forward(m, w, &m->logvar, w->logvar, top, n);
     else
         vae_act_forward(w->mu, w->mu, (size_t)n * a->latent, a->code_act, a->leaky_slope);
@@ -514,7 +530,7 @@ void vae_forward(const vae_model *m, vae_work *w, const float *x, const float *t
                  const float *eps, const vae_penalties *pen) {
     int L = m->arch.latent, C = m->arch.n_classes;
     encoder_forward(m, w, x, labels, n);
-    if (m->arch.kind == VAE_KIND_VAE) {
+    if (m->arch.kind != VAE_KIND_AE) {
         vae_reparam_forward(w->zin, L + C, w->mu, w->logvar, eps, n, L);
         vae_kl_forward(w->kl, w->mu, w->logvar, n, L);
     } else {
@@ -527,7 +543,7 @@ void vae_forward(const vae_model *m, vae_work *w, const float *x, const float *t
 }
 
 void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x, const float *target, int n,
-                  const float *eps, float beta, const vae_penalties *pen) {
+                  const float *eps, float beta, const vae_penalties *pen, const float *row_scale) {
     const vae_arch *a = &m->arch;
     int L = a->latent, C = a->n_classes;
     float scale = 1.0f / (float)n;
@@ -539,11 +555,18 @@ void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x,
     for (int i = 0; i < m->n_enc; i++) memset(w->dh[i], 0, (size_t)n * m->enc[i].out * sizeof(float));
     for (int i = 0; i < m->n_dec; i++) memset(w->dg[i], 0, (size_t)n * m->dec[i].out * sizeof(float));
 
-    if (a->lik == VAE_LIK_BERNOULLI)
-        vae_bce_logits_backward(w->dlogits, w->logits, t, n, m->D, scale);
-    else
-        vae_gaussian_backward(w->dlogits, m->logsigma >= 0 ? grads + m->t[m->logsigma].offset : NULL, w->logits, t,
-                              n, m->D, m->logsigma >= 0 ? P(m, m->logsigma) : NULL, a->sigma, scale);
+    /* the likelihood and (below) the KL term, row by row at each row's scale:
+     * element for element the operations of one call on the whole batch */
+    for (int b = 0; b < n; b++) {
+        size_t o = (size_t)b * m->D;
+        float s = row_scale ? row_scale[b] : scale;
+        if (a->lik == VAE_LIK_BERNOULLI)
+            vae_bce_logits_backward(w->dlogits + o, w->logits + o, t + o, 1, m->D, s);
+        else
+            vae_gaussian_backward(w->dlogits + o, m->logsigma >= 0 ? grads + m->t[m->logsigma].offset : NULL,
+                                  w->logits + o, t + o, 1, m->D, m->logsigma >= 0 ? P(m, m->logsigma) : NULL,
+                                  a->sigma, s);
+    }
 
     /* decoder: out layer, hidden stack, down to dzin */
     const float *dtop_in = m->n_dec ? w->g[m->n_dec - 1] : w->zin;
@@ -554,10 +577,14 @@ void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x,
     const float *ein = C ? w->ein : x;
     const float *etop_in = m->n_enc ? w->h[m->n_enc - 1] : ein;
     float *detop = m->n_enc ? w->dh[m->n_enc - 1] : NULL;
-    if (a->kind == VAE_KIND_VAE) {
+    if (a->kind != VAE_KIND_AE) {
         /* z = mu + exp(logvar/2) eps, plus the KL term */
         vae_reparam_backward(w->dmu, w->dlogvar, w->dzin, L + C, w->logvar, eps, n, L);
-        vae_kl_backward(w->dmu, w->dlogvar, w->mu, w->logvar, n, L, beta * scale);
+        for (int b = 0; b < n; b++) {
+            size_t o = (size_t)b * L;
+            vae_kl_backward(w->dmu + o, w->dlogvar + o, w->mu + o, w->logvar + o, 1, L,
+                            beta * (row_scale ? row_scale[b] : scale));
+        }
         layer_backward(m, w, grads, &m->mu, detop, w->dmu, etop_in, n);
         layer_backward(m, w, grads, &m->logvar, detop, w->dlogvar, etop_in, n);
     } else {
@@ -572,6 +599,18 @@ void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x,
     }
     /* the encoder's hidden stack (no gradient for the data itself) */
     stack_backward(m, w, grads, m->enc, m->n_enc, ein, w->h, w->dh, NULL, n, pen);
+}
+
+void vae_classifier_forward(const vae_model *m, vae_work *w, const float *x, int n) {
+    const float *top = stack_forward(m, w, m->cls, m->n_cls, x, w->ch, n);
+    layer_forward(m, w, &m->cls_out, w->clogits, top, n);
+}
+
+void vae_classifier_backward(const vae_model *m, vae_work *w, float *grads, const float *x, int n) {
+    for (int i = 0; i < m->n_cls; i++) memset(w->dch[i], 0, (size_t)n * m->cls[i].out * sizeof(float));
+    const float *top_in = m->n_cls ? w->ch[m->n_cls - 1] : x;
+    layer_backward(m, w, grads, &m->cls_out, m->n_cls ? w->dch[m->n_cls - 1] : NULL, w->dclogits, top_in, n);
+    stack_backward(m, w, grads, m->cls, m->n_cls, x, w->ch, w->dch, NULL, n, NULL);
 }
 
 vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae_error *err) {
@@ -599,7 +638,7 @@ vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae
 
 /* ---------------------------------------------------------------- checks */
 
-static vae_status check_finite(const float *v, size_t count, const char *what, vae_error *err) {
+vae_status vae_check_finite(const float *v, size_t count, const char *what, vae_error *err) {
     for (size_t i = 0; i < count; i++)
         if (!isfinite(v[i]))
             return vae_fail(err, VAE_ERR_NONFINITE, "%s value %zu is not a finite number", what, i);
@@ -628,7 +667,7 @@ vae_status vae_check_batch(const vae_model *m, const float *x, const int *labels
     vae_status st = check_model_n(m, n, 1, err);
     if (st) return st;
     if (!x) return vae_fail(err, VAE_ERR_ARG, "images pointer is NULL");
-    if ((st = check_finite(x, (size_t)n * m->D, "image", err))) return st;
+    if ((st = vae_check_finite(x, (size_t)n * m->D, "image", err))) return st;
     return check_labels(m, labels, n, err);
 }
 
@@ -652,7 +691,7 @@ vae_status vae_model_encode(vae_model *m, const float *x, const int *labels, int
         int nb = n - b0 < w->cap ? n - b0 : w->cap;
         encoder_forward(m, w, x + (size_t)b0 * m->D, labels ? labels + b0 : NULL, nb);
         if (mu) memcpy(mu + (size_t)b0 * L, w->mu, (size_t)nb * L * sizeof(float));
-        if (logvar && m->arch.kind == VAE_KIND_VAE)
+        if (logvar && m->arch.kind != VAE_KIND_AE)
             memcpy(logvar + (size_t)b0 * L, w->logvar, (size_t)nb * L * sizeof(float));
         else if (logvar)
             memset(logvar + (size_t)b0 * L, 0, (size_t)nb * L * sizeof(float));
@@ -666,7 +705,7 @@ vae_status vae_model_decode(vae_model *m, const float *z, const int *labels, int
     if (st) return st;
     int L = m->arch.latent, C = m->arch.n_classes, D = m->D;
     if (!z || !out) return vae_fail(err, VAE_ERR_ARG, "latent or output pointer is NULL");
-    if ((st = check_finite(z, (size_t)n * L, "latent", err)) || (st = check_labels(m, labels, n, err))) return st;
+    if ((st = vae_check_finite(z, (size_t)n * L, "latent", err)) || (st = check_labels(m, labels, n, err))) return st;
     vae_work *w = inference_work(m, n, err);
     if (!w) return VAE_ERR_NOMEM;
     for (int b0 = 0; b0 < n; b0 += w->cap) {
@@ -686,7 +725,7 @@ vae_status vae_model_loss(vae_model *m, const float *x, const int *labels, int n
     vae_status st = vae_check_batch(m, x, labels, n, err);
     if (st) return st;
     int L = m->arch.latent;
-    if (eps && (st = check_finite(eps, (size_t)n * L, "eps", err))) return st;
+    if (eps && (st = vae_check_finite(eps, (size_t)n * L, "eps", err))) return st;
     vae_work *w = inference_work(m, n, err);
     if (!w) return VAE_ERR_NOMEM;
     for (int b0 = 0; b0 < n; b0 += w->cap) {
@@ -700,6 +739,24 @@ vae_status vae_model_loss(vae_model *m, const float *x, const int *labels, int n
     return vae_ok(err);
 }
 
+vae_status vae_model_classify(vae_model *m, const float *x, int n, float *probs, vae_error *err) {
+    vae_status st = check_model_n(m, n, 1, err);
+    if (st) return st;
+    if (!classifies(m)) return vae_fail(err, VAE_ERR_STATE, "only an M2 model has a classifier");
+    if (!x || !probs) return vae_fail(err, VAE_ERR_ARG, "images or output pointer is NULL");
+    if ((st = vae_check_finite(x, (size_t)n * m->D, "image", err))) return st;
+    vae_work *w = inference_work(m, n, err);
+    if (!w) return VAE_ERR_NOMEM;
+    int C = m->arch.n_classes;
+    for (int b0 = 0; b0 < n; b0 += w->cap) {
+        int nb = n - b0 < w->cap ? n - b0 : w->cap;
+        vae_classifier_forward(m, w, x + (size_t)b0 * m->D, nb);
+        vae_softmax_forward(probs + (size_t)b0 * C, w->clogits, nb, C);
+    }
+    vae_work_free(w);
+    return vae_ok(err);
+}
+
 /* log p(x) ~ logsumexp_k [log p(x|z_k) + log p(z_k) - log q(z_k|x)] - log k.
  * The 2 pi terms of p(z) and q(z|x) cancel. */
 vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n, int k, vae_rng *rng, float *ll,
@@ -707,7 +764,7 @@ vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n
     vae_status st = vae_check_batch(m, x, labels, n, err);
     if (st) return st;
     if (k < 1 || !rng || !ll) return vae_fail(err, VAE_ERR_ARG, "iwae needs k >= 1 (got %d), an rng and an output", k);
-    if (m->arch.kind != VAE_KIND_VAE)
+    if (m->arch.kind == VAE_KIND_AE)
         return vae_fail(err, VAE_ERR_STATE, "importance sampling needs a VAE; an autoencoder has no q(z|x)");
     int L = m->arch.latent, C = m->arch.n_classes, D = m->D;
     vae_work *w = vae_work_new(m, WORK_CHUNK, 0);

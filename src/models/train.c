@@ -15,6 +15,7 @@ struct vae_trainer {
     vae_work *w;
     float *eps;             /* [cap, latent], drawn when the caller gives none */
     float *noisy;           /* [cap, D], the corrupted inputs of denoising training */
+    vae_m2_rows rows;       /* M2: the batch's rows for the CVAE, cap of them */
     vae_penalties pen;
     int64_t steps;
     double beta1_t, beta2_t; /* adam_beta^steps, kept by multiplication: exact same bits everywhere (no pow) */
@@ -30,6 +31,7 @@ void vae_train_config_default(vae_train_config *c) {
     c->adam_eps = 1e-8f;
     c->beta = 1.0f;
     c->seed = 1;
+    c->alpha = 1.0f;
 }
 
 static vae_status check_noise(vae_noise noise, float level, vae_error *err) {
@@ -54,6 +56,8 @@ static vae_status check_config(const vae_train_config *c, vae_error *err) {
     if (!(c->beta >= 0.0f && isfinite(c->beta))) return vae_fail(err, VAE_ERR_ARG, "beta %g must be >= 0", c->beta);
     if (c->warmup_steps < 0) return vae_fail(err, VAE_ERR_ARG, "warm-up steps %d must be >= 0", c->warmup_steps);
     if (isnan(c->clip_norm)) return vae_fail(err, VAE_ERR_ARG, "clip norm is NaN");
+    if (!(c->alpha >= 0.0f && isfinite(c->alpha)))
+        return vae_fail(err, VAE_ERR_ARG, "classification weight alpha %g must be finite and >= 0", c->alpha);
     return check_noise(c->noise, c->noise_level, err);
 }
 
@@ -65,6 +69,8 @@ vae_status vae_trainer_init(vae_trainer **out, vae_model *m, const vae_train_con
     vae_status st = check_config(c, err);
     vae_penalties pen = {c->sparsity, c->sparsity_weight, c->sparsity_rho, c->contractive};
     if (st || (st = vae_penalties_check(m, &pen, err))) return st;
+    if (m->arch.kind == VAE_KIND_M2 && c->noise)
+        return vae_fail(err, VAE_ERR_ARG, "denoising is not available for M2 models");
     vae_trainer *t = calloc(1, sizeof *t);
     float *block = t ? calloc(3 * m->n_params, sizeof(float)) : NULL;
     if (!block) {
@@ -88,6 +94,9 @@ void vae_trainer_free(vae_trainer *t) {
     free(t->grads);
     free(t->eps);
     free(t->noisy);
+    free(t->rows.x);
+    free(t->rows.y);
+    free(t->rows.scale);
     vae_work_free(t->w);
     free(t);
 }
@@ -102,24 +111,38 @@ vae_status vae_trainer_set_lr(vae_trainer *t, float lr, vae_error *err) {
 const float *vae_trainer_grads(const vae_trainer *t) { return t ? t->grads : NULL; }
 int64_t vae_trainer_steps(const vae_trainer *t) { return t ? t->steps : 0; }
 
-/* Grows the workspace to hold n images. */
+/* Grows the workspace to hold n rows (images, or M2's rows). */
 static vae_status reserve(vae_trainer *t, int n, vae_error *err) {
     if (t->w && t->w->cap >= n) return VAE_OK;
+    int m2 = t->m->arch.kind == VAE_KIND_M2;
     vae_work *w = vae_work_new(t->m, n, 1);
     float *eps = malloc((size_t)n * t->m->arch.latent * sizeof(float));
     float *noisy = t->c.noise ? malloc((size_t)n * t->m->D * sizeof(float)) : NULL;
-    if (!w || !eps || (t->c.noise && !noisy)) {
+    vae_m2_rows rows = {NULL, NULL, NULL};
+    if (m2) {
+        rows.x = malloc((size_t)n * t->m->D * sizeof(float));
+        rows.scale = malloc((size_t)n * sizeof(float));
+        rows.y = malloc((size_t)n * sizeof(int));
+    }
+    if (!w || !eps || (t->c.noise && !noisy) || (m2 && (!rows.x || !rows.scale || !rows.y))) {
         vae_work_free(w);
         free(eps);
         free(noisy);
+        free(rows.x);
+        free(rows.scale);
+        free(rows.y);
         return vae_fail(err, VAE_ERR_NOMEM, "out of memory for a training batch of %d", n);
     }
     vae_work_free(t->w);
     free(t->eps);
     free(t->noisy);
+    free(t->rows.x);
+    free(t->rows.scale);
+    free(t->rows.y);
     t->w = w;
     t->eps = eps;
     t->noisy = noisy;
+    t->rows = rows;
     return VAE_OK;
 }
 
@@ -151,11 +174,13 @@ vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *
                                      vae_step_stats *st, vae_error *err) {
     if (!t) return vae_fail(err, VAE_ERR_ARG, "trainer is NULL");
     vae_model *m = t->m;
-    vae_status s = vae_check_batch(m, x, labels, n, err);
-    if (s || (s = reserve(t, n, err))) return s;
+    int m2 = m->arch.kind == VAE_KIND_M2;
+    vae_status s = m2 ? vae_m2_check_batch(m, x, labels, n, err) : vae_check_batch(m, x, labels, n, err);
+    int rows = s ? 0 : m2 ? vae_m2_row_count(m, labels, n) : n;
+    if (s || (s = reserve(t, rows, err))) return s;
     int L = m->arch.latent;
-    if (!eps && m->arch.kind == VAE_KIND_VAE) {
-        vae_rng_normals(&t->rng, t->eps, (size_t)n * L);
+    if (!eps && m->arch.kind != VAE_KIND_AE) {
+        vae_rng_normals(&t->rng, t->eps, (size_t)rows * L);
         eps = t->eps;
     }
     const float *xin = x;
@@ -164,27 +189,34 @@ vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *
         xin = t->noisy;
     }
     float beta = beta_now(t);
-    vae_forward(m, t->w, xin, x, labels, n, eps, &t->pen);
     memset(t->grads, 0, m->n_params * sizeof(float));
-    vae_backward(m, t->w, t->grads, xin, x, n, eps, beta, &t->pen);
-
     double rec = 0.0, kl = 0.0, pen = 0.0, g2 = 0.0;
-    for (int b = 0; b < n; b++) {
-        rec += t->w->rec[b];
-        kl += t->w->kl[b];
-        pen += t->w->pen[b];
+    vae_m2_terms m2t = {0};
+    if (m2) {
+        vae_m2_pass(m, t->w, &t->rows, t->grads, x, labels, n, eps, beta, t->c.alpha, &m2t);
+        rec = m2t.rec, kl = m2t.kl;
+    } else {
+        vae_forward(m, t->w, xin, x, labels, n, eps, &t->pen);
+        vae_backward(m, t->w, t->grads, xin, x, n, eps, beta, &t->pen, NULL);
+        for (int b = 0; b < n; b++) {
+            rec += t->w->rec[b];
+            kl += t->w->kl[b];
+            pen += t->w->pen[b];
+        }
     }
     for (size_t i = 0; i < m->n_params; i++) g2 += (double)t->grads[i] * t->grads[i];
     if (st) {
         st->rec = rec / n;
         st->kl = kl / n;
         st->penalty = pen / n;
-        st->loss = st->rec + beta * st->kl + st->penalty;
+        st->loss = m2 ? m2t.loss / n : st->rec + beta * st->kl + st->penalty;
+        st->xent = m2t.labelled ? m2t.xent / m2t.labelled : 0.0;
+        st->entropy = n > m2t.labelled ? m2t.entropy / (n - m2t.labelled) : 0.0;
         st->grad_norm = sqrt(g2);
         st->beta_used = beta;
         st->step = t->steps;
     }
-    if (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(g2))
+    if (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(m2t.loss) || !isfinite(g2))
         return vae_fail(err, VAE_ERR_NONFINITE, "step %lld: loss or gradient is not finite (rec %g, kl %g)",
                         (long long)t->steps, rec / n, kl / n);
     return vae_ok(err);
