@@ -257,11 +257,11 @@ static void draw_labelled(const cli_cmd *cmd, const cli_subset *train, int n, in
 /* Percentage of a subset an M2 model classifies wrongly. */
 static double test_error(vae_model *m, const cli_subset *s) {
     int C = vae_model_arch(m)->n_classes, D = vae_arch_input_dim(vae_model_arch(m)), wrong = 0;
-    float *x = cli_alloc((size_t)CLI_EVAL_BATCH * D, sizeof *x), *p = cli_alloc((size_t)CLI_EVAL_BATCH * C, sizeof *p);
-    int *y = cli_alloc(CLI_EVAL_BATCH, sizeof *y);
+    float *x = cli_alloc((size_t)VAE_EVAL_BATCH * D, sizeof *x), *p = cli_alloc((size_t)VAE_EVAL_BATCH * C, sizeof *p);
+    int *y = cli_alloc(VAE_EVAL_BATCH, sizeof *y);
     vae_error err;
-    for (int i = 0; i < s->n; i += CLI_EVAL_BATCH) {
-        int nb = s->n - i < CLI_EVAL_BATCH ? s->n - i : CLI_EVAL_BATCH;
+    for (int i = 0; i < s->n; i += VAE_EVAL_BATCH) {
+        int nb = s->n - i < VAE_EVAL_BATCH ? s->n - i : VAE_EVAL_BATCH;
         cli_subset_gather(s, NULL, i, nb, x, y);
         if (vae_model_classify(m, x, nb, p, &err) != VAE_OK) cli_die_lib("classify", &err);
         for (int b = 0; b < nb; b++) {

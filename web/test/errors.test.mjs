@@ -86,7 +86,7 @@ test('bad layer configurations', async () => {
   await rejects(create({ classes: 10 }), 'VAE_ERR_ARG', /^create: encoder hidden layer 0: a conditional model appends the label to a flat input, so this layer must be linear$/);
   await rejects(create({ decoder: undefined }), 'VAE_ERR_ARG', /^create: an encoder with conv layers needs its decoder spelled out too$/);
   await rejects(create({ encoder: conv(4) }), 'VAE_ERR_ARG', /^create: encoder and decoder must be arrays of layers/);
-  await rejects(create({ model: 'gan' }), 'VAE_ERR_METADATA', /^create: architecture metadata: "model" must be "vae" or "ae"$/);
+  await rejects(create({ model: 'gan' }), 'VAE_ERR_METADATA', /^create: architecture metadata: "model" must be "vae", "ae" or "m2"$/);
   await rejects(create({ codeActivation: 'sigmoid' }), 'VAE_ERR_ARG', /^create: a code activation is for autoencoders; a VAE's latent is mu, logvar$/);
 });
 
