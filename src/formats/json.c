@@ -385,7 +385,8 @@ int vae_json_parse_float(const char *s, int n, float *out) {
     double v = (double)mant;
     for (; exp10 > 22 && v != 0 && v < 1e300; exp10 -= 22) v *= 1e22;
     for (; exp10 < -22 && v != 0; exp10 += 22) v /= 1e22;
-    v = exp10 >= 0 ? v * p10[exp10 < 22 ? exp10 : 22] : v / p10[-exp10];
+    /* A zero mantissa leaves exp10 as written (0e-999): the index is clamped. */
+    v = exp10 >= 0 ? v * p10[exp10 < 22 ? exp10 : 22] : v / p10[-exp10 < 22 ? -exp10 : 22];
     float f = (float)(neg ? -v : v);
     if (f - f != 0) return -1; /* overflowed to inf */
     *out = f;
@@ -407,6 +408,16 @@ int vae_json_bool(const vae_json *j, int v, int *out) {
     else if (literal_is(s, n, "false")) *out = 0;
     else return -1;
     return 0;
+}
+
+void vae_json_put_float(char *buf, size_t cap, size_t *pos, float f) {
+    char tmp[32];
+    for (int p = 1; p <= 9; p++) {
+        float back;
+        vae_format(tmp, sizeof tmp, "%.*g", p, f);
+        if (vae_json_parse_float(tmp, (int)strlen(tmp), &back) == 0 && back == f) break;
+    }
+    vae_append(buf, cap, pos, "%s", tmp);
 }
 
 int vae_json_put_string(char *buf, size_t cap, size_t *pos, const char *s) {

@@ -44,6 +44,9 @@ int vae_json_bool(const vae_json *j, int v, int *out);
  * buf NUL-terminated. Returns -1 (and leaves *pos past cap) when it does not fit. */
 int vae_json_put_string(char *buf, size_t cap, size_t *pos, const char *s);
 
+/* Appends the shortest %g of f that reads back as the same float (0.01f as 0.01). */
+void vae_json_put_float(char *buf, size_t cap, size_t *pos, float f);
+
 /* 1 if s is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 int vae_utf8_valid(const char *s, size_t len);
 
