@@ -225,8 +225,14 @@ int cmd_score(int argc, char **argv) {
         all = normal;
         set_pick(&normal, &all, 0);
         set_pick(&anomaly, &all, 1);
-        if (!normal.n || !anomaly.n) cli_die(EXIT_RUNTIME, "%s: the labels need both 0s and 1s for a comparison", csv);
         tag0 = "label 0", tag1 = "label 1";
+        if (!normal.n || !anomaly.n) { /* one class only: nothing to compare */
+            set_free(&normal);
+            set_free(&anomaly);
+            normal = all;
+            all = anomaly = (score_set){0};
+            tag0 = "table";
+        }
     }
     int comparing = anomaly.n > 0;
 

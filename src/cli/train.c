@@ -462,8 +462,8 @@ int cmd_train(int argc, char **argv) {
         "Tables: --csv FILE trains on its rows (or --window W rows at a time): each column is\n"
         "standardised by its training mean and standard deviation, which the model file\n"
         "keeps, so 'vae score --csv' takes raw values. Defaults for --csv: --likelihood\n"
-        "gaussian_learned, --hidden 64, --latent 8, --batch 64, --epochs enough for about\n"
-        "3000 steps (at least 10).",
+        "gaussian_learned, --hidden 64, --latent 8, --batch 64, --lr 0.003, --epochs enough\n"
+        "for about 3000 steps (at least 10).",
         opts, CLI_OPT_COUNT(opts),
     };
     cli_parse(&cmd, argc, argv);
@@ -472,6 +472,7 @@ int cmd_train(int argc, char **argv) {
         if (!cli_given(&cmd, "hidden")) o.hidden.v[0] = 64;
         if (!cli_given(&cmd, "latent")) o.latent = 8;
         if (!cli_given(&cmd, "batch")) o.batch = 64;
+        if (!cli_given(&cmd, "lr")) o.lr = 3e-3f; /* the learned log-sigmas have far to go from 0 */
     }
     check_combinations(&cmd, &o);
     cli_check_writable(o.out);
