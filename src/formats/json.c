@@ -379,14 +379,14 @@ int vae_json_parse_float(const char *s, int n, float *out) {
     if (i < n) { /* exponent */
         int e = 0, eneg = s[++i] == '-';
         if (s[i] == '-' || s[i] == '+') i++;
-        for (; i < n; i++) e = e < 100000 ? e * 10 + (s[i] - '0') : e;
+        for (; i < n; i++) e = e < 100 ? e * 10 + (s[i] - '0') : e; /* |e| <= 999: far past float range */
         exp10 += eneg ? -e : e;
     }
     double v = (double)mant;
     for (; exp10 > 22 && v != 0 && v < 1e300; exp10 -= 22) v *= 1e22;
-    for (; exp10 < -22 && v != 0; exp10 += 22) v /= 1e22;
-    /* A zero mantissa leaves exp10 as written (0e-999): the index is clamped. */
-    v = exp10 >= 0 ? v * p10[exp10 < 22 ? exp10 : 22] : v / p10[-exp10 < 22 ? -exp10 : 22];
+    /* Down to exp10 >= -22 even for a zero mantissa (0e-999), so p10[-exp10] is in range. */
+    for (; exp10 < -22; exp10 += 22) v /= 1e22;
+    v = exp10 >= 0 ? v * p10[exp10 < 22 ? exp10 : 22] : v / p10[-exp10];
     float f = (float)(neg ? -v : v);
     if (f - f != 0) return -1; /* overflowed to inf */
     *out = f;
@@ -408,16 +408,6 @@ int vae_json_bool(const vae_json *j, int v, int *out) {
     else if (literal_is(s, n, "false")) *out = 0;
     else return -1;
     return 0;
-}
-
-void vae_json_put_float(char *buf, size_t cap, size_t *pos, float f) {
-    char tmp[32];
-    for (int p = 1; p <= 9; p++) {
-        float back;
-        vae_format(tmp, sizeof tmp, "%.*g", p, f);
-        if (vae_json_parse_float(tmp, (int)strlen(tmp), &back) == 0 && back == f) break;
-    }
-    vae_append(buf, cap, pos, "%s", tmp);
 }
 
 int vae_json_put_string(char *buf, size_t cap, size_t *pos, const char *s) {
