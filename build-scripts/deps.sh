@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, only those missing.
-# Usage: build-scripts/deps.sh [group...]   groups: native (default), test, wasm, browser
+# Usage: build-scripts/deps.sh [group...]   groups: native (default), test, wasm, browser,
+#   bench-tables (tests/bench/tables.py's peers and data)
 set -euo pipefail
 
 declare -A GROUP=(
@@ -8,6 +9,7 @@ declare -A GROUP=(
   [test]="clang libclang-rt-14-dev python3-torch dataset-fashion-mnist"
   [wasm]="emscripten wabt terser"
   [browser]="chromium dataset-fashion-mnist"
+  [bench-tables]="python3-sklearn python3-statsmodels"
 )
 
 want=()

@@ -353,6 +353,77 @@ vae_status vae_idx_images(const uint8_t *buf, size_t len, float **pixels, int *n
 /* Labels: IDX ubyte with 1 dimension (magic 0x00000801). *labels malloc'd [n]. */
 vae_status vae_idx_labels(const uint8_t *buf, size_t len, int **labels, int *n, vae_error *err);
 
+/* ---------------------------------------------------------------- tables (CSV, TSV) */
+
+/* Reading a table: a header row of column names, then one record a row;
+ * RFC 4180 quoting ("a, b" and "say ""hi"""), \n or \r\n line ends, a UTF-8
+ * byte order mark skipped, spaces around unquoted fields trimmed. Numbers
+ * are decimal (1, -2.5, .5, 3e-4); an empty field, NA, NaN, null or ? is a
+ * missing value, which is an error like any other: every failure is one line
+ * naming the line and column (counted from 1). */
+typedef struct {
+    char delimiter;             /* ',' or '\t'; 0: tab if the header line has more tabs than commas */
+    const char *const *columns; /* n_columns names or 1-based numbers of the columns to read, in
+                                   this order; NULL: every named column whose first value is a number,
+                                   but the label column */
+    int n_columns;
+    const char *label;          /* label column (name or number): 0 normal, 1 anomaly; NULL: none */
+    int label_optional;         /* a label column the header lacks is no error (then no labels) */
+} vae_csv_options;
+
+typedef struct {
+    int rows, cols;
+    float *x;        /* [rows, cols] as read */
+    int *labels;     /* [rows], or NULL without a label column */
+    char **names;    /* [cols] the header's names of the columns read */
+} vae_table;
+
+/* Parses text[0..len) (need not be NUL-terminated) into t; nothing is
+ * allocated on failure. Release with vae_table_free. */
+vae_status vae_csv_parse(const char *text, size_t len, const vae_csv_options *o, vae_table *t, vae_error *err);
+void vae_table_free(vae_table *t); /* zeroes t; accepts a zeroed table */
+
+/* How a table becomes a model's input, stored in the model file's metadata
+ * under VAE_TABLE_KEY as JSON, e.g. {"columns":["a","b"],"mean":[1.5,20],
+ * "std":[0.5,4],"spread":8,"window":0,"label":"y"}: each value x of column j
+ * enters the model as 0.5 + (x - mean_j) / (spread * std_j), so the
+ * training data's bulk lies well inside the decoder's (0, 1) mean range and
+ * outliers beyond it still score their full distance. window 0: a row is one
+ * input of cols values; window W > 0: W consecutive rows are one input of
+ * W * cols values (time-major), and a point's score is the mean of the
+ * scores of the windows that cover it. */
+#define VAE_TABLE_KEY "vae_wasm.table"
+#define VAE_TABLE_SPREAD 8.0f
+
+typedef struct {
+    int cols, window;
+    char **names;      /* [cols] */
+    float *mean, *std; /* [cols] over the training rows */
+    float spread;
+    char *label;       /* the label column's name, or NULL */
+} vae_table_spec;
+
+/* Fits the spec to t's normal rows (label 0; every row without labels).
+ * A column with one value in all of them cannot be standardised: an error
+ * naming it. */
+vae_status vae_table_spec_fit(vae_table_spec *s, const vae_table *t, int window, vae_error *err);
+/* The metadata JSON, NUL-terminated and malloc'd (free with vae_buffer_free). */
+vae_status vae_table_spec_to_json(const vae_table_spec *s, char **json, vae_error *err);
+/* Reads the spec of a model file held in memory; VAE_ERR_METADATA when the
+ * file has none (a model trained on images) or it is malformed. */
+vae_status vae_table_spec_load(vae_table_spec *s, const uint8_t *file, size_t len, vae_error *err);
+void vae_table_spec_free(vae_table_spec *s); /* zeroes s; accepts a zeroed spec */
+
+/* The model inputs of t, whose columns are the spec's in its order:
+ * *x [*n, D] (D = cols, or window * cols) with *n = rows, or rows - W + 1
+ * windows. With labels in t, *labels [*n] (a window is an anomaly if any
+ * row in it is) when labels is not NULL; else *labels = NULL. Both malloc'd. */
+vae_status vae_table_inputs(const vae_table_spec *s, const vae_table *t, float **x, int **labels, int *n,
+                            vae_error *err);
+/* Per-row scores points [n + W - 1] from the scores of n windows (window 0:
+ * a copy). */
+vae_status vae_table_point_scores(const vae_table_spec *s, const float *scores, int n, float *points, vae_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -159,6 +159,23 @@ float *cli_read_f32(const char *path, int row, int *n_rows);
 int *cli_read_i32(const char *path, int *n);
 void cli_write_f32(const char *path, const float *v, size_t n);
 
+/* ---------------------------------------------------------------- table.c */
+
+/* A CSV/TSV file (tab-separated when named .tsv, else as its header says)
+ * for training: --columns "a,b" (NULL: the numeric ones), an optional label
+ * column (0 normal, 1 anomaly), windows of `window` rows (0: none). d gets the
+ * normal inputs (1 x 1 x cols, or 1 x W x cols), spec their standardisation
+ * (to save with the model); *anomalies counts the inputs left out. */
+void cli_table_train(const char *path, const char *columns, const char *label, int window, cli_dataset *d,
+                     vae_table_spec *spec, int *anomalies);
+/* A file to score with a table model: the spec's columns, every input in
+ * order; the rows' labels (label, or the spec's label column if the file
+ * has it; else NULL) and the row count. */
+void cli_table_score(const char *path, const vae_table_spec *spec, const char *label, cli_dataset *d, int **labels,
+                     int *rows);
+/* A model file's table spec, or a one-line death. */
+vae_table_spec cli_table_spec(const char *model);
+
 /* ---------------------------------------------------------------- eval.c */
 
 /* Per-image reconstruction and KL [s->n] over a subset, in batches: eps drawn

@@ -11,6 +11,8 @@
 typedef struct {
     const char *train_images, *train_labels, *test_images, *test_labels, *out, *init, *augment;
     const char *encoder, *decoder, *out_layer, *noise, *labels;
+    const char *csv, *columns, *label_column; /* a table instead of images (cli/table.c) */
+    int window;
     int holdout, holdout_per_class;
     cli_ints hidden, dec_hidden, cls_hidden;
     int latent, activation, likelihood, optimizer, dtype, conditional, quiet, lr_decay;
@@ -154,8 +156,14 @@ static void check_init_arch(const cli_cmd *cmd, const train_opts *o, const vae_a
 }
 
 static void check_combinations(const cli_cmd *cmd, const train_opts *o) {
-    cli_require(cmd, "train-images");
+    if (!o->csv) cli_require(cmd, "train-images");
     cli_require(cmd, "out");
+    if (o->csv && (o->train_images || o->train_labels || o->test_images || o->holdout_per_class || o->conditional ||
+                   o->augment))
+        cli_usage_error(cmd, "--csv trains on a table: --train-images, --train-labels, --test-images, "
+                             "--holdout-per-class, --conditional and --augment are for images");
+    if (!o->csv && (o->columns || o->label_column || o->window))
+        cli_usage_error(cmd, "--columns, --label-column and --window need --csv");
     if (o->holdout && o->holdout_per_class) cli_usage_error(cmd, "give --holdout or --holdout-per-class, not both");
     if ((o->holdout || o->holdout_per_class) && o->test_images)
         cli_usage_error(cmd, "--holdout and --holdout-per-class replace --test-images: give one of them");
@@ -204,10 +212,17 @@ static vae_model *open_model(const cli_cmd *cmd, const train_opts *o, const cli_
     return m;
 }
 
-/* The data set files and the test split. */
+/* The data set files and the test split; a table's spec too. */
 static void open_data(const train_opts *o, cli_dataset *train, cli_dataset *test, cli_subset *train_set,
-                      cli_subset *test_set) {
-    cli_dataset_load(train, o->train_images, o->train_labels);
+                      cli_subset *test_set, vae_table_spec *spec) {
+    int anomalies = 0;
+    if (o->csv)
+        cli_table_train(o->csv, o->columns, o->label_column, o->window, train, spec, &anomalies);
+    else
+        cli_dataset_load(train, o->train_images, o->train_labels);
+    if (anomalies && !o->quiet)
+        printf("note     %d %s with a labelled anomaly left out of training\n", anomalies,
+               o->window ? "windows" : "rows");
     memset(test, 0, sizeof *test);
     memset(test_set, 0, sizeof *test_set);
     if (o->holdout || o->holdout_per_class) {
@@ -290,7 +305,8 @@ static const char *penalty_text(const train_opts *o, char *buf, size_t size) {
     return buf;
 }
 
-static void save(vae_model *m, const train_opts *o, const char *test_loss, int labelled, float alpha) {
+static void save(vae_model *m, const train_opts *o, const char *test_loss, int labelled, float alpha,
+                 const vae_table_spec *spec) {
     char epochs[32], lr[64], batch[32], seed[32], beta[32], labels[64], alpha_text[32];
     snprintf(epochs, sizeof epochs, "%d", o->epochs);
     if (o->lr_decay)
@@ -303,7 +319,7 @@ static void save(vae_model *m, const train_opts *o, const char *test_loss, int l
     char penalty[96];
     penalty_text(o, penalty, sizeof penalty);
     const char *kv[28] = {
-        "train.data",      cli_basename(o->train_images),
+        "train.data",      cli_basename(o->csv ? o->csv : o->train_images),
         "train.epochs",    epochs,
         "train.batch",     batch,
         "train.optimizer", o->optimizer == VAE_OPT_SGD ? "sgd" : "adam",
@@ -325,8 +341,12 @@ static void save(vae_model *m, const train_opts *o, const char *test_loss, int l
     uint8_t *buf;
     size_t len;
     vae_error err;
+    char *table = NULL;
+    if (o->csv && vae_table_spec_to_json(spec, &table, &err) != VAE_OK) cli_die_lib("saving", &err);
+    if (table) kv[2 * n] = VAE_TABLE_KEY, kv[2 * n + 1] = table, n++;
     if (vae_model_save(m, o->dtype ? VAE_DTYPE_F16 : VAE_DTYPE_F32, 0, kv, n, &buf, &len, &err) != VAE_OK)
         cli_die_lib("saving", &err);
+    vae_buffer_free(table);
     cli_write_atomic(o->out, buf, len);
     if (!o->quiet) {
         char size[32];
@@ -365,12 +385,14 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
                            int steps_per_epoch, const cli_subset *labelled, int lbatch, float alpha) {
     char text[512], num[32], num2[32];
     int m2 = vae_model_arch(m)->kind == VAE_KIND_M2;
-    printf("data     %s: %s training images of %dx%d", cli_basename(o->train_images),
-           cli_fmt_count(num, (uint64_t)train->n), train->d->h, train->d->w);
+    const char *unit = !o->csv ? "images" : o->window ? "windows" : "rows";
+    printf("data     %s: %s training %s of %dx%d", cli_basename(o->csv ? o->csv : o->train_images),
+           cli_fmt_count(num, (uint64_t)train->n), unit, train->d->h, train->d->w);
+    if (o->csv) printf(" (standardised)");
     int n_labelled = labelled->n ? labelled->n : train->n;
     if (m2) printf(" (%s labelled, %s not)", cli_fmt_count(num, (uint64_t)n_labelled),
                    cli_fmt_count(num2, (uint64_t)(train->n - n_labelled)));
-    if (test->n) printf(", %s test images", cli_fmt_count(num, (uint64_t)test->n));
+    if (test->n) printf(", %s test %s", cli_fmt_count(num, (uint64_t)test->n), unit);
     if (m2 && labelled->n) { /* counted from the draw itself */
         int C = vae_model_arch(m)->n_classes, *count = cli_alloc((size_t)C, sizeof *count);
         for (int i = 0; i < labelled->n; i++) count[labelled->d->y[labelled->idx[i]]]++;
@@ -503,6 +525,11 @@ int cmd_train(int argc, char **argv) {
         CLI_STR("test-labels", o.test_labels, "FILE", "test labels, IDX"),
         CLI_INT("holdout", o.holdout, "N", "test on the last N training images instead", 1, 1e9),
         CLI_INT("holdout-per-class", o.holdout_per_class, "K", "test on the last K images of each class", 1, 1e9),
+        CLI_STR("csv", o.csv, "FILE", "train on a CSV or TSV table instead (header row; see below)"),
+        CLI_STR("columns", o.columns, "A,B,...", "--csv columns, names or 1-based numbers (default: the numeric ones)"),
+        CLI_STR("label-column", o.label_column, "C", "--csv column of labels, 0 normal / 1 anomaly: trains on the 0s"),
+        CLI_INT("window", o.window, "W", "--csv time series: windows of W consecutive rows are the inputs", 1,
+                VAE_MAX_DIM),
         CLI_STR("out", o.out, "FILE", "model file to write (safetensors)"),
         CLI_STR("init", o.init, "FILE", "start from this model (fine-tuning; its architecture wins)"),
         CLI_INTS("hidden", o.hidden, "N[,N...]", "encoder hidden widths", 1, VAE_MAX_DIM),
@@ -559,12 +586,24 @@ int cmd_train(int argc, char **argv) {
         "M2 (Kingma et al. 2014, --model m2) adds a classifier q(y|x) to a conditional VAE\n"
         "and trains it on labelled and unlabelled images: each step takes --batch\n"
         "unlabelled images (an epoch is one pass over them) and --labelled-batch labelled\n"
-        "ones, cycling the labelled set; the labelled subset is drawn with seed S+3.",
+        "ones, cycling the labelled set; the labelled subset is drawn with seed S+3.\n"
+        "Tables: --csv FILE trains on its rows (or --window W rows at a time): each column is\n"
+        "standardised by its training mean and standard deviation, which the model file\n"
+        "keeps, so 'vae score --csv' takes raw values. Defaults for --csv: --likelihood\n"
+        "gaussian_learned, --hidden 64, --latent 8, --batch 64, --lr 0.003, --epochs enough\n"
+        "for about 3000 steps (at least 10).",
         opts, CLI_OPT_COUNT(opts),
     };
     cli_parse(&cmd, argc, argv);
     if (o.labels && o.train_labels) cli_usage_error(&cmd, "give --labels or --train-labels, not both");
     if (o.labels) o.train_labels = o.labels;
+    if (o.csv) { /* a table's defaults: small layers, a learned variance per column */
+        if (!cli_given(&cmd, "likelihood")) o.likelihood = VAE_LIK_GAUSSIAN_LEARNED;
+        if (!cli_given(&cmd, "hidden")) o.hidden.v[0] = 64;
+        if (!cli_given(&cmd, "latent")) o.latent = 8;
+        if (!cli_given(&cmd, "batch")) o.batch = 64;
+        if (!cli_given(&cmd, "lr")) o.lr = 3e-3f; /* the learned log-sigmas have far to go from 0 */
+    }
     check_combinations(&cmd, &o);
     cli_check_writable(o.out);
     augmentation aug;
@@ -572,7 +611,8 @@ int cmd_train(int argc, char **argv) {
 
     cli_dataset train_d, test_d;
     cli_subset train, test;
-    open_data(&o, &train_d, &test_d, &train, &test);
+    vae_table_spec spec = {0};
+    open_data(&o, &train_d, &test_d, &train, &test, &spec);
     vae_model *m = open_model(&cmd, &o, &train_d);
     if (o.test_images) cli_check_data(m, &test_d, o.test_images, "--test-labels");
     const vae_arch *a = vae_model_arch(m);
@@ -587,6 +627,8 @@ int cmd_train(int argc, char **argv) {
     float alpha = o.alpha >= 0 ? o.alpha : 0.1f * (float)train.n / (float)n_labelled;
     const cli_subset *set = semi ? &unlabelled : o.labelled ? &labelled : &train;
     int steps_per_epoch = (set->n + o.batch - 1) / o.batch;
+    if (o.csv && !cli_given(&cmd, "epochs") && steps_per_epoch * 10 < 3000)
+        o.epochs = (3000 + steps_per_epoch - 1) / steps_per_epoch;
 
     vae_trainer *t = open_trainer(&cmd, &o, m, steps_per_epoch, alpha);
     if (!o.quiet) print_preamble(&o, &train, &test, m, steps_per_epoch, &labelled, lbatch, alpha);
@@ -624,7 +666,9 @@ int cmd_train(int argc, char **argv) {
         if (skipped)
             fprintf(stderr, "vae: warning: epoch %d: skipped %d step%s with a non-finite loss or gradient\n", epoch,
                     skipped, skipped > 1 ? "s" : "");
-        if (o.quiet) continue;
+        /* A table's many short epochs: about ten rows. */
+        int every = o.csv ? (o.epochs + 9) / 10 : 1;
+        if (o.quiet || (epoch % every && epoch != o.epochs)) continue;
         char ep[32], num[32], eta[32];
         double elapsed = cli_now() - t_start;
         snprintf(ep, sizeof ep, "%d/%d", epoch, o.epochs);
@@ -644,7 +688,8 @@ int cmd_train(int argc, char **argv) {
                cli_fmt_duration(eta, elapsed / epoch * (o.epochs - epoch)));
         fflush(stdout);
     }
-    save(m, &o, test_loss[0] ? test_loss : NULL, n_labelled, alpha);
+    save(m, &o, test_loss[0] ? test_loss : NULL, n_labelled, alpha, &spec);
+    vae_table_spec_free(&spec);
 
     free(c.xb);
     free(c.tmp);

@@ -379,12 +379,13 @@ int vae_json_parse_float(const char *s, int n, float *out) {
     if (i < n) { /* exponent */
         int e = 0, eneg = s[++i] == '-';
         if (s[i] == '-' || s[i] == '+') i++;
-        for (; i < n; i++) e = e < 100000 ? e * 10 + (s[i] - '0') : e;
+        for (; i < n; i++) e = e < 100 ? e * 10 + (s[i] - '0') : e; /* |e| <= 999: far past float range */
         exp10 += eneg ? -e : e;
     }
     double v = (double)mant;
     for (; exp10 > 22 && v != 0 && v < 1e300; exp10 -= 22) v *= 1e22;
-    for (; exp10 < -22 && v != 0; exp10 += 22) v /= 1e22;
+    /* Down to exp10 >= -22 even for a zero mantissa (0e-999), so p10[-exp10] is in range. */
+    for (; exp10 < -22; exp10 += 22) v /= 1e22;
     v = exp10 >= 0 ? v * p10[exp10 < 22 ? exp10 : 22] : v / p10[-exp10];
     float f = (float)(neg ? -v : v);
     if (f - f != 0) return -1; /* overflowed to inf */

@@ -3,6 +3,8 @@
 #ifndef VAE_JSON_H
 #define VAE_JSON_H
 
+#include <string.h>
+
 #include "internal.h"
 
 /* A parsed, syntax-checked JSON document. Values are addressed by index:
@@ -43,6 +45,19 @@ int vae_json_bool(const vae_json *j, int v, int *out);
 /* Appends s to buf[*pos..cap) as a quoted, escaped JSON string; keeps
  * buf NUL-terminated. Returns -1 (and leaves *pos past cap) when it does not fit. */
 int vae_json_put_string(char *buf, size_t cap, size_t *pos, const char *s);
+
+/* Appends the shortest %g of f that reads back as the same float (0.01f as
+ * 0.01). Inline: each caller compiles its own, as the page's wasm budget
+ * wants (a shared function there costs bytes). */
+static inline void vae_json_put_float(char *buf, size_t cap, size_t *pos, float f) {
+    char tmp[32];
+    for (int p = 1; p <= 9; p++) {
+        float back;
+        vae_format(tmp, sizeof tmp, "%.*g", p, f);
+        if (vae_json_parse_float(tmp, (int)strlen(tmp), &back) == 0 && back == f) break;
+    }
+    vae_append(buf, cap, pos, "%s", tmp);
+}
 
 /* 1 if s is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 int vae_utf8_valid(const char *s, size_t len);

@@ -208,17 +208,6 @@ vae_status vae_arch_from_json(const char *json, size_t len, vae_arch *a, vae_err
     return s ? s : vae_ok(err);
 }
 
-/* Shortest %g that reads back as the same float, so 0.01f prints as 0.01. */
-static void put_float(char *buf, size_t cap, size_t *pos, float f) {
-    char tmp[32];
-    for (int p = 1; p <= 9; p++) {
-        float back;
-        vae_format(tmp, sizeof tmp, "%.*g", p, f);
-        if (vae_json_parse_float(tmp, (int)strlen(tmp), &back) == 0 && back == f) break;
-    }
-    vae_append(buf, cap, pos, "%s", tmp);
-}
-
 static void put_ints(char *buf, size_t cap, size_t *pos, const int *v, int n) {
     for (int i = 0; i < n; i++) vae_append(buf, cap, pos, "%s%d", i ? "," : "[", v[i]);
     vae_append(buf, cap, pos, n ? "]" : "[]");
@@ -268,9 +257,9 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
                vae_activation_name(a->act));
     if (a->kind == VAE_KIND_AE) vae_append(buf, cap, &pos, "\"code_activation\":\"%s\",", vae_activation_name(a->code_act));
     vae_append(buf, cap, &pos, "\"likelihood\":\"%s\",\"sigma\":", vae_likelihood_name(a->lik));
-    put_float(buf, cap, &pos, a->sigma);
+    vae_json_put_float(buf, cap, &pos, a->sigma);
     vae_append(buf, cap, &pos, ",\"leaky_slope\":");
-    put_float(buf, cap, &pos, a->leaky_slope);
+    vae_json_put_float(buf, cap, &pos, a->leaky_slope);
     vae_append(buf, cap, &pos, ",\"decoder_only\":%s", a->decoder_only ? "true" : "false");
     if (a->kind == VAE_KIND_M2) {
         static const vae_layer linear[VAE_MAX_LAYERS];
