@@ -302,6 +302,13 @@ sys.exit(not (0.5 < won < 1 and '%.6f %.4f' % (won, caught) == '$(auc) $(tpr)'))
 run sample --model vae.st --out sample.png
 check_png "sample, 8x8 grid at scale 2" sample.png 199x199
 check "  and says what it wrote" grep -qx 'wrote sample.png (64 images of 12x12 in 8 rows, a 199x199 PNG, .*)' out.txt
+mkfifo pipe.png
+timeout 20 cat pipe.png >piped.png &
+reader=$!
+run sample --model vae.st --out pipe.png
+wait $reader
+check "  into a pipe or device, written in place (a rename would replace /dev/null)" \
+    bash -c "[ -p pipe.png ] && cmp -s piped.png sample.png"
 run sample --model cvae.st --out csample.png --cols 5 --scale 1
 check_png "sample of a CVAE, a row per class" csample.png 64x51
 run interpolate --model vae.st --out interp.png --images images.idx.gz --a 0 --b 1 --rows 2 --steps 6 --scale 1

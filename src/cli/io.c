@@ -78,8 +78,27 @@ static _Noreturn void write_failed(const char *tmp, const char *path, int fd) {
     cli_die(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(e));
 }
 
+/* Writes to what path already is, for a device or a pipe (/dev/stdout, a
+ * FIFO): a rename would replace it with a regular file (/dev/null, as root). */
+static void write_in_place(const char *path, const void *buf, size_t len) {
+    int fd = open(path, O_WRONLY);
+    if (fd < 0) write_failed("", path, -1);
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, (const uint8_t *)buf + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) write_failed("", path, fd);
+        off += (size_t)w;
+    }
+    if (close(fd) != 0) write_failed("", path, -1);
+}
+
 void cli_write_atomic(const char *path, const void *buf, size_t len) {
     cli_check_interrupt();
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        write_in_place(path, buf, len);
+        return;
+    }
     size_t tmp_len = strlen(path) + 32;
     char *tmp = cli_alloc(tmp_len, 1);
     snprintf(tmp, tmp_len, "%s.tmp-%ld", path, (long)getpid());
@@ -105,6 +124,10 @@ void cli_write_atomic(const char *path, const void *buf, size_t len) {
 void cli_check_writable(const char *path) {
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) cli_die(EXIT_RUNTIME, "cannot write %s: it is a directory", path);
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) { /* a device or a pipe: written in place */
+        if (access(path, W_OK) != 0) cli_die(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(errno));
+        return;
+    }
     const char *slash = strrchr(path, '/');
     char *dir = cli_alloc(strlen(path) + 2, 1);
     if (slash)
