@@ -45,28 +45,28 @@ typedef struct {
  * tensors' places in the parameter block. conv.n is set per call. */
 typedef struct {
     vae_layer_kind kind;
-    int in, out;        /* floats per image */
+    int in, out; /* floats per image */
     int out_c, out_h, out_w;
-    int w, b;           /* tensor indices */
+    int w, b; /* tensor indices */
     vae_conv_shape conv;
 } vae_layer_ref;
 
 struct vae_model {
     vae_arch arch;
-    int D;                      /* input dim */
+    int D; /* input dim */
     int n_tensors;
     vae_param_info t[VAE_MAX_TENSORS];
     size_t n_params;
-    uint64_t total_params;      /* n_params computed in 64 bits, checked against VAE_MAX_PARAMS */
-    float *params;              /* one block, carved by t[] */
+    uint64_t total_params; /* n_params computed in 64 bits, checked against VAE_MAX_PARAMS */
+    float *params;         /* one block, carved by t[] */
     /* layer map; encoder parts unused when decoder_only; an AE's code head is
      * mu and it has no logvar */
     int n_enc, n_dec;
     vae_layer_ref enc[VAE_MAX_LAYERS], mu, logvar, dec[VAE_MAX_LAYERS], out;
-    int n_cls;                  /* M2's classifier (0 otherwise or when decoder_only) */
+    int n_cls; /* M2's classifier (0 otherwise or when decoder_only) */
     vae_layer_ref cls[VAE_MAX_LAYERS], cls_out;
-    int logsigma;               /* tensor index, or -1 */
-    size_t conv_bytes;          /* workspace the conv layers need (0: none) */
+    int logsigma;      /* tensor index, or -1 */
+    size_t conv_bytes; /* workspace the conv layers need (0: none) */
 };
 
 /* The parameter block (vae_model_tensor gives each tensor's place in it). */
@@ -148,8 +148,8 @@ void vae_m2_pass(const vae_model *m, vae_work *w, vae_m2_rows *r, float *grads, 
 /* Zeroes the gradients, then computes loss and gradients of the mean per-image
  * loss on a batch as vae_trainer_step does, without changing the weights (for
  * the gradient tests). */
-vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *labels, int n,
-                                     const float *eps, vae_step_stats *st, vae_error *err);
+vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *labels, int n, const float *eps,
+                                     vae_step_stats *st, vae_error *err);
 /* Gradient block, same layout and offsets as the parameter block. */
 const float *vae_trainer_grads(const vae_trainer *t);
 

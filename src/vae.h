@@ -32,22 +32,22 @@ extern "C" {
  * never renumber or reuse one. */
 typedef enum {
     VAE_OK = 0,
-    VAE_ERR_ARG = 1,          /* a bad argument (NULL, size, range, label) */
-    VAE_ERR_NOMEM = 2,        /* allocation failed */
-    VAE_ERR_IO = 3,           /* file system (CLI only) */
-    VAE_ERR_TRUNCATED = 4,    /* buffer shorter than its own header says */
-    VAE_ERR_HEADER_SIZE = 5,  /* safetensors header length past the end or over 100 MB */
-    VAE_ERR_JSON = 6,         /* malformed JSON header */
-    VAE_ERR_DTYPE = 7,        /* unknown or unsupported tensor dtype */
-    VAE_ERR_OFFSETS = 8,      /* tensor data offsets outside the data section */
-    VAE_ERR_LAYOUT = 9,       /* tensors overlap, or leave bytes of the data section uncovered */
-    VAE_ERR_SHAPE = 10,       /* tensor shape does not match the architecture */
-    VAE_ERR_MISSING = 11,     /* a tensor the architecture needs is absent */
-    VAE_ERR_UNKNOWN = 12,     /* a tensor the architecture does not have */
-    VAE_ERR_NONFINITE = 13,   /* NaN or infinity in weights, inputs, loss or gradients */
-    VAE_ERR_METADATA = 14,    /* architecture metadata missing or invalid */
-    VAE_ERR_IDX = 15,         /* malformed IDX data (magic, dimensions, size) */
-    VAE_ERR_STATE = 16,       /* call not valid in the object's current state */
+    VAE_ERR_ARG = 1,         /* a bad argument (NULL, size, range, label) */
+    VAE_ERR_NOMEM = 2,       /* allocation failed */
+    VAE_ERR_IO = 3,          /* file system (CLI only) */
+    VAE_ERR_TRUNCATED = 4,   /* buffer shorter than its own header says */
+    VAE_ERR_HEADER_SIZE = 5, /* safetensors header length past the end or over 100 MB */
+    VAE_ERR_JSON = 6,        /* malformed JSON header */
+    VAE_ERR_DTYPE = 7,       /* unknown or unsupported tensor dtype */
+    VAE_ERR_OFFSETS = 8,     /* tensor data offsets outside the data section */
+    VAE_ERR_LAYOUT = 9,      /* tensors overlap, or leave bytes of the data section uncovered */
+    VAE_ERR_SHAPE = 10,      /* tensor shape does not match the architecture */
+    VAE_ERR_MISSING = 11,    /* a tensor the architecture needs is absent */
+    VAE_ERR_UNKNOWN = 12,    /* a tensor the architecture does not have */
+    VAE_ERR_NONFINITE = 13,  /* NaN or infinity in weights, inputs, loss or gradients */
+    VAE_ERR_METADATA = 14,   /* architecture metadata missing or invalid */
+    VAE_ERR_IDX = 15,        /* malformed IDX data (magic, dimensions, size) */
+    VAE_ERR_STATE = 16,      /* call not valid in the object's current state */
 } vae_status;
 
 typedef struct {
@@ -66,22 +66,22 @@ const char *vae_status_name(vae_status s);
  * IEEE-exact operations, not the C library's log/cos). */
 typedef struct {
     uint32_t s[4];
-    float spare;     /* second normal of the last polar pair */
+    float spare; /* second normal of the last polar pair */
     int has_spare;
 } vae_rng;
 
 void vae_rng_seed(vae_rng *r, uint64_t seed);
-float vae_rng_uniform(vae_rng *r);                 /* [0, 1) with 24 random bits */
-uint32_t vae_rng_below(vae_rng *r, uint32_t n);    /* uniform in [0, n), unbiased; n > 0 */
-float vae_rng_normal(vae_rng *r);                  /* standard normal */
+float vae_rng_uniform(vae_rng *r);              /* [0, 1) with 24 random bits */
+uint32_t vae_rng_below(vae_rng *r, uint32_t n); /* uniform in [0, n), unbiased; n > 0 */
+float vae_rng_normal(vae_rng *r);               /* standard normal */
 void vae_rng_normals(vae_rng *r, float *out, size_t n);
 /* perm = a uniformly shuffled 0..n-1 (Fisher-Yates with vae_rng_below). */
 void vae_rng_permutation(vae_rng *r, int *perm, int n);
 
 /* ---------------------------------------------------------------- architecture */
 
-#define VAE_MAX_LAYERS 8  /* hidden layers per side */
-#define VAE_MAX_DIM 65536 /* largest layer width / image size */
+#define VAE_MAX_LAYERS 8          /* hidden layers per side */
+#define VAE_MAX_DIM 65536         /* largest layer width / image size */
 #define VAE_MAX_PARAMS (1u << 28) /* parameters per model (1 GiB of f32) */
 
 typedef enum { VAE_ACT_RELU = 0, VAE_ACT_LEAKY_RELU, VAE_ACT_TANH, VAE_ACT_SIGMOID, VAE_ACT_IDENTITY } vae_activation;
@@ -112,25 +112,25 @@ typedef struct {
 } vae_layer;
 
 typedef struct {
-    int image_c, image_h, image_w;     /* D = c*h*w */
+    int image_c, image_h, image_w; /* D = c*h*w */
     /* Hidden layers. enc_hidden/dec_hidden hold each layer's width (linear)
      * or output channels (conv); enc_layer/dec_layer say which. */
     int n_enc, enc_hidden[VAE_MAX_LAYERS]; /* input side first */
     int n_dec, dec_hidden[VAE_MAX_LAYERS]; /* latent side first */
     vae_layer enc_layer[VAE_MAX_LAYERS], dec_layer[VAE_MAX_LAYERS];
-    vae_layer out_layer;               /* decoder output: linear to D, or transposed conv to [c, h, w] */
+    vae_layer out_layer; /* decoder output: linear to D, or transposed conv to [c, h, w] */
     int latent;
-    int n_classes;                     /* > 0: conditional (one-hot label appended to the
+    int n_classes;                         /* > 0: conditional (one-hot label appended to the
                                           encoder input and to z); needs linear layers only */
     int n_cls, cls_hidden[VAE_MAX_LAYERS]; /* M2's classifier: linear hidden widths (activation act),
                                           then a linear layer to n_classes logits; 0 for other kinds */
     vae_model_kind kind;
-    vae_activation act;                /* hidden layers */
-    vae_activation code_act;           /* AE code (VAE_KIND_AE only); identity by default */
-    float leaky_slope;                 /* for VAE_ACT_LEAKY_RELU */
+    vae_activation act;      /* hidden layers */
+    vae_activation code_act; /* AE code (VAE_KIND_AE only); identity by default */
+    float leaky_slope;       /* for VAE_ACT_LEAKY_RELU */
     vae_likelihood lik;
-    float sigma;                       /* for VAE_LIK_GAUSSIAN */
-    int decoder_only;                  /* file/model holds only the decoder */
+    float sigma;      /* for VAE_LIK_GAUSSIAN */
+    int decoder_only; /* file/model holds only the decoder */
 } vae_arch;
 
 /* Fills the PyTorch examples/vae shape: 1x28x28, hidden 400, latent 20, ReLU,
@@ -139,10 +139,10 @@ void vae_arch_default(vae_arch *a);
 vae_status vae_arch_validate(const vae_arch *a, vae_error *err);
 int vae_arch_input_dim(const vae_arch *a);
 
-const char *vae_activation_name(vae_activation a);   /* "relu", "leaky_relu", "tanh", "sigmoid", "identity" */
-const char *vae_model_kind_name(vae_model_kind k);   /* "vae", "ae", "m2" */
-const char *vae_layer_kind_name(vae_layer_kind k);   /* "linear", "conv", "conv_transpose" */
-const char *vae_likelihood_name(vae_likelihood l);   /* "bernoulli", "gaussian", "gaussian_learned" */
+const char *vae_activation_name(vae_activation a); /* "relu", "leaky_relu", "tanh", "sigmoid", "identity" */
+const char *vae_model_kind_name(vae_model_kind k); /* "vae", "ae", "m2" */
+const char *vae_layer_kind_name(vae_layer_kind k); /* "linear", "conv", "conv_transpose" */
+const char *vae_likelihood_name(vae_likelihood l); /* "bernoulli", "gaussian", "gaussian_learned" */
 
 /* ---------------------------------------------------------------- model */
 
@@ -181,25 +181,24 @@ vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out, vae_erro
 
 /* x [n, D] -> mu, logvar [n, latent]. Needs an encoder. For an AE, mu is
  * the code and logvar (may be NULL) is filled with zeros. */
-vae_status vae_model_encode(vae_model *m, const float *x, const int *labels, int n,
-                            float *mu, float *logvar, vae_error *err);
+vae_status vae_model_encode(vae_model *m, const float *x, const int *labels, int n, float *mu, float *logvar,
+                            vae_error *err);
 
 /* z [n, latent] -> out [n, D]: Bernoulli means or Gaussian means, in [0,1]. */
-vae_status vae_model_decode(vae_model *m, const float *z, const int *labels, int n,
-                            float *out, vae_error *err);
+vae_status vae_model_decode(vae_model *m, const float *z, const int *labels, int n, float *out, vae_error *err);
 
 /* Per-image loss terms with the given noise eps [n, latent] (NULL: eps = 0,
  * i.e. z = mu). rec = -log p(x|z), kl = KL(q(z|x) || N(0,I)), both in nats;
  * negative ELBO = rec + kl. For an AE, rec is the reconstruction loss of the
  * code and kl is 0. Any output pointer may be NULL. As an anomaly score,
  * rec + kl with eps NULL is deterministic. */
-vae_status vae_model_loss(vae_model *m, const float *x, const int *labels, int n, const float *eps,
-                          float *rec, float *kl, vae_error *err);
+vae_status vae_model_loss(vae_model *m, const float *x, const int *labels, int n, const float *eps, float *rec,
+                          float *kl, vae_error *err);
 
 /* Importance-weighted estimate of log p(x) with k samples per image
  * (Burda et al.), drawn from rng. ll [n]. VAEs only. */
-vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n, int k,
-                          vae_rng *rng, float *ll, vae_error *err);
+vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n, int k, vae_rng *rng, float *ll,
+                          vae_error *err);
 
 /* M2's classifier: probs [n, n_classes] = q(y|x) for images x [n, D]. */
 vae_status vae_model_classify(vae_model *m, const float *x, int n, float *probs, vae_error *err);
@@ -230,8 +229,7 @@ vae_status vae_model_load(vae_model **out, const uint8_t *buf, size_t len, vae_e
  * decoder_only, only the decoder tensors are written and the metadata says so.
  * meta_kv: optional extra metadata, n_meta key/value pairs (keys, then values
  * interleaved: k0, v0, k1, v1, ...). *out is malloc'd; free with vae_buffer_free. */
-vae_status vae_model_save(const vae_model *m, vae_dtype dtype, int decoder_only,
-                          const char *const *meta_kv, int n_meta,
+vae_status vae_model_save(const vae_model *m, vae_dtype dtype, int decoder_only, const char *const *meta_kv, int n_meta,
                           uint8_t **out, size_t *out_len, vae_error *err);
 void vae_buffer_free(void *p);
 
@@ -261,13 +259,13 @@ typedef struct {
     vae_optimizer opt;
     float lr;
     float adam_beta1, adam_beta2, adam_eps;
-    float weight_decay;   /* decoupled (AdamW style; for SGD plain L2 decay) */
-    float momentum;       /* SGD only */
-    float clip_norm;      /* global gradient-norm clip; <= 0 disables */
-    float beta;           /* KL weight */
-    int warmup_steps;     /* beta ramps linearly from 0 over this many steps; 0 = off */
-    uint64_t seed;        /* for the eps and the noise the trainer draws itself */
-    vae_noise noise;      /* denoising: corrupt the encoder's input */
+    float weight_decay; /* decoupled (AdamW style; for SGD plain L2 decay) */
+    float momentum;     /* SGD only */
+    float clip_norm;    /* global gradient-norm clip; <= 0 disables */
+    float beta;         /* KL weight */
+    int warmup_steps;   /* beta ramps linearly from 0 over this many steps; 0 = off */
+    uint64_t seed;      /* for the eps and the noise the trainer draws itself */
+    vae_noise noise;    /* denoising: corrupt the encoder's input */
     float noise_level;
     vae_sparsity sparsity; /* AE only */
     float sparsity_weight, sparsity_rho;
@@ -275,7 +273,7 @@ typedef struct {
      * ||d h1 / d x||_F^2 for the encoder's first layer h1 = act(W1 x + b1)
      * (which must be linear); exact gradient, no sampling. */
     float contractive;
-    float alpha;          /* M2 only: weight of -log q(y|x) in a labelled image's loss */
+    float alpha; /* M2 only: weight of -log q(y|x) in a labelled image's loss */
 } vae_train_config;
 
 /* Adam, lr 1e-3, betas 0.9/0.999, eps 1e-8, no decay, no clipping, beta 1,
@@ -297,7 +295,7 @@ typedef struct {
     double entropy;   /* M2: mean H(q(y|x)) over the unlabelled images (0 if none) */
     double grad_norm; /* global L2 norm before clipping */
     float beta_used;
-    int64_t step;     /* optimiser steps taken so far */
+    int64_t step; /* optimiser steps taken so far */
 } vae_step_stats;
 
 /* Loss and gradients of the mean per-image loss on a batch, then one
@@ -311,8 +309,8 @@ typedef struct {
  * image and n_classes rows (labels 0, 1, ...) per unlabelled one, in batch order. If the loss or any gradient is not
  * finite the step is rejected with VAE_ERR_NONFINITE and the weights and
  * optimiser state stay as they were. */
-vae_status vae_trainer_step(vae_trainer *t, const float *x, const int *labels, int n,
-                            const float *eps, vae_step_stats *st, vae_error *err);
+vae_status vae_trainer_step(vae_trainer *t, const float *x, const int *labels, int n, const float *eps,
+                            vae_step_stats *st, vae_error *err);
 
 /* Changes the learning rate from the next step on (for schedules; 0 allowed). */
 vae_status vae_trainer_set_lr(vae_trainer *t, float lr, vae_error *err);
@@ -348,8 +346,7 @@ void vae_latent_path(const float *a, const float *b, int dim, double t, int sler
 /* Images: IDX ubyte with 3 dimensions (magic 0x00000803), n x rows x cols;
  * pixels scaled to [0,1]. *pixels is malloc'd [n, rows*cols]; free with
  * vae_buffer_free. Raw (not gzip) bytes: the CLI and VAE.readIDX inflate gzip first. */
-vae_status vae_idx_images(const uint8_t *buf, size_t len, float **pixels, int *n, int *rows, int *cols,
-                          vae_error *err);
+vae_status vae_idx_images(const uint8_t *buf, size_t len, float **pixels, int *n, int *rows, int *cols, vae_error *err);
 /* Labels: IDX ubyte with 1 dimension (magic 0x00000801). *labels malloc'd [n]. */
 vae_status vae_idx_labels(const uint8_t *buf, size_t len, int **labels, int *n, vae_error *err);
 
@@ -367,15 +364,15 @@ typedef struct {
                                    this order; NULL: every named column whose first value is a number,
                                    but the label column */
     int n_columns;
-    const char *label;          /* label column (name or number): 0 normal, 1 anomaly; NULL: none */
-    int label_optional;         /* a label column the header lacks is no error (then no labels) */
+    const char *label;  /* label column (name or number): 0 normal, 1 anomaly; NULL: none */
+    int label_optional; /* a label column the header lacks is no error (then no labels) */
 } vae_csv_options;
 
 typedef struct {
     int rows, cols;
-    float *x;        /* [rows, cols] as read */
-    int *labels;     /* [rows], or NULL without a label column */
-    char **names;    /* [cols] the header's names of the columns read */
+    float *x;     /* [rows, cols] as read */
+    int *labels;  /* [rows], or NULL without a label column */
+    char **names; /* [cols] the header's names of the columns read */
 } vae_table;
 
 /* Parses text[0..len) (need not be NUL-terminated) into t; nothing is
@@ -400,7 +397,7 @@ typedef struct {
     char **names;      /* [cols] */
     float *mean, *std; /* [cols] over the training rows */
     float spread;
-    char *label;       /* the label column's name, or NULL */
+    char *label; /* the label column's name, or NULL */
 } vae_table_spec;
 
 /* Fits the spec to t's normal rows (label 0; every row without labels).

@@ -15,8 +15,7 @@ static uint64_t out_hash = 14695981039346656037u;
 
 static void hash_floats(const float *p, size_t n) {
     const unsigned char *c = (const unsigned char *)p;
-    for (size_t i = 0; i < n * sizeof *p; i++)
-        out_hash = (out_hash ^ c[i]) * 1099511628211u;
+    for (size_t i = 0; i < n * sizeof *p; i++) out_hash = (out_hash ^ c[i]) * 1099511628211u;
 }
 
 static void check_hash(uint64_t simd, uint64_t scalar) {
@@ -26,7 +25,7 @@ static void check_hash(uint64_t simd, uint64_t scalar) {
     uint64_t want = simd;
 #endif
     printf("output hash %016llx (pinned %016llx)\n", (unsigned long long)out_hash, (unsigned long long)want);
-    CHECK(out_hash == want, "output hash %016llx, pinned %016llx: the fast paths' bits changed", (unsigned long long)out_hash,
-          (unsigned long long)want);
+    CHECK(out_hash == want, "output hash %016llx, pinned %016llx: the fast paths' bits changed",
+          (unsigned long long)out_hash, (unsigned long long)want);
 }
 #endif

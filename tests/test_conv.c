@@ -21,22 +21,19 @@ static vae_rng rng;
 
 static float *buf_rand(size_t n) {
     float *p = buf(n);
-    for (size_t i = 0; i < n; i++)
-        p[i] = 2.0f * vae_rng_uniform(&rng) - 1.0f;
+    for (size_t i = 0; i < n; i++) p[i] = 2.0f * vae_rng_uniform(&rng) - 1.0f;
     return p;
 }
 
 static float *buf_map(const float *a, size_t n, int absolute) {
     float *p = buf(n);
-    for (size_t i = 0; i < n; i++)
-        p[i] = absolute ? fabsf(a[i]) : a[i];
+    for (size_t i = 0; i < n; i++) p[i] = absolute ? fabsf(a[i]) : a[i];
     return p;
 }
 
 static float *buf_fill(size_t n, float v) {
     float *p = buf(n);
-    for (size_t i = 0; i < n; i++)
-        p[i] = v;
+    for (size_t i = 0; i < n; i++) p[i] = v;
     return p;
 }
 
@@ -95,11 +92,9 @@ static void compare_scaled(const vae_conv_shape *s, int t, const float *got, con
     hash_floats(got, n);
     for (size_t i = 0; i < n; i++) {
         double r = fabs((double)got[i] - ref[i]) / ((double)mag[i] + 1e-30);
-        if (!(r <= rel))
-            rel = r; /* NaN sticks */
+        if (!(r <= rel)) rel = r; /* NaN sticks */
     }
-    if (!(rel <= worst[s->kind][t]))
-        worst[s->kind][t] = rel;
+    if (!(rel <= worst[s->kind][t])) worst[s->kind][t] = rel;
     char d[160];
     describe(d, sizeof d, s);
     CHECK(rel <= TOL, "%s %s: scaled error %g", d, TENSOR[t], rel);
@@ -148,8 +143,7 @@ static void fast_vs_scalar(const vae_conv_shape *s) {
         buf_free(h);
     }
     float *all[] = {x, w, b, dy, ax, aw, ab, ady, y, y2, yref, ymag, g0, g, gref, gmag};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        buf_free(all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) buf_free(all[i]);
     free(ws);
 }
 
@@ -161,13 +155,18 @@ static int sweep(void) {
             for (int stride = 1; stride <= 3; stride++)
                 for (int pad = 0; pad <= 2; pad++, combo++) {
                     /* vary the rest from one combination to the next */
-                    vae_conv_shape s = {.kind = (vae_conv_kind)kind, .n = combo % 2 ? 3 : 1,
-                                        .c_in = chans[combo % 3], .c_out = chans[(combo / 3) % 3],
-                                        .h_in = sizes[combo % 6], .w_in = sizes[(combo * 5 + 3) % 6],
-                                        .kh = kh, .kw = combo % 4 ? kh : kh % 5 + 1, .stride = stride, .pad = pad,
+                    vae_conv_shape s = {.kind = (vae_conv_kind)kind,
+                                        .n = combo % 2 ? 3 : 1,
+                                        .c_in = chans[combo % 3],
+                                        .c_out = chans[(combo / 3) % 3],
+                                        .h_in = sizes[combo % 6],
+                                        .w_in = sizes[(combo * 5 + 3) % 6],
+                                        .kh = kh,
+                                        .kw = combo % 4 ? kh : kh % 5 + 1,
+                                        .stride = stride,
+                                        .pad = pad,
                                         .out_pad = kind ? combo % stride : 0};
-                    if (vae_conv_shape_check(&s, NULL) != VAE_OK)
-                        continue; /* kernel larger than the padded input */
+                    if (vae_conv_shape_check(&s, NULL) != VAE_OK) continue; /* kernel larger than the padded input */
                     fast_vs_scalar(&s);
                     shapes++;
                 }
@@ -207,8 +206,7 @@ typedef struct {
 static double projected_loss(grad_ctx *c) {
     LAYER[c->s.kind].fwd(c->out, c->x, c->w, c->b, &c->s, c->ws, c->wsb, NULL);
     double sum = 0.0;
-    for (size_t i = 0; i < out_numel(&c->s); i++)
-        sum += (double)c->out[i] * c->proj[i];
+    for (size_t i = 0; i < out_numel(&c->s); i++) sum += (double)c->out[i] * c->proj[i];
     return sum;
 }
 
@@ -244,8 +242,7 @@ static void grad_check(vae_conv_shape s) {
     snprintf(what, sizeof what, "%s db", LAYER[s.kind].name);
     layer_fd_check(what, &c, c.b, (size_t)s.c_out, db);
     float *all[] = {c.x, c.w, c.b, c.proj, c.out, dx, dw, db};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        buf_free(all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) buf_free(all[i]);
     free(c.ws);
 }
 
@@ -258,20 +255,26 @@ static void golden(const char *name) {
     int nr = fixture_load(path, &fx);
     CHECK(nr == 9, "%s: %d records, want 9", path, nr);
     const float *sh = fixture_get(&fx, "shape", 13);
-    if (!sh)
-        return;
-    vae_conv_shape s = {.kind = (vae_conv_kind)sh[0], .n = (int)sh[1], .c_in = (int)sh[2], .h_in = (int)sh[3],
-                        .w_in = (int)sh[4], .c_out = (int)sh[5], .kh = (int)sh[6], .kw = (int)sh[7],
-                        .stride = (int)sh[8], .pad = (int)sh[9], .out_pad = (int)sh[10]};
+    if (!sh) return;
+    vae_conv_shape s = {.kind = (vae_conv_kind)sh[0],
+                        .n = (int)sh[1],
+                        .c_in = (int)sh[2],
+                        .h_in = (int)sh[3],
+                        .w_in = (int)sh[4],
+                        .c_out = (int)sh[5],
+                        .kh = (int)sh[6],
+                        .kw = (int)sh[7],
+                        .stride = (int)sh[8],
+                        .pad = (int)sh[9],
+                        .out_pad = (int)sh[10]};
     vae_error err;
     CHECK(vae_conv_shape_check(&s, &err) == VAE_OK, "%s: %s", name, err.msg);
-    CHECK(s.h_out == (int)sh[11] && s.w_out == (int)sh[12], "%s: output %dx%d, PyTorch %dx%d", name, s.h_out,
-          s.w_out, (int)sh[11], (int)sh[12]);
+    CHECK(s.h_out == (int)sh[11] && s.w_out == (int)sh[12], "%s: output %dx%d, PyTorch %dx%d", name, s.h_out, s.w_out,
+          (int)sh[11], (int)sh[12]);
     size_t nx = in_numel(&s), ny = out_numel(&s), nw = w_numel(&s), nb = (size_t)s.c_out, wsb;
     const float *x = fixture_get(&fx, "x", nx), *w = fixture_get(&fx, "w", nw), *b = fixture_get(&fx, "b", nb);
     const float *p = fixture_get(&fx, "proj", ny);
-    if (!x || !w || !b || !p)
-        return;
+    if (!x || !w || !b || !p) return;
     void *ws = workspace(&s, &wsb);
     printf("%s\n", name);
     for (int fast = 1; fast >= 0; fast--) {
@@ -294,8 +297,7 @@ static void golden(const char *name) {
         snprintf(what, sizeof what, "%s db", tag);
         fixture_compare(what, db, fixture_get(&fx, "db", nb), nb, 1e-5);
         float *all[] = {y, dx, dw, db};
-        for (size_t i = 0; i < 4; i++)
-            buf_free(all[i]);
+        for (size_t i = 0; i < 4; i++) buf_free(all[i]);
     }
     free(ws);
     fixture_free(&fx);
@@ -354,20 +356,18 @@ static void errors(void) {
               strstr(err.msg, "shape is for conv2d"),
           "kind mismatch: %s", err.msg);
     CHECK(vae_conv2d_forward(NULL, x, w, NULL, &s, ws, wsb, &err) == VAE_ERR_ARG, "NULL out: %s", err.msg);
-    CHECK(vae_conv2d_backward(dx, NULL, NULL, y, x, NULL, &s, ws, wsb, &err) == VAE_ERR_ARG,
-          "dinp without w: %s", err.msg);
+    CHECK(vae_conv2d_backward(dx, NULL, NULL, y, x, NULL, &s, ws, wsb, &err) == VAE_ERR_ARG, "dinp without w: %s",
+          err.msg);
     if (wsb) { /* VAE_NO_SIMD needs no workspace */
         CHECK(vae_conv2d_forward(y, x, w, NULL, &s, ws, wsb - 1, &err) == VAE_ERR_ARG && strstr(err.msg, "workspace"),
               "small workspace: %s", err.msg);
         printf("  rejected: %s\n", err.msg);
-        CHECK(vae_conv2d_backward(dx, NULL, NULL, y, x, w, &s, NULL, wsb, &err) == VAE_ERR_ARG,
-              "NULL workspace: %s", err.msg);
+        CHECK(vae_conv2d_backward(dx, NULL, NULL, y, x, w, &s, NULL, wsb, &err) == VAE_ERR_ARG, "NULL workspace: %s",
+              err.msg);
     }
     int untouched = 1;
-    for (size_t i = 0; i < ny; i++)
-        untouched &= y[i] == 7.0f;
-    for (size_t i = 0; i < nx; i++)
-        untouched &= dx[i] == 7.0f;
+    for (size_t i = 0; i < ny; i++) untouched &= y[i] == 7.0f;
+    for (size_t i = 0; i < nx; i++) untouched &= dx[i] == 7.0f;
     CHECK(untouched, "a refused call wrote its output");
     int dims[4];
     vae_conv_weight_dims(&s, dims);
@@ -376,8 +376,7 @@ static void errors(void) {
     vae_conv_weight_dims(&s, dims);
     CHECK(dims[0] == 3 && dims[1] == 4, "conv_transpose2d weight dims");
     float *all[] = {x, w, y, dx};
-    for (size_t i = 0; i < 4; i++)
-        buf_free(all[i]);
+    for (size_t i = 0; i < 4; i++) buf_free(all[i]);
     free(ws);
 }
 
@@ -399,10 +398,9 @@ int main(void) {
     grad_check((vae_conv_shape){VAE_CONV_TRANSPOSE2D, 2, 3, 3, 4, 2, 4, 4, 2, 1, 1, 0, 0});
     grad_check((vae_conv_shape){VAE_CONV_TRANSPOSE2D, 1, 2, 3, 2, 9, 3, 3, 3, 2, 2, 0, 0});
 
-    static const char *const fixtures[] = {"conv_k4s2p1",      "conv_k3s1p1_odd",  "conv_k3s3p2_unused",
-                                           "conv_t_k4s2p1",    "conv_t_k3s2p1_op1", "conv_t_k5s3p2_op2"};
-    for (size_t i = 0; i < sizeof fixtures / sizeof *fixtures; i++)
-        golden(fixtures[i]);
+    static const char *const fixtures[] = {"conv_k4s2p1",   "conv_k3s1p1_odd",   "conv_k3s3p2_unused",
+                                           "conv_t_k4s2p1", "conv_t_k3s2p1_op1", "conv_t_k5s3p2_op2"};
+    for (size_t i = 0; i < sizeof fixtures / sizeof *fixtures; i++) golden(fixtures[i]);
     errors();
     return check_result("test_conv");
 }

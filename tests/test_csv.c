@@ -17,8 +17,7 @@ static void expect_error(const char *text, const vae_csv_options *o, const char 
     vae_table t;
     vae_error e = {0};
     vae_status s = parse(text, o, &t, &e);
-    CHECK(s == VAE_ERR_ARG && !strcmp(e.msg, msg), "got %s \"%s\", want \"%s\"", vae_status_name(s),
-          e.msg, msg);
+    CHECK(s == VAE_ERR_ARG && !strcmp(e.msg, msg), "got %s \"%s\", want \"%s\"", vae_status_name(s), e.msg, msg);
     CHECK(!t.x && !t.names && !t.labels && !t.rows, "table left allocated after \"%s\"", msg);
 }
 
@@ -28,11 +27,11 @@ int main(void) {
     vae_error e;
 
     /* Defaults: every named column whose first value is a number; quotes, CRLF, a BOM, spaces, number forms. */
-    const char *good = "\xef\xbb\xbfid,\"x, y\",name,z\r\n1, 2.5 ,\"a,b\",.5\r\n2,-3e1,c,+4.\r\n3,\"7\",\"say \"\"hi\"\"\",007\r\n\r\n";
+    const char *good = "\xef\xbb\xbfid,\"x, y\",name,z\r\n1, 2.5 ,\"a,b\",.5\r\n2,-3e1,c,+4.\r\n3,\"7\",\"say "
+                       "\"\"hi\"\"\",007\r\n\r\n";
     CHECK(parse(good, &none, &t, &e) == VAE_OK, "%s", e.msg);
     CHECK(t.rows == 3 && t.cols == 3 && !t.labels, "%d x %d", t.rows, t.cols);
-    CHECK(t.cols == 3 && !strcmp(t.names[0], "id") && !strcmp(t.names[1], "x, y") && !strcmp(t.names[2], "z"),
-          "names");
+    CHECK(t.cols == 3 && !strcmp(t.names[0], "id") && !strcmp(t.names[1], "x, y") && !strcmp(t.names[2], "z"), "names");
     static const float want[] = {1, 2.5f, 0.5f, 2, -30, 4, 3, 7, 7};
     CHECK(t.x && !memcmp(t.x, want, sizeof want), "values %g %g %g / %g %g %g / %g %g %g", t.x[0], t.x[1], t.x[2],
           t.x[3], t.x[4], t.x[5], t.x[6], t.x[7], t.x[8]);
@@ -122,8 +121,8 @@ int main(void) {
     CHECK(vae_model_save(m, VAE_DTYPE_F32, 0, kv, 1, &file, &len, &e) == VAE_OK, "%s", e.msg);
     vae_table_spec back;
     CHECK(vae_table_spec_load(&back, file, len, &e) == VAE_OK, "%s", e.msg);
-    CHECK(back.cols == 2 && back.window == 3 && back.spread == sp.spread && !strcmp(back.names[1], "s") &&
-              back.label && !strcmp(back.label, "y\"z") && back.mean[0] == sp.mean[0] && back.std[1] == sp.std[1],
+    CHECK(back.cols == 2 && back.window == 3 && back.spread == sp.spread && !strcmp(back.names[1], "s") && back.label &&
+              !strcmp(back.label, "y\"z") && back.mean[0] == sp.mean[0] && back.std[1] == sp.std[1],
           "round trip");
     vae_table_spec_free(&back);
     vae_buffer_free(file);

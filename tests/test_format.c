@@ -20,18 +20,32 @@ static uint64_t next_u64(void) { /* splitmix64 */
 }
 
 /* Formats with both and compares the text and the returned length. */
-#define SAME(fmt, ...)                                                                            \
-    do {                                                                                          \
-        char want[128], got[128];                                                                 \
-        int nw = snprintf(want, sizeof want, fmt, __VA_ARGS__);                                   \
-        int ng = vae_format(got, sizeof got, fmt, __VA_ARGS__);                                   \
-        CHECK(nw == ng && !strcmp(want, got), "format \"%s\": snprintf \"%s\" (%d), ours \"%s\" (%d)", \
-              fmt, want, nw, got, ng);                                                            \
+#define SAME(fmt, ...)                                                                                                 \
+    do {                                                                                                               \
+        char want[128], got[128];                                                                                      \
+        int nw = snprintf(want, sizeof want, fmt, __VA_ARGS__);                                                        \
+        int ng = vae_format(got, sizeof got, fmt, __VA_ARGS__);                                                        \
+        CHECK(nw == ng && !strcmp(want, got), "format \"%s\": snprintf \"%s\" (%d), ours \"%s\" (%d)", fmt, want, nw,  \
+              got, ng);                                                                                                \
     } while (0)
 
 static void integers(void) {
-    static const long long v[] = {0, 1, -1, 9, 10, -10, 255, 4096, 99999, INT_MAX, INT_MIN, (long long)UINT_MAX,
-                                  LLONG_MAX, LLONG_MIN, 1234567890123LL, -987654321098LL};
+    static const long long v[] = {0,
+                                  1,
+                                  -1,
+                                  9,
+                                  10,
+                                  -10,
+                                  255,
+                                  4096,
+                                  99999,
+                                  INT_MAX,
+                                  INT_MIN,
+                                  (long long)UINT_MAX,
+                                  LLONG_MAX,
+                                  LLONG_MIN,
+                                  1234567890123LL,
+                                  -987654321098LL};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
         SAME("%d|%u|%x|%08x|%5d", (int)v[i], (unsigned)v[i], (unsigned)v[i], (unsigned)v[i], (int)v[i]);
         SAME("%ld|%lu|%lld|%llu", (long)v[i], (unsigned long)v[i], v[i], (unsigned long long)v[i]);
@@ -75,10 +89,10 @@ static void appending(void) {
 /* Values within about an ulp of a decimal tie (the double 9.9999995 to 7
  * digits) may differ in the last digit (util/messages.c): none of those here. */
 static void g_special(void) {
-    static const double v[] = {0.0,    -0.0,    INFINITY, -INFINITY, NAN,    -NAN,     1.0,    -1.0,
-                               0.5,    0.25,    0.125,    2.5,       3.5,    1e-5,     1e-4,   0.0001234565,
-                               123456, 1234567, 999999.5, 9999995,   9.99999,   1e21, 1e22,   1e23,
-                               DBL_MAX, DBL_MIN, 4.9e-324, FLT_MAX,  FLT_MIN, 1.4e-45,  100,    1e100};
+    static const double v[] = {0.0,     -0.0,    INFINITY, -INFINITY, NAN,     -NAN,    1.0,  -1.0,
+                               0.5,     0.25,    0.125,    2.5,       3.5,     1e-5,    1e-4, 0.0001234565,
+                               123456,  1234567, 999999.5, 9999995,   9.99999, 1e21,    1e22, 1e23,
+                               DBL_MAX, DBL_MIN, 4.9e-324, FLT_MAX,   FLT_MIN, 1.4e-45, 100,  1e100};
     for (size_t i = 0; i < sizeof v / sizeof *v; i++)
         for (int p = 0; p <= 9; p++) SAME("%.*g", p, v[i]);
     for (size_t i = 0; i < sizeof v / sizeof *v; i++) SAME("x %g y", v[i]);

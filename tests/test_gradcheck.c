@@ -22,7 +22,7 @@ enum { B = 3, I = 5, O = 4 };
 
 typedef struct {
     float inp[B * I], w[O * I], b[O], proj[B * I], out[B * I]; /* I > O: room for either */
-    int kind; /* which layer */
+    int kind;                                                  /* which layer */
     vae_activation act;
 } layer_ctx;
 
@@ -122,7 +122,7 @@ static void check_gaussian(void) {
             vae_gaussian_backward(dl + b * I, dls, c.logits + b * I, c.x + b * I, 1, I, learned ? c.logsigma : NULL,
                                   0.3f, c.proj[b]);
         fd_check(learned ? "gaussian (learned) dlogits" : "gaussian (fixed) dlogits", c.logits, B * I, dl, gauss_loss,
-                &c, 1e-2f, 1e-3, 1);
+                 &c, 1e-2f, 1e-3, 1);
         if (learned) fd_check("gaussian dlogsigma", c.logsigma, I, dls, gauss_loss, &c, 1e-2f, 1e-3, 1);
     }
 }
@@ -283,8 +283,8 @@ static void check_models(void) {
                 {VAE_ACT_RELU, VAE_LIK_GAUSSIAN_LEARNED, 4}};
     for (size_t i = 0; i < sizeof more / sizeof *more; i++) {
         vae_arch a = small_arch(more[i].act, more[i].lik, more[i].classes);
-        snprintf(what, sizeof what, "act=%s lik=%s classes=%d", vae_activation_name(a.act),
-                 vae_likelihood_name(a.lik), a.n_classes);
+        snprintf(what, sizeof what, "act=%s lik=%s classes=%d", vae_activation_name(a.act), vae_likelihood_name(a.lik),
+                 a.n_classes);
         check_model(what, &a, &none, VAE_NOISE_NONE);
     }
 

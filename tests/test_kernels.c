@@ -25,17 +25,14 @@ static float urand(void) {
 
 static float *buf_rand(size_t n) {
     float *p = buf(n);
-    for (size_t i = 0; i < n; i++)
-        p[i] = urand();
+    for (size_t i = 0; i < n; i++) p[i] = urand();
     return p;
 }
 
 static float *buf_abs(const float *a, size_t n) {
-    if (!a)
-        return NULL;
+    if (!a) return NULL;
     float *p = buf(n);
-    for (size_t i = 0; i < n; i++)
-        p[i] = fabsf(a[i]);
+    for (size_t i = 0; i < n; i++) p[i] = fabsf(a[i]);
     return p;
 }
 
@@ -58,13 +55,10 @@ static void compare(worst *w, const float *got, const float *ref, const float *m
     for (size_t i = 0; i < n; i++) {
         double d = fabs((double)got[i] - (double)ref[i]);
         double r = d / ((double)mag[i] + 1e-30);
-        if (!(d <= w->abs))
-            w->abs = d;
-        if (!(r <= rel))
-            rel = r;
+        if (!(d <= w->abs)) w->abs = d;
+        if (!(r <= rel)) rel = r;
     }
-    if (rel > w->rel)
-        w->rel = rel;
+    if (rel > w->rel) w->rel = rel;
     CHECK(rel <= TOL, "%s M=%d N=%d K=%d: scaled error %g", w->name, M, N, K, rel);
 }
 
@@ -93,8 +87,7 @@ static void test_xwt(int M, int N, int K, int with_b) {
     float *X = buf_rand((size_t)M * K), *W = buf_rand((size_t)N * K), *b = with_b ? buf_rand(N) : NULL;
     float *aX = buf_abs(X, (size_t)M * K), *aW = buf_abs(W, (size_t)N * K), *ab = buf_abs(b, N);
     float *ref = buf(nY), *mag = buf(nY), *got = buf(nY), *again = buf(nY), *disp = buf(nY);
-    for (size_t i = 0; i < nY; i++)
-        got[i] = again[i] = disp[i] = NAN;
+    for (size_t i = 0; i < nY; i++) got[i] = again[i] = disp[i] = NAN;
     vae_matmul_xwt_scalar(ref, X, W, b, M, N, K);
     vae_matmul_xwt_scalar(mag, aX, aW, ab, M, N, K);
     XWT_SIMD(got, X, W, b, M, N, K);
@@ -104,8 +97,7 @@ static void test_xwt(int M, int N, int K, int with_b) {
     CHECK(!memcmp(got, again, nY * sizeof *got), "xwt M=%d N=%d K=%d not deterministic", M, N, K);
     CHECK(!memcmp(got, disp, nY * sizeof *got), "xwt dispatcher M=%d N=%d K=%d", M, N, K);
     float *all[] = {X, W, b, aX, aW, ab, ref, mag, got, again, disp};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        buf_free(all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) buf_free(all[i]);
 }
 
 /* The sparse xwt on X with a given share of zeros (some of them -0), W with
@@ -116,14 +108,11 @@ static void test_xwt_sparse(int M, int N, int K, double zeros, int with_b) {
     size_t nY = (size_t)M * N, nX = (size_t)M * K, nW = (size_t)N * K;
     float *X = buf_rand(nX), *W = buf_rand(nW), *b = with_b ? buf_rand(N) : NULL;
     for (size_t i = 0; i < nX; i++)
-        if ((urand() + 1.0f) * 0.5f < zeros)
-            X[i] = i % 3 ? 0.0f : -0.0f;
-    for (size_t i = 0; i < nW; i += 7)
-        W[i] = i % 2 ? 0.0f : -0.0f;
+        if ((urand() + 1.0f) * 0.5f < zeros) X[i] = i % 3 ? 0.0f : -0.0f;
+    for (size_t i = 0; i < nW; i += 7) W[i] = i % 2 ? 0.0f : -0.0f;
     float *aX = buf_abs(X, nX), *aW = buf_abs(W, nW), *ab = buf_abs(b, N);
     float *ref = buf(nY), *mag = buf(nY), *got = buf(nY), *dense = buf(nY), *disp = buf(nY);
-    for (size_t i = 0; i < nY; i++)
-        got[i] = disp[i] = NAN;
+    for (size_t i = 0; i < nY; i++) got[i] = disp[i] = NAN;
     vae_matmul_xwt_scalar(ref, X, W, b, M, N, K);
     vae_matmul_xwt_scalar(mag, aX, aW, ab, M, N, K);
     XWT_SPARSE(got, X, W, b, M, N, K);
@@ -131,21 +120,19 @@ static void test_xwt_sparse(int M, int N, int K, double zeros, int with_b) {
     vae_matmul_xwt(disp, X, W, b, M, N, K);
     compare(&w_sparse, got, ref, mag, nY, M, N, K);
     if (M >= 4)
-        CHECK(!memcmp(got, dense, nY * sizeof *got), "xwt sparse M=%d N=%d K=%d zeros %g: not the dense bits", M, N,
-              K, zeros);
+        CHECK(!memcmp(got, dense, nY * sizeof *got), "xwt sparse M=%d N=%d K=%d zeros %g: not the dense bits", M, N, K,
+              zeros);
     CHECK(!memcmp(disp, got, nY * sizeof *got) || !memcmp(disp, dense, nY * sizeof *got),
           "xwt dispatcher M=%d N=%d K=%d zeros %g: neither kernel's bits", M, N, K, zeros);
     float *all[] = {X, W, b, aX, aW, ab, ref, mag, got, dense, disp};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        buf_free(all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) buf_free(all[i]);
 }
 
 /* dX += dY W, into zero or random dX. */
 static void test_dyw(int M, int N, int K, int nonzero) {
     size_t nX = (size_t)M * K;
     float *dY = buf_rand((size_t)M * N), *W = buf_rand((size_t)N * K), *dX0 = buf_rand(nX);
-    if (!nonzero)
-        memset(dX0, 0, nX * sizeof *dX0);
+    if (!nonzero) memset(dX0, 0, nX * sizeof *dX0);
     float *adY = buf_abs(dY, (size_t)M * N), *aW = buf_abs(W, (size_t)N * K);
     float *ref = buf_copy(dX0, nX), *mag = buf_abs(dX0, nX), *got = buf_copy(dX0, nX);
     float *again = buf_copy(dX0, nX), *disp = buf_copy(dX0, nX);
@@ -158,16 +145,14 @@ static void test_dyw(int M, int N, int K, int nonzero) {
     CHECK(!memcmp(got, again, nX * sizeof *got), "dyw M=%d N=%d K=%d not deterministic", M, N, K);
     CHECK(!memcmp(got, disp, nX * sizeof *got), "dyw dispatcher M=%d N=%d K=%d", M, N, K);
     float *all[] = {dY, W, dX0, adY, aW, ref, mag, got, again, disp};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        buf_free(all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) buf_free(all[i]);
 }
 
 /* dW += dY^T X and db += colsum(dY), into zero or random dW/db; db NULL or not. */
 static void test_dytx(int M, int N, int K, int nonzero, int with_db) {
     size_t nW = (size_t)N * K, nb = with_db ? (size_t)N : 0;
     float *dY = buf_rand((size_t)M * N), *X = buf_rand((size_t)M * K), *dW0 = buf_rand(nW + nb);
-    if (!nonzero)
-        memset(dW0, 0, (nW + nb) * sizeof *dW0);
+    if (!nonzero) memset(dW0, 0, (nW + nb) * sizeof *dW0);
     float *adY = buf_abs(dY, (size_t)M * N), *aX = buf_abs(X, (size_t)M * K);
     /* dW and db side by side in one block: [0, nW) then [nW, nW + nb) */
     float *ref = buf_copy(dW0, nW + nb), *mag = buf_abs(dW0, nW + nb), *got = buf_copy(dW0, nW + nb);
@@ -183,8 +168,7 @@ static void test_dytx(int M, int N, int K, int nonzero, int with_db) {
     CHECK(!memcmp(got, again, (nW + nb) * sizeof *got), "dytx M=%d N=%d K=%d not deterministic", M, N, K);
     CHECK(!memcmp(got, disp, (nW + nb) * sizeof *got), "dytx dispatcher M=%d N=%d K=%d", M, N, K);
     float *all[] = {dY, X, dW0, adY, aX, ref, mag, got, again, disp};
-    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
-        buf_free(all[i]);
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) buf_free(all[i]);
 }
 
 static void test_shape(int M, int N, int K, int variant) {
@@ -203,8 +187,7 @@ int main(void) {
         for (int j = 0; j < nd; j++)
             for (int k = 0; k < nd; k++) {
                 int M = dims[i], N = dims[j], K = dims[k];
-                if ((long)M * N * K > 4096 && (i + 2 * j + 4 * k) % 3)
-                    continue;
+                if ((long)M * N * K > 4096 && (i + 2 * j + 4 * k) % 3) continue;
                 test_shape(M, N, K, i + j + k);
                 shapes++;
             }
@@ -218,25 +201,19 @@ int main(void) {
         for (int j = 0; j < 11; j++)
             for (int k = 0; k < 9; k++) {
                 long work = (long)sm[i] * sn[j] * sk[k];
-                if (work > 100000 && (i + j + k) % 4)
-                    continue;
+                if (work > 100000 && (i + j + k) % 4) continue;
                 test_xwt_sparse(sm[i], sn[j], sk[k], sz[(i + j + k) % 5], (i + k) & 1);
                 if (work <= 4096)
-                    for (int z = 0; z < 5; z++)
-                        test_xwt_sparse(sm[i], sn[j], sk[k], sz[z], z & 1);
+                    for (int z = 0; z < 5; z++) test_xwt_sparse(sm[i], sn[j], sk[k], sz[z], z & 1);
                 sparse_shapes++;
             }
     static const int layers[][3] = {{64, 784, 400}, {1, 400, 784}, {128, 20, 400}};
     for (int i = 0; i < 3; i++)
-        for (int v = 0; v < 4; v++, shapes++)
-            test_shape(layers[i][0], layers[i][1], layers[i][2], v);
-    for (int z = 0; z < 5; z++)
-        test_xwt_sparse(64, 784, 400, sz[z], 1); /* the decoder's output layer */
-    printf("%d shapes, %d sparse xwt shapes; max |simd - scalar| (abs, scaled by magnitude):\n", shapes,
-           sparse_shapes);
+        for (int v = 0; v < 4; v++, shapes++) test_shape(layers[i][0], layers[i][1], layers[i][2], v);
+    for (int z = 0; z < 5; z++) test_xwt_sparse(64, 784, 400, sz[z], 1); /* the decoder's output layer */
+    printf("%d shapes, %d sparse xwt shapes; max |simd - scalar| (abs, scaled by magnitude):\n", shapes, sparse_shapes);
     worst *all[] = {&w_xwt, &w_dyw, &w_dytx, &w_sparse};
-    for (int i = 0; i < 4; i++)
-        printf("  %-10s %.3g  %.3g\n", all[i]->name, all[i]->abs, all[i]->rel);
+    for (int i = 0; i < 4; i++) printf("  %-10s %.3g  %.3g\n", all[i]->name, all[i]->abs, all[i]->rel);
     check_hash(0xf89e4cde2da1609eu, 0x8b27b1578ff318f7u);
     return check_result("test_kernels");
 }

@@ -228,7 +228,8 @@ static void check_head(void) {
     vae_embedding_backward(dtable, c.proj, c.ids, N, E);
     fd_check("embedding dtable", c.table, V * E, dtable, embedding_loss, &c, 1e-2f, FD_TOL, 0);
 
-    for (int n = 0; n < N; n++) vae_softmax_xent_backward(dlogits + n * V, c.logits + n * V, c.target + n, 1, V, c.proj[n]);
+    for (int n = 0; n < N; n++)
+        vae_softmax_xent_backward(dlogits + n * V, c.logits + n * V, c.target + n, 1, V, c.proj[n]);
     fd_check("softmax xent dlogits", c.logits, N * V, dlogits, xent_loss, &c, 1e-2f, FD_TOL, 0);
     double masked = 0.0;
     for (int v = 0; v < V; v++) masked += fabs(dlogits[V + v]);

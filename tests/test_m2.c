@@ -147,8 +147,8 @@ static void check_golden(void) {
     fixture_compare("loss", &loss, fixture_get(&fx, "loss", 1), 1, 1e-5);
     for (int i = 0; i < m->n_tensors; i++) {
         snprintf(key, sizeof key, "grad.%s", m->t[i].name);
-        fixture_compare(key, vae_trainer_grads(t) + m->t[i].offset, fixture_get(&fx, key, m->t[i].numel),
-                        m->t[i].numel, 1e-5);
+        fixture_compare(key, vae_trainer_grads(t) + m->t[i].offset, fixture_get(&fx, key, m->t[i].numel), m->t[i].numel,
+                        1e-5);
     }
     for (int s = 1; s <= 5; s++)
         CHECK(vae_trainer_step(t, x, labels, n, eps + (size_t)s * rows * L, &st, &err) == VAE_OK, "step %d: %s", s,

@@ -41,8 +41,8 @@ static void expect_header(const char *what, const char *header, size_t dlen, vae
 /* ---------------------------------------------------------------- model files built by hand */
 
 /* D = 1*2*3 = 6, encoder [4], decoder [4], latent 2. */
-#define SMALL_ARCH                                                                                                  \
-    "{\"format\":1,\"input\":[1,2,3],\"encoder\":[4],\"decoder\":[4],\"latent\":2,\"classes\":0,"                   \
+#define SMALL_ARCH                                                                                                     \
+    "{\"format\":1,\"input\":[1,2,3],\"encoder\":[4],\"decoder\":[4],\"latent\":2,\"classes\":0,"                      \
     "\"activation\":\"relu\",\"likelihood\":\"bernoulli\",\"sigma\":1,\"leaky_slope\":0.01,\"decoder_only\":false}"
 
 typedef struct {
@@ -76,13 +76,16 @@ static uint8_t *build(const char *arch, const spec *t, int n, const char *dtype,
     pos += (size_t)snprintf(header + pos, sizeof header - pos, "{");
     if (arch) {
         escape_into(esc, arch);
-        pos += (size_t)snprintf(header + pos, sizeof header - pos, "\"__metadata__\":{\"%s\":\"%s\"}", VAE_METADATA_KEY, esc);
+        pos += (size_t)snprintf(header + pos, sizeof header - pos, "\"__metadata__\":{\"%s\":\"%s\"}", VAE_METADATA_KEY,
+                                esc);
     }
     for (int i = 0; i < n; i++) {
         size_t bytes = esize * (size_t)t[i].rows * (size_t)(t[i].cols ? t[i].cols : 1);
         char shape[32];
-        if (t[i].cols) snprintf(shape, sizeof shape, "[%d,%d]", t[i].rows, t[i].cols);
-        else snprintf(shape, sizeof shape, "[%d]", t[i].rows);
+        if (t[i].cols)
+            snprintf(shape, sizeof shape, "[%d,%d]", t[i].rows, t[i].cols);
+        else
+            snprintf(shape, sizeof shape, "[%d]", t[i].rows);
         pos += (size_t)snprintf(header + pos, sizeof header - pos,
                                 "%s\"%s\":{\"dtype\":\"%s\",\"shape\":%s,\"data_offsets\":[%zu,%zu]}",
                                 arch || i ? "," : "", t[i].name, dtype, shape, off, off + bytes);
@@ -93,8 +96,10 @@ static uint8_t *build(const char *arch, const spec *t, int n, const char *dtype,
     for (size_t i = 0; i < off / esize; i++) {
         float v = (float)i / 64.0f;
         uint16_t h = !strcmp(dtype, "F16") ? vae_f32_to_f16(v) : vae_f32_to_bf16(v);
-        if (esize == 4) memcpy(data + 4 * i, &v, 4);
-        else data[2 * i] = (uint8_t)h, data[2 * i + 1] = (uint8_t)(h >> 8);
+        if (esize == 4)
+            memcpy(data + 4 * i, &v, 4);
+        else
+            data[2 * i] = (uint8_t)h, data[2 * i + 1] = (uint8_t)(h >> 8);
     }
     uint8_t *f = make_file(header, data, off, len);
     free(data);
@@ -232,21 +237,20 @@ static void test_malformed(void) {
     expect_arch("arch: layer object", "\"encoder\":[4]", "\"encoder\":[{\"linear\":4}]", VAE_OK);
     expect_arch("arch: layer with two kinds", "\"encoder\":[4]", "\"encoder\":[{\"linear\":4,\"conv\":4}]",
                 VAE_ERR_METADATA);
-    expect_arch("arch: layer without kind", "\"encoder\":[4]", "\"encoder\":[{\"shape\":[4,1,1]}]",
-                VAE_ERR_METADATA);
+    expect_arch("arch: layer without kind", "\"encoder\":[4]", "\"encoder\":[{\"shape\":[4,1,1]}]", VAE_ERR_METADATA);
     expect_arch("arch: linear with a kernel", "\"encoder\":[4]", "\"encoder\":[{\"linear\":4,\"kernel\":3}]",
                 VAE_ERR_METADATA);
     expect_arch("arch: conv without kernel", "\"encoder\":[4]", "\"encoder\":[{\"conv\":4}]", VAE_ERR_METADATA);
-    expect_arch("arch: conv with out_pad", "\"encoder\":[4]",
-                "\"encoder\":[{\"conv\":4,\"kernel\":1,\"out_pad\":1}]", VAE_ERR_METADATA);
-    expect_arch("arch: unknown layer option", "\"encoder\":[4]", "\"encoder\":[{\"conv\":4,\"kernel\":1,\"dilation\":2}]",
+    expect_arch("arch: conv with out_pad", "\"encoder\":[4]", "\"encoder\":[{\"conv\":4,\"kernel\":1,\"out_pad\":1}]",
                 VAE_ERR_METADATA);
+    expect_arch("arch: unknown layer option", "\"encoder\":[4]",
+                "\"encoder\":[{\"conv\":4,\"kernel\":1,\"dilation\":2}]", VAE_ERR_METADATA);
     expect_arch("arch: reshape that does not hold the width", "\"decoder\":[4]",
                 "\"decoder\":[{\"linear\":4,\"shape\":[1,2,3]}]", VAE_ERR_METADATA);
     expect_arch("arch: out width not the image size", "\"latent\":2", "\"latent\":2,\"out\":{\"linear\":5}",
                 VAE_ERR_METADATA);
-    expect_arch("arch: conv kernel larger than its input", "\"encoder\":[4]",
-                "\"encoder\":[{\"conv\":4,\"kernel\":3}]", VAE_ERR_METADATA);
+    expect_arch("arch: conv kernel larger than its input", "\"encoder\":[4]", "\"encoder\":[{\"conv\":4,\"kernel\":3}]",
+                VAE_ERR_METADATA);
     expect_arch("arch: unknown model kind", "\"latent\":2", "\"latent\":2,\"model\":\"gan\"", VAE_ERR_METADATA);
     expect_arch("arch: input of 2 dims", "[1,2,3]", "[2,3]", VAE_ERR_METADATA);
     expect_arch("arch: 9 encoder layers", "\"encoder\":[4]", "\"encoder\":[4,4,4,4,4,4,4,4,4]", VAE_ERR_METADATA);
@@ -256,8 +260,7 @@ static void test_malformed(void) {
     expect_arch("arch: sigma a string", "\"sigma\":1", "\"sigma\":\"1\"", VAE_ERR_METADATA);
     expect_arch("arch: sigma overflows", "\"sigma\":1", "\"sigma\":1e39", VAE_ERR_METADATA);
     expect_arch("arch: malformed JSON", "}", ",}", VAE_ERR_METADATA);
-    expect_arch("arch: huge (no allocation)", "\"encoder\":[4]", "\"encoder\":[65536,65536,65536]",
-                VAE_ERR_MISSING);
+    expect_arch("arch: huge (no allocation)", "\"encoder\":[4]", "\"encoder\":[65536,65536,65536]", VAE_ERR_MISSING);
 
     /* The model-level checks, on files that are valid safetensors. */
     expect_built("valid hand-built file", SMALL_ARCH, small_table, N_SMALL, VAE_OK);
@@ -404,16 +407,33 @@ static void test_half(void) {
         float f;
         uint16_t h;
     } down[] = {
-        {0.0f, 0x0000},           {-0.0f, 0x8000},       {1.0f, 0x3c00},          {-2.0f, 0xc000},
-        {65504.0f, 0x7bff},       {65519.99f, 0x7bff},   {65520.0f, 0x7c00},      {1e6f, 0x7c00},
-        {-1e6f, 0xfc00},          {INFINITY, 0x7c00},    {-INFINITY, 0xfc00},     {0x1p-14f, 0x0400},
-        {0x1p-24f, 0x0001},       {0x1p-25f, 0x0000},    {0x1.8p-25f, 0x0001},    {0x1.ffcp-15f, 0x0400},
-        {0x3ffp-24f, 0x03ff},     {0.1f, 0x2e66},        {1.0f + 0x1p-11f, 0x3c00}, {1.0f + 0x3p-11f, 0x3c02},
-        {0x1p-30f, 0x0000},       {-0x1p-24f, 0x8001},   {0x1.004p0f, 0x3c01},
+        {0.0f, 0x0000},
+        {-0.0f, 0x8000},
+        {1.0f, 0x3c00},
+        {-2.0f, 0xc000},
+        {65504.0f, 0x7bff},
+        {65519.99f, 0x7bff},
+        {65520.0f, 0x7c00},
+        {1e6f, 0x7c00},
+        {-1e6f, 0xfc00},
+        {INFINITY, 0x7c00},
+        {-INFINITY, 0xfc00},
+        {0x1p-14f, 0x0400},
+        {0x1p-24f, 0x0001},
+        {0x1p-25f, 0x0000},
+        {0x1.8p-25f, 0x0001},
+        {0x1.ffcp-15f, 0x0400},
+        {0x3ffp-24f, 0x03ff},
+        {0.1f, 0x2e66},
+        {1.0f + 0x1p-11f, 0x3c00},
+        {1.0f + 0x3p-11f, 0x3c02},
+        {0x1p-30f, 0x0000},
+        {-0x1p-24f, 0x8001},
+        {0x1.004p0f, 0x3c01},
     };
     for (size_t i = 0; i < sizeof down / sizeof *down; i++)
-        CHECK(vae_f32_to_f16(down[i].f) == down[i].h, "f16(%a) = %04x, want %04x", down[i].f,
-              vae_f32_to_f16(down[i].f), down[i].h);
+        CHECK(vae_f32_to_f16(down[i].f) == down[i].h, "f16(%a) = %04x, want %04x", down[i].f, vae_f32_to_f16(down[i].f),
+              down[i].h);
     uint16_t hn = vae_f32_to_f16(NAN);
     CHECK((hn & 0x7c00) == 0x7c00 && (hn & 0x3ff), "f16(NaN) = %04x", hn);
     CHECK(vae_f16_to_f32(0x0001) == 0x1p-24f && vae_f16_to_f32(0x03ff) == 0x3ffp-24f, "f16 subnormals");
@@ -475,9 +495,20 @@ static void test_arch_json(void) {
 
 /* Our JSON number parser (no strtof in the wasm build) against the C library's. */
 static void test_parse_float(void) {
-    static const char *const cases[] = {"0.01", "1", "0.1", "-0", "1e-05", "3.4028235e38", "1e-45",
-                                        "1.17549435e-38", "123456789012345678901234", "2.5", "-7.25e3", "1E2",
-                                        "0.000000000000000000000000000000000000000012", "0.30000001192092896"};
+    static const char *const cases[] = {"0.01",
+                                        "1",
+                                        "0.1",
+                                        "-0",
+                                        "1e-05",
+                                        "3.4028235e38",
+                                        "1e-45",
+                                        "1.17549435e-38",
+                                        "123456789012345678901234",
+                                        "2.5",
+                                        "-7.25e3",
+                                        "1E2",
+                                        "0.000000000000000000000000000000000000000012",
+                                        "0.30000001192092896"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         float f = 0;
         CHECK(vae_json_parse_float(cases[i], (int)strlen(cases[i]), &f) == 0 && f == strtof(cases[i], NULL),

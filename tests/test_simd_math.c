@@ -32,11 +32,10 @@ static float from_bits(uint32_t u) {
 /* Inputs: every 4099th float bit pattern (both signs, all exponents, NaNs
  * included), then the edges and the values the loss meets. */
 static size_t inputs(float *x, size_t cap) {
-    static const float edges[] = {0.0f,     -0.0f,    1e-45f,    -1e-45f,   1e-38f,    -1e-30f, 1e-7f,  -1e-7f,
-                                  0.5f,     -0.5f,    0.3465f,   -0.3467f,  1.0f,      -1.0f,   15.0f,  -15.0f,
-                                  17.0f,    -17.0f,   87.0f,     -87.0f,    88.72f,    88.73f,  89.0f,  -100.0f,
-                                  100.0f,   -103.2f,  -103.97f,  -104.5f,   FLT_MAX,   -FLT_MAX, 1e30f, -1e30f,
-                                  INFINITY, -INFINITY, NAN};
+    static const float edges[] = {0.0f,    -0.0f,   1e-45f,   -1e-45f, 1e-38f, -1e-30f,  1e-7f,     -1e-7f,  0.5f,
+                                  -0.5f,   0.3465f, -0.3467f, 1.0f,    -1.0f,  15.0f,    -15.0f,    17.0f,   -17.0f,
+                                  87.0f,   -87.0f,  88.72f,   88.73f,  89.0f,  -100.0f,  100.0f,    -103.2f, -103.97f,
+                                  -104.5f, FLT_MAX, -FLT_MAX, 1e30f,   -1e30f, INFINITY, -INFINITY, NAN};
     size_t n = 0;
     for (uint64_t u = 0; u < 0x100000000u && n < cap; u += 4099) x[n++] = from_bits((uint32_t)u);
     for (size_t i = 0; i < sizeof edges / sizeof *edges && n < cap; i++) x[n++] = edges[i];

@@ -80,8 +80,7 @@ static void check_rng(void) {
         s += v;
         s2 += v * v;
     }
-    CHECK(fabs(s / 200000) < 0.01 && fabs(s2 / 200000 - 1.0) < 0.01, "normal mean %g var %g", s / 200000,
-          s2 / 200000);
+    CHECK(fabs(s / 200000) < 0.01 && fabs(s2 / 200000 - 1.0) < 0.01, "normal mean %g var %g", s / 200000, s2 / 200000);
     int perm[10], seen[10] = {0};
     vae_rng_permutation(&r, perm, 10);
     for (int i = 0; i < 10; i++) seen[perm[i]]++;

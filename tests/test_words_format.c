@@ -22,17 +22,30 @@ static vae_words *make(int latent, const char *vocab) {
 }
 
 static void check_names(void) {
-    static const char *want[] = {
-        "embedding.weight",         "encoder.rnn.weight_ih_l0",         "encoder.rnn.weight_hh_l0",
-        "encoder.rnn.bias_ih_l0",   "encoder.rnn.bias_hh_l0",           "encoder.rnn.weight_ih_l0_reverse",
-        "encoder.rnn.weight_hh_l0_reverse", "encoder.rnn.bias_ih_l0_reverse", "encoder.rnn.bias_hh_l0_reverse",
-        "encoder.mu.weight",        "encoder.mu.bias",                  "encoder.logvar.weight",
-        "encoder.logvar.bias",      "decoder.init.weight",              "decoder.init.bias",
-        "decoder.rnn.weight_ih_l0", "decoder.rnn.weight_hh_l0",         "decoder.rnn.bias_ih_l0",
-        "decoder.rnn.bias_hh_l0",   "decoder.out.weight",               "decoder.out.bias"};
-    static const int shapes[][2] = {{29, 4}, {24, 4}, {24, 6}, {24, 0}, {24, 0}, {24, 4}, {24, 6}, {24, 0},
-                                    {24, 0}, {3, 12}, {3, 0},  {3, 12}, {3, 0},  {6, 3},  {6, 0},  {24, 7},
-                                    {24, 6}, {24, 0}, {24, 0}, {29, 6}, {29, 0}};
+    static const char *want[] = {"embedding.weight",
+                                 "encoder.rnn.weight_ih_l0",
+                                 "encoder.rnn.weight_hh_l0",
+                                 "encoder.rnn.bias_ih_l0",
+                                 "encoder.rnn.bias_hh_l0",
+                                 "encoder.rnn.weight_ih_l0_reverse",
+                                 "encoder.rnn.weight_hh_l0_reverse",
+                                 "encoder.rnn.bias_ih_l0_reverse",
+                                 "encoder.rnn.bias_hh_l0_reverse",
+                                 "encoder.mu.weight",
+                                 "encoder.mu.bias",
+                                 "encoder.logvar.weight",
+                                 "encoder.logvar.bias",
+                                 "decoder.init.weight",
+                                 "decoder.init.bias",
+                                 "decoder.rnn.weight_ih_l0",
+                                 "decoder.rnn.weight_hh_l0",
+                                 "decoder.rnn.bias_ih_l0",
+                                 "decoder.rnn.bias_hh_l0",
+                                 "decoder.out.weight",
+                                 "decoder.out.bias"};
+    static const int shapes[][2] = {{29, 4}, {24, 4}, {24, 6}, {24, 0}, {24, 0}, {24, 4}, {24, 6},
+                                    {24, 0}, {24, 0}, {3, 12}, {3, 0},  {3, 12}, {3, 0},  {6, 3},
+                                    {6, 0},  {24, 7}, {24, 6}, {24, 0}, {24, 0}, {29, 6}, {29, 0}};
     vae_words *m = make(3, "");
     int n = vae_words_tensor_count(m);
     size_t total = 0;
@@ -41,7 +54,8 @@ static void check_names(void) {
         vae_tensor t;
         vae_words_tensor(m, i, &t, NULL);
         CHECK(!strcmp(t.name, want[i]), "tensor %d: %s, want %s", i, t.name, want[i]);
-        CHECK(t.ndim == (shapes[i][1] ? 2 : 1) && t.shape[0] == shapes[i][0] && (t.ndim == 1 || t.shape[1] == shapes[i][1]),
+        CHECK(t.ndim == (shapes[i][1] ? 2 : 1) && t.shape[0] == shapes[i][0] &&
+                  (t.ndim == 1 || t.shape[1] == shapes[i][1]),
               "%s: shape [%d, %d]", t.name, t.shape[0], t.shape[1]);
         CHECK(t.offset == total, "%s at %zu, want %zu (block order)", t.name, t.offset, total);
         total += t.numel;
@@ -140,7 +154,8 @@ static void check_errors(void) {
     vae_words *m = make(3, "");
     const vae_status META = VAE_ERR_METADATA;
     expect_error(m, GOOD, NULL, 0, NULL, VAE_OK, "");
-    expect_error(m, NULL, NULL, 0, NULL, META, "__metadata__ has no \"vae_wasm.arch\" entry: not a vae-wasm model file");
+    expect_error(m, NULL, NULL, 0, NULL, META,
+                 "__metadata__ has no \"vae_wasm.arch\" entry: not a vae-wasm model file");
     expect_error(m, "{\"format\":2,", NULL, 0, NULL, META, "architecture metadata: malformed JSON near byte 12");
     expect_error(m, "[1]", NULL, 0, NULL, META, "architecture metadata is not a JSON object");
     expect_error(m, ARCH("\"max_len\":7,\"embed\":4,\"hidden\":6,\"latent\":3"), NULL, 0, NULL, META,
@@ -153,30 +168,34 @@ static void check_errors(void) {
                  "word model metadata: \"vocab\" must be a string of 1 to 95 characters");
     expect_error(m, ARCH("\"vocab\":\"\""), NULL, 0, NULL, META,
                  "word model metadata: \"vocab\" must be a string of 1 to 95 characters");
-    expect_error(m, ARCH("\"hidden\":-6"), NULL, 0, NULL, META, "word model metadata: \"hidden\" must be an integer in 1..4096");
+    expect_error(m, ARCH("\"hidden\":-6"), NULL, 0, NULL, META,
+                 "word model metadata: \"hidden\" must be an integer in 1..4096");
     expect_error(m, ARCH("\"vocab\":\"abca\",\"max_len\":7,\"embed\":4,\"hidden\":6,\"latent\":3"), NULL, 0, NULL, META,
                  "word model metadata: vocabulary character 4 (byte 0x61) repeats one before it");
-    expect_error(m, ARCH("\"vocab\":\"ab\\tc\",\"max_len\":7,\"embed\":4,\"hidden\":6,\"latent\":3"), NULL, 0, NULL, META,
-                 "word model metadata: vocabulary character 3 (byte 0x09) is not printable ASCII");
+    expect_error(m, ARCH("\"vocab\":\"ab\\tc\",\"max_len\":7,\"embed\":4,\"hidden\":6,\"latent\":3"), NULL, 0, NULL,
+                 META, "word model metadata: vocabulary character 3 (byte 0x09) is not printable ASCII");
     expect_error(m, ARCH("\"vocab\":\"ab\",\"max_len\":300,\"embed\":4,\"hidden\":6,\"latent\":3"), NULL, 0, NULL, META,
                  "word model metadata: word limit 300 not in 1..256");
     expect_error(m, ARCH("\"vocab\":\"ab\",\"max_len\":7,\"embed\":4,\"hidden\":0,\"latent\":3"), NULL, 0, NULL, META,
                  "word model metadata: embedding 4, hidden 0, latent 3 out of range (1..1024, 1..4096, 0..1024)");
     /* values that do not fit the architecture */
-    expect_error(m, ARCH("\"vocab\":\"abcdefghijklmnopqrstuvwxyz\",\"max_len\":7,\"embed\":4,\"hidden\":6,\"latent\":2"),
+    expect_error(m,
+                 ARCH("\"vocab\":\"abcdefghijklmnopqrstuvwxyz\",\"max_len\":7,\"embed\":4,\"hidden\":6,\"latent\":2"),
                  NULL, 0, NULL, VAE_ERR_SHAPE,
                  "tensor \"encoder.mu.weight\": shape [3,12] in the file, the architecture needs [2,12]");
     expect_error(m, ARCH("\"vocab\":\"abcdefghijklmnopqrstuvwxy\",\"max_len\":7,\"embed\":4,\"hidden\":6,\"latent\":3"),
                  NULL, 0, NULL, VAE_ERR_SHAPE,
                  "tensor \"embedding.weight\": shape [29,4] in the file, the architecture needs [28,4]");
-    expect_error(m, ARCH("\"vocab\":\"abcdefghijklmnopqrstuvwxyz\",\"max_len\":7,\"embed\":4,\"hidden\":6,\"latent\":0"),
+    expect_error(m,
+                 ARCH("\"vocab\":\"abcdefghijklmnopqrstuvwxyz\",\"max_len\":7,\"embed\":4,\"hidden\":6,\"latent\":0"),
                  NULL, 0, NULL, VAE_ERR_UNKNOWN, "tensor \"encoder.rnn.weight_ih_l0\" is not part of this word model");
     expect_error(m, GOOD, "decoder.init.bias", 0, NULL, VAE_ERR_MISSING,
                  "tensor \"decoder.init.bias\" is missing from the file");
-    expect_error(m, GOOD, NULL, 0, "decoder.extra", VAE_ERR_UNKNOWN, "tensor \"decoder.extra\" is not part of this word model");
+    expect_error(m, GOOD, NULL, 0, "decoder.extra", VAE_ERR_UNKNOWN,
+                 "tensor \"decoder.extra\" is not part of this word model");
     expect_error(m, GOOD, NULL, 1, NULL, VAE_ERR_NONFINITE, "tensor \"encoder.rnn.weight_hh_l0\": element 5 is NaN");
-    expect_error(m, ARCH("\"vocab\":\"ab\",\"max_len\":256,\"embed\":1024,\"hidden\":4096,\"latent\":1024"), NULL, 0, NULL,
-                 VAE_ERR_MISSING, "architecture needs 289537029 parameters, the file holds only 1357 values");
+    expect_error(m, ARCH("\"vocab\":\"ab\",\"max_len\":256,\"embed\":1024,\"hidden\":4096,\"latent\":1024"), NULL, 0,
+                 NULL, VAE_ERR_MISSING, "architecture needs 289537029 parameters, the file holds only 1357 values");
 
     /* every prefix of a good file, and every byte of its header flipped, fails cleanly or loads */
     size_t len;

@@ -15,7 +15,6 @@ static float *buf(size_t n) {
 }
 
 static void buf_free(float *p) {
-    if (p)
-        free(p - 1);
+    if (p) free(p - 1);
 }
 #endif

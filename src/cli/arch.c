@@ -77,17 +77,22 @@ const char *cli_describe_arch(char *buf, size_t size, const vae_arch *a) {
     size_t o = 0;
     char layer[64];
 #define PUT(...) (o += (size_t)snprintf(buf + o, o < size ? size - o : 0, __VA_ARGS__))
-    PUT("%s ", a->decoder_only ? "decoder" : a->kind == VAE_KIND_AE ? "AE" : a->kind == VAE_KIND_M2 ? "M2"
-               : a->n_classes ? "CVAE" : "VAE");
+    PUT("%s ", a->decoder_only          ? "decoder"
+               : a->kind == VAE_KIND_AE ? "AE"
+               : a->kind == VAE_KIND_M2 ? "M2"
+               : a->n_classes           ? "CVAE"
+                                        : "VAE");
     if (!a->decoder_only) {
         if (a->n_enc && a->enc_layer[0].kind != VAE_LAYER_LINEAR)
             PUT("%dx%dx%d-", a->image_c, a->image_h, a->image_w);
         else
             PUT("%d-", vae_arch_input_dim(a));
-        for (int i = 0; i < a->n_enc; i++) PUT("%s-", cli_format_layer(layer, sizeof layer, a->enc_hidden[i], &a->enc_layer[i]));
+        for (int i = 0; i < a->n_enc; i++)
+            PUT("%s-", cli_format_layer(layer, sizeof layer, a->enc_hidden[i], &a->enc_layer[i]));
     }
     PUT("%d-", a->latent);
-    for (int i = 0; i < a->n_dec; i++) PUT("%s-", cli_format_layer(layer, sizeof layer, a->dec_hidden[i], &a->dec_layer[i]));
+    for (int i = 0; i < a->n_dec; i++)
+        PUT("%s-", cli_format_layer(layer, sizeof layer, a->dec_hidden[i], &a->dec_layer[i]));
     if (a->out_layer.kind == VAE_LAYER_LINEAR)
         PUT("%d", vae_arch_input_dim(a));
     else
@@ -112,8 +117,9 @@ void cli_noise_opt(const cli_cmd *cmd, const char *spec, vae_noise *noise, float
     *noise = VAE_NOISE_NONE;
     if (!spec) return;
     const char *colon = strchr(spec, ':');
-    *noise = colon && !strncmp(spec, "mask:", 5) ? VAE_NOISE_MASK
-           : colon && !strncmp(spec, "gaussian:", 9) ? VAE_NOISE_GAUSSIAN : VAE_NOISE_NONE;
+    *noise = colon && !strncmp(spec, "mask:", 5)       ? VAE_NOISE_MASK
+             : colon && !strncmp(spec, "gaussian:", 9) ? VAE_NOISE_GAUSSIAN
+                                                       : VAE_NOISE_NONE;
     if (*noise) *level = strtof(colon + 1, &end);
     if (!*noise || end == colon + 1 || *end)
         cli_usage_error(cmd, "--noise: '%s' is not mask:P or gaussian:SIGMA", spec);

@@ -87,23 +87,26 @@ typedef struct {
     void *dst;
     const char *meta; /* value placeholder in the help, "N", "FILE" */
     const char *help;
-    double lo, hi;               /* inclusive range for numbers and list items */
-    const char *const *choices;  /* NULL-terminated, for OPT_CHOICE */
-    int given;                   /* set by the parser */
+    double lo, hi;              /* inclusive range for numbers and list items */
+    const char *const *choices; /* NULL-terminated, for OPT_CHOICE */
+    int given;                  /* set by the parser */
 } cli_opt;
 
 /* Table entries: name, variable, value placeholder, help[, range or choices]. */
-#define CLI_STR(nm, var, mt, hl) {.name = nm, .kind = OPT_STR, .dst = &(var), .meta = mt, .help = hl}
-#define CLI_U64(nm, var, mt, hl) {.name = nm, .kind = OPT_U64, .dst = &(var), .meta = mt, .help = hl}
-#define CLI_FLAG(nm, var, hl) {.name = nm, .kind = OPT_FLAG, .dst = &(var), .meta = "", .help = hl}
-#define CLI_INT(nm, var, mt, hl, l, h) \
-    {.name = nm, .kind = OPT_INT, .dst = &(var), .meta = mt, .help = hl, .lo = l, .hi = h}
-#define CLI_FLOAT(nm, var, mt, hl, l, h) \
-    {.name = nm, .kind = OPT_FLOAT, .dst = &(var), .meta = mt, .help = hl, .lo = l, .hi = h}
-#define CLI_INTS(nm, var, mt, hl, l, h) \
-    {.name = nm, .kind = OPT_INTS, .dst = &(var), .meta = mt, .help = hl, .lo = l, .hi = h}
-#define CLI_CHOICE(nm, var, mt, hl, ch) \
-    {.name = nm, .kind = OPT_CHOICE, .dst = &(var), .meta = mt, .help = hl, .choices = ch}
+#define CLI_STR(nm, var, mt, hl)                                                                                       \
+    { .name = nm, .kind = OPT_STR, .dst = &(var), .meta = mt, .help = hl }
+#define CLI_U64(nm, var, mt, hl)                                                                                       \
+    { .name = nm, .kind = OPT_U64, .dst = &(var), .meta = mt, .help = hl }
+#define CLI_FLAG(nm, var, hl)                                                                                          \
+    { .name = nm, .kind = OPT_FLAG, .dst = &(var), .meta = "", .help = hl }
+#define CLI_INT(nm, var, mt, hl, l, h)                                                                                 \
+    { .name = nm, .kind = OPT_INT, .dst = &(var), .meta = mt, .help = hl, .lo = l, .hi = h }
+#define CLI_FLOAT(nm, var, mt, hl, l, h)                                                                               \
+    { .name = nm, .kind = OPT_FLOAT, .dst = &(var), .meta = mt, .help = hl, .lo = l, .hi = h }
+#define CLI_INTS(nm, var, mt, hl, l, h)                                                                                \
+    { .name = nm, .kind = OPT_INTS, .dst = &(var), .meta = mt, .help = hl, .lo = l, .hi = h }
+#define CLI_CHOICE(nm, var, mt, hl, ch)                                                                                \
+    { .name = nm, .kind = OPT_CHOICE, .dst = &(var), .meta = mt, .help = hl, .choices = ch }
 
 typedef struct {
     const char *name;     /* "train" */

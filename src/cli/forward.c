@@ -40,8 +40,8 @@ int cmd_forward(int argc, char **argv) {
         if (count != n) cli_die(EXIT_RUNTIME, "%s has %d labels for %d images", labels_file, count, n);
         for (int i = 0; i < n; i++)
             if (y[i] < 0 || y[i] >= a->n_classes)
-                cli_die(EXIT_RUNTIME, "%s: label %d of image %d is out of range for a model of %d classes",
-                        labels_file, y[i], i, a->n_classes);
+                cli_die(EXIT_RUNTIME, "%s: label %d of image %d is out of range for a model of %d classes", labels_file,
+                        y[i], i, a->n_classes);
     }
     float *eps = cli_alloc((size_t)n * L, sizeof(float));
     if (eps_file) {

@@ -14,14 +14,15 @@ typedef struct {
 } draw_opts;
 
 /* A label of -1 (out of range: not shown as a default) means "none". */
-#define DRAW_OPTS(g)                                                                   \
-    CLI_STR("model", (g).model, "FILE", "model file (safetensors)"),                   \
-        CLI_STR("out", (g).out, "FILE", "PNG file to write"),                          \
-        CLI_STR("latents", (g).latents, "FILE", "also write the latents drawn (float32 [n, latent])"), \
-        CLI_INT("scale", (g).scale, "N", "screen pixels per image pixel", 1, 32),      \
+#define DRAW_OPTS(g)                                                                                                   \
+    CLI_STR("model", (g).model, "FILE", "model file (safetensors)"),                                                   \
+        CLI_STR("out", (g).out, "FILE", "PNG file to write"),                                                          \
+        CLI_STR("latents", (g).latents, "FILE", "also write the latents drawn (float32 [n, latent])"),                 \
+        CLI_INT("scale", (g).scale, "N", "screen pixels per image pixel", 1, 32),                                      \
         CLI_INT("label", (g).label, "L", "class to draw, for a conditional model", 0, VAE_MAX_DIM)
 
-#define DRAW_DEFAULTS {NULL, NULL, NULL, 2, -1}
+#define DRAW_DEFAULTS                                                                                                  \
+    { NULL, NULL, NULL, 2, -1 }
 
 /* Loads the model after parsing; checks --label against it. */
 static vae_model *draw_open(const cli_cmd *cmd, const draw_opts *g) {
@@ -146,8 +147,8 @@ int cmd_interpolate(int argc, char **argv) {
     for (int r = 0; r < rows; r++)
         for (int s = 0; s < steps; s++) {
             int k = r * steps + s;
-            vae_latent_path(ends + (size_t)2 * r * L, ends + (size_t)(2 * r + 1) * L, L, (double)s / (steps - 1), method,
-                       z + (size_t)k * L);
+            vae_latent_path(ends + (size_t)2 * r * L, ends + (size_t)(2 * r + 1) * L, L, (double)s / (steps - 1),
+                            method, z + (size_t)k * L);
             labels[k] = g.label >= 0 ? g.label : end_labels[2 * r];
         }
     draw(m, &g, z, labels, rows * steps, steps);
@@ -190,7 +191,8 @@ int cmd_reconstruct(int argc, char **argv) {
     cli_dataset d;
     cli_dataset_load(&d, images, labels_file);
     cli_check_data(m, &d, images, "--labels");
-    if (first + n > d.n) cli_usage_error(&cmd, "--first %d and --n %d need %d images, %s has %d", first, n, first + n, images, d.n);
+    if (first + n > d.n)
+        cli_usage_error(&cmd, "--first %d and --n %d need %d images, %s has %d", first, n, first + n, images, d.n);
     int D = vae_arch_input_dim(a), rows = noise ? 3 : 2, L = a->latent;
     cli_subset s = {&d, cli_alloc((size_t)n, sizeof(int)), n};
     for (int i = 0; i < n; i++) s.idx[i] = first + i;

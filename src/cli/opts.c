@@ -18,8 +18,7 @@ void cli_usage_error(const cli_cmd *cmd, const char *fmt, ...) {
 }
 
 static void range_error(const cli_cmd *cmd, const cli_opt *o, const char *value) {
-    if (o->hi >= 1e6)
-        cli_usage_error(cmd, "--%s must be at least %g, got '%s'", o->name, o->lo, value);
+    if (o->hi >= 1e6) cli_usage_error(cmd, "--%s must be at least %g, got '%s'", o->name, o->lo, value);
     cli_usage_error(cmd, "--%s must be between %g and %g, got '%s'", o->name, o->lo, o->hi, value);
 }
 
@@ -93,9 +92,7 @@ static void set_value(const cli_cmd *cmd, cli_opt *o, const char *v) {
         }
         cli_usage_error(cmd, "--%s must be one of %s, got '%s'", o->name, list, v);
     }
-    case OPT_FLAG:
-        *(int *)o->dst = 1;
-        break;
+    case OPT_FLAG: *(int *)o->dst = 1; break;
     }
 }
 

@@ -48,8 +48,7 @@ void cli_write_grid(const char *path, const float *images, int n, int cols, cons
     int rows = (n + cols - 1) / cols;
     double width = (double)cols * w * scale + cols - 1, height = (double)rows * h * scale + rows - 1;
     if (width * height * c > (double)(1 << 28))
-        cli_die(EXIT_RUNTIME, "a %.0fx%.0f pixel grid is too large (fewer images or a smaller --scale)", width,
-                height);
+        cli_die(EXIT_RUNTIME, "a %.0fx%.0f pixel grid is too large (fewer images or a smaller --scale)", width, height);
     int W = (int)width, H = (int)height;
     size_t dim = (size_t)c * h * w;
     uint8_t *pix = cli_alloc((size_t)W * H * c, 1);

@@ -32,8 +32,7 @@ typedef struct {
 
 /* Loads and checks a file before anything is scored or printed, so a bad one
  * fails with a single line. */
-static void set_load(score_set *t, const vae_model *m, const char *images, const char *labels,
-                     const char *labels_opt) {
+static void set_load(score_set *t, const vae_model *m, const char *images, const char *labels, const char *labels_opt) {
     t->path = images;
     cli_dataset_load(&t->d, images, labels);
     cli_check_data(m, &t->d, images, labels_opt);
@@ -136,7 +135,7 @@ static void print_stats(FILE *rep, const char *tag, const score_set *t) {
  * the Mann-Whitney share of (normal, anomaly) pairs in which the anomaly scores
  * higher, a tie counting 1/2. Both inputs ascending. */
 static double roc_auc(const float *normal, int n0, const float *anomaly, int n1) {
-    uint64_t twice = 0; /* pairs won, doubled so that ties add whole numbers */
+    uint64_t twice = 0;      /* pairs won, doubled so that ties add whole numbers */
     int below = 0, upto = 0; /* normals < and <= the current anomaly */
     for (int j = 0; j < n1; j++) {
         while (below < n0 && normal[below] < anomaly[j]) below++;
@@ -258,10 +257,10 @@ int cmd_score(int argc, char **argv) {
         float threshold = s0[n0 - 1 - (allowed < n0 ? allowed : n0 - 1)];
         int caught = 0;
         while (caught < n1 && s1[n1 - 1 - caught] > threshold) caught++;
-        fprintf(rep, "\nROC AUC    %.6f  (%s as the anomalies; 0.5 = no better than chance)\n",
-                roc_auc(s0, n0, s1, n1), tag1);
-        fprintf(rep, "TPR        %.4f of %s scored above %.9g, which at most %g%% of %s exceed\n",
-                (double)caught / n1, tag1, threshold, 100.0 * false_alarm, tag0);
+        fprintf(rep, "\nROC AUC    %.6f  (%s as the anomalies; 0.5 = no better than chance)\n", roc_auc(s0, n0, s1, n1),
+                tag1);
+        fprintf(rep, "TPR        %.4f of %s scored above %.9g, which at most %g%% of %s exceed\n", (double)caught / n1,
+                tag1, threshold, 100.0 * false_alarm, tag0);
     }
     set_free(&all);
     set_free(&normal);

@@ -65,8 +65,9 @@ void cli_table_train(const char *path, const char *columns, const char *label, i
     d->n -= *anomalies;
     free(lab);
     vae_table_free(&t);
-    if (d->n == 0) cli_die(EXIT_RUNTIME, "%s: every %s holds a labelled anomaly: nothing normal to train on", path,
-                           window ? "window" : "row");
+    if (d->n == 0)
+        cli_die(EXIT_RUNTIME, "%s: every %s holds a labelled anomaly: nothing normal to train on", path,
+                window ? "window" : "row");
 }
 
 void cli_table_score(const char *path, const vae_table_spec *spec, const char *label, cli_dataset *d, int **labels,

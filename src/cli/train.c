@@ -7,7 +7,6 @@
 
 #include "cli.h"
 
-
 typedef struct {
     const char *train_images, *train_labels, *test_images, *test_labels, *out, *init, *augment;
     const char *encoder, *decoder, *out_layer, *noise, *labels;
@@ -28,7 +27,8 @@ typedef struct {
 /* Cosine decay from lr to lr_min over all steps (SGDR without restarts). */
 static float scheduled_lr(const train_opts *o, int64_t step, int64_t total) {
     if (!o->lr_decay || total <= 1) return o->lr;
-    return o->lr_min + 0.5f * (o->lr - o->lr_min) * (1.0f + (float)cos(3.14159265358979323846 * (double)step / (double)(total - 1)));
+    return o->lr_min + 0.5f * (o->lr - o->lr_min) *
+                           (1.0f + (float)cos(3.14159265358979323846 * (double)step / (double)(total - 1)));
 }
 
 typedef struct {
@@ -104,8 +104,9 @@ static void build_arch(const cli_cmd *cmd, const train_opts *o, const cli_datase
                             vae_arch_input_dim(a), a->image_c);
     } else if (a->n_dec && a->dec_layer[a->n_dec - 1].kind != VAE_LAYER_LINEAR) {
         /* Legal, but rarely meant: a dense layer from the whole feature map to every pixel. */
-        fprintf(stderr, "vae: note: no --out-layer: a linear layer from the last conv layer's output to the %d "
-                        "pixels closes the decoder (for a transposed conv: --out-layer convt%dk4s2p1)\n",
+        fprintf(stderr,
+                "vae: note: no --out-layer: a linear layer from the last conv layer's output to the %d "
+                "pixels closes the decoder (for a transposed conv: --out-layer convt%dk4s2p1)\n",
                 vae_arch_input_dim(a), a->image_c);
     }
     a->kind = (vae_model_kind)o->kind;
@@ -158,8 +159,8 @@ static void check_init_arch(const cli_cmd *cmd, const train_opts *o, const vae_a
 static void check_combinations(const cli_cmd *cmd, const train_opts *o) {
     if (!o->csv) cli_require(cmd, "train-images");
     cli_require(cmd, "out");
-    if (o->csv && (o->train_images || o->train_labels || o->test_images || o->holdout_per_class || o->conditional ||
-                   o->augment))
+    if (o->csv &&
+        (o->train_images || o->train_labels || o->test_images || o->holdout_per_class || o->conditional || o->augment))
         cli_usage_error(cmd, "--csv trains on a table: --train-images, --train-labels, --test-images, "
                              "--holdout-per-class, --conditional and --augment are for images");
     if (!o->csv && (o->columns || o->label_column || o->window))
@@ -169,7 +170,8 @@ static void check_combinations(const cli_cmd *cmd, const train_opts *o) {
         cli_usage_error(cmd, "--holdout and --holdout-per-class replace --test-images: give one of them");
     if (o->holdout_per_class && !o->train_labels) cli_usage_error(cmd, "--holdout-per-class needs --train-labels");
     if (o->conditional && !o->train_labels) cli_usage_error(cmd, "--conditional needs --train-labels");
-    if (o->kind == VAE_KIND_M2 && !o->train_labels) cli_usage_error(cmd, "--model m2 needs --train-labels (or --labels)");
+    if (o->kind == VAE_KIND_M2 && !o->train_labels)
+        cli_usage_error(cmd, "--model m2 needs --train-labels (or --labels)");
     static const char *const m2_only[] = {"labelled", "labelled-batch", "alpha", "cls-hidden"};
     for (size_t i = 0; i < sizeof m2_only / sizeof *m2_only; i++)
         if (cli_given(cmd, m2_only[i]) && o->kind != VAE_KIND_M2)
@@ -390,8 +392,9 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
            cli_fmt_count(num, (uint64_t)train->n), unit, train->d->h, train->d->w);
     if (o->csv) printf(" (standardised)");
     int n_labelled = labelled->n ? labelled->n : train->n;
-    if (m2) printf(" (%s labelled, %s not)", cli_fmt_count(num, (uint64_t)n_labelled),
-                   cli_fmt_count(num2, (uint64_t)(train->n - n_labelled)));
+    if (m2)
+        printf(" (%s labelled, %s not)", cli_fmt_count(num, (uint64_t)n_labelled),
+               cli_fmt_count(num2, (uint64_t)(train->n - n_labelled)));
     if (test->n) printf(", %s test %s", cli_fmt_count(num, (uint64_t)test->n), unit);
     if (m2 && labelled->n) { /* counted from the draw itself */
         int C = vae_model_arch(m)->n_classes, *count = cli_alloc((size_t)C, sizeof *count);
@@ -419,11 +422,12 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
     else
         printf(", beta %g, seed %llu\n", o->beta, (unsigned long long)o->seed);
     printf("columns  train obj: the epoch's mean training objective per image (%s); test: %s\n\n",
-           ae ? (penalty[0] ? "rec + penalties" : "rec")
-              : m2 ? "labelled: rec + beta KL + alpha xent; unlabelled: E_q(y|x)[rec + beta KL] - H"
-                   : "rec + beta KL",
-           ae ? "reconstruction loss" : m2 ? "-ELBO = rec + KL at the true labels; err: the classifier's error"
-                                          : "-ELBO = rec + KL");
+           ae   ? (penalty[0] ? "rec + penalties" : "rec")
+           : m2 ? "labelled: rec + beta KL + alpha xent; unlabelled: E_q(y|x)[rec + beta KL] - H"
+                : "rec + beta KL",
+           ae   ? "reconstruction loss"
+           : m2 ? "-ELBO = rec + KL at the true labels; err: the classifier's error"
+                : "-ELBO = rec + KL");
     printf("%7s %11s %11s %10s %10s%s %9s %11s %9s\n", "epoch", "train obj", ae ? "test rec" : "test -ELBO",
            ae ? "-" : "test rec", ae ? "-" : "test KL", m2 ? "   test err" : "", "img/s", "elapsed", "ETA");
     fflush(stdout);
@@ -513,8 +517,18 @@ int cmd_train(int argc, char **argv) {
     static const char *const dtypes[] = {"f32", "f16", NULL};
     static const char *const decays[] = {"none", "cosine", NULL};
     train_opts o = {
-        .hidden = {1, {400}}, .latent = 20, .epochs = 10, .batch = 128, .sigma = 0.1f, .beta = 1,
-        .lr = 1e-3f, .lr_min = 0, .seed = 1, .code_act = VAE_ACT_IDENTITY, .sparsity_weight = 1e-3f, .rho = 0.05f,
+        .hidden = {1, {400}},
+        .latent = 20,
+        .epochs = 10,
+        .batch = 128,
+        .sigma = 0.1f,
+        .beta = 1,
+        .lr = 1e-3f,
+        .lr_min = 0,
+        .seed = 1,
+        .code_act = VAE_ACT_IDENTITY,
+        .sparsity_weight = 1e-3f,
+        .rho = 0.05f,
         .alpha = -1,
     };
     cli_opt opts[] = {
@@ -539,11 +553,16 @@ int cmd_train(int argc, char **argv) {
         CLI_STR("decoder", o.decoder, "LAYERS", "decoder layers, e.g. 256,3136@64x7x7,convt32k4s2p1"),
         CLI_STR("out-layer", o.out_layer, "LAYER", "decoder output layer, e.g. convt1k4s2p1 (default: linear)"),
         CLI_INT("latent", o.latent, "N", "latent dimensions (an AE's code size)", 1, VAE_MAX_DIM),
-        CLI_CHOICE("model", o.kind, "K", "vae; ae: a plain autoencoder (no sampling, no KL); m2: semi-supervised "
-                   "(see below)", kinds),
-        CLI_INT("labelled", o.labelled, "N", "m2: keep N labels (N/classes per class, by seed); the rest train unlabelled", 1, 1e9),
-        CLI_INT("labelled-batch", o.labelled_batch, "N", "m2: labelled images per step beside --batch unlabelled (default: --batch)", 1, 1e6),
-        CLI_FLOAT("alpha", o.alpha, "A", "m2: weight of -log q(y|x) per labelled image (default: 0.1 images/labelled)", 0, 1e9),
+        CLI_CHOICE("model", o.kind, "K",
+                   "vae; ae: a plain autoencoder (no sampling, no KL); m2: semi-supervised "
+                   "(see below)",
+                   kinds),
+        CLI_INT("labelled", o.labelled, "N",
+                "m2: keep N labels (N/classes per class, by seed); the rest train unlabelled", 1, 1e9),
+        CLI_INT("labelled-batch", o.labelled_batch, "N",
+                "m2: labelled images per step beside --batch unlabelled (default: --batch)", 1, 1e6),
+        CLI_FLOAT("alpha", o.alpha, "A", "m2: weight of -log q(y|x) per labelled image (default: 0.1 images/labelled)",
+                  0, 1e9),
         CLI_INTS("cls-hidden", o.cls_hidden, "N[,N...]", "m2: classifier hidden widths (default: --hidden)", 1,
                  VAE_MAX_DIM),
         CLI_CHOICE("code-activation", o.code_act, "A", "AE code activation (identity, sigmoid, ...)", activations),
@@ -573,7 +592,8 @@ int cmd_train(int argc, char **argv) {
         CLI_FLAG("quiet", o.quiet, "print nothing but errors and warnings"),
     };
     cli_cmd cmd = {
-        "train", "--train-images FILE --out FILE [options]",
+        "train",
+        "--train-images FILE --out FILE [options]",
         "Trains a VAE (a conditional VAE with --conditional and labels) with the per-image\n"
         "negative ELBO, in nats, or a plain autoencoder (--model ae) with the reconstruction\n"
         "loss plus any penalties, and writes it as safetensors. Layers: N is a linear layer,\n"
@@ -592,7 +612,8 @@ int cmd_train(int argc, char **argv) {
         "keeps, so 'vae score --csv' takes raw values. Defaults for --csv: --likelihood\n"
         "gaussian_learned, --hidden 64, --latent 8, --batch 64, --lr 0.003, --epochs enough\n"
         "for about 3000 steps (at least 10).",
-        opts, CLI_OPT_COUNT(opts),
+        opts,
+        CLI_OPT_COUNT(opts),
     };
     cli_parse(&cmd, argc, argv);
     if (o.labels && o.train_labels) cli_usage_error(&cmd, "give --labels or --train-labels, not both");
@@ -684,7 +705,8 @@ int cmd_train(int argc, char **argv) {
         else if (a->kind == VAE_KIND_M2)
             printf(" %11s", "-");
         /* Elapsed stays in seconds so scripts can difference it; ETA is for people. */
-        printf(" %9s %9.1f s %9s\n", cli_fmt_count(num, (uint64_t)((set->n + (int64_t)lbatch * steps_per_epoch) / train_secs)), elapsed,
+        printf(" %9s %9.1f s %9s\n",
+               cli_fmt_count(num, (uint64_t)((set->n + (int64_t)lbatch * steps_per_epoch) / train_secs)), elapsed,
                cli_fmt_duration(eta, elapsed / epoch * (o.epochs - epoch)));
         fflush(stdout);
     }

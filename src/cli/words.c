@@ -56,8 +56,10 @@ const char *cli_describe_words(char *buf, size_t size, const vae_words *m) {
     char vocab[3 * VAE_WORDS_MAX_VOCAB + 1];
     vae_words_vocab_text(a->vocab, vocab, sizeof vocab);
     if (a->latent)
-        snprintf(buf, size, "word VAE: vocabulary %s, embedding %d, encoder BiLSTM %d, decoder LSTM %d, latent %d, "
-                 "words up to %d", vocab, a->embed, a->hidden, a->hidden, a->latent, a->max_len);
+        snprintf(buf, size,
+                 "word VAE: vocabulary %s, embedding %d, encoder BiLSTM %d, decoder LSTM %d, latent %d, "
+                 "words up to %d",
+                 vocab, a->embed, a->hidden, a->hidden, a->latent, a->max_len);
     else
         snprintf(buf, size, "word language model: vocabulary %s, embedding %d, LSTM %d, words up to %d", vocab,
                  a->embed, a->hidden, a->max_len);
@@ -171,7 +173,8 @@ int cmd_train_words(int argc, char **argv) {
         CLI_FLAG("quiet", quiet, "print nothing but errors and warnings"),
     };
     cli_cmd cmd = {
-        "train", "--words FILE [options]",
+        "train",
+        "--words FILE [options]",
         "Trains the character-level word VAE (Bowman et al. 2016 on characters): an\n"
         "embedding and a bidirectional LSTM encode a word into mu and logvar; the decoder\n"
         "LSTM starts from z and reads z beside every character (teacher forcing with\n"
@@ -179,14 +182,16 @@ int cmd_train_words(int argc, char **argv) {
         "out. Per epoch: the held-out bound on -log p(word) in nats (reconstruction + KL,\n"
         "one z per word), the KL, and the held-out words that greedy decoding of their\n"
         "mean code gives back. --latent 0 trains the same decoder as a language model.",
-        opts, CLI_OPT_COUNT(opts),
+        opts,
+        CLI_OPT_COUNT(opts),
     };
     cli_parse(&cmd, argc, argv);
     cli_require(&cmd, "words");
 
     if (out_path) cli_check_writable(out_path);
     vae_words_arch a = {.embed = embed, .hidden = hidden, .latent = latent, .max_len = max_len};
-    if (strlen(vocab) > VAE_WORDS_MAX_VOCAB) cli_usage_error(&cmd, "--vocab has over %d characters", VAE_WORDS_MAX_VOCAB);
+    if (strlen(vocab) > VAE_WORDS_MAX_VOCAB)
+        cli_usage_error(&cmd, "--vocab has over %d characters", VAE_WORDS_MAX_VOCAB);
     strcpy(a.vocab, vocab);
     vae_words *m;
     vae_error err;
@@ -209,8 +214,9 @@ int cmd_train_words(int argc, char **argv) {
         char text[512];
         printf("\nmodel    %s; %s parameters\n", cli_describe_words(text, sizeof text, m),
                cli_fmt_count(num, vae_words_param_count(m)));
-        printf("training %d epochs x %d steps of %d, adam lr %g, clip %g, dropout %g, KL warm-up %d epochs, seed %llu\n\n",
-               epochs, steps_per_epoch, batch, lr, clip, dropout, warmup, (unsigned long long)seed);
+        printf(
+            "training %d epochs x %d steps of %d, adam lr %g, clip %g, dropout %g, KL warm-up %d epochs, seed %llu\n\n",
+            epochs, steps_per_epoch, batch, lr, clip, dropout, warmup, (unsigned long long)seed);
         printf("%7s %11s %11s %10s %10s %9s %9s %11s\n", "epoch", "train loss", "test NLL<=", "rec", "KL", "recon",
                "words/s", "elapsed");
         fflush(stdout);
@@ -271,7 +277,8 @@ int cmd_train_words(int argc, char **argv) {
         int n = show < n_test ? show : n_test;
         float *mu = cli_alloc((size_t)n * latent, sizeof(float));
         char *out = cli_alloc((size_t)n * (max_len + 1), 1);
-        if (vae_words_encode(m, (const char *const *)test, n, mu, NULL, &err) || vae_words_decode(m, mu, n, 0.0f, NULL, out, &err))
+        if (vae_words_encode(m, (const char *const *)test, n, mu, NULL, &err) ||
+            vae_words_decode(m, mu, n, 0.0f, NULL, out, &err))
             cli_die_lib("reconstruction", &err);
         printf("\nheld-out words and the greedy decoding of their mean code:\n");
         for (int i = 0; i < n; i++) printf("  %-*s -> %s\n", max_len, test[i], out + (size_t)i * (max_len + 1));
@@ -287,9 +294,22 @@ int cmd_train_words(int argc, char **argv) {
         snprintf(s_drop, sizeof s_drop, "%g", dropout);
         snprintf(s_warm, sizeof s_warm, "%d", warmup);
         snprintf(s_bound, sizeof s_bound, "%.4f", bound);
-        const char *kv[] = {"train.data", cli_basename(path), "train.epochs", s_epochs, "train.batch", s_batch,
-                            "train.lr", s_lr, "train.seed", s_seed, "train.dropout", s_drop,
-                            "train.warmup_epochs", s_warm, "train.test_nll", s_bound};
+        const char *kv[] = {"train.data",
+                            cli_basename(path),
+                            "train.epochs",
+                            s_epochs,
+                            "train.batch",
+                            s_batch,
+                            "train.lr",
+                            s_lr,
+                            "train.seed",
+                            s_seed,
+                            "train.dropout",
+                            s_drop,
+                            "train.warmup_epochs",
+                            s_warm,
+                            "train.test_nll",
+                            s_bound};
         save_words(m, out_path, f16, kv, epochs ? 8 : 7, quiet);
     }
     free_words(&all);
@@ -451,7 +471,8 @@ int cmd_eval_words(int argc, char **argv) {
             char *end;
             if (!seed_text) cli_die(EXIT_RUNTIME, "%s has no train.seed: give --split-seed", model);
             split_seed = strtoull(seed_text, &end, 10);
-            if (*end || end == seed_text) cli_die(EXIT_RUNTIME, "%s: train.seed \"%s\" is not a number", model, seed_text);
+            if (*end || end == seed_text)
+                cli_die(EXIT_RUNTIME, "%s: train.seed \"%s\" is not a number", model, seed_text);
         }
         if (all.n < 2) cli_die(EXIT_RUNTIME, "%s: %d usable words; a split needs at least 2", path, all.n);
         perm = cli_alloc((size_t)all.n, sizeof(int));
@@ -465,8 +486,8 @@ int cmd_eval_words(int argc, char **argv) {
     if (skipped) printf(" (%d lines skipped)", skipped);
     printf("\n");
     eval_sums e = evaluate(m, words, n, latent);
-    printf("NLL bound  %.4f nats/word = rec %.4f + KL %.4f (one z per word, seed %d)\n", (e.rec + e.kl) / n,
-           e.rec / n, e.kl / n, VAE_EVAL_SEED);
+    printf("NLL bound  %.4f nats/word = rec %.4f + KL %.4f (one z per word, seed %d)\n", (e.rec + e.kl) / n, e.rec / n,
+           e.kl / n, VAE_EVAL_SEED);
     printf("KL         %.4f nats/word\n", e.kl / n);
     if (latent)
         printf("recon      %.1f%% (%d of %d words: greedy decoding of the mean code)\n", 100.0 * e.correct / n,
@@ -509,7 +530,8 @@ int cmd_forward_words(int argc, char **argv) {
     }
     size_t row = 2 * (size_t)L + 2;
     float *res = cli_alloc((size_t)w.n * row + 1, sizeof(float));
-    float *mu = cli_alloc((size_t)EVAL_BATCH * L + 1, sizeof(float)), *logvar = cli_alloc((size_t)EVAL_BATCH * L + 1, sizeof(float));
+    float *mu = cli_alloc((size_t)EVAL_BATCH * L + 1, sizeof(float)),
+          *logvar = cli_alloc((size_t)EVAL_BATCH * L + 1, sizeof(float));
     float rec[EVAL_BATCH], kl[EVAL_BATCH];
     vae_error err;
     for (int i = 0; i < w.n; i += EVAL_BATCH) {

@@ -8,24 +8,24 @@
 
 #include "formats/safetensors.h"
 
-#define CSV_MAX_FIELDS (1 << 20)      /* header fields */
-#define CSV_MAX_VALUES (1u << 28)     /* floats in a table (1 GiB) */
-#define CSV_MAX_NUMBER 96             /* longest number text read */
+#define CSV_MAX_FIELDS (1 << 20)  /* header fields */
+#define CSV_MAX_VALUES (1u << 28) /* floats in a table (1 GiB) */
+#define CSV_MAX_NUMBER 96         /* longest number text read */
 
 /* ---------------------------------------------------------------- fields */
 
 typedef struct {
     const char *s;
     size_t len, pos;
-    int line;   /* of the character at pos, from 1 */
+    int line; /* of the character at pos, from 1 */
     char delim;
 } cursor;
 
 typedef struct {
     const char *s; /* the field's text without surrounding quotes or spaces */
     size_t len;
-    int quoted;    /* "" inside s stands for one quote */
-    int last;      /* the record ends after this field */
+    int quoted; /* "" inside s stands for one quote */
+    int last;   /* the record ends after this field */
 } field;
 
 static int is_space(char c) { return c == ' ' || c == '\t'; }
@@ -159,8 +159,8 @@ static int parse_number(const field *f, float *out) {
 /* Header names, the columns chosen and the label's place. */
 typedef struct {
     int n_fields;
-    char **names;  /* [n_fields] */
-    int *slot;     /* [n_fields]: column of the table, LABEL, or SKIP */
+    char **names; /* [n_fields] */
+    int *slot;    /* [n_fields]: column of the table, LABEL, or SKIP */
     int cols, label;
 } layout;
 
@@ -277,8 +277,7 @@ static vae_status bad_value(const layout *l, int line, int k, const field *f, in
     memcpy(text, f->s, n);
     text[n] = '\0';
     if (kind == NUM_MISSING && !f->len)
-        return vae_fail(err, VAE_ERR_ARG, "line %d, column %d (\"%s\"): missing value", line, k + 1,
-                        SHOW(l->names[k]));
+        return vae_fail(err, VAE_ERR_ARG, "line %d, column %d (\"%s\"): missing value", line, k + 1, SHOW(l->names[k]));
     return vae_fail(err, VAE_ERR_ARG, "line %d, column %d (\"%s\"): %s \"%s\"", line, k + 1, SHOW(l->names[k]),
                     kind == NUM_MISSING ? "missing value" : "not a number:", SHOW(text));
 }
@@ -287,7 +286,8 @@ static vae_status bad_value(const layout *l, int line, int k, const field *f, in
 static vae_status read_rows(cursor *c, const layout *l, vae_table *t, int cap_rows, vae_error *err) {
     while (!only_blank_lines(c)) {
         int line = c->line, k = 0;
-        if (t->rows == cap_rows) return vae_fail(err, VAE_ERR_ARG, "line %d: more than %u values", line, CSV_MAX_VALUES);
+        if (t->rows == cap_rows)
+            return vae_fail(err, VAE_ERR_ARG, "line %d: more than %u values", line, CSV_MAX_VALUES);
         if (c->s[c->pos] == '\n' || (c->s[c->pos] == '\r' && c->pos + 1 < c->len && c->s[c->pos + 1] == '\n'))
             return vae_fail(err, VAE_ERR_ARG, "line %d: empty line", line);
         float *row = t->x + (size_t)t->rows * (size_t)t->cols;
@@ -303,8 +303,9 @@ static vae_status read_rows(cursor *c, const layout *l, vae_table *t, int cap_ro
             } else if (v == 0 || v == 1) {
                 t->labels[t->rows] = (int)v;
             } else {
-                return vae_fail(err, VAE_ERR_ARG, "line %d, column %d (\"%s\"): label %g is not 0 (normal) or 1 (anomaly)",
-                                line, k + 1, SHOW(l->names[k]), v);
+                return vae_fail(err, VAE_ERR_ARG,
+                                "line %d, column %d (\"%s\"): label %g is not 0 (normal) or 1 (anomaly)", line, k + 1,
+                                SHOW(l->names[k]), v);
             }
         }
         if (k != l->n_fields)
@@ -403,8 +404,10 @@ static vae_status spec_alloc(vae_table_spec *s, int cols, vae_error *err) {
 }
 
 static vae_status check_window(int window, int rows, vae_error *err) {
-    if (window < 0 || window > VAE_MAX_DIM) return vae_fail(err, VAE_ERR_ARG, "window %d must be 0..%d", window, VAE_MAX_DIM);
-    if (window > rows) return vae_fail(err, VAE_ERR_ARG, "a window of %d rows is longer than the %d rows", window, rows);
+    if (window < 0 || window > VAE_MAX_DIM)
+        return vae_fail(err, VAE_ERR_ARG, "window %d must be 0..%d", window, VAE_MAX_DIM);
+    if (window > rows)
+        return vae_fail(err, VAE_ERR_ARG, "a window of %d rows is longer than the %d rows", window, rows);
     return vae_ok(err);
 }
 
@@ -432,14 +435,16 @@ vae_status vae_table_spec_fit(vae_table_spec *s, const vae_table *t, int window,
         }
         double mean = n ? sum / n : 0;
         for (int i = 0; i < t->rows; i++)
-            if (!t->labels || !t->labels[i]) sq += (t->x[(size_t)i * t->cols + j] - mean) * (t->x[(size_t)i * t->cols + j] - mean);
+            if (!t->labels || !t->labels[i])
+                sq += (t->x[(size_t)i * t->cols + j] - mean) * (t->x[(size_t)i * t->cols + j] - mean);
         float sd = n ? (float)sqrt(sq / n) : 0, inv = 1.0f / (VAE_TABLE_SPREAD * sd);
         if (!n || !varies || !(sd > 0) || sd - sd != 0 || inv - inv != 0) {
             const char *name = t->names ? t->names[j] : "";
             vae_table_spec_free(s);
             if (!n) return vae_fail(err, VAE_ERR_ARG, "no row is labelled normal (0): nothing to learn from");
-            return vae_fail(err, VAE_ERR_ARG, "column \"%s\" is constant (%g in every %srow): it cannot be standardised",
-                            SHOW(name), first, t->labels ? "normal " : "");
+            return vae_fail(err, VAE_ERR_ARG,
+                            "column \"%s\" is constant (%g in every %srow): it cannot be standardised", SHOW(name),
+                            first, t->labels ? "normal " : "");
         }
         s->mean[j] = (float)mean;
         s->std[j] = sd;
@@ -571,7 +576,8 @@ vae_status vae_table_inputs(const vae_table_spec *s, const vae_table *t, float *
     if (!s || !t || !x || !n || !t->x) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     *x = NULL;
     if (labels) *labels = NULL;
-    if (t->cols != s->cols) return vae_fail(err, VAE_ERR_ARG, "the table has %d columns, the spec %d", t->cols, s->cols);
+    if (t->cols != s->cols)
+        return vae_fail(err, VAE_ERR_ARG, "the table has %d columns, the spec %d", t->cols, s->cols);
     vae_status st = check_window(s->window, t->rows, err);
     if (st) return st;
     int w = s->window ? s->window : 1, count = t->rows - w + 1;

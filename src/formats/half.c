@@ -64,6 +64,4 @@ uint16_t vae_f32_to_bf16(float f) {
     return (uint16_t)((x + 0x7fff + ((x >> 16) & 1)) >> 16);
 }
 
-float vae_bf16_to_f32(uint16_t h) {
-    return bits_f32((uint32_t)h << 16);
-}
+float vae_bf16_to_f32(uint16_t h) { return bits_f32((uint32_t)h << 16); }

@@ -20,8 +20,7 @@ static vae_status idx_header(const uint8_t *buf, size_t len, int ndim, int *dims
     if (be32(buf) != magic)
         return vae_fail(err, VAE_ERR_IDX, "IDX magic 0x%08x, expected 0x%08x (unsigned bytes, %d dimensions)",
                         (unsigned)be32(buf), (unsigned)magic, ndim);
-    if (len < head)
-        return vae_fail(err, VAE_ERR_TRUNCATED, "IDX header needs %zu bytes, the data has %zu", head, len);
+    if (len < head) return vae_fail(err, VAE_ERR_TRUNCATED, "IDX header needs %zu bytes, the data has %zu", head, len);
     for (int d = 0; d < ndim; d++) {
         uint32_t n = be32(buf + 4 + 4 * d);
         if (n == 0 || n > 0x7fffffff)

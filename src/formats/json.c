@@ -10,7 +10,7 @@
 
 #include "formats/json.h"
 
-#define JSON_MAX_TOKENS (1 << 20) /* caps token memory for hostile headers */
+#define JSON_MAX_TOKENS (1 << 20)             /* caps token memory for hostile headers */
 #define JSON_MAX_BYTES (100u * 1000u * 1000u) /* as the safetensors header limit */
 
 struct vae_json {
@@ -20,13 +20,9 @@ struct vae_json {
     jsmntok_t *t;
 };
 
-static int is_ws(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+static int is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-static int is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 int vae_utf8_valid(const char *str, size_t len) {
     const unsigned char *s = (const unsigned char *)str;
@@ -36,14 +32,22 @@ int vae_utf8_valid(const char *str, size_t len) {
         int more;
         unsigned lo = 0x80, hi = 0xbf; /* allowed range of the first continuation byte */
         if (c < 0x80) continue;
-        if (c >= 0xc2 && c <= 0xdf) more = 1;
-        else if (c == 0xe0) more = 2, lo = 0xa0;            /* no overlongs */
-        else if (c == 0xed) more = 2, hi = 0x9f;            /* no surrogates */
-        else if (c >= 0xe1 && c <= 0xef) more = 2;
-        else if (c == 0xf0) more = 3, lo = 0x90;            /* no overlongs */
-        else if (c == 0xf4) more = 3, hi = 0x8f;            /* <= U+10FFFF */
-        else if (c >= 0xf1 && c <= 0xf3) more = 3;
-        else return 0;
+        if (c >= 0xc2 && c <= 0xdf)
+            more = 1;
+        else if (c == 0xe0)
+            more = 2, lo = 0xa0; /* no overlongs */
+        else if (c == 0xed)
+            more = 2, hi = 0x9f; /* no surrogates */
+        else if (c >= 0xe1 && c <= 0xef)
+            more = 2;
+        else if (c == 0xf0)
+            more = 3, lo = 0x90; /* no overlongs */
+        else if (c == 0xf4)
+            more = 3, hi = 0x8f; /* <= U+10FFFF */
+        else if (c >= 0xf1 && c <= 0xf3)
+            more = 3;
+        else
+            return 0;
         if ((size_t)more > len - i || s[i] < lo || s[i] > hi) return 0;
         for (int k = 1; k < more; k++)
             if ((s[i + k] & 0xc0) != 0x80) return 0;
@@ -57,10 +61,14 @@ static int hex4(const char *s, unsigned *out) {
     for (int i = 0; i < 4; i++) {
         char c = s[i];
         unsigned d;
-        if (is_digit(c)) d = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f') d = (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') d = (unsigned)(c - 'A' + 10);
-        else return -1;
+        if (is_digit(c))
+            d = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = (unsigned)(c - 'A' + 10);
+        else
+            return -1;
         v = v * 16 + d;
     }
     *out = v;
@@ -100,8 +108,7 @@ static int unescape(const char *s, int n, char *out) {
             if (cp >= 0xdc00 && cp <= 0xdfff) return UNESCAPE_BAD;
             if (cp >= 0xd800 && cp <= 0xdbff) {
                 /* \uD8xx\uDCxx: a surrogate pair, 6 more input bytes -> 4 output bytes */
-                if (n - i < 6 || s[i] != '\\' || s[i + 1] != 'u' || hex4(s + i + 2, &lo) || lo < 0xdc00 ||
-                    lo > 0xdfff)
+                if (n - i < 6 || s[i] != '\\' || s[i + 1] != 'u' || hex4(s + i + 2, &lo) || lo < 0xdc00 || lo > 0xdfff)
                     return UNESCAPE_BAD;
                 i += 6;
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
@@ -109,8 +116,10 @@ static int unescape(const char *s, int n, char *out) {
             if (cp == 0) has_nul = 1;
             unsigned char u[4];
             int k;
-            if (cp < 0x80) u[0] = (unsigned char)cp, k = 1;
-            else if (cp < 0x800) u[0] = (unsigned char)(0xc0 | cp >> 6), u[1] = (unsigned char)(0x80 | (cp & 0x3f)), k = 2;
+            if (cp < 0x80)
+                u[0] = (unsigned char)cp, k = 1;
+            else if (cp < 0x800)
+                u[0] = (unsigned char)(0xc0 | cp >> 6), u[1] = (unsigned char)(0x80 | (cp & 0x3f)), k = 2;
             else if (cp < 0x10000)
                 u[0] = (unsigned char)(0xe0 | cp >> 12), u[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f)),
                 u[2] = (unsigned char)(0x80 | (cp & 0x3f)), k = 3;
@@ -133,7 +142,8 @@ static int unescape(const char *s, int n, char *out) {
 static int number_ok(const char *s, int n) {
     int i = 0, d;
     if (i < n && s[i] == '-') i++;
-    if (i < n && s[i] == '0') i++;
+    if (i < n && s[i] == '0')
+        i++;
     else if (i < n && s[i] >= '1' && s[i] <= '9')
         while (i < n && is_digit(s[i])) i++;
     else
@@ -404,9 +414,12 @@ int vae_json_bool(const vae_json *j, int v, int *out) {
     const char *s = j->js + t->start;
     int n = t->end - t->start;
     if (t->type != JSMN_PRIMITIVE) return -1;
-    if (literal_is(s, n, "true")) *out = 1;
-    else if (literal_is(s, n, "false")) *out = 0;
-    else return -1;
+    if (literal_is(s, n, "true"))
+        *out = 1;
+    else if (literal_is(s, n, "false"))
+        *out = 0;
+    else
+        return -1;
     return 0;
 }
 

@@ -26,7 +26,8 @@ enum {
     N_KEYS
 };
 #define N_REQUIRED 5
-#define LAYER_WANT "a list of at most 8 layers (widths, or objects like {\"conv\":32,\"kernel\":4,\"stride\":2,\"pad\":1})"
+#define LAYER_WANT                                                                                                     \
+    "a list of at most 8 layers (widths, or objects like {\"conv\":32,\"kernel\":4,\"stride\":2,\"pad\":1})"
 static const struct {
     const char *name, *want;
 } arch_keys[N_KEYS] = {
@@ -102,7 +103,11 @@ static int get_layer(const vae_json *j, int v, int *width, vae_layer *l) {
         if (o == 5 || (seen & (1 << o))) return -1;
         seen |= 1 << o;
         if (o == 0 ? get_ints(j, k + 1, l->shape, 3, &dims) || dims != 3
-                   : get_int(j, k + 1, o == 1 ? &l->kernel : o == 2 ? &l->stride : o == 3 ? &l->pad : &l->out_pad))
+                   : get_int(j, k + 1,
+                             o == 1   ? &l->kernel
+                             : o == 2 ? &l->stride
+                             : o == 3 ? &l->pad
+                                      : &l->out_pad))
             return -1;
     }
     /* linear takes only "shape"; conv needs "kernel" and has no "shape" or "out_pad" */
@@ -150,14 +155,23 @@ static int arch_value(const vae_json *j, int key, int v, vae_arch *a, int *out_w
     case K_ACT:
     case K_CODE_ACT:
     case K_LIK:
-        if (get_enum(j, v, key == K_MODEL ? kind_name : key == K_LIK ? lik_name : act_name,
-                     key == K_MODEL ? VAE_KIND_M2 + 1 : key == K_LIK ? VAE_LIK_GAUSSIAN_LEARNED + 1 : VAE_ACT_IDENTITY + 1,
+        if (get_enum(j, v,
+                     key == K_MODEL ? kind_name
+                     : key == K_LIK ? lik_name
+                                    : act_name,
+                     key == K_MODEL ? VAE_KIND_M2 + 1
+                     : key == K_LIK ? VAE_LIK_GAUSSIAN_LEARNED + 1
+                                    : VAE_ACT_IDENTITY + 1,
                      &e))
             return -1;
-        if (key == K_MODEL) a->kind = (vae_model_kind)e;
-        else if (key == K_LIK) a->lik = (vae_likelihood)e;
-        else if (key == K_ACT) a->act = (vae_activation)e;
-        else a->code_act = (vae_activation)e;
+        if (key == K_MODEL)
+            a->kind = (vae_model_kind)e;
+        else if (key == K_LIK)
+            a->lik = (vae_likelihood)e;
+        else if (key == K_ACT)
+            a->act = (vae_activation)e;
+        else
+            a->code_act = (vae_activation)e;
         return 0;
     case K_SIGMA: return vae_json_float(j, v, &a->sigma);
     case K_SLOPE: return vae_json_float(j, v, &a->leaky_slope);
@@ -255,7 +269,8 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
               &a->out_layer);
     vae_append(buf, cap, &pos, ",\"latent\":%d,\"classes\":%d,\"activation\":\"%s\",", a->latent, a->n_classes,
                vae_activation_name(a->act));
-    if (a->kind == VAE_KIND_AE) vae_append(buf, cap, &pos, "\"code_activation\":\"%s\",", vae_activation_name(a->code_act));
+    if (a->kind == VAE_KIND_AE)
+        vae_append(buf, cap, &pos, "\"code_activation\":\"%s\",", vae_activation_name(a->code_act));
     vae_append(buf, cap, &pos, "\"likelihood\":\"%s\",\"sigma\":", vae_likelihood_name(a->lik));
     vae_json_put_float(buf, cap, &pos, a->sigma);
     vae_append(buf, cap, &pos, ",\"leaky_slope\":");
@@ -301,8 +316,7 @@ static vae_status load_model(vae_model **out, const vae_st_file *f, vae_error *e
                         VAE_METADATA_KEY);
     vae_status s = vae_arch_from_json(js, strlen(js), &a, err);
     if (s) return s;
-    if (vae_arch_validate(&a, &e))
-        return vae_fail(err, VAE_ERR_METADATA, "architecture metadata: %s", e.msg);
+    if (vae_arch_validate(&a, &e)) return vae_fail(err, VAE_ERR_METADATA, "architecture metadata: %s", e.msg);
     for (int i = 0; i < f->n_tensors; i++) values += f->tensors[i].numel;
     /* A hostile header can name a huge architecture; a file that cannot hold
      * its weights gets no multi-gigabyte allocation (small ones go on to the
@@ -336,9 +350,7 @@ vae_status vae_model_load(vae_model **out, const uint8_t *buf, size_t len, vae_e
 
 /* ---------------------------------------------------------------- save */
 
-static int is_decoder_tensor(const char *name) {
-    return strncmp(name, "decoder.", 8) == 0;
-}
+static int is_decoder_tensor(const char *name) { return strncmp(name, "decoder.", 8) == 0; }
 
 vae_status vae_model_save(const vae_model *m, vae_dtype dtype, int decoder_only, const char *const *meta_kv, int n_meta,
                           uint8_t **out, size_t *out_len, vae_error *err) {
@@ -371,9 +383,7 @@ vae_status vae_model_save(const vae_model *m, vae_dtype dtype, int decoder_only,
     return s;
 }
 
-void vae_buffer_free(void *p) {
-    free(p);
-}
+void vae_buffer_free(void *p) { free(p); }
 
 vae_status vae_model_decoder_copy(const vae_model *m, vae_model **out, vae_error *err) {
     vae_model *c;

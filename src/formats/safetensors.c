@@ -4,13 +4,9 @@
 
 #include "formats/safetensors.h"
 
-size_t vae_dtype_size(vae_dtype d) {
-    return d == VAE_DTYPE_F32 ? 4 : 2;
-}
+size_t vae_dtype_size(vae_dtype d) { return d == VAE_DTYPE_F32 ? 4 : 2; }
 
-const char *vae_dtype_name(vae_dtype d) {
-    return d == VAE_DTYPE_F32 ? "F32" : d == VAE_DTYPE_F16 ? "F16" : "BF16";
-}
+const char *vae_dtype_name(vae_dtype d) { return d == VAE_DTYPE_F32 ? "F32" : d == VAE_DTYPE_F16 ? "F16" : "BF16"; }
 
 const char *vae_st_printable(const char *s, char *buf, size_t cap) {
     size_t i = 0, n = strlen(s);
@@ -65,9 +61,7 @@ static int cmp_offsets(const void *a, const void *b) {
     return x->end < y->end ? -1 : x->end > y->end;
 }
 
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
 /* Unescapes JSON string v into the arena; NULL if it holds U+0000. */
 static const char *arena_string(const vae_json *j, int v, char **arena, size_t *left) {
@@ -80,8 +74,7 @@ static const char *arena_string(const vae_json *j, int v, char **arena, size_t *
 }
 
 /* "__metadata__": {str: str, ...}; keys free of control characters. */
-static vae_status parse_metadata(vae_st_file *f, const vae_json *j, int v, char **arena, size_t *left,
-                                 vae_error *err) {
+static vae_status parse_metadata(vae_st_file *f, const vae_json *j, int v, char **arena, size_t *left, vae_error *err) {
     int n = vae_json_count(j, v);
     if (vae_json_kind_of(j, v) != VAE_JSON_OBJECT)
         return vae_fail(err, VAE_ERR_METADATA, "__metadata__ is not an object of strings");
@@ -119,12 +112,15 @@ static vae_status parse_tensor(vae_st_tensor *t, const vae_json *j, int v, size_
             if (vae_json_kind_of(j, val) != VAE_JSON_STRING)
                 return vae_fail(err, VAE_ERR_JSON, "tensor \"%s\": dtype is not a string", nm);
             if (vae_json_string(j, val, dt, sizeof dt) < 0) dt[0] = '\0';
-            if (!strcmp(dt, "F32")) t->dtype = VAE_DTYPE_F32;
-            else if (!strcmp(dt, "F16")) t->dtype = VAE_DTYPE_F16;
-            else if (!strcmp(dt, "BF16")) t->dtype = VAE_DTYPE_BF16;
+            if (!strcmp(dt, "F32"))
+                t->dtype = VAE_DTYPE_F32;
+            else if (!strcmp(dt, "F16"))
+                t->dtype = VAE_DTYPE_F16;
+            else if (!strcmp(dt, "BF16"))
+                t->dtype = VAE_DTYPE_BF16;
             else
-                return vae_fail(err, VAE_ERR_DTYPE, "tensor \"%s\": dtype \"%s\" is not supported (F32, F16, BF16)",
-                                nm, SHOW(dt));
+                return vae_fail(err, VAE_ERR_DTYPE, "tensor \"%s\": dtype \"%s\" is not supported (F32, F16, BF16)", nm,
+                                SHOW(dt));
         } else if (vae_json_string_eq(j, k, "shape") && !have_shape++) {
             int n = vae_json_count(j, val);
             if (vae_json_kind_of(j, val) != VAE_JSON_ARRAY || n > VAE_ST_MAX_DIMS)
@@ -146,23 +142,29 @@ static vae_status parse_tensor(vae_st_tensor *t, const vae_json *j, int v, size_
     }
     if (!have_dtype || !have_shape || !have_offsets)
         return vae_fail(err, VAE_ERR_JSON, "tensor \"%s\": missing %s", nm,
-                        !have_dtype ? "dtype" : !have_shape ? "shape" : "data_offsets");
+                        !have_dtype   ? "dtype"
+                        : !have_shape ? "shape"
+                                      : "data_offsets");
     if (off[0] > off[1])
         return vae_fail(err, VAE_ERR_OFFSETS, "tensor \"%s\": data_offsets [%llu, %llu] begin after they end", nm,
                         (unsigned long long)off[0], (unsigned long long)off[1]);
     if (off[1] > data_len)
-        return vae_fail(err, VAE_ERR_OFFSETS, "tensor \"%s\": data_offsets [%llu, %llu] outside the %zu-byte data section",
-                        nm, (unsigned long long)off[0], (unsigned long long)off[1], data_len);
+        return vae_fail(err, VAE_ERR_OFFSETS,
+                        "tensor \"%s\": data_offsets [%llu, %llu] outside the %zu-byte data section", nm,
+                        (unsigned long long)off[0], (unsigned long long)off[1], data_len);
     /* Element count times element size must equal the span; the product can
      * only be checked once it is known not to overflow. */
     uint64_t bytes = vae_dtype_size(t->dtype), span = off[1] - off[0];
     for (int d = 0; d < t->ndim && bytes <= span; d++) {
-        if (t->shape[d] != 0 && bytes > UINT64_MAX / t->shape[d]) bytes = UINT64_MAX;
-        else bytes *= t->shape[d];
+        if (t->shape[d] != 0 && bytes > UINT64_MAX / t->shape[d])
+            bytes = UINT64_MAX;
+        else
+            bytes *= t->shape[d];
     }
     if (bytes != span)
-        return vae_fail(err, VAE_ERR_OFFSETS, "tensor \"%s\": data_offsets span %llu bytes but shape and dtype need %s%llu",
-                        nm, (unsigned long long)span, bytes > span ? "more than " : "",
+        return vae_fail(err, VAE_ERR_OFFSETS,
+                        "tensor \"%s\": data_offsets span %llu bytes but shape and dtype need %s%llu", nm,
+                        (unsigned long long)span, bytes > span ? "more than " : "",
                         (unsigned long long)(bytes > span ? span : bytes));
     t->begin = (size_t)off[0];
     t->end = (size_t)off[1];
@@ -184,7 +186,8 @@ static vae_status check_layout(vae_st_file *f, const vae_st_tensor **by, vae_err
         pos = by[i]->end;
     }
     if (pos != f->data_len)
-        return vae_fail(err, VAE_ERR_LAYOUT, "bytes %zu..%zu of the data section belong to no tensor", pos, f->data_len);
+        return vae_fail(err, VAE_ERR_LAYOUT, "bytes %zu..%zu of the data section belong to no tensor", pos,
+                        f->data_len);
     return VAE_OK;
 }
 
@@ -244,14 +247,14 @@ vae_status vae_st_parse(vae_st_file *f, const uint8_t *buf, size_t len, vae_erro
     vae_status s;
     memset(f, 0, sizeof *f);
     if (!buf && len) return vae_fail(err, VAE_ERR_ARG, "NULL buffer");
-    if (len < 8) return vae_fail(err, VAE_ERR_TRUNCATED, "file of %zu bytes is shorter than the 8-byte header length", len);
+    if (len < 8)
+        return vae_fail(err, VAE_ERR_TRUNCATED, "file of %zu bytes is shorter than the 8-byte header length", len);
     uint64_t n = le64(buf);
     if (n > VAE_ST_MAX_HEADER) { /* text (a Git LFS pointer, HTML), an image, a gzip file...: say so */
         char start[9] = {0};
         memcpy(start, buf, 8);
         return vae_fail(err, VAE_ERR_HEADER_SIZE,
-                        "not a safetensors file: it starts with \"%s\", not an 8-byte header length",
-                        SHOW(start));
+                        "not a safetensors file: it starts with \"%s\", not an 8-byte header length", SHOW(start));
     }
     if (n > len - 8)
         return vae_fail(err, VAE_ERR_HEADER_SIZE, "header length %llu runs past the end of the %zu-byte file",
@@ -334,7 +337,8 @@ static vae_status check_entries(const vae_st_entry *t, int n, vae_dtype dtype, c
             numel *= (size_t)t[i].shape[d];
         }
         for (int k = 0; k < i; k++)
-            if (!strcmp(t[k].name, t[i].name)) return vae_fail(err, VAE_ERR_ARG, "duplicate tensor \"%s\"", SHOW(t[i].name));
+            if (!strcmp(t[k].name, t[i].name))
+                return vae_fail(err, VAE_ERR_ARG, "duplicate tensor \"%s\"", SHOW(t[i].name));
         if (numel && !t[i].data) return vae_fail(err, VAE_ERR_ARG, "tensor \"%s\": NULL data", SHOW(t[i].name));
         if (numel * 4 > SIZE_MAX / 2 - *nbytes) return vae_fail(err, VAE_ERR_ARG, "tensors too large");
         *nbytes += numel * vae_dtype_size(dtype);
@@ -343,8 +347,8 @@ static vae_status check_entries(const vae_st_entry *t, int n, vae_dtype dtype, c
     return VAE_OK;
 }
 
-vae_status vae_st_write(const vae_st_entry *t, int n, vae_dtype dtype, const char *const *kv, int n_meta,
-                        uint8_t **out, size_t *out_len, vae_error *err) {
+vae_status vae_st_write(const vae_st_entry *t, int n, vae_dtype dtype, const char *const *kv, int n_meta, uint8_t **out,
+                        size_t *out_len, vae_error *err) {
     size_t data_bytes, str_bytes, pos = 0, off = 0;
     vae_status s = check_entries(t, n, dtype, kv, n_meta, &data_bytes, &str_bytes, err);
     if (s) return s;

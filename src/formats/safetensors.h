@@ -24,12 +24,12 @@ typedef struct {
 
 typedef struct {
     int n_tensors;
-    vae_st_tensor *tensors;   /* in header order */
+    vae_st_tensor *tensors; /* in header order */
     int n_meta;
-    const char **meta;        /* key0, value0, key1, value1, ... */
-    const uint8_t *data;      /* the data section, inside the caller's buffer */
+    const char **meta;   /* key0, value0, key1, value1, ... */
+    const uint8_t *data; /* the data section, inside the caller's buffer */
     size_t data_len;
-    char *strings;            /* owns every name, key and value */
+    char *strings; /* owns every name, key and value */
 } vae_st_file;
 
 size_t vae_dtype_size(vae_dtype d);
@@ -60,8 +60,9 @@ static inline const char *vae_st_shape_str(char *buf, size_t cap, int ndim, cons
  * (its name through vae_st_printable).
  * Inline: as a call it costs the image module 56 bytes gzipped (its page
  * budget). */
-static inline __attribute__((always_inline)) vae_status vae_st_load_into(const vae_st_file *f, const vae_st_tensor *t, const char *nm, int ndim,
-                                          const int *shape, float *dst, vae_error *err) {
+static inline __attribute__((always_inline)) vae_status vae_st_load_into(const vae_st_file *f, const vae_st_tensor *t,
+                                                                         const char *nm, int ndim, const int *shape,
+                                                                         float *dst, vae_error *err) {
     char have[200], want[64];
     uint64_t wshape[4];
     int same = t->ndim == ndim;
@@ -71,7 +72,8 @@ static inline __attribute__((always_inline)) vae_status vae_st_load_into(const v
     }
     if (!same)
         return vae_fail(err, VAE_ERR_SHAPE, "tensor \"%s\": shape %s in the file, the architecture needs %s", nm,
-                        vae_st_shape_str(have, sizeof have, t->ndim, t->shape), vae_st_shape_str(want, sizeof want, ndim, wshape));
+                        vae_st_shape_str(have, sizeof have, t->ndim, t->shape),
+                        vae_st_shape_str(want, sizeof want, ndim, wshape));
     vae_st_read_f32(f, t, dst);
     for (size_t k = 0; k < t->numel; k++)
         if (dst[k] - dst[k] != 0)
@@ -79,7 +81,6 @@ static inline __attribute__((always_inline)) vae_status vae_st_load_into(const v
                             dst[k] != dst[k] ? "NaN" : "infinite");
     return VAE_OK;
 }
-
 
 /* One tensor to write: f32 values stored as the file's dtype. */
 typedef struct {

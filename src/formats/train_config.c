@@ -4,8 +4,25 @@
 
 #include "formats/safetensors.h" /* vae_st_printable, json.h */
 
-enum { K_OPT, K_LR, K_BETAS, K_EPS, K_DECAY, K_MOMENTUM, K_CLIP, K_BETA, K_WARMUP, K_NOISE, K_NOISE_LEVEL,
-       K_SPARSITY, K_SPARSITY_WEIGHT, K_RHO, K_CONTRACTIVE, K_ALPHA, N_KEYS };
+enum {
+    K_OPT,
+    K_LR,
+    K_BETAS,
+    K_EPS,
+    K_DECAY,
+    K_MOMENTUM,
+    K_CLIP,
+    K_BETA,
+    K_WARMUP,
+    K_NOISE,
+    K_NOISE_LEVEL,
+    K_SPARSITY,
+    K_SPARSITY_WEIGHT,
+    K_RHO,
+    K_CONTRACTIVE,
+    K_ALPHA,
+    N_KEYS
+};
 
 static const struct {
     const char *name, *want;
@@ -39,10 +56,16 @@ static int name_of(const vae_json *j, int v, const char *const *names, int n) {
 static int config_value(const vae_json *j, int key, int v, vae_train_config *c) {
     static const char *const opts[] = {"adam", "sgd"}, *const noises[] = {"none", "mask", "gaussian"},
                              *const sparsities[] = {"none", "l1", "kl"};
-    float *const floats[N_KEYS] = {[K_LR] = &c->lr, [K_EPS] = &c->adam_eps, [K_DECAY] = &c->weight_decay,
-                                   [K_MOMENTUM] = &c->momentum, [K_CLIP] = &c->clip_norm, [K_BETA] = &c->beta,
-                                   [K_NOISE_LEVEL] = &c->noise_level, [K_SPARSITY_WEIGHT] = &c->sparsity_weight,
-                                   [K_RHO] = &c->sparsity_rho, [K_CONTRACTIVE] = &c->contractive,
+    float *const floats[N_KEYS] = {[K_LR] = &c->lr,
+                                   [K_EPS] = &c->adam_eps,
+                                   [K_DECAY] = &c->weight_decay,
+                                   [K_MOMENTUM] = &c->momentum,
+                                   [K_CLIP] = &c->clip_norm,
+                                   [K_BETA] = &c->beta,
+                                   [K_NOISE_LEVEL] = &c->noise_level,
+                                   [K_SPARSITY_WEIGHT] = &c->sparsity_weight,
+                                   [K_RHO] = &c->sparsity_rho,
+                                   [K_CONTRACTIVE] = &c->contractive,
                                    [K_ALPHA] = &c->alpha};
     uint64_t u;
     int e;
@@ -77,7 +100,8 @@ vae_status vae_train_config_from_json(const char *json, size_t len, vae_train_co
     vae_train_config_default(c);
     vae_status s = vae_json_parse(&j, json, len, VAE_ERR_ARG, "training options", err);
     if (s) return s;
-    if (vae_json_kind_of(j, 0) != VAE_JSON_OBJECT) s = vae_fail(err, VAE_ERR_ARG, "training options are not a JSON object");
+    if (vae_json_kind_of(j, 0) != VAE_JSON_OBJECT)
+        s = vae_fail(err, VAE_ERR_ARG, "training options are not a JSON object");
     for (int i = 0, k = vae_json_first(j, 0), n = vae_json_count(j, 0); i < n && !s; i++, k = vae_json_next(j, k)) {
         int key = 0;
         while (key < N_KEYS && !vae_json_string_eq(j, k, keys[key].name)) key++;

@@ -24,8 +24,8 @@ static const struct {
  * vae_words_arch_validate. */
 static int words_value(const vae_json *j, int key, int v, vae_words_arch *a) {
     uint64_t x;
-    int *dst[N_KEYS] = {[K_MAX_LEN] = &a->max_len, [K_EMBED] = &a->embed, [K_HIDDEN] = &a->hidden,
-                        [K_LATENT] = &a->latent};
+    int *dst[N_KEYS] = {
+        [K_MAX_LEN] = &a->max_len, [K_EMBED] = &a->embed, [K_HIDDEN] = &a->hidden, [K_LATENT] = &a->latent};
     switch (key) {
     case K_FORMAT: return vae_json_uint(j, v, 2, &x) || x != 2;
     case K_MODEL: return !vae_json_string_eq(j, v, "words");

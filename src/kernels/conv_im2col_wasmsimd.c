@@ -46,8 +46,7 @@ static void to_planes(float *pl, const float *x, const vae_conv_shape *g) {
             for (int X = 0; X < s; X++) {
                 int ix = ((X - p) % s + s) % s;
                 float *e = pl + ((size_t)(Y % s) * s + X) * ps + (size_t)(Y / s) * pw + (ix + p) / s;
-                for (; ix < w; ix += s)
-                    *e++ = x[ix];
+                for (; ix < w; ix += s) *e++ = x[ix];
             }
         }
 }
@@ -55,12 +54,10 @@ static void to_planes(float *pl, const float *x, const vae_conv_shape *g) {
 /* d[0, n) = s[0, n): vectors, the last one overlapping when n % 4 != 0. */
 static void copy_row(float *d, const float *s, int n) {
     if (n < 4) {
-        for (int i = 0; i < n; i++)
-            d[i] = s[i];
+        for (int i = 0; i < n; i++) d[i] = s[i];
         return;
     }
-    for (int i = 0; i + 4 <= n; i += 4)
-        wasm_v128_store(d + i, wasm_v128_load(s + i));
+    for (int i = 0; i + 4 <= n; i += 4) wasm_v128_store(d + i, wasm_v128_load(s + i));
     wasm_v128_store(d + n - 4, wasm_v128_load(s + n - 4));
 }
 
@@ -76,18 +73,15 @@ static void im2col(float *col, size_t ldc, const float *x, const vae_conv_shape 
         for (int ky = 0; ky < g->kh; ky++)
             for (int kx = 0; kx < g->kw; kx++, col += ldc) {
                 const float *src = pl + (((size_t)c * s + ky % s) * s + kx % s) * ps + (ky / s) * pw + kx / s;
-                for (int oy = 0; oy < g->h_out; oy++, src += pw)
-                    copy_row(col + (size_t)oy * g->w_out, src, g->w_out);
+                for (int oy = 0; oy < g->h_out; oy++, src += pw) copy_row(col + (size_t)oy * g->w_out, src, g->w_out);
             }
 }
 
 /* d[0, n) += s[0, n) */
 static void add_row(float *d, const float *s, int n) {
     int i = 0;
-    for (; i + 4 <= n; i += 4)
-        wasm_v128_store(d + i, wasm_f32x4_add(wasm_v128_load(d + i), wasm_v128_load(s + i)));
-    for (; i < n; i++)
-        d[i] += s[i];
+    for (; i + 4 <= n; i += 4) wasm_v128_store(d + i, wasm_f32x4_add(wasm_v128_load(d + i), wasm_v128_load(s + i)));
+    for (; i < n; i++) d[i] += s[i];
 }
 
 /* Output positions o in [*lo, *hi) of [0, n_out) whose tap o stride + off
@@ -95,8 +89,7 @@ static void add_row(float *d, const float *s, int n) {
 static void tap_range(int off, int stride, int n_in, int n_out, int *lo, int *hi) {
     int l = off >= 0 ? 0 : (-off + stride - 1) / stride;
     int h = off > n_in - 1 ? 0 : (n_in - 1 - off) / stride + 1;
-    if (h > n_out)
-        h = n_out;
+    if (h > n_out) h = n_out;
     *lo = l < h ? l : h;
     *hi = h;
 }
@@ -113,13 +106,11 @@ static void col2im_add(float *dx, const float *col, size_t ldc, const vae_conv_s
                 int ylo, yhi, xlo, xhi;
                 tap_range(ky - p, s, hi, g->h_out, &ylo, &yhi);
                 tap_range(kx - p, s, wi, wo, &xlo, &xhi);
-                if (ylo == yhi || xlo == xhi)
-                    continue; /* every position of this tap is padding */
+                if (ylo == yhi || xlo == xhi) continue; /* every position of this tap is padding */
                 const float *c = col + (size_t)ylo * wo + xlo;
                 float *row = dx + (ylo * s + ky - p) * wi + xlo * s + kx - p;
                 for (int oy = ylo; oy < yhi; oy++, c += wo, row += s * wi)
-                    for (int i = 0; i < xhi - xlo; i++)
-                        row[i * s] += c[i];
+                    for (int i = 0; i < xhi - xlo; i++) row[i * s] += c[i];
             }
 }
 
@@ -150,8 +141,7 @@ void vae_conv_fwd_im2col_wasmsimd(float *y, const float *x, const float *w, cons
     float *prod = work + (size_t)K * G * P + (size_t)K * C, *pl = prod + (G > 1) * (size_t)C * G * P;
     for (int n0 = 0; n0 < g->n; n0 += G) {
         int gn = g->n - n0 < G ? g->n - n0 : G, ld = gn * P;
-        for (int j = 0; j < gn; j++)
-            im2col(work + (size_t)j * P, (size_t)ld, x + (n0 + j) * xs, g, pl);
+        for (int j = 0; j < gn; j++) im2col(work + (size_t)j * P, (size_t)ld, x + (n0 + j) * xs, g, pl);
         if (gn == 1) {
             vae_matmul_dyw_4x8_wasmsimd(y + n0 * ys, w, work, C, K, P);
             continue;
@@ -173,8 +163,7 @@ void vae_conv_dx_im2col_wasmsimd(float *dx, const float *dy, const float *w, con
     size_t xs = (size_t)g->c_in * g->h_in * g->w_in, ys = (size_t)C * P;
     float *wt = work + (size_t)K * G * P, *dyg = wt + (size_t)K * C;
     for (int o = 0; o < C; o++)
-        for (int k = 0; k < K; k++)
-            wt[(size_t)k * C + o] = w[(size_t)o * K + k];
+        for (int k = 0; k < K; k++) wt[(size_t)k * C + o] = w[(size_t)o * K + k];
     for (int n0 = 0; n0 < g->n; n0 += G) {
         int gn = g->n - n0 < G ? g->n - n0 : G, ld = gn * P;
         for (int j = 0; gn > 1 && j < gn; j++)
@@ -183,8 +172,7 @@ void vae_conv_dx_im2col_wasmsimd(float *dx, const float *dy, const float *w, con
                        sizeof(float) * (size_t)P);
         memset(work, 0, sizeof(float) * (size_t)K * ld);
         vae_matmul_dyw_4x8_wasmsimd(work, wt, gn > 1 ? dyg : dy + n0 * ys, K, C, ld);
-        for (int j = 0; j < gn; j++)
-            col2im_add(dx + (n0 + j) * xs, work + (size_t)j * P, (size_t)ld, g);
+        for (int j = 0; j < gn; j++) col2im_add(dx + (n0 + j) * xs, work + (size_t)j * P, (size_t)ld, g);
     }
 }
 
@@ -197,8 +185,7 @@ void vae_conv_dw_im2col_wasmsimd(float *dw, const float *dy, const float *x, con
     for (int n = 0; n < g->n; n++) {
         im2col(work, (size_t)P, x + n * xs, g, pl);
         vae_matmul_xwt_4x8_wasmsimd(prod, dy + n * ys, work, NULL, g->c_out, K, P);
-        for (size_t i = 0; i < nw; i++)
-            dw[i] += prod[i];
+        for (size_t i = 0; i < nw; i++) dw[i] += prod[i];
     }
 }
 

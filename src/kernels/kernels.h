@@ -18,8 +18,7 @@ void vae_matmul_xwt_scalar(float *Y, const float *X, const float *W, const float
 void vae_matmul_xwt_4x8_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N, int K);
 /* The same, skipping the zeros of X (post-ReLU activations are about half
  * zeros, images more): bit-identical to the 4x8 kernel for M >= 4 and finite W. */
-void vae_matmul_xwt_sparse_1x28_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N,
-                                         int K);
+void vae_matmul_xwt_sparse_1x28_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N, int K);
 
 /* dX[M,K] += dY[M,N] . W[N,K]   (accumulates). */
 void vae_matmul_dyw_scalar(float *dX, const float *dY, const float *W, int M, int N, int K);

@@ -10,8 +10,7 @@ void vae_matmul_xwt_scalar(float *Y, const float *X, const float *W, const float
         for (int n = 0; n < N; n++) {
             const float *x = X + (size_t)m * K, *w = W + (size_t)n * K;
             float s = 0.0f;
-            for (int k = 0; k < K; k++)
-                s += x[k] * w[k];
+            for (int k = 0; k < K; k++) s += x[k] * w[k];
             Y[(size_t)m * N + n] = b ? s + b[n] : s;
         }
 }
@@ -21,8 +20,7 @@ void vae_matmul_dyw_scalar(float *dX, const float *dY, const float *W, int M, in
     for (int m = 0; m < M; m++)
         for (int k = 0; k < K; k++) {
             float s = 0.0f;
-            for (int n = 0; n < N; n++)
-                s += dY[(size_t)m * N + n] * W[(size_t)n * K + k];
+            for (int n = 0; n < N; n++) s += dY[(size_t)m * N + n] * W[(size_t)n * K + k];
             dX[(size_t)m * K + k] += s;
         }
 }
@@ -32,14 +30,12 @@ void vae_matmul_dytx_scalar(float *dW, float *db, const float *dY, const float *
     for (int n = 0; n < N; n++) {
         for (int k = 0; k < K; k++) {
             float s = 0.0f;
-            for (int m = 0; m < M; m++)
-                s += dY[(size_t)m * N + n] * X[(size_t)m * K + k];
+            for (int m = 0; m < M; m++) s += dY[(size_t)m * N + n] * X[(size_t)m * K + k];
             dW[(size_t)n * K + k] += s;
         }
         if (db) {
             float s = 0.0f;
-            for (int m = 0; m < M; m++)
-                s += dY[(size_t)m * N + n];
+            for (int m = 0; m < M; m++) s += dY[(size_t)m * N + n];
             db[n] += s;
         }
     }

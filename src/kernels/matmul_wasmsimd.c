@@ -41,24 +41,20 @@ typedef struct {
 /* C[rows, 4*nv] += A[rows, depth] . B[depth, 4*nv], B rows ldb floats apart.
  * rows <= 4 and nv <= 2 are constants at every call, so acc[][] is registers.
  * Each output sums its products over k in order from zero, then adds to C. */
-ALWAYS_INLINE void tile(float *C, size_t ldc, view A, const float *B, size_t ldb, int depth, int rows,
-                        int nv) {
+ALWAYS_INLINE void tile(float *C, size_t ldc, view A, const float *B, size_t ldb, int depth, int rows, int nv) {
     v128_t acc[4][2];
     for (int r = 0; r < rows; r++)
-        for (int v = 0; v < nv; v++)
-            acc[r][v] = wasm_f32x4_splat(0.0f);
+        for (int v = 0; v < nv; v++) acc[r][v] = wasm_f32x4_splat(0.0f);
     for (int k = 0; k < depth; k++) {
         const float *bk = B + (size_t)k * ldb, *ak = A.p + (size_t)k * A.cs;
         v128_t bv[2];
-        for (int v = 0; v < nv; v++)
-            bv[v] = wasm_v128_load(bk + 4 * v);
+        for (int v = 0; v < nv; v++) bv[v] = wasm_v128_load(bk + 4 * v);
         for (int r = 0; r < rows; r++) {
             /* splat of a load: wasm gets load32_splat either way, while
              * SIMDe turns load32_splat into integer shuffles but this into
              * one vbroadcastss (native 1.3x) */
             v128_t a = wasm_f32x4_splat(ak[r * A.rs]);
-            for (int v = 0; v < nv; v++)
-                acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, bv[v]));
+            for (int v = 0; v < nv; v++) acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(a, bv[v]));
         }
     }
     for (int r = 0; r < rows; r++)
@@ -94,26 +90,21 @@ static void strip_scalar(float *C, size_t ldc, view A, view B, int depth, int ro
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++) {
             float s = 0.0f;
-            for (int k = 0; k < depth; k++)
-                s += A.p[i * A.rs + k * A.cs] * B.p[k * B.rs + j * B.cs];
+            for (int k = 0; k < depth; k++) s += A.p[i * A.rs + k * A.cs] * B.p[k * B.rs + j * B.cs];
             C[i * ldc + j] += s;
         }
 }
 
 /* Width in vectors of the column strip starting at j of cols: 2, 1, or 0 for
  * the scalar remainder. */
-static int strip_nv(int j, int cols) {
-    return cols - j >= 8 ? 2 : cols - j >= 4 ? 1 : 0;
-}
+static int strip_nv(int j, int cols) { return cols - j >= 8 ? 2 : cols - j >= 4 ? 1 : 0; }
 
 /* C[rows, cols] += A[rows, depth] . B[depth, cols], B rows ldb floats apart.
  * Column strips outermost so a strip of B stays in cache across all rows. */
 static void gemm_acc(float *C, size_t ldc, view A, const float *B, size_t ldb, int depth, int rows, int cols) {
     int j = 0;
-    for (int nv; (nv = strip_nv(j, cols)) > 0; j += 4 * nv)
-        strip(C + j, ldc, A, B + j, ldb, depth, rows, nv);
-    if (j < cols)
-        strip_scalar(C + j, ldc, A, (view){B + j, ldb, 1}, depth, rows, cols - j);
+    for (int nv; (nv = strip_nv(j, cols)) > 0; j += 4 * nv) strip(C + j, ldc, A, B + j, ldb, depth, rows, nv);
+    if (j < cols) strip_scalar(C + j, ldc, A, (view){B + j, ldb, 1}, depth, rows, cols - j);
 }
 
 /* 4x4 transpose of rows r[0..3]. */
@@ -134,15 +125,12 @@ NOINLINE void pack_wt(float *P, const float *W, size_t ldw, int kc, int nv) {
     for (; k + 4 <= kc; k += 4)
         for (int v = 0; v < nv; v++) {
             v128_t r[4];
-            for (int q = 0; q < 4; q++)
-                r[q] = wasm_v128_load(W + (4 * v + q) * ldw + k);
+            for (int q = 0; q < 4; q++) r[q] = wasm_v128_load(W + (4 * v + q) * ldw + k);
             transpose4(r);
-            for (int q = 0; q < 4; q++)
-                wasm_v128_store(P + (k + q) * w + 4 * v, r[q]);
+            for (int q = 0; q < 4; q++) wasm_v128_store(P + (k + q) * w + 4 * v, r[q]);
         }
     for (; k < kc; k++)
-        for (int j = 0; j < w; j++)
-            P[k * w + j] = W[j * ldw + k];
+        for (int j = 0; j < w; j++) P[k * w + j] = W[j * ldw + k];
 }
 
 /* Y[M, 4*(N/4)] += X[M,K] . W[N,K]^T as dot products along K, four columns
@@ -153,8 +141,7 @@ static int xwt_dot(float *Y, const float *X, const float *W, int M, int N, int K
         for (int n = 0; n + 4 <= N; n += 4) {
             const float *w = W + (size_t)n * K;
             v128_t acc[4];
-            for (int j = 0; j < 4; j++)
-                acc[j] = wasm_f32x4_splat(0.0f);
+            for (int j = 0; j < 4; j++) acc[j] = wasm_f32x4_splat(0.0f);
             int k = 0;
             for (; k + 4 <= K; k += 4) {
                 v128_t xv = wasm_v128_load(x + k);
@@ -165,8 +152,7 @@ static int xwt_dot(float *Y, const float *X, const float *W, int M, int N, int K
             v128_t s = wasm_f32x4_add(wasm_f32x4_add(acc[0], acc[1]), wasm_f32x4_add(acc[2], acc[3]));
             float t[4] = {0};
             for (; k < K; k++)
-                for (int j = 0; j < 4; j++)
-                    t[j] += x[k] * w[j * (size_t)K + k];
+                for (int j = 0; j < 4; j++) t[j] += x[k] * w[j * (size_t)K + k];
             float *y = Y + (size_t)m * N + n;
             wasm_v128_store(y, wasm_f32x4_add(wasm_v128_load(y), wasm_f32x4_add(s, wasm_v128_load(t))));
         }
@@ -209,16 +195,13 @@ static int sparse_nv(int cols) {
  * from zero. */
 ALWAYS_INLINE void sparse_row(float *y, const float *x, const uint8_t *ks, int cnt, const float *P, int nv) {
     v128_t acc[SPARSE_NV];
-    for (int v = 0; v < nv; v++)
-        acc[v] = wasm_f32x4_splat(0.0f);
+    for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_splat(0.0f);
     for (int i = 0; i < cnt; i++) {
         const float *p = P + (size_t)ks[i] * (4 * nv);
         v128_t a = wasm_f32x4_splat(x[ks[i]]);
-        for (int v = 0; v < nv; v++)
-            acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a, wasm_v128_load(p + 4 * v)));
+        for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a, wasm_v128_load(p + 4 * v)));
     }
-    for (int v = 0; v < nv; v++)
-        wasm_v128_store(y + 4 * v, wasm_f32x4_add(wasm_v128_load(y + 4 * v), acc[v]));
+    for (int v = 0; v < nv; v++) wasm_v128_store(y + 4 * v, wasm_f32x4_add(wasm_v128_load(y + 4 * v), acc[v]));
 }
 
 /* Y[M, cols] += X[M,K] . W[N,K]^T for the leading cols (all but N % 4),
@@ -269,11 +252,9 @@ typedef int (*xwt_cols_fn)(float *Y, const float *X, const float *W, int M, int 
 
 /* Y[M,N] = bias (or zero), then += X . W^T: cols(...) does all but the
  * last N % 4 columns, which get scalar dot products along K. */
-static void xwt_with(xwt_cols_fn cols, float *Y, const float *X, const float *W, const float *b, int M, int N,
-                     int K) {
+static void xwt_with(xwt_cols_fn cols, float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
     for (int m = 0; m < M; m++)
-        for (int n = 0; n < N; n++)
-            Y[(size_t)m * N + n] = b ? b[n] : 0.0f;
+        for (int n = 0; n < N; n++) Y[(size_t)m * N + n] = b ? b[n] : 0.0f;
     int n0 = cols(Y, X, W, M, N, K);
     if (n0 < N)
         strip_scalar(Y + n0, (size_t)N, (view){X, (size_t)K, 1}, (view){W + (size_t)n0 * K, 1, (size_t)K}, K, M,
@@ -299,19 +280,16 @@ void vae_matmul_dyw_4x8_wasmsimd(float *dX, const float *dY, const float *W, int
 /* dW[N,K] += dY[M,N]^T . X[M,K];  db[N] += column sums of dY (db may be NULL). */
 void vae_matmul_dytx_4x8_wasmsimd(float *dW, float *db, const float *dY, const float *X, int M, int N, int K) {
     gemm_acc(dW, (size_t)K, (view){dY, 1, (size_t)N}, X, (size_t)K, M, N, K);
-    if (!db)
-        return;
+    if (!db) return;
     int n = 0;
     for (; n + 4 <= N; n += 4) {
         v128_t s = wasm_f32x4_splat(0.0f);
-        for (int m = 0; m < M; m++)
-            s = wasm_f32x4_add(s, wasm_v128_load(dY + (size_t)m * N + n));
+        for (int m = 0; m < M; m++) s = wasm_f32x4_add(s, wasm_v128_load(dY + (size_t)m * N + n));
         wasm_v128_store(db + n, wasm_f32x4_add(wasm_v128_load(db + n), s));
     }
     for (; n < N; n++) {
         float s = 0.0f;
-        for (int m = 0; m < M; m++)
-            s += dY[(size_t)m * N + n];
+        for (int m = 0; m < M; m++) s += dY[(size_t)m * N + n];
         db[n] += s;
     }
 }
@@ -333,11 +311,9 @@ void vae_matmul_dytx_4x8_wasmsimd(float *dW, float *db, const float *dY, const f
  * (fewer are not packed) it wins when 3/2 nnz + 24 M K / N <= M K:
  * from 1/3 zeros at N = 784, never at N = 20. */
 static int xwt_sparse_pays(const float *X, int M, int N, int K) {
-    if (M < 4)
-        return 0;
+    if (M < 4) return 0;
     size_t nnz = 0, n = (size_t)M * K;
-    for (size_t i = 0; i < n; i++)
-        nnz += X[i] != 0.0f;
+    for (size_t i = 0; i < n; i++) nnz += X[i] != 0.0f;
     return 1.5 * (double)nnz + 24.0 * (double)n / N <= (double)n;
 }
 #endif
@@ -352,9 +328,7 @@ void vae_matmul_xwt(float *Y, const float *X, const float *W, const float *b, in
     XWT(Y, X, W, b, M, N, K);
 }
 
-void vae_matmul_dyw(float *dX, const float *dY, const float *W, int M, int N, int K) {
-    DYW(dX, dY, W, M, N, K);
-}
+void vae_matmul_dyw(float *dX, const float *dY, const float *W, int M, int N, int K) { DYW(dX, dY, W, M, N, K); }
 
 void vae_matmul_dytx(float *dW, float *db, const float *dY, const float *X, int M, int N, int K) {
     DYTX(dW, db, dY, X, M, N, K);

@@ -44,9 +44,7 @@ static inline v128_t vae_exp_f32x4(v128_t x) {
 }
 
 /* exp(-|x|) in (0, 1], the one exp that sigmoid and softplus need. */
-static inline v128_t vae_exp_neg_abs_f32x4(v128_t x) {
-    return vae_exp_f32x4(wasm_v128_or(x, VAE_F32X4(-0.0f)));
-}
+static inline v128_t vae_exp_neg_abs_f32x4(v128_t x) { return vae_exp_f32x4(wasm_v128_or(x, VAE_F32X4(-0.0f))); }
 
 /* 1 / (1 + exp(-x)), never overflowing: exp(-|x|) and 1 or it as the numerator. */
 static inline v128_t vae_sigmoid_f32x4(v128_t x) {

@@ -58,9 +58,7 @@ void vae_act_forward(float *out, const float *inp, size_t n, vae_activation act,
     case VAE_ACT_TANH:
         for (size_t i = 0; i < n; i++) out[i] = vae_tanh(inp[i]);
         break;
-    case VAE_ACT_SIGMOID:
-        vae_sigmoid_forward(out, inp, n);
-        break;
+    case VAE_ACT_SIGMOID: vae_sigmoid_forward(out, inp, n); break;
     case VAE_ACT_IDENTITY:
         if (out != inp) memmove(out, inp, n * sizeof(float));
         break;

@@ -27,7 +27,6 @@
 #include "kernels/kernels.h"
 #include "vae.h"
 
-
 /* Validates every field and sets h_out, w_out:
  *   conv2d:     h_out = (h_in + 2 pad - kh) / stride + 1   (floor)
  *   transposed: h_out = (h_in - 1) stride - 2 pad + kh + out_pad
@@ -48,9 +47,8 @@ vae_status vae_conv2d_forward(float *out, const float *inp, const float *w, cons
                               void *work, size_t work_bytes, vae_error *err);
 /* dinp [n, c_in, h_in, w_in] += dL/dinp; dw [c_out, c_in, kh, kw] += dL/dw;
  * db [c_out] += dL/db, from dout [n, c_out, h_out, w_out] and the forward's inp. */
-vae_status vae_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
-                               const float *w, const vae_conv_shape *s, void *work, size_t work_bytes,
-                               vae_error *err);
+vae_status vae_conv2d_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
+                               const vae_conv_shape *s, void *work, size_t work_bytes, vae_error *err);
 /* out [n, c_out, h_out, w_out] = conv_transpose(inp [n, c_in, h_in, w_in], w [c_in, c_out, kh, kw]) + b */
 vae_status vae_conv_transpose2d_forward(float *out, const float *inp, const float *w, const float *b,
                                         const vae_conv_shape *s, void *work, size_t work_bytes, vae_error *err);
@@ -61,10 +59,9 @@ vae_status vae_conv_transpose2d_backward(float *dinp, float *dw, float *db, cons
 
 /* The scalar twins: same contracts, no workspace; s must have passed
  * vae_conv_shape_check with the matching kind. */
-void vae_conv2d_forward_scalar(float *out, const float *inp, const float *w, const float *b,
-                               const vae_conv_shape *s);
-void vae_conv2d_backward_scalar(float *dinp, float *dw, float *db, const float *dout, const float *inp,
-                                const float *w, const vae_conv_shape *s);
+void vae_conv2d_forward_scalar(float *out, const float *inp, const float *w, const float *b, const vae_conv_shape *s);
+void vae_conv2d_backward_scalar(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
+                                const vae_conv_shape *s);
 void vae_conv_transpose2d_forward_scalar(float *out, const float *inp, const float *w, const float *b,
                                          const vae_conv_shape *s);
 void vae_conv_transpose2d_backward_scalar(float *dinp, float *dw, float *db, const float *dout, const float *inp,

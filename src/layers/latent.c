@@ -30,8 +30,8 @@ void vae_reparam_forward(float *z, int ldz, const float *mu, const float *logvar
         }
 }
 
-void vae_reparam_backward(float *dmu, float *dlogvar, const float *dz, int ldz, const float *logvar,
-                          const float *eps, int B, int L) {
+void vae_reparam_backward(float *dmu, float *dlogvar, const float *dz, int ldz, const float *logvar, const float *eps,
+                          int B, int L) {
     for (int b = 0; b < B; b++)
         for (int j = 0; j < L; j++) {
             size_t i = (size_t)b * L + j;

@@ -15,8 +15,8 @@ void vae_sigmoid_forward(float *out, const float *in, size_t n);
 /* out[B,O] = inp[B,I] . w[O,I]^T + b[O] */
 void vae_linear_forward(float *out, const float *inp, const float *w, const float *b, int B, int I, int O);
 /* dinp[B,I] += dout[B,O] . w (skipped if dinp is NULL); dw[O,I] += dout^T . inp; db[O] += sum_b dout */
-void vae_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
-                         int B, int I, int O);
+void vae_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int B,
+                         int I, int O);
 
 /* out[n] = act(inp[n]); out may equal inp. */
 void vae_act_forward(float *out, const float *inp, size_t n, vae_activation act, float slope);
@@ -64,8 +64,8 @@ void vae_kl_backward(float *dmu, float *dlogvar, const float *mu, const float *l
 /* z[b, 0:L] = mu + exp(0.5 logvar) * eps (eps NULL: z = mu); z rows are ldz floats apart. */
 void vae_reparam_forward(float *z, int ldz, const float *mu, const float *logvar, const float *eps, int B, int L);
 /* dmu += dz; dlogvar += dz * eps * 0.5 exp(0.5 logvar); dz rows ldz apart. */
-void vae_reparam_backward(float *dmu, float *dlogvar, const float *dz, int ldz, const float *logvar,
-                          const float *eps, int B, int L);
+void vae_reparam_backward(float *dmu, float *dlogvar, const float *dz, int ldz, const float *logvar, const float *eps,
+                          int B, int L);
 
 /* ---------------------------------------------------------------- sequences
  * Sequences are time-major: x [T, B, F] holds step t of sequence b at row
@@ -118,15 +118,15 @@ size_t vae_lstm_cache_floats(const vae_lstm_shape *s);
 size_t vae_lstm_work_floats(const vae_lstm_shape *s);
 
 /* out [T, B, dirs H]; hn, cn (NULL: not wanted); h0, c0 NULL: zeros. */
-void vae_lstm_forward(float *out, float *hn, float *cn, float *cache, const float *x, const int *len,
-                      const float *h0, const float *c0, const float *w, const vae_lstm_shape *s);
+void vae_lstm_forward(float *out, float *hn, float *cn, float *cache, const float *x, const int *len, const float *h0,
+                      const float *c0, const float *w, const vae_lstm_shape *s);
 /* Backpropagation through time after vae_lstm_forward (same x, len, w, and
  * its cache): dx [T, B, I], dh0, dc0 (each skipped if NULL) and dw (the
  * block's layout) += the gradients of a loss with gradients dout [T, B, dirs H],
  * dhn, dcn (each NULL: zero). */
-void vae_lstm_backward(float *dx, float *dw, float *dh0, float *dc0, float *work, const float *dout,
-                       const float *dhn, const float *dcn, const float *x, const int *len, const float *cache,
-                       const float *w, const vae_lstm_shape *s);
+void vae_lstm_backward(float *dx, float *dw, float *dh0, float *dc0, float *work, const float *dout, const float *dhn,
+                       const float *dcn, const float *x, const int *len, const float *cache, const float *w,
+                       const vae_lstm_shape *s);
 
 /* One step's element-wise cell for B rows, the kernel behind the forward:
  * gates[B,4H] holds a minus the recurrent part on entry (in place: out
@@ -134,8 +134,8 @@ void vae_lstm_backward(float *dx, float *dw, float *dh0, float *dc0, float *work
  * writes c and tc = tanh(c) and h [B,H]. */
 void vae_lstm_cell_forward_scalar(float *gates, float *c, float *tc, float *h, const float *ah, const float *c_prev,
                                   int B, int H);
-void vae_lstm_cell_forward_wasmsimd(float *gates, float *c, float *tc, float *h, const float *ah,
-                                    const float *c_prev, int B, int H);
+void vae_lstm_cell_forward_wasmsimd(float *gates, float *c, float *tc, float *h, const float *ah, const float *c_prev,
+                                    int B, int H);
 
 /* The element-wise SIMD kernels behind the dispatchers above (simd_math.h;
  * defined unless VAE_NO_SIMD) and their scalar libm twins, which the tests
@@ -145,7 +145,6 @@ void vae_sigmoid_forward_wasmsimd(float *out, const float *in, size_t n);
 void vae_bce_logits_forward_scalar(float *loss, const float *logits, const float *x, int B, int D, int x_stride);
 void vae_bce_logits_forward_wasmsimd(float *loss, const float *logits, const float *x, int B, int D, int x_stride);
 void vae_bce_logits_backward_scalar(float *dlogits, const float *logits, const float *x, int B, int D, float scale);
-void vae_bce_logits_backward_wasmsimd(float *dlogits, const float *logits, const float *x, int B, int D,
-                                      float scale);
+void vae_bce_logits_backward_wasmsimd(float *dlogits, const float *logits, const float *x, int B, int D, float scale);
 
 #endif

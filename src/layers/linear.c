@@ -6,8 +6,8 @@ void vae_linear_forward(float *out, const float *inp, const float *w, const floa
     vae_matmul_xwt(out, inp, w, b, B, O, I);
 }
 
-void vae_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
-                         int B, int I, int O) {
+void vae_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int B,
+                         int I, int O) {
     if (dinp) vae_matmul_dyw(dinp, dout, w, B, O, I);
     vae_matmul_dytx(dw, db, dout, inp, B, O, I);
 }

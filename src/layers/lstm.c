@@ -89,8 +89,8 @@ static float *layer_out(const vae_lstm_shape *s, const float *cache, int l) {
 static int active(const int *len, int b, int t) { return !len || t < len[b]; }
 
 #ifndef VAE_NO_SIMD
-void vae_lstm_cell_forward_wasmsimd(float *gates, float *c, float *tc, float *h, const float *ah,
-                                    const float *c_prev, int B, int H) {
+void vae_lstm_cell_forward_wasmsimd(float *gates, float *c, float *tc, float *h, const float *ah, const float *c_prev,
+                                    int B, int H) {
     for (int b = 0; b < B; b++) {
         float *g = gates + (size_t)b * 4 * H;
         const float *r = ah + (size_t)b * 4 * H;
@@ -142,8 +142,8 @@ static void load_state(float *dst, const float *src, int k, const vae_lstm_shape
         memset(dst, 0, n * sizeof *dst);
 }
 
-void vae_lstm_forward(float *out, float *hn, float *cn, float *cache, const float *x, const int *len,
-                      const float *h0, const float *c0, const float *w, const vae_lstm_shape *s) {
+void vae_lstm_forward(float *out, float *hn, float *cn, float *cache, const float *x, const int *len, const float *h0,
+                      const float *c0, const float *w, const vae_lstm_shape *s) {
     int T = s->T, B = s->B, H = s->H, Y = s->dirs * H;
     size_t BH = (size_t)B * H;
     float *ah = cache + vae_lstm_cache_floats(s) - (size_t)B * 4 * H;
@@ -163,8 +163,8 @@ void vae_lstm_forward(float *out, float *hn, float *cn, float *cache, const floa
                 int t = d ? T - 1 - step : step, prev = d ? t + 1 : t, cur = d ? t : t + 1;
                 float *g = c.gates + (size_t)t * 4 * BH;
                 vae_matmul_xwt(ah, c.hs + prev * BH, w_hh, b_hh, B, 4 * H, H);
-                SIMD_OR_SCALAR(vae_lstm_cell_forward)(g, c.cs + cur * BH, c.tc + t * BH, c.hs + cur * BH, ah,
-                                                      c.cs + prev * BH, B, H);
+                SIMD_OR_SCALAR(vae_lstm_cell_forward)
+                (g, c.cs + cur * BH, c.tc + t * BH, c.hs + cur * BH, ah, c.cs + prev * BH, B, H);
                 for (int b = 0; b < B; b++) {
                     float *hy = y + ((size_t)t * B + b) * Y + d * H, *hc = c.hs + cur * BH + (size_t)b * H;
                     if (active(len, b, t)) {
@@ -211,9 +211,9 @@ static void cell_backward(float *da, float *dh, float *dc, const float *dy, int 
     }
 }
 
-void vae_lstm_backward(float *dx, float *dw, float *dh0, float *dc0, float *work, const float *dout,
-                       const float *dhn, const float *dcn, const float *x, const int *len, const float *cache,
-                       const float *w, const vae_lstm_shape *s) {
+void vae_lstm_backward(float *dx, float *dw, float *dh0, float *dc0, float *work, const float *dout, const float *dhn,
+                       const float *dcn, const float *x, const int *len, const float *cache, const float *w,
+                       const vae_lstm_shape *s) {
     int T = s->T, B = s->B, H = s->H, Y = s->dirs * H;
     size_t BH = (size_t)B * H, TB = (size_t)T * B;
     float *da = work, *dy_next = da + TB * 4 * H, *dh = dy_next + (s->layers > 1 ? 2 * TB * Y : 0), *dc = dh + BH;

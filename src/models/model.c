@@ -57,7 +57,8 @@ static vae_status plan_layer(vae_layer_ref *r, const vae_layer *spec, int width,
     memset(r, 0, sizeof *r);
     r->kind = spec->kind;
     r->in = c * h * w + extra;
-    if (!width_ok(width)) return vae_fail(err, VAE_ERR_ARG, "%s has width %d (must be 1..%d)", where, width, VAE_MAX_DIM);
+    if (!width_ok(width))
+        return vae_fail(err, VAE_ERR_ARG, "%s has width %d (must be 1..%d)", where, width, VAE_MAX_DIM);
     if (spec->kind == VAE_LAYER_LINEAR) {
         const int *v = spec->shape;
         r->out = width;
@@ -74,11 +75,24 @@ static vae_status plan_layer(vae_layer_ref *r, const vae_layer *spec, int width,
     if ((unsigned)spec->kind > VAE_LAYER_CONV_TRANSPOSE)
         return vae_fail(err, VAE_ERR_ARG, "%s: unknown layer kind %d", where, spec->kind);
     if (extra)
-        return vae_fail(err, VAE_ERR_ARG, "%s: a conditional model appends the label to a flat input, so this layer "
-                                          "must be linear", where);
+        return vae_fail(err, VAE_ERR_ARG,
+                        "%s: a conditional model appends the label to a flat input, so this layer "
+                        "must be linear",
+                        where);
     vae_conv_shape *g = &r->conv;
-    *g = (vae_conv_shape){spec->kind == VAE_LAYER_CONV ? VAE_CONV2D : VAE_CONV_TRANSPOSE2D, 1, c, h, w, width,
-                          spec->kernel, spec->kernel, spec->stride, spec->pad, spec->out_pad, 0, 0};
+    *g = (vae_conv_shape){spec->kind == VAE_LAYER_CONV ? VAE_CONV2D : VAE_CONV_TRANSPOSE2D,
+                          1,
+                          c,
+                          h,
+                          w,
+                          width,
+                          spec->kernel,
+                          spec->kernel,
+                          spec->stride,
+                          spec->pad,
+                          spec->out_pad,
+                          0,
+                          0};
     vae_error e;
     if (vae_conv_shape_check(g, &e)) return vae_fail(err, VAE_ERR_ARG, "%s: %s", where, e.msg);
     r->out_c = width, r->out_h = g->h_out, r->out_w = g->w_out;
@@ -93,8 +107,8 @@ static const vae_layer linear[VAE_MAX_LAYERS]; /* all zeros: linear layers */
 
 /* Plans a hidden stack reading [*c, *h, *w] (its first layer also `extra`
  * flat inputs) and leaves the top's shape in *c, *h, *w. */
-static vae_status plan_stack(vae_layer_ref *r, const vae_layer *spec, const int *width, int n, int *c, int *h,
-                             int *w, int extra, const char *side, vae_error *err) {
+static vae_status plan_stack(vae_layer_ref *r, const vae_layer *spec, const int *width, int n, int *c, int *h, int *w,
+                             int extra, const char *side, vae_error *err) {
     char where[64];
     for (int i = 0; i < n; i++) {
         vae_format(where, sizeof where, "%s hidden layer %d", side, i);
@@ -135,8 +149,8 @@ vae_status vae_arch_validate(const vae_arch *a, vae_error *err) {
     if (!a) return vae_fail(err, VAE_ERR_ARG, "architecture is NULL");
     if (!width_ok(a->image_c) || !width_ok(a->image_h) || !width_ok(a->image_w) ||
         (long long)a->image_c * a->image_h * a->image_w > VAE_MAX_DIM)
-        return vae_fail(err, VAE_ERR_ARG, "image shape %dx%dx%d: each side must be >= 1 and c*h*w <= %d",
-                        a->image_c, a->image_h, a->image_w, VAE_MAX_DIM);
+        return vae_fail(err, VAE_ERR_ARG, "image shape %dx%dx%d: each side must be >= 1 and c*h*w <= %d", a->image_c,
+                        a->image_h, a->image_w, VAE_MAX_DIM);
     if (a->n_enc < 0 || a->n_enc > VAE_MAX_LAYERS || a->n_dec < 0 || a->n_dec > VAE_MAX_LAYERS)
         return vae_fail(err, VAE_ERR_ARG, "hidden layers: %d encoder, %d decoder; each must be 0..%d", a->n_enc,
                         a->n_dec, VAE_MAX_LAYERS);
@@ -147,7 +161,8 @@ vae_status vae_arch_validate(const vae_arch *a, vae_error *err) {
     if ((unsigned)a->kind > VAE_KIND_M2) return vae_fail(err, VAE_ERR_ARG, "unknown model kind %d", a->kind);
     if ((unsigned)a->n_cls > VAE_MAX_LAYERS || (a->kind == VAE_KIND_M2 ? a->n_classes < 2 : a->n_cls != 0))
         return vae_fail(err, VAE_ERR_ARG, "only M2 models have a classifier (0..%d hidden layers; 2 or more classes)",
-                        VAE_MAX_LAYERS);    if ((unsigned)a->act > VAE_ACT_IDENTITY) return vae_fail(err, VAE_ERR_ARG, "unknown activation %d", a->act);
+                        VAE_MAX_LAYERS);
+    if ((unsigned)a->act > VAE_ACT_IDENTITY) return vae_fail(err, VAE_ERR_ARG, "unknown activation %d", a->act);
     if ((unsigned)a->code_act > VAE_ACT_IDENTITY)
         return vae_fail(err, VAE_ERR_ARG, "unknown code activation %d", a->code_act);
     if (a->kind != VAE_KIND_AE && a->code_act != VAE_ACT_IDENTITY)
@@ -157,8 +172,7 @@ vae_status vae_arch_validate(const vae_arch *a, vae_error *err) {
     if ((unsigned)a->lik > VAE_LIK_GAUSSIAN_LEARNED) return vae_fail(err, VAE_ERR_ARG, "unknown likelihood %d", a->lik);
     if (!(a->sigma > 0.0f && isfinite(a->sigma)))
         return vae_fail(err, VAE_ERR_ARG, "Gaussian sigma %g must be positive and finite", a->sigma);
-    if (a->decoder_only != 0 && a->decoder_only != 1)
-        return vae_fail(err, VAE_ERR_ARG, "decoder_only must be 0 or 1");
+    if (a->decoder_only != 0 && a->decoder_only != 1) return vae_fail(err, VAE_ERR_ARG, "decoder_only must be 0 or 1");
     vae_model tmp;
     return plan(&tmp, a, err);
 }
@@ -339,7 +353,7 @@ int vae_model_find_tensor(const vae_model *m, const char *name) {
 static size_t carve(const vae_model *m, vae_work *w, float *base, size_t cap, int train) {
     int C = m->arch.n_classes, L = m->arch.latent, D = m->D, widest = 0;
     size_t off = 0;
-#define TAKE(width) \
+#define TAKE(width)                                                                                                    \
     (widest = (width) > widest ? (width) : widest, off += cap * (width), base ? base + off - cap * (width) : NULL)
     for (int pass = 0; pass < (train ? 2 : 1); pass++) {
         float **h = pass ? w->dh : w->h, **g = pass ? w->dg : w->g, **ch = pass ? w->dch : w->ch;
@@ -390,8 +404,7 @@ static const float *P(const vae_model *m, int t) { return m->params + m->t[t].of
 
 /* out = layer(in) for n images. The conv shapes were checked when the model
  * was built and the workspace is sized for them, so the calls cannot fail. */
-static void layer_forward(const vae_model *m, vae_work *w, const vae_layer_ref *r, float *out, const float *in,
-                          int n) {
+static void layer_forward(const vae_model *m, vae_work *w, const vae_layer_ref *r, float *out, const float *in, int n) {
     const float *W = P(m, r->w), *b = P(m, r->b);
     vae_conv_shape g = r->conv;
     g.n = n;
@@ -434,8 +447,8 @@ static const float *stack_forward(const vae_model *m, vae_work *w, const vae_lay
 /* The contractive penalty's gradient for the encoder's first layer r, whose
  * activated output is h1: into w->dpre (its pre-activation gradient, already
  * holding the rest) and r's weight gradient. */
-static void contractive_backward(const vae_model *m, vae_work *w, float *grads, const vae_layer_ref *r,
-                                 const float *h1, vae_activation act, int n, const vae_penalties *pen) {
+static void contractive_backward(const vae_model *m, vae_work *w, float *grads, const vae_layer_ref *r, const float *h1,
+                                 vae_activation act, int n, const vae_penalties *pen) {
     if (!pen || !pen->contractive) return;
     vae_contractive_backward(w->dpre, grads + m->t[r->w].offset, h1, P(m, r->w), n, r->out, r->in, act,
                              m->arch.leaky_slope, pen->contractive / (float)n);
@@ -499,14 +512,12 @@ static void rec_forward(const vae_model *m, const float *logits, const float *x,
     if (a->lik == VAE_LIK_BERNOULLI)
         vae_bce_logits_forward(rec, logits, x, n, m->D, x_stride);
     else
-        vae_gaussian_forward(rec, logits, x, n, m->D, x_stride, m->logsigma >= 0 ? P(m, m->logsigma) : NULL,
-                             a->sigma);
+        vae_gaussian_forward(rec, logits, x, n, m->D, x_stride, m->logsigma >= 0 ? P(m, m->logsigma) : NULL, a->sigma);
 }
 
 /* The encoder's first layer, its activated output and activation (for the
  * contractive penalty). */
-static const vae_layer_ref *first_layer(const vae_model *m, const vae_work *w, const float **h1,
-                                        vae_activation *act) {
+static const vae_layer_ref *first_layer(const vae_model *m, const vae_work *w, const float **h1, vae_activation *act) {
     *h1 = m->n_enc ? w->h[0] : w->mu;
     *act = m->n_enc ? m->arch.act : m->arch.code_act;
     return m->n_enc ? &m->enc[0] : &m->mu;
@@ -521,8 +532,7 @@ static void penalties_forward(const vae_model *m, vae_work *w, int n, const vae_
         const float *h1;
         vae_activation act;
         const vae_layer_ref *r = first_layer(m, w, &h1, &act);
-        vae_contractive_forward(w->pen, h1, P(m, r->w), n, r->out, r->in, act, m->arch.leaky_slope,
-                                pen->contractive);
+        vae_contractive_forward(w->pen, h1, P(m, r->w), n, r->out, r->in, act, m->arch.leaky_slope, pen->contractive);
     }
 }
 
@@ -564,8 +574,8 @@ void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x,
             vae_bce_logits_backward(w->dlogits + o, w->logits + o, t + o, 1, m->D, s);
         else
             vae_gaussian_backward(w->dlogits + o, m->logsigma >= 0 ? grads + m->t[m->logsigma].offset : NULL,
-                                  w->logits + o, t + o, 1, m->D, m->logsigma >= 0 ? P(m, m->logsigma) : NULL,
-                                  a->sigma, s);
+                                  w->logits + o, t + o, 1, m->D, m->logsigma >= 0 ? P(m, m->logsigma) : NULL, a->sigma,
+                                  s);
     }
 
     /* decoder: out layer, hidden stack, down to dzin */
@@ -618,14 +628,16 @@ vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae
     int any = pen->sparsity || pen->contractive;
     if (any && a->kind != VAE_KIND_AE)
         return vae_fail(err, VAE_ERR_ARG, "sparsity and contractive penalties are for autoencoders (model kind ae)");
-    if ((unsigned)pen->sparsity > VAE_SPARSITY_KL) return vae_fail(err, VAE_ERR_ARG, "unknown sparsity %d", pen->sparsity);
+    if ((unsigned)pen->sparsity > VAE_SPARSITY_KL)
+        return vae_fail(err, VAE_ERR_ARG, "unknown sparsity %d", pen->sparsity);
     if (!(pen->sparsity_weight >= 0.0f && isfinite(pen->sparsity_weight)) ||
         !(pen->contractive >= 0.0f && isfinite(pen->contractive)))
         return vae_fail(err, VAE_ERR_ARG, "penalty weights must be finite and >= 0");
     if (pen->sparsity == VAE_SPARSITY_KL) {
         if (a->code_act != VAE_ACT_SIGMOID)
-            return vae_fail(err, VAE_ERR_ARG, "the KL sparsity penalty needs codes in (0, 1): use the sigmoid code "
-                                              "activation");
+            return vae_fail(err, VAE_ERR_ARG,
+                            "the KL sparsity penalty needs codes in (0, 1): use the sigmoid code "
+                            "activation");
         if (!(pen->rho > 0.0f && pen->rho < 1.0f))
             return vae_fail(err, VAE_ERR_ARG, "sparsity target rho %g must be in (0, 1)", pen->rho);
     }
@@ -640,8 +652,7 @@ vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae
 
 vae_status vae_check_finite(const float *v, size_t count, const char *what, vae_error *err) {
     for (size_t i = 0; i < count; i++)
-        if (!isfinite(v[i]))
-            return vae_fail(err, VAE_ERR_NONFINITE, "%s value %zu is not a finite number", what, i);
+        if (!isfinite(v[i])) return vae_fail(err, VAE_ERR_NONFINITE, "%s value %zu is not a finite number", what, i);
     return VAE_OK;
 }
 

@@ -13,9 +13,9 @@ struct vae_trainer {
     vae_train_config c;
     float *grads, *m1, *m2; /* each n_params; m2 unused by SGD */
     vae_work *w;
-    float *eps;             /* [cap, latent], drawn when the caller gives none */
-    float *noisy;           /* [cap, D], the corrupted inputs of denoising training */
-    vae_m2_rows rows;       /* M2: the batch's rows for the CVAE, cap of them */
+    float *eps;       /* [cap, latent], drawn when the caller gives none */
+    float *noisy;     /* [cap, D], the corrupted inputs of denoising training */
+    vae_m2_rows rows; /* M2: the batch's rows for the CVAE, cap of them */
     vae_penalties pen;
     int64_t steps;
     double beta1_t, beta2_t; /* adam_beta^steps, kept by multiplication: exact same bits everywhere (no pow) */
@@ -241,8 +241,8 @@ void vae_adam_update(float *p, const float *g, float *m1, float *m2, size_t n, c
     for (; i + 4 <= n; i += 4) {
         v128_t gi = wasm_f32x4_mul(wasm_v128_load(g + i), clip);
         v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m1 + i), vb1), wasm_f32x4_mul(gi, vc1));
-        v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m2 + i), vb2),
-                                   wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vc2));
+        v128_t vi =
+            wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m2 + i), vb2), wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), vc2));
         v128_t pi = wasm_v128_load(p + i);
         if (c->weight_decay > 0.0f) pi = wasm_f32x4_mul(pi, vdecay);
         v128_t den = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(vi), vbc2), veps);

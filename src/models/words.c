@@ -48,10 +48,12 @@ static vae_lstm_shape dec_shape(const vae_words *m, int T, int n) {
 
 void vae_words_free(vae_words *m) {
     if (!m) return;
-    void *all[] = {m->params, m->enc_ids, m->dec_ids, m->target, m->enc_len, m->dec_len, m->xe, m->ye, m->hn_e,
-                   m->hcat, m->mu, m->logvar, m->eps, m->z, m->h0, m->c0, m->h1, m->c1, m->rec, m->kl, m->xemb, m->xd, m->yd, m->logits,
-                   m->rowloss, m->cache_e, m->cache_d, m->work, m->dlogits, m->dyd, m->dxd, m->dh0, m->dz, m->dmu,
-                   m->dlogvar, m->dhcat, m->dhn_e, m->dxe, m->dxemb, m->decoded, m->word_rng};
+    void *all[] = {m->params,  m->enc_ids, m->dec_ids, m->target,  m->enc_len, m->dec_len, m->xe,
+                   m->ye,      m->hn_e,    m->hcat,    m->mu,      m->logvar,  m->eps,     m->z,
+                   m->h0,      m->c0,      m->h1,      m->c1,      m->rec,     m->kl,      m->xemb,
+                   m->xd,      m->yd,      m->logits,  m->rowloss, m->cache_e, m->cache_d, m->work,
+                   m->dlogits, m->dyd,     m->dxd,     m->dh0,     m->dz,      m->dmu,     m->dlogvar,
+                   m->dhcat,   m->dhn_e,   m->dxe,     m->dxemb,   m->decoded, m->word_rng};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
     free(m);
 }
@@ -72,15 +74,18 @@ vae_status vae_words_arch_validate(const vae_words_arch *a, vae_error *err) {
     if (a->embed < 1 || a->embed > 1024 || a->hidden < 1 || a->hidden > 4096 || a->latent < 0 || a->latent > 1024)
         return vae_fail(err, VAE_ERR_ARG, "embedding %d, hidden %d, latent %d out of range (1..1024, 1..4096, 0..1024)",
                         a->embed, a->hidden, a->latent);
-    if (a->max_len < 1 || a->max_len > 256) return vae_fail(err, VAE_ERR_ARG, "word limit %d not in 1..256", a->max_len);
+    if (a->max_len < 1 || a->max_len > 256)
+        return vae_fail(err, VAE_ERR_ARG, "word limit %d not in 1..256", a->max_len);
     char seen[256] = {0};
     size_t n = strnlen(a->vocab, sizeof a->vocab);
     if (n == sizeof a->vocab) return vae_fail(err, VAE_ERR_ARG, "vocabulary over %d characters", VAE_WORDS_MAX_VOCAB);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)a->vocab[i];
         if (c < 0x20 || c > 0x7e)
-            return vae_fail(err, VAE_ERR_ARG, "vocabulary character %zu (byte 0x%02x) is not printable ASCII", i + 1, c);
-        if (seen[c]++) return vae_fail(err, VAE_ERR_ARG, "vocabulary character %zu (byte 0x%02x) repeats one before it", i + 1, c);
+            return vae_fail(err, VAE_ERR_ARG, "vocabulary character %zu (byte 0x%02x) is not printable ASCII", i + 1,
+                            c);
+        if (seen[c]++)
+            return vae_fail(err, VAE_ERR_ARG, "vocabulary character %zu (byte 0x%02x) repeats one before it", i + 1, c);
     }
     return vae_ok(err);
 }
@@ -105,9 +110,17 @@ static void block_sizes(const vae_words_arch *a, int V, size_t *sizes) {
     int E = a->embed, H = a->hidden, L = a->latent;
     vae_lstm_shape es = {.T = 1, .B = 1, .I = E, .H = H, .layers = 1, .dirs = 2};
     vae_lstm_shape ds = {.T = 1, .B = 1, .I = E + L, .H = H, .layers = 1, .dirs = 1};
-    size_t s[T_COUNT] = {(size_t)V * E, L ? vae_lstm_param_floats(&es) : 0, (size_t)L * 2 * H, (size_t)L,
-                         (size_t)L * 2 * H, (size_t)L, (size_t)H * L, L ? (size_t)H : 0,
-                         vae_lstm_param_floats(&ds), (size_t)V * H, (size_t)V};
+    size_t s[T_COUNT] = {(size_t)V * E,
+                         L ? vae_lstm_param_floats(&es) : 0,
+                         (size_t)L * 2 * H,
+                         (size_t)L,
+                         (size_t)L * 2 * H,
+                         (size_t)L,
+                         (size_t)H * L,
+                         L ? (size_t)H : 0,
+                         vae_lstm_param_floats(&ds),
+                         (size_t)V * H,
+                         (size_t)V};
     memcpy(sizes, s, sizeof s);
 }
 
@@ -182,8 +195,7 @@ vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, u
     int ok = 1;
 #define ALLOC(p, count) ok &= ((p) = calloc(zmax((count), 1), sizeof *(p))) != NULL
     ALLOC(m->params, 4 * m->n_params);
-    ALLOC(m->enc_ids, TeN), ALLOC(m->dec_ids, TdN), ALLOC(m->target, TdN), ALLOC(m->enc_len, N),
-        ALLOC(m->dec_len, N);
+    ALLOC(m->enc_ids, TeN), ALLOC(m->dec_ids, TdN), ALLOC(m->target, TdN), ALLOC(m->enc_len, N), ALLOC(m->dec_len, N);
     ALLOC(m->xe, TeN * E), ALLOC(m->ye, TeN * 2 * H), ALLOC(m->hn_e, 2 * N * H), ALLOC(m->hcat, N * 2 * H);
     ALLOC(m->mu, N * L), ALLOC(m->logvar, N * L), ALLOC(m->eps, N * L), ALLOC(m->z, N * L);
     ALLOC(m->h0, N * H), ALLOC(m->c0, N * H), ALLOC(m->h1, N * H), ALLOC(m->c1, N * H);
@@ -224,8 +236,8 @@ int vae_words_tensor_count(const vae_words *m) { return m ? m->n_t : 0; }
 vae_status vae_words_tensor(const vae_words *m, int i, vae_tensor *out, vae_error *err) {
     if (!m || !out) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     if (i < 0 || i >= m->n_t) return vae_fail(err, VAE_ERR_ARG, "tensor %d of %d", i, m->n_t);
-    *out = (vae_tensor){m->t[i].name, m->t[i].ndim, {m->t[i].shape[0], m->t[i].shape[1]}, m->t[i].numel,
-                        m->t[i].offset, m->params + m->t[i].offset};
+    *out = (vae_tensor){m->t[i].name,  m->t[i].ndim,   {m->t[i].shape[0], m->t[i].shape[1]},
+                        m->t[i].numel, m->t[i].offset, m->params + m->t[i].offset};
     return vae_ok(err);
 }
 
@@ -319,8 +331,7 @@ static void forward(vae_words *m, const char *const *words, int n, int longest, 
     }
     vae_lstm_shape ds = dec_shape(m, Td, n);
     decoder_input(m, m->dec_ids, m->z, Td * n, n);
-    vae_lstm_forward(m->yd, NULL, NULL, m->cache_d, m->xd, m->dec_len, L ? m->h0 : NULL, NULL, p + m->off[T_DEC],
-                     &ds);
+    vae_lstm_forward(m->yd, NULL, NULL, m->cache_d, m->xd, m->dec_len, L ? m->h0 : NULL, NULL, p + m->off[T_DEC], &ds);
     vae_linear_forward(m->logits, m->yd, p + m->off[T_OUT_W], p + m->off[T_OUT_B], Td * n, H, V);
     vae_softmax_xent_forward(m->rowloss, m->logits, m->target, Td * n, V);
     for (int b = 0; b < n; b++) {
@@ -355,15 +366,14 @@ static void backward(vae_words *m, int n, int longest, float beta) {
     memset(m->dz, 0, (size_t)n * L * sizeof(float));
     for (size_t r = 0; r < rows; r++)
         for (int j = 0; j < L; j++) m->dz[(r % n) * L + j] += m->dxd[r * (E + L) + E + j];
-    vae_linear_backward(m->dz, g + m->off[T_INIT_W], g + m->off[T_INIT_B], m->dh0, m->z, p + m->off[T_INIT_W], n, L,
-                        H);
+    vae_linear_backward(m->dz, g + m->off[T_INIT_W], g + m->off[T_INIT_B], m->dh0, m->z, p + m->off[T_INIT_W], n, L, H);
     memset(m->dmu, 0, (size_t)n * L * sizeof(float));
     memset(m->dlogvar, 0, (size_t)n * L * sizeof(float));
     vae_reparam_backward(m->dmu, m->dlogvar, m->dz, L, m->logvar, m->eps, n, L);
     vae_kl_backward(m->dmu, m->dlogvar, m->mu, m->logvar, n, L, beta / n);
     memset(m->dhcat, 0, (size_t)n * 2 * H * sizeof(float));
-    vae_linear_backward(m->dhcat, g + m->off[T_MU_W], g + m->off[T_MU_B], m->dmu, m->hcat, p + m->off[T_MU_W], n,
-                        2 * H, L);
+    vae_linear_backward(m->dhcat, g + m->off[T_MU_W], g + m->off[T_MU_B], m->dmu, m->hcat, p + m->off[T_MU_W], n, 2 * H,
+                        L);
     vae_linear_backward(m->dhcat, g + m->off[T_LV_W], g + m->off[T_LV_B], m->dlogvar, m->hcat, p + m->off[T_LV_W], n,
                         2 * H, L);
     for (int b = 0; b < n; b++)

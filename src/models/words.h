@@ -19,8 +19,8 @@ enum { VAE_WORD_EOS = 0, VAE_WORD_BOS, VAE_WORD_UNK, VAE_WORD_FIRST };
 #define VAE_WORDS_MAX_VOCAB 95 /* characters: printable ASCII, space included */
 
 typedef struct {
-    int embed, hidden, latent; /* latent 0: a language model */
-    int max_len;               /* longest word in characters */
+    int embed, hidden, latent;           /* latent 0: a language model */
+    int max_len;                         /* longest word in characters */
     char vocab[VAE_WORDS_MAX_VOCAB + 1]; /* distinct characters in token order; "" means a-z */
 } vae_words_arch;
 

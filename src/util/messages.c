@@ -83,8 +83,10 @@ static void emit_g(sink *o, double v, int p) {
     }
     p = p < 1 ? 1 : p > 17 ? 17 : p;
     int e = 0, n = p;
-    if (v == 0) memset(d, '0', sizeof d);
-    else e = decimal_digits(v, p, d);
+    if (v == 0)
+        memset(d, '0', sizeof d);
+    else
+        e = decimal_digits(v, p, d);
     while (n > 1 && d[n - 1] == '0') n--;
     if (e < -4 || e >= p) {
         emit(o, d[0]);
@@ -111,8 +113,10 @@ int vae_vformat(char *buf, size_t cap, const char *fmt, va_list ap) {
         int zero = *++fmt == '0', width = 0, prec = 6, size = 0; /* size: 1 l, 2 ll, 3 z */
         for (fmt += zero; *fmt >= '0' && *fmt <= '9'; fmt++) width = 10 * width + (*fmt - '0');
         if (*fmt == '.') {
-            if (*++fmt == '*') prec = va_arg(ap, int), fmt++;
-            else for (prec = 0; *fmt >= '0' && *fmt <= '9'; fmt++) prec = 10 * prec + (*fmt - '0');
+            if (*++fmt == '*')
+                prec = va_arg(ap, int), fmt++;
+            else
+                for (prec = 0; *fmt >= '0' && *fmt <= '9'; fmt++) prec = 10 * prec + (*fmt - '0');
         }
         for (; *fmt == 'l'; fmt++) size++;
         if (*fmt == 'z') size = 3, fmt++;
@@ -187,11 +191,12 @@ const char *vae_status_name(vae_status s) {
      * this table against vae.h, vae.js and vae.d.ts). */
 #define NAME(code) [code] = #code
     static const char *const names[] = {
-        NAME(VAE_OK),           NAME(VAE_ERR_ARG),     NAME(VAE_ERR_NOMEM),     NAME(VAE_ERR_IO),
-        NAME(VAE_ERR_TRUNCATED), NAME(VAE_ERR_HEADER_SIZE), NAME(VAE_ERR_JSON), NAME(VAE_ERR_DTYPE),
-        NAME(VAE_ERR_OFFSETS),  NAME(VAE_ERR_LAYOUT),  NAME(VAE_ERR_SHAPE),     NAME(VAE_ERR_MISSING),
-        NAME(VAE_ERR_UNKNOWN),  NAME(VAE_ERR_NONFINITE), NAME(VAE_ERR_METADATA), NAME(VAE_ERR_IDX),
-        NAME(VAE_ERR_STATE),
+        NAME(VAE_OK),          NAME(VAE_ERR_ARG),       NAME(VAE_ERR_NOMEM),
+        NAME(VAE_ERR_IO),      NAME(VAE_ERR_TRUNCATED), NAME(VAE_ERR_HEADER_SIZE),
+        NAME(VAE_ERR_JSON),    NAME(VAE_ERR_DTYPE),     NAME(VAE_ERR_OFFSETS),
+        NAME(VAE_ERR_LAYOUT),  NAME(VAE_ERR_SHAPE),     NAME(VAE_ERR_MISSING),
+        NAME(VAE_ERR_UNKNOWN), NAME(VAE_ERR_NONFINITE), NAME(VAE_ERR_METADATA),
+        NAME(VAE_ERR_IDX),     NAME(VAE_ERR_STATE),
     };
 #undef NAME
     if ((unsigned)s < sizeof names / sizeof names[0] && names[s]) return names[s];

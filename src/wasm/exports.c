@@ -52,8 +52,8 @@ typedef enum { H_FREE = 0, H_MODEL, H_TRAINER, H_RNG } handle_kind;
 typedef struct {
     void *p;
     int kind;
-    int owner;     /* trainer: its model's handle (freed with it) */
-    unsigned gen;  /* bumped on release, so old handles stop matching */
+    int owner;    /* trainer: its model's handle (freed with it) */
+    unsigned gen; /* bumped on release, so old handles stop matching */
 } slot;
 
 #define SLOT_BITS 16
@@ -119,7 +119,8 @@ static void slot_release(int i) {
  * Stale or unknown handles are ignored, so dispose() can be repeated. */
 EXPORT void vw_release(int h) {
     unsigned i = (unsigned)h & ((1u << SLOT_BITS) - 1);
-    if (h <= 0 || i >= (unsigned)n_slots || slots[i].kind == H_FREE || (slots[i].gen & 0x7fff) != (unsigned)h >> SLOT_BITS)
+    if (h <= 0 || i >= (unsigned)n_slots || slots[i].kind == H_FREE ||
+        (slots[i].gen & 0x7fff) != (unsigned)h >> SLOT_BITS)
         return;
     if (slots[i].kind == H_MODEL)
         for (int j = 1; j < n_slots; j++)
@@ -313,7 +314,8 @@ EXPORT int vw_words_encode(int h, const char *words, int n, float *mu, float *lo
         for (int b = 0; b < nb; b++) {
             size_t len = strlen(words);
             vae_error e;
-            if (vae_words_check(m, words, len, &e)) return vae_fail(&g_err, VAE_ERR_ARG, "word %d: %s", i + b + 1, e.msg);
+            if (vae_words_check(m, words, len, &e))
+                return vae_fail(&g_err, VAE_ERR_ARG, "word %d: %s", i + b + 1, e.msg);
             batch[b] = words;
             words += len + 1;
         }

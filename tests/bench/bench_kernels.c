@@ -17,9 +17,7 @@ typedef enum { OP_XWT, OP_DYW, OP_DYTX } op;
  * w: [N,K], out: the largest result). */
 static void run(op o, int simd, float *out, const float *a, const float *w, const float *bias, int M, int N, int K) {
     switch (o) {
-    case OP_XWT:
-        (simd ? vae_matmul_xwt : vae_matmul_xwt_scalar)(out, a, w, bias, M, N, K);
-        break;
+    case OP_XWT: (simd ? vae_matmul_xwt : vae_matmul_xwt_scalar)(out, a, w, bias, M, N, K); break;
     case OP_DYW: /* dX[M,K] += dY[M,N] W[N,K] */
         (simd ? vae_matmul_dyw : vae_matmul_dyw_scalar)(out, a, w, M, N, K);
         break;
@@ -72,13 +70,13 @@ static int sparse_table(void) {
     printf("\nxwt, X with zeros %15s %10s %10s %7s\n", "zeros", "dense ms", "sparse ms", "ratio");
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
-        float *x = malloc(sizeof(float) * M * K), *w = malloc(sizeof(float) * N * K), *y = malloc(sizeof(float) * M * N);
+        float *x = malloc(sizeof(float) * M * K), *w = malloc(sizeof(float) * N * K),
+              *y = malloc(sizeof(float) * M * N);
         if (!x || !w || !y) {
             fprintf(stderr, "out of memory\n");
             return 1;
         }
-        for (int i = 0; i < N * K; i++)
-            w[i] = (float)(i % 13) * 0.01f - 0.06f;
+        for (int i = 0; i < N * K; i++) w[i] = (float)(i % 13) * 0.01f - 0.06f;
         for (size_t z = 0; z < sizeof zeros / sizeof *zeros; z++) {
             uint32_t r = 12345u; /* xorshift32: zeros at random places */
             for (int i = 0; i < M * K; i++) {
@@ -119,10 +117,8 @@ int main(void) {
             a[i] = (float)(i % 17) * 0.01f - 0.08f;
             w[i] = (float)(i % 13) * 0.01f - 0.06f;
         }
-        for (int i = 0; i < N; i++)
-            bias[i] = 0.1f;
-        for (size_t i = 0; i < (size_t)big * wide + N; i++)
-            out[i] = 0.0f;
+        for (int i = 0; i < N; i++) bias[i] = 0.1f;
+        for (size_t i = 0; i < (size_t)big * wide + N; i++) out[i] = 0.0f;
         for (int o = OP_XWT; o <= OP_DYTX; o++) {
             double g_simd = gflops((op)o, 1, out, a, w, bias, M, N, K);
             double g_scalar = gflops((op)o, 0, out, a, w, bias, M, N, K);

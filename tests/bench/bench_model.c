@@ -21,7 +21,6 @@
 
 enum { REPS = 9, BATCH = 128, EPOCH_STEPS = 469, SYNTHETIC_IMAGES = 10000 };
 
-
 static void die(const char *what, const vae_error *e) {
     fprintf(stderr, "bench_model: %s: %s\n", what, e ? e->msg : "failed");
     exit(1);
@@ -57,9 +56,7 @@ static void op_step(void *arg) {
 }
 
 /* Median milliseconds per call (see bench_timer.h). */
-static double median_ms(op_fn f, ctx *c) {
-    return bench_seconds_per_call(f, c, REPS) * 1e3;
-}
+static double median_ms(op_fn f, ctx *c) { return bench_seconds_per_call(f, c, REPS) * 1e3; }
 
 static uint8_t *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");

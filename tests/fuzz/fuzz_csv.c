@@ -11,7 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t mode = data[0];
     const char *cols[] = {"a", "2", "b"};
     vae_csv_options o = {
-        .delimiter = mode & 1 ? '\t' : mode & 2 ? ',' : 0,
+        .delimiter = mode & 1   ? '\t'
+                     : mode & 2 ? ','
+                                : 0,
         .columns = mode & 4 ? cols : NULL,
         .n_columns = mode & 4 ? 1 + (mode >> 6) % 3 : 0,
         .label = mode & 8 ? "y" : NULL,
