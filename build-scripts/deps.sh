@@ -5,7 +5,7 @@
 set -euo pipefail
 
 declare -A GROUP=(
-  [native]="build-essential cmake pkg-config libsimde-dev libjsmn-dev zlib1g-dev libstb-dev"
+  [native]="build-essential cmake pkg-config clang-format libsimde-dev libjsmn-dev zlib1g-dev libstb-dev"
   [test]="clang libclang-rt-14-dev python3-torch dataset-fashion-mnist"
   [wasm]="emscripten wabt terser"
   [browser]="chromium dataset-fashion-mnist"

@@ -20,6 +20,8 @@ jobs=$(nproc)
 step() { printf '\n== %s\n' "$*"; }
 
 if want native; then
+  step "C style (.clang-format)"
+  git ls-files 'src/*.[ch]' 'tests/*.[ch]' 'tests/**/*.c' | xargs clang-format --dry-run --Werror
   step "native build and tests"
   build-scripts/build.sh
   ctest --test-dir build/native --output-on-failure -j"$jobs"
