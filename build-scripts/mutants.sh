@@ -32,7 +32,7 @@ build_for() {
     node:*)
       cmake --build "$M/wasm" -j$jobs --target vae_wasm vae_wasm_train >>"$M/logs/build.log" 2>&1
       mkdir -p "$T/web/dist"
-      cp "$M"/wasm/vae-{,train-}simd.wasm "$T"/web/vae.js "$T/web/dist/" ;;
+      cp "$M"/wasm/vae-{,train-}simd.wasm "$T"/web/vae{,-train,-worker}.js "$T/web/dist/" ;;
   esac
 }
 run_test() { # TEST LOGNAME
@@ -103,8 +103,8 @@ fault "LSTM gates swapped (the input gate reads the forget gate's row)" src/laye
   'v128_t i = vae_sigmoid_f32x4(ai), f = vae_sigmoid_f32x4(af)' 'v128_t i = vae_sigmoid_f32x4(af), f = vae_sigmoid_f32x4(ai)' \
   ctest:test_golden_lstm
 fault "training takes non-finite steps (finiteness check skipped)" src/models/train.c \
-  'if (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(g2))' \
-  'if (0 && (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(g2)))' \
+  'if (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(m2t.loss) || !isfinite(g2))' \
+  'if (0 && (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(m2t.loss) || !isfinite(g2)))' \
   ctest:test_train
 fault "IDX reader off by one (the body starts a byte early)" src/formats/idx.c \
   '*body = buf + head;' '*body = buf + head - 1;' \
