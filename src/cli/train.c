@@ -259,16 +259,22 @@ static void draw_labelled(const cli_cmd *cmd, const cli_subset *train, int n, in
         total[y]++;
         if (taken[y] < per) taken[y]++, chosen[order[i]] = 1, lab->idx[lab->n++] = row;
     }
-    for (int c = 0; c < classes; c++)
-        if (taken[c] < per)
-            cli_die(EXIT_RUNTIME, "class %d has %d training images, fewer than the %d per class of --labelled %d", c,
-                    total[c], per, n);
-    for (int i = 0; i < train->n; i++)
-        if (!chosen[i]) unlab->idx[unlab->n++] = train->idx[i];
+    int short_class = -1, have = 0;
+    for (int c = 0; c < classes && short_class < 0; c++)
+        if (taken[c] < per) short_class = c, have = total[c];
+    if (short_class < 0) /* else more than train->n - n are left: they would not fit */
+        for (int i = 0; i < train->n; i++)
+            if (!chosen[i]) unlab->idx[unlab->n++] = train->idx[i];
     free(order);
     free(taken);
     free(total);
     free(chosen);
+    if (short_class >= 0) { /* freed first: the sanitizer build reports what an exit leaves */
+        cli_subset_free(lab);
+        cli_subset_free(unlab);
+        cli_die(EXIT_RUNTIME, "class %d has %d training images, fewer than the %d per class of --labelled %d",
+                short_class, have, per, n);
+    }
 }
 
 /* Percentage of a subset an M2 model classifies wrongly. */
