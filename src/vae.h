@@ -205,7 +205,12 @@ vae_status vae_model_classify(vae_model *m, const float *x, int n, float *probs,
 
 /* ---------------------------------------------------------------- weights file */
 
-typedef enum { VAE_DTYPE_F32 = 0, VAE_DTYPE_F16, VAE_DTYPE_BF16 } vae_dtype;
+/* Tensor dtypes of files (append only). I8 tensors are the quantised weights
+ * of a Q8 file: `NAME` holds int8 q [rows, ...], `NAME_scale` F32 [rows], and
+ * NAME = q * scale per row (symmetric, scale = max |row| / 127). Saving with
+ * VAE_DTYPE_Q8 writes every weight of 2 or more dimensions so, and the rest
+ * (biases, log-sigmas) as F32. */
+typedef enum { VAE_DTYPE_F32 = 0, VAE_DTYPE_F16 = 1, VAE_DTYPE_BF16 = 2, VAE_DTYPE_I8 = 3, VAE_DTYPE_Q8 = 4 } vae_dtype;
 
 /* The safetensors __metadata__ key holding the architecture as JSON: a list
  * of layers per side, e.g. (vae_arch_default)

@@ -203,7 +203,7 @@ static void test_malformed(void) {
     expect_header("duplicate metadata key", "{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}", 0, VAE_ERR_JSON);
     expect_header("unknown dtype F64", "{\"a\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8,
                   VAE_ERR_DTYPE);
-    expect_header("unknown dtype I8", "{\"a\":{\"dtype\":\"I8\",\"shape\":[4],\"data_offsets\":[0,4]}}", 4,
+    expect_header("unknown dtype I16", "{\"a\":{\"dtype\":\"I16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4,
                   VAE_ERR_DTYPE);
     expect_header("offsets past the data", "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4,
                   VAE_ERR_OFFSETS);
@@ -531,12 +531,142 @@ static void test_parse_float(void) {
     CHECK(fails == 0, "%d of 200000 floats did not round-trip through %%.9g", fails);
 }
 
+/* Rewrites the Q8 file buf with tensor `name` changed by fn (its scale or its
+ * integers), so the loader's checks can be tried one by one. */
+typedef void (*q8_edit)(vae_st_entry *ent, int *n, int i, float *scratch);
+
+static vae_status q8_variant(vae_model *m, q8_edit fn, const char *target, vae_error *e) {
+    uint8_t *buf, *out;
+    size_t len, out_len;
+    vae_st_file f;
+    vae_model *r = NULL;
+    CHECK(vae_model_save(m, VAE_DTYPE_Q8, 0, NULL, 0, &buf, &len, e) == VAE_OK, "%s", e->msg);
+    CHECK(vae_st_parse(&f, buf, len, e) == VAE_OK, "%s", e->msg);
+    vae_st_entry ent[2 * VAE_MAX_TENSORS];
+    static float values[1 << 16], scratch[1 << 12];
+    static int8_t ints[1 << 16];
+    size_t vpos = 0;
+    int n = 0;
+    for (int i = 0; i < f.n_tensors; i++) {
+        const vae_st_tensor *t = &f.tensors[i];
+        ent[n] = (vae_st_entry){t->name, t->ndim, {0}, values + vpos, NULL};
+        for (int d = 0; d < t->ndim; d++) ent[n].shape[d] = t->shape[d];
+        vae_st_read_f32(&f, t, values + vpos);
+        if (t->dtype == VAE_DTYPE_I8) {
+            for (size_t k = 0; k < t->numel; k++) ints[vpos + k] = (int8_t)values[vpos + k];
+            ent[n].q8 = ints + vpos;
+        }
+        vpos += t->numel;
+        n++;
+        if (!strcmp(t->name, target)) fn(ent, &n, n - 1, scratch);
+    }
+    const char *kv[] = {VAE_METADATA_KEY, vae_st_meta(&f, VAE_METADATA_KEY)};
+    CHECK(vae_st_write(ent, n, VAE_DTYPE_F32, kv, 1, &out, &out_len, e) == VAE_OK, "%s", e->msg);
+    vae_status s = vae_model_load(&r, out, out_len, e);
+    vae_model_free(r);
+    vae_buffer_free(out);
+    vae_st_free(&f);
+    vae_buffer_free(buf);
+    return s;
+}
+
+static void drop_it(vae_st_entry *ent, int *n, int i, float *scratch) { (void)ent, (void)i, (void)scratch, --*n; }
+static void shorter(vae_st_entry *ent, int *n, int i, float *scratch) { (void)n, (void)scratch, ent[i].shape[0]--; }
+static void nan_scale(vae_st_entry *ent, int *n, int i, float *scratch) {
+    (void)n;
+    memcpy(scratch, ent[i].data, (size_t)ent[i].shape[0] * sizeof *scratch);
+    scratch[1] = NAN;
+    ent[i].data = scratch;
+}
+static void huge_scale(vae_st_entry *ent, int *n, int i, float *scratch) {
+    (void)n;
+    for (uint64_t r = 0; r < ent[i].shape[0]; r++) scratch[r] = 3e38f; /* finite, but 127 times it is not */
+    ent[i].data = scratch;
+}
+static void int_scale(vae_st_entry *ent, int *n, int i, float *scratch) {
+    (void)n, (void)scratch;
+    static int8_t ones[1 << 12];
+    memset(ones, 1, sizeof ones);
+    ent[i].q8 = ones;
+}
+static void stray_scale(vae_st_entry *ent, int *n, int i, float *scratch) {
+    (void)scratch;
+    ent[*n] = ent[i];
+    ent[(*n)++].name = "encoder.layers.0.bias_scale"; /* the bias is F32: no scale belongs to it */
+}
+
+/* Q8: every weight matrix as int8 rows with an F32 scale each (within half a
+ * step of the original), everything else F32 (exact); every broken scale is
+ * refused with a message that names it. */
+static void test_q8(void) {
+    vae_arch a;
+    vae_model *m, *r;
+    vae_error e;
+    uint8_t *buf, *f32;
+    size_t len, len32;
+    vae_arch_default(&a);
+    a.image_h = a.image_w = 6, a.enc_hidden[0] = a.dec_hidden[0] = 24, a.latent = 3;
+    CHECK(vae_model_init(&m, &a, 7, &e) == VAE_OK, "%s", e.msg);
+    CHECK(vae_model_save(m, VAE_DTYPE_Q8, 0, NULL, 0, &buf, &len, &e) == VAE_OK, "%s", e.msg);
+    CHECK(vae_model_save(m, VAE_DTYPE_F32, 0, NULL, 0, &f32, &len32, &e) == VAE_OK, "%s", e.msg);
+    CHECK(vae_model_load(&r, buf, len, &e) == VAE_OK, "Q8 reload: %s", e.msg);
+    int worse = 0, inexact = 0;
+    for (int i = 0; i < vae_model_tensor_count(m); i++) {
+        vae_tensor t, u;
+        vae_model_tensor(m, i, &t, &e);
+        vae_model_tensor(r, i, &u, &e);
+        size_t rows = (size_t)t.shape[0], cols = t.numel / rows;
+        for (size_t row = 0; row < rows; row++) {
+            float mx = 0;
+            for (size_t c = 0; c < cols; c++) mx = fmaxf(mx, fabsf(t.data[row * cols + c]));
+            for (size_t c = 0; c < cols; c++) {
+                float d = fabsf(t.data[row * cols + c] - u.data[row * cols + c]);
+                if (t.ndim >= 2 && d > mx / 254.0f * 1.0001f) worse++;
+                if (t.ndim < 2 && d != 0) inexact++;
+            }
+        }
+    }
+    CHECK(worse == 0, "%d quantised weights more than half a step off", worse);
+    CHECK(inexact == 0, "%d biases changed", inexact);
+    CHECK(len * 2 < len32, "Q8 file %zu bytes against F32 %zu", len, len32); /* headers weigh in a model this small */
+    vae_model_free(r);
+    vae_buffer_free(buf);
+    vae_buffer_free(f32);
+
+    struct {
+        const char *what, *target, *msg;
+        q8_edit fn;
+        vae_status want;
+    } bad[] = {
+        {"no scale", "encoder.layers.0.weight_scale",
+         "tensor \"encoder.layers.0.weight\" is I8 but the file has no \"encoder.layers.0.weight_scale\"", drop_it,
+         VAE_ERR_MISSING},
+        {"a short scale", "encoder.mu.weight_scale",
+         "tensor \"encoder.mu.weight_scale\" must hold one value per row of \"encoder.mu.weight\" (3)", shorter,
+         VAE_ERR_SHAPE},
+        {"a NaN scale", "decoder.out.weight_scale", "tensor \"decoder.out.weight_scale\": element 1 is NaN", nan_scale,
+         VAE_ERR_NONFINITE},
+        {"a huge scale", "encoder.mu.weight_scale",
+         "tensor \"encoder.mu.weight\": element 0 is infinite (its scale is too large)", huge_scale, VAE_ERR_NONFINITE},
+        {"an I8 scale", "decoder.layers.0.weight_scale",
+         "tensor \"decoder.layers.0.weight_scale\" must be a float tensor, not I8", int_scale, VAE_ERR_DTYPE},
+        {"a scale of an F32 tensor", "encoder.layers.0.weight_scale",
+         "tensor \"encoder.layers.0.bias_scale\" is not part of this architecture", stray_scale, VAE_ERR_UNKNOWN},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        vae_status s = q8_variant(m, bad[i].fn, bad[i].target, &e);
+        CHECK(s == bad[i].want && strstr(e.msg, bad[i].msg), "Q8 %s: status %d, \"%s\"", bad[i].what, s, e.msg);
+    }
+    vae_model_free(m);
+}
+
 int main(void) {
     test_half();
     test_parse_float();
     test_arch_json();
     test_bf16();
     test_round_trips();
+    test_q8();
     test_malformed();
     return check_result("test_safetensors");
 }

@@ -118,7 +118,7 @@ static uint8_t *file_with(const vae_words *m, const char *arch, const char *drop
         vae_tensor t;
         vae_words_tensor(m, i, &t, NULL);
         if (drop && !strcmp(t.name, drop)) continue;
-        ent[n] = (vae_st_entry){t.name, t.ndim, {(uint64_t)t.shape[0], (uint64_t)t.shape[1]}, t.data};
+        ent[n] = (vae_st_entry){t.name, t.ndim, {(uint64_t)t.shape[0], (uint64_t)t.shape[1]}, t.data, NULL};
         if (nan && i == 2) {
             memcpy(poisoned, t.data, t.numel * sizeof(float));
             poisoned[5] = NAN;
@@ -126,7 +126,7 @@ static uint8_t *file_with(const vae_words *m, const char *arch, const char *drop
         }
         n++;
     }
-    if (extra) ent[n++] = (vae_st_entry){extra, 1, {1}, one};
+    if (extra) ent[n++] = (vae_st_entry){extra, 1, {1}, one, NULL};
     const char *kv[] = {VAE_METADATA_KEY, arch};
     uint8_t *buf = NULL;
     vae_error err;

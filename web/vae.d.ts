@@ -241,8 +241,9 @@ export class Model {
   score(images: Batch, options?: { labels?: Labels; samples?: number; seed?: Seed }): Float32Array;
   /** Mean losses over a data set with seeded noise (as `vae eval`: seed 1, batches of 500). */
   evaluate(dataset: Dataset, options?: { seed?: Seed; batchSize?: number }): Losses;
-  /** The weights as a safetensors file. */
-  toSafetensors(options?: { dtype?: 'f32' | 'f16'; decoderOnly?: boolean; metadata?: Record<string, string> }): Uint8Array;
+  /** The weights as a safetensors file; 'q8' stores each weight matrix as int8 rows with an F32 scale
+   * (`NAME`, `NAME_scale`; a quarter of F32, about 0.04 nats more loss on MNIST). */
+  toSafetensors(options?: { dtype?: 'f32' | 'f16' | 'q8'; decoderOnly?: boolean; metadata?: Record<string, string> }): Uint8Array;
   /** A new model with only the decoder. */
   decoderOnly(): Model;
   /** Draws images of this model's shape into a canvas (see VAEApi.drawImages). */

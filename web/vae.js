@@ -611,11 +611,11 @@ export class Model {
     return { images: data, labels, n };
   }
 
-  /** The weights as a safetensors file (F32 or F16), architecture in its metadata. */
+  /** The weights as a safetensors file (F32, F16 or Q8: int8 rows with a scale each), architecture in its metadata. */
   toSafetensors(opts) {
     const o = options('toSafetensors', opts, ['dtype', 'decoderOnly', 'metadata']);
     const h = this.#handle('toSafetensors'), rt = this.#rt;
-    const dtype = ['f32', 'f16'].indexOf(choice('toSafetensors', 'dtype', o.dtype, ['f32', 'f16']));
+    const dtype = { f32: 0, f16: 1, q8: 4 }[choice('toSafetensors', 'dtype', o.dtype, ['f32', 'f16', 'q8'])]; // vae_dtype
     const meta = Object.entries(o.metadata ?? {});
     for (const [k, v] of meta) if (typeof v !== 'string') fail(`toSafetensors: metadata value of '${k}' must be a string`);
     return rt.scope('toSafetensors', (mem) => {

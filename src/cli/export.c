@@ -5,13 +5,13 @@
 #include "cli.h"
 
 int cmd_export(int argc, char **argv) {
-    static const char *const dtypes[] = {"f32", "f16", NULL};
+    static const char *const dtypes[] = {"f32", "f16", "q8", NULL};
     const char *model = NULL, *out = NULL;
     int dtype = 1, decoder_only = 0;
     cli_opt opts[] = {
         CLI_STR("model", model, "FILE", "model file (safetensors)"),
         CLI_STR("out", out, "FILE", "file to write"),
-        CLI_CHOICE("dtype", dtype, "T", "stored weights: f32 or f16", dtypes),
+        CLI_CHOICE("dtype", dtype, "T", "stored weights: f32, f16 or q8 (int8 rows with a scale each)", dtypes),
         CLI_FLAG("decoder-only", decoder_only, "keep only the decoder (enough to sample and interpolate latents)"),
     };
     cli_cmd cmd = {"export", "--model FILE --out FILE [options]",
@@ -27,12 +27,13 @@ int cmd_export(int argc, char **argv) {
     uint8_t *buf;
     size_t len;
     vae_error err;
-    if (vae_model_save(m, dtype ? VAE_DTYPE_F16 : VAE_DTYPE_F32, decoder_only, kv, 1, &buf, &len, &err) != VAE_OK)
+    if (vae_model_save(m, (vae_dtype[]){VAE_DTYPE_F32, VAE_DTYPE_F16, VAE_DTYPE_Q8}[dtype], decoder_only, kv, 1, &buf,
+                       &len, &err) != VAE_OK)
         cli_die_lib("saving", &err);
     cli_write_atomic(out, buf, len);
     char size[32];
-    printf("wrote %s (%s%s, %s)\n", out, dtype ? "F16" : "F32", decoder_only ? ", decoder only" : "",
-           cli_fmt_bytes(size, len));
+    printf("wrote %s (%s%s, %s)\n", out, (const char *[]){"F32", "F16", "Q8"}[dtype],
+           decoder_only ? ", decoder only" : "", cli_fmt_bytes(size, len));
     vae_buffer_free(buf);
     vae_model_free(m);
     return 0;

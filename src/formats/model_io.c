@@ -1,4 +1,5 @@
 /* Model weights files: safetensors with the architecture as JSON metadata. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -291,6 +292,54 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
 
 /* ---------------------------------------------------------------- load */
 
+/* The file's tensor NAME_scale of I8 tensor NAME, or NULL. */
+static const vae_st_tensor *scale_of(const vae_st_file *f, const char *name) {
+    size_t len = strlen(name);
+    for (int i = 0; i < f->n_tensors; i++) {
+        const char *s = f->tensors[i].name;
+        if (!strncmp(s, name, len) && !strcmp(s + len, "_scale")) return &f->tensors[i];
+    }
+    return NULL;
+}
+
+/* Whether file tensor t is the scale of an I8 tensor (loaded with it). */
+static int is_scale(const vae_st_file *f, const vae_st_tensor *t) {
+    size_t len = strlen(t->name);
+    if (len <= 6 || strcmp(t->name + len - 6, "_scale")) return 0;
+    for (int i = 0; i < f->n_tensors; i++)
+        if (f->tensors[i].dtype == VAE_DTYPE_I8 && strlen(f->tensors[i].name) == len - 6 &&
+            !strncmp(f->tensors[i].name, t->name, len - 6))
+            return 1;
+    return 0;
+}
+
+/* dst [rows, numel/rows] holds an I8 tensor's integers: times its per-row scale. */
+static vae_status dequantize(const vae_st_file *f, const vae_st_tensor *t, const char *nm, int rows, float *dst,
+                             vae_error *err) {
+    const vae_st_tensor *st = scale_of(f, t->name);
+    if (!st) return vae_fail(err, VAE_ERR_MISSING, "tensor \"%s\" is I8 but the file has no \"%s_scale\"", nm, nm);
+    if (st->dtype == VAE_DTYPE_I8)
+        return vae_fail(err, VAE_ERR_DTYPE, "tensor \"%s_scale\" must be a float tensor, not I8", nm);
+    if (st->ndim != 1 || st->numel != (size_t)rows)
+        return vae_fail(err, VAE_ERR_SHAPE, "tensor \"%s_scale\" must hold one value per row of \"%s\" (%d)", nm, nm,
+                        rows);
+    float *scale = malloc((size_t)rows * sizeof *scale);
+    if (!scale) return vae_fail(err, VAE_ERR_NOMEM, "out of memory for the scales of \"%s\"", nm);
+    vae_st_read_f32(f, st, scale);
+    vae_status s = VAE_OK;
+    for (int r = 0; r < rows && !s; r++)
+        if (scale[r] - scale[r] != 0)
+            s = vae_fail(err, VAE_ERR_NONFINITE, "tensor \"%s_scale\": element %d is %s", nm, r,
+                         scale[r] != scale[r] ? "NaN" : "infinite");
+    size_t cols = t->numel / (size_t)rows;
+    for (size_t k = 0; !s && k < t->numel; k++)
+        if ((dst[k] *= scale[k / cols]) - dst[k] != 0) /* a huge scale times 127 overflows */
+            s = vae_fail(err, VAE_ERR_NONFINITE, "tensor \"%s\": element %zu is infinite (its scale is too large)", nm,
+                         k);
+    free(scale);
+    return s;
+}
+
 /* Copies file tensor t into the matching table tensor of m, checking name,
  * shape and finiteness. */
 static vae_status load_tensor(vae_model *m, const vae_st_file *f, const vae_st_tensor *t, char *seen, vae_error *err) {
@@ -299,7 +348,9 @@ static vae_status load_tensor(vae_model *m, const vae_st_file *f, const vae_st_t
     vae_st_printable(t->name, nm, sizeof nm);
     if (i < 0) return vae_fail(err, VAE_ERR_UNKNOWN, "tensor \"%s\" is not part of this architecture", nm);
     const vae_param_info *p = &m->t[i];
-    vae_status s = vae_st_load_into(f, t, nm, p->ndim, p->shape, m->params + p->offset, err);
+    float *dst = m->params + p->offset;
+    vae_status s = vae_st_load_into(f, t, nm, p->ndim, p->shape, dst, err);
+    if (!s && t->dtype == VAE_DTYPE_I8) s = dequantize(f, t, nm, p->shape[0], dst, err);
     if (!s) seen[i] = 1;
     return s;
 }
@@ -326,7 +377,8 @@ static vae_status load_model(vae_model **out, const vae_st_file *f, vae_error *e
         return vae_fail(err, VAE_ERR_MISSING, "architecture needs %llu parameters, the file holds only %zu values",
                         (unsigned long long)need, values);
     if ((s = vae_model_create(&m, &a, err))) return s;
-    for (int i = 0; i < f->n_tensors && !s; i++) s = load_tensor(m, f, &f->tensors[i], seen, err);
+    for (int i = 0; i < f->n_tensors && !s; i++)
+        if (!is_scale(f, &f->tensors[i])) s = load_tensor(m, f, &f->tensors[i], seen, err);
     for (int i = 0; i < m->n_tensors && !s; i++)
         if (!seen[i]) s = vae_fail(err, VAE_ERR_MISSING, "tensor \"%s\" is missing from the file", m->t[i].name);
     if (s) {
@@ -354,12 +406,12 @@ static int is_decoder_tensor(const char *name) { return strncmp(name, "decoder."
 
 vae_status vae_model_save(const vae_model *m, vae_dtype dtype, int decoder_only, const char *const *meta_kv, int n_meta,
                           uint8_t **out, size_t *out_len, vae_error *err) {
-    vae_st_entry ent[VAE_MAX_TENSORS];
-    char arch_json[VAE_ARCH_JSON_MAX];
-    int n = 0;
+    vae_st_entry ent[2 * VAE_MAX_TENSORS];
+    char arch_json[VAE_ARCH_JSON_MAX], scale_names[VAE_MAX_TENSORS][56];
+    int n = 0, q8 = dtype == VAE_DTYPE_Q8;
     if (!m || !out || !out_len) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
-    if (dtype != VAE_DTYPE_F32 && dtype != VAE_DTYPE_F16)
-        return vae_fail(err, VAE_ERR_ARG, "models are saved as F32 or F16, not %s", vae_dtype_name(dtype));
+    if (dtype != VAE_DTYPE_F32 && dtype != VAE_DTYPE_F16 && !q8)
+        return vae_fail(err, VAE_ERR_ARG, "models are saved as F32, F16 or Q8, not %s", vae_dtype_name(dtype));
     if (n_meta < 0 || n_meta > 1000 || (n_meta && !meta_kv))
         return vae_fail(err, VAE_ERR_ARG, "bad metadata count %d", n_meta);
     vae_arch a = m->arch;
@@ -371,15 +423,42 @@ vae_status vae_model_save(const vae_model *m, vae_dtype dtype, int decoder_only,
     kv[0] = VAE_METADATA_KEY;
     kv[1] = arch_json;
     if (n_meta) memcpy(kv + 2, meta_kv, (size_t)n_meta * 2 * sizeof *kv);
+    /* Q8: the integers and the scales of every matrix and conv kernel, rows first. */
+    size_t count = vae_model_param_count(m);
+    int8_t *qs = q8 ? malloc(count ? count : 1) : NULL;
+    float *scales = q8 ? malloc((count ? count : 1) * sizeof *scales) : NULL;
+    size_t qpos = 0, spos = 0;
+    if (q8 && (!qs || !scales)) {
+        free(kv), free(qs), free(scales);
+        return vae_fail(err, VAE_ERR_NOMEM, "out of memory for the quantised weights");
+    }
     for (int i = 0; i < m->n_tensors; i++) {
         const vae_param_info *p = &m->t[i];
+        const float *w = m->params + p->offset;
         if (a.decoder_only && !is_decoder_tensor(p->name)) continue;
-        ent[n] = (vae_st_entry){p->name, p->ndim, {0}, m->params + p->offset};
+        ent[n] = (vae_st_entry){p->name, p->ndim, {0}, w, NULL};
         for (int d = 0; d < p->ndim; d++) ent[n].shape[d] = (uint64_t)p->shape[d];
+        if (q8 && p->ndim >= 2) {
+            size_t rows = (size_t)p->shape[0], cols = p->numel / rows;
+            for (size_t r = 0; r < rows; r++) {
+                float mx = 0;
+                for (size_t c = 0; c < cols; c++) mx = fmaxf(mx, fabsf(w[r * cols + c]));
+                float sc = mx / 127.0f;
+                scales[spos + r] = sc;
+                for (size_t c = 0; c < cols; c++)
+                    qs[qpos + r * cols + c] = (int8_t)(sc > 0 ? floorf(w[r * cols + c] / sc + 0.5f) : 0);
+            }
+            ent[n].q8 = qs + qpos;
+            vae_format(scale_names[i], sizeof scale_names[i], "%s_scale", p->name);
+            ent[++n] = (vae_st_entry){scale_names[i], 1, {rows}, scales + spos, NULL};
+            qpos += p->numel, spos += rows;
+        }
         n++;
     }
-    s = vae_st_write(ent, n, dtype, kv, n_meta + 1, out, out_len, err);
+    s = vae_st_write(ent, n, q8 ? VAE_DTYPE_F32 : dtype, kv, n_meta + 1, out, out_len, err);
     free(kv);
+    free(qs);
+    free(scales);
     return s;
 }
 

@@ -4,9 +4,15 @@
 
 #include "formats/safetensors.h"
 
-size_t vae_dtype_size(vae_dtype d) { return d == VAE_DTYPE_F32 ? 4 : 2; }
+size_t vae_dtype_size(vae_dtype d) { return d == VAE_DTYPE_F32 ? 4 : d == VAE_DTYPE_I8 ? 1 : 2; }
 
-const char *vae_dtype_name(vae_dtype d) { return d == VAE_DTYPE_F32 ? "F32" : d == VAE_DTYPE_F16 ? "F16" : "BF16"; }
+const char *vae_dtype_name(vae_dtype d) {
+    return d == VAE_DTYPE_F32    ? "F32"
+           : d == VAE_DTYPE_F16  ? "F16"
+           : d == VAE_DTYPE_I8   ? "I8"
+           : d == VAE_DTYPE_BF16 ? "BF16"
+                                 : "Q8";
+}
 
 const char *vae_st_printable(const char *s, char *buf, size_t cap) {
     size_t i = 0, n = strlen(s);
@@ -118,9 +124,11 @@ static vae_status parse_tensor(vae_st_tensor *t, const vae_json *j, int v, size_
                 t->dtype = VAE_DTYPE_F16;
             else if (!strcmp(dt, "BF16"))
                 t->dtype = VAE_DTYPE_BF16;
+            else if (!strcmp(dt, "I8"))
+                t->dtype = VAE_DTYPE_I8;
             else
-                return vae_fail(err, VAE_ERR_DTYPE, "tensor \"%s\": dtype \"%s\" is not supported (F32, F16, BF16)", nm,
-                                SHOW(dt));
+                return vae_fail(err, VAE_ERR_DTYPE, "tensor \"%s\": dtype \"%s\" is not supported (F32, F16, BF16, I8)",
+                                nm, SHOW(dt));
         } else if (vae_json_string_eq(j, k, "shape") && !have_shape++) {
             int n = vae_json_count(j, val);
             if (vae_json_kind_of(j, val) != VAE_JSON_ARRAY || n > VAE_ST_MAX_DIMS)
@@ -293,6 +301,8 @@ void vae_st_read_f32(const vae_st_file *f, const vae_st_tensor *t, float *dst) {
             uint32_t x = (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 | (uint32_t)p[4 * i + 2] << 16 |
                          (uint32_t)p[4 * i + 3] << 24;
             memcpy(&dst[i], &x, sizeof x);
+        } else if (t->dtype == VAE_DTYPE_I8) {
+            dst[i] = (float)(int8_t)p[i];
         } else {
             uint16_t h = (uint16_t)(p[2 * i] | p[2 * i + 1] << 8);
             dst[i] = t->dtype == VAE_DTYPE_F16 ? vae_f16_to_f32(h) : vae_bf16_to_f32(h);
@@ -339,9 +349,10 @@ static vae_status check_entries(const vae_st_entry *t, int n, vae_dtype dtype, c
         for (int k = 0; k < i; k++)
             if (!strcmp(t[k].name, t[i].name))
                 return vae_fail(err, VAE_ERR_ARG, "duplicate tensor \"%s\"", SHOW(t[i].name));
-        if (numel && !t[i].data) return vae_fail(err, VAE_ERR_ARG, "tensor \"%s\": NULL data", SHOW(t[i].name));
+        if (numel && !t[i].data && !t[i].q8)
+            return vae_fail(err, VAE_ERR_ARG, "tensor \"%s\": NULL data", SHOW(t[i].name));
         if (numel * 4 > SIZE_MAX / 2 - *nbytes) return vae_fail(err, VAE_ERR_ARG, "tensors too large");
-        *nbytes += numel * vae_dtype_size(dtype);
+        *nbytes += numel * (t[i].q8 ? 1 : vae_dtype_size(dtype));
         *strbytes += strlen(t[i].name);
     }
     return VAE_OK;
@@ -369,11 +380,12 @@ vae_status vae_st_write(const vae_st_entry *t, int n, vae_dtype dtype, const cha
         vae_append(hdr, cap, &pos, "}");
     }
     for (int i = 0; i < n; i++) {
-        size_t bytes = vae_dtype_size(dtype);
+        vae_dtype dt = t[i].q8 ? VAE_DTYPE_I8 : dtype;
+        size_t bytes = vae_dtype_size(dt);
         for (int d = 0; d < t[i].ndim; d++) bytes *= (size_t)t[i].shape[d];
         vae_append(hdr, cap, &pos, "%s", n_meta || i ? "," : "");
         vae_json_put_string(hdr, cap, &pos, t[i].name);
-        vae_append(hdr, cap, &pos, ":{\"dtype\":\"%s\",\"shape\":[", vae_dtype_name(dtype));
+        vae_append(hdr, cap, &pos, ":{\"dtype\":\"%s\",\"shape\":[", vae_dtype_name(dt));
         for (int d = 0; d < t[i].ndim; d++)
             vae_append(hdr, cap, &pos, "%s%llu", d ? "," : "", (unsigned long long)t[i].shape[d]);
         vae_append(hdr, cap, &pos, "],\"data_offsets\":[%zu,%zu]}", off, off + bytes);
@@ -403,7 +415,9 @@ vae_status vae_st_write(const vae_st_entry *t, int n, vae_dtype dtype, const cha
         size_t numel = 1;
         for (int d = 0; d < t[i].ndim; d++) numel *= (size_t)t[i].shape[d];
         for (size_t e = 0; e < numel; e++) {
-            if (dtype == VAE_DTYPE_F32) {
+            if (t[i].q8) {
+                *p++ = (uint8_t)t[i].q8[e];
+            } else if (dtype == VAE_DTYPE_F32) {
                 uint32_t x;
                 memcpy(&x, &t[i].data[e], sizeof x);
                 for (int b = 0; b < 4; b++) *p++ = (uint8_t)(x >> (8 * b));

@@ -35,7 +35,7 @@ typedef struct {
 size_t vae_dtype_size(vae_dtype d);
 /* s for an error message: control characters as '?', cut to cap with "...". */
 const char *vae_st_printable(const char *s, char *buf, size_t cap);
-const char *vae_dtype_name(vae_dtype d); /* "F32", "F16", "BF16" */
+const char *vae_dtype_name(vae_dtype d); /* "F32", "F16", "BF16", "I8" */
 
 /* Parses and checks the whole file (header, dtypes, offsets, layout, metadata).
  * f borrows buf for `data`; release with vae_st_free. */
@@ -88,6 +88,7 @@ typedef struct {
     int ndim;
     uint64_t shape[VAE_ST_MAX_DIMS];
     const float *data; /* product(shape) values */
+    const int8_t *q8;  /* instead of data: written as I8, whatever the file's dtype */
 } vae_st_entry;
 
 /* Writes the entries in the given order, contiguous, as dtype (F32 or F16),

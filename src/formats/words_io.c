@@ -182,7 +182,7 @@ vae_status vae_words_save(const vae_words *m, vae_dtype dtype, const char *const
     for (int i = 0; i < n; i++) {
         vae_tensor t;
         vae_words_tensor(m, i, &t, NULL);
-        ent[i] = (vae_st_entry){t.name, t.ndim, {(uint64_t)t.shape[0], (uint64_t)t.shape[1]}, t.data};
+        ent[i] = (vae_st_entry){t.name, t.ndim, {(uint64_t)t.shape[0], (uint64_t)t.shape[1]}, t.data, NULL};
     }
     const char **kv = malloc(((size_t)n_meta + 1) * 2 * sizeof *kv);
     if (!kv) return vae_fail(err, VAE_ERR_NOMEM, "out of memory");

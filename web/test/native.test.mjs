@@ -195,3 +195,24 @@ test('evaluate() and the non-finite limit follow vae.h as the CLI does', { skip 
   assert.match(cli, new RegExp(`^vae: training diverged: ${run} non-finite steps in a row`), cli);
   model.dispose();
 });
+
+/* Q8 files: what JS writes, the CLI reads (I8 weights, F32 scales), and both
+ * give back the weights to within half a quantisation step. */
+test('toSafetensors({dtype: \'q8\'}) gives a quarter-size file the CLI reads', { skip }, async () => {
+  const model = await VAE.load(join(root, 'pretrained/mnist-vae.safetensors'));
+  const f32 = model.toSafetensors(), q8 = model.toSafetensors({ dtype: 'q8' });
+  assert.ok(q8.length < 0.3 * f32.length, `${q8.length} bytes against ${f32.length}`);
+  const file = join(dir, 'q8.safetensors');
+  writeFileSync(file, q8);
+  const info = runCli('info', '--model', file);
+  assert.match(info, /encoder\.layers\.0\.weight +I8 +\[400, 784\]/);
+  const back = await VAE.load(q8), z = await VAE.randomNormal(64 * 20, 3);
+  const a = model.decode(z), b = back.decode(z);
+  let worst = 0, sum = 0;
+  for (let i = 0; i < a.length; i++) (worst = Math.max(worst, Math.abs(a[i] - b[i]))), (sum += Math.abs(a[i] - b[i]));
+  const mean = sum / a.length;
+  assert.ok(mean < 0.002 && worst < 0.15, `decoded pixels differ by ${mean} on average, ${worst} at most`);
+  console.log(`Q8: ${q8.length} bytes (F32 ${f32.length}); decoded pixels differ by ${mean.toExponential(2)} on average, ${worst.toFixed(3)} at most`);
+  model.dispose();
+  back.dispose();
+});
