@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { VAE, cli, haveCli, runCli, scratch, compare, tensorValues } from './helpers.mjs';
+import { VAE, root, dist, cli, haveCli, runCli, scratch, compare, tensorValues } from './helpers.mjs';
 
 const skip = !haveCli && 'build/native/vae is missing (run build-scripts/build.sh)';
 const dir = scratch();
@@ -177,4 +177,14 @@ test('parseCSV checks its own arguments', async () => {
   // More tabs than commas on the header line: tab-separated, and "1;2" is no number.
   assert.deepEqual([...t.columns], ['z']);
   assert.deepEqual(Array.from(t.values), [3]);
+});
+
+test("README's JavaScript table example runs (fetch reading a local file)", async () => {
+  const [, block] = readFileSync(join(root, 'README.md'), 'utf8').match(/^```javascript\n([\s\S]*?)^```$/m);
+  writeFileSync(join(dir, 'kpi.csv'), series(200, 120).replace('time,v,label', 'time,load,label'));
+  const example = join(dir, 'example.mjs');
+  writeFileSync(example, `import VAE from ${JSON.stringify(join(dist, 'vae.js'))};\nimport { readFileSync } from 'node:fs';\n` +
+    `const fetch = async (f) => ({ text: async () => readFileSync(${JSON.stringify(dir)} + '/' + f, 'utf8') });\n${block}\n` +
+    'console.log(points.length, points.indexOf(Math.max(...points)));\n');
+  assert.equal(execFileSync('node', [example], { encoding: 'utf8' }).trim(), '200 120');
 });
