@@ -2,15 +2,19 @@
  * a seasonal series, its per-point scores (the mean over the windows that
  * cover a point, as `vae score --csv` gives them), a threshold above which a
  * point is flagged. The visitor can paste or drop a CSV of their own, pick
- * its column and train again; training runs in a Web Worker. The default
- * series is made here: two seasons (a day of 24 points and a week), noise
- * and three planted anomalies (a spike, a level shift, a flattened day). */
+ * its column and train again; training runs in a Web Worker. The series:
+ * ten years of weekly Mauna Loa CO2, detrended (data/co2.csv, which
+ * build-scripts/bundle-series.mjs writes from Debian's python3-statsmodels),
+ * with a spike and a level shift planted; or one made up here (series
+ * "made-up", and when the build had no CO2): a day of 24 points and a week
+ * as seasons, noise, a spike, a level shift and a flattened day. */
 import { VAE } from '../../vae.js';
 import { el, button, slider, fit } from '../ui.js';
 import { View } from '../view.js';
 
 export const attributes = {
-  window: 24, // rows per model input
+  series: 'co2', // or made-up
+  window: Number, // rows per model input; default 13 (a quarter of weeks) for CO2, 24 (a day) for the made-up series
   epochs: Number, // default: the library's, about 3000 steps
   seed: 1, // of the weights and the batches (and the made-up series)
   threshold: Number, // default: 30% of the way from the median score to the highest
@@ -34,13 +38,27 @@ function madeUpSeries(seed) {
   return lines.join('\n') + '\n';
 }
 
+/* The CO2 weeks with a spike at 300 and a level shift at 400..411 planted, or null without the file. */
+async function co2(folder) {
+  const res = await fetch(new URL('co2.csv', folder)).catch(() => null);
+  if (!res?.ok) return null;
+  const lines = (await res.text()).trim().split('\n');
+  return lines.map((l, i) => {
+    const [date, v] = l.split(','), k = i - 1;
+    return !i ? l : `${date},${(Number(v) + (k === 300 ? 3 : k >= 400 && k < 412 ? 2 : 0)).toFixed(3)}`;
+  }).join('\n') + '\n';
+}
+
 export default class TimeSeriesView extends View {
   static needsModel = false;
 
   async setup() {
     this.chart = el('canvas', { role: 'img', 'aria-label': 'The series, the flagged points, and the scores' });
     this.text = el('textarea', { class: 'csv', rows: 5, spellcheck: 'false', 'aria-label': 'CSV text: a header row, then one row per time point' });
-    this.text.value = madeUpSeries(this.settings.seed);
+    const folder = new URL(this.host.getAttribute('data') || new URL('../../data/', import.meta.url).href, document.baseURI);
+    const real = this.settings.series === 'co2' ? await co2(folder) : null;
+    this.text.value = real ?? madeUpSeries(this.settings.seed);
+    this.window = this.settings.window ?? (real ? 13 : 24);
     this.column = el('select', { 'aria-label': 'Column' });
     this.file = el('input', { type: 'file', accept: '.csv,.tsv,text/csv,text/tab-separated-values', hidden: true, onchange: () => this.readFile(this.file.files[0]) });
     this.go = button('▶ Train', () => this.train(), { class: 'primary' });
@@ -55,8 +73,9 @@ export default class TimeSeriesView extends View {
         if (type === 'drop' && e.dataTransfer.files[0]) this.readFile(e.dataTransfer.files[0]);
       });
     this.root.append(
-      el('p', { class: 'hint' }, 'A VAE learns windows of ', String(this.settings.window), ' consecutive points; a point scores the mean of the windows that cover it. Above the threshold it is ',
-        el('b', { class: 'flagged' }, 'flagged'), '.'),
+      el('p', { class: 'hint' }, real ? 'Ten years of weekly CO2 at Mauna Loa (detrended), with a spike at week 300 and a level shift at weeks 400–411 planted. '
+        : 'A made-up load curve with a spike, a level shift and a flat day planted. ', 'A VAE learns windows of ', String(this.window),
+        ' consecutive points; a point scores the mean of the windows that cover it. Above the threshold it is ', el('b', { class: 'flagged' }, 'flagged'), '.'),
       el('figure', {}, this.chart, el('figcaption', {}, el('i', { class: 'key rec' }), 'series ', el('i', { class: 'key kl' }), 'score (nats)')),
       el('div', { class: 'controls' }, this.slider.node),
       el('details', {}, el('summary', {}, 'Your own series: paste or drop a CSV'),
@@ -112,7 +131,7 @@ export default class TimeSeriesView extends View {
     await this.stop();
     try {
       const table = await VAE.parseCSV(this.text.value, { columns: [this.column.value] });
-      const model = (this.table = await table.createModel({ window: s.window, seed: s.seed }));
+      const model = (this.table = await table.createModel({ window: this.window, seed: s.seed }));
       const trainer = (this.trainer = model.trainer({ worker: true, seed: s.seed, ...(s.epochs ? { epochs: s.epochs } : {}) }));
       trainer.on('progress', (e) => {
         this.progress.value = e.totalStep / e.totalSteps;
