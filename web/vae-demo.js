@@ -31,8 +31,9 @@ import * as attributes from './demo/views/attributes.js';
 import * as train from './demo/views/train.js';
 import * as denoise from './demo/views/denoise.js';
 import * as anomaly from './demo/views/anomaly.js';
+import * as timeseries from './demo/views/timeseries.js';
 
-const VIEWS = { samples, explorer, interpolate, manifold, conditional, draw, attributes, train, denoise, anomaly };
+const VIEWS = { samples, explorer, interpolate, manifold, conditional, draw, attributes, train, denoise, anomaly, timeseries };
 
 /* The attributes of every view (parsed as a view's, see demo/view.js). */
 const COMMON = {

@@ -289,6 +289,66 @@ export interface WordModel {
   dispose(): void;
 }
 
+export interface CSVOptions {
+  /** Names or 1-based numbers of the columns to read, in this order; default: every named column
+   * whose first value is a number, but the label column. */
+  columns?: (string | number)[];
+  /** The label column (name or 1-based number): 0 normal, 1 anomaly. */
+  label?: string | number;
+  /** A label column the header lacks is no error (then no labels). */
+  labelOptional?: boolean;
+  /** Default: a tab if the header line has more tabs than commas. */
+  delimiter?: ',' | '\t';
+}
+
+/** A CSV or TSV table read by VAE.parseCSV (the reader of `vae train --csv`). */
+export interface Table {
+  readonly columns: readonly string[];
+  readonly cols: number;
+  readonly rows: number;
+  /** [rows, cols] as read, in the order of `columns`. */
+  readonly values: Float32Array;
+  /** [rows], 0 normal, 1 anomaly, when a label column was read. */
+  readonly labels: Int32Array | null;
+  readonly label: string | null;
+  /** One column's values (by name or 0-based index). */
+  column(name: string | number): Float32Array;
+  /** A fresh model with the spec fitted to the normal rows; defaults as `vae train --csv`
+   * (encoder [64], latent 8, likelihood 'gaussian_learned'). `window` W > 0: W consecutive rows
+   * are one input (time series). */
+  createModel(options?: Pick<CreateConfig, 'encoder' | 'decoder' | 'latent' | 'activation' | 'likelihood' | 'sigma' | 'leakySlope' | 'seed'> & { window?: number }): Promise<TableModel>;
+}
+
+/** How a table model reads raw values: value x of column j enters as 0.5 + (x - mean_j) / (8 std_j). */
+export interface TableSpec {
+  readonly columns: readonly string[];
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  /** 0: a row is an input; W: W consecutive rows are. */
+  readonly window: number;
+  readonly label: string | null;
+}
+
+/** Raw rows of a table model: a Table (its columns picked by name) or values [n, cols]. */
+export type Rows = Table | Batch;
+
+export interface TableTrainer extends Omit<ModelTrainer, 'fit'> {
+  /** Trains on a Table's normal rows (windows without a labelled anomaly) or raw rows. */
+  fit(rows: Rows | Dataset): Promise<Uint8Array>;
+}
+
+/** A model trained on a table (`vae train --csv`, or Table.createModel), which VAE.load gives for such a
+ * file: `VAE.load<TableModel>(url)`; its code (vae-table.js) runs in the training build. */
+export interface TableModel extends Omit<Model, 'score' | 'trainer'> {
+  readonly table: TableSpec;
+  /** Text read as `vae score --csv` reads it for this model (its columns and label column). */
+  parseCSV(text: string | ArrayBuffer | ArrayBufferView, options?: { delimiter?: ',' | '\t'; label?: string }): Promise<Table>;
+  /** A score per row (per time point with a window: the mean over the windows covering it), as `vae score --csv`. */
+  score(rows: Rows, options?: { samples?: number; seed?: Seed }): Float32Array;
+  /** Defaults as `vae train --csv`: batchSize 64, lr 0.003, epochs for about 3000 steps (at least 10). */
+  trainer(options?: TrainOptions): TableTrainer;
+}
+
 export interface GridOptions {
   /** [channels (1 or 3), height, width]; default [1, 28, 28]. */
   shape?: [number, number, number] | readonly [number, number, number];
@@ -331,9 +391,9 @@ export interface MemoryUse {
 export interface VAEApi {
   /** Loads the wasm (done implicitly by load/create). */
   init(options?: InitOptions): Promise<{ simd: boolean }>;
-  /** A model file: an image model (Model), or a word model (WordModel: `load<WordModel>(...)`), whose
-   * code (vae-seq.js and its wasm) is fetched only then. */
-  load<M extends Model | WordModel = Model>(source: Source, options?: LoadOptions): Promise<M>;
+  /** A model file: an image model (Model), a word model (WordModel: `load<WordModel>(...)`), whose
+   * code (vae-seq.js and its wasm) is fetched only then, or a table model (TableModel). */
+  load<M extends Model | WordModel | TableModel = Model>(source: Source, options?: LoadOptions): Promise<M>;
   create(config?: CreateConfig): Promise<Model>;
   /** IDX files, raw or gzip (inflated with DecompressionStream), parsed as `vae train` does. */
   readIDX(images: Source, labels?: Source): Promise<{ images: Float32Array; labels: Int32Array | null; n: number; rows: number; cols: number }>;
@@ -350,6 +410,8 @@ export interface VAEApi {
   /** A drawing as an MNIST-style input: cropped, scaled into box x box, centre of mass centred. */
   imageDataToInput(image: RGBAImage | ImageData, options?: InputOptions): Float32Array;
   canvasToInput(canvas: CanvasLike, options?: InputOptions): Float32Array;
+  /** A CSV or TSV table, read as `vae train --csv` reads it (the same one-line errors). */
+  parseCSV(text: string | ArrayBuffer | ArrayBufferView, options?: CSVOptions): Promise<Table>;
   /** Inverse standard normal CDF. */
   probit(p: number): number;
   VAEError: typeof VAEError;

@@ -694,23 +694,25 @@ function loadHandle(rt, what, bytes) {
   });
 }
 
-/* Whether the file's architecture says "model":"words": a word model, which
- * vae-seq.js loads (it and its wasm are fetched only then). */
-function isWords(b) {
+/* vae-table.js for a file with a table spec, vae-seq.js for a word model
+ * ("model":"words"): those modules (and their wasm) are fetched only then. */
+const tables = () => import('./vae-table.js');
+function moduleFor(b) {
   try {
-    const n = Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true));
-    return JSON.parse(JSON.parse(text.dec.decode(b.subarray(8, 8 + n))).__metadata__['vae_wasm.arch']).model === 'words';
-  } catch {
-    return false;
-  }
+    const n = Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true)), m = JSON.parse(text.dec.decode(b.subarray(8, 8 + n))).__metadata__;
+    return m['vae_wasm.table'] ? tables : JSON.parse(m['vae_wasm.arch']).model === 'words' && (() => import('./vae-seq.js'));
+  } catch {}
 }
+
+/* What those modules get, as a list: key names would cost the page bytes. */
+const KIT = [instantiate, fail, options, integer, finite, seed64, randomSeed, rows, pathPoint, choice, init, Model, create];
 
 async function load(source, opts) {
   const o = options('load', opts, ['wasm', 'trainWasm', 'seqWasm', 'simd']);
   const bytes = await readSource('load', source);
   const name = typeof source === 'string' || source instanceof URL ? `load ${source}` : 'load';
-  if (isWords(bytes)) // the helpers as a list: key names would cost the page 45 bytes gzipped
-    return (await import('./vae-seq.js')).load([instantiate, fail, options, integer, finite, seed64, randomSeed, rows, pathPoint, choice], bytes, name, o);
+  const lazy = moduleFor(bytes);
+  if (lazy) return (await lazy()).load(KIT, bytes, name, o);
   const { seqWasm, ...image } = o; // eslint-disable-line no-unused-vars
   const rt = await (Object.keys(image).length ? instantiate(image) : init());
   return new Model(rt, loadHandle(rt, name, bytes));
@@ -1079,5 +1081,6 @@ export const VAE = {
   load, create, readIDX, randomNormal, memory,
   imagesToRGBA, drawImages, imageDataToInput, canvasToInput,
   probit, VAEError,
+  parseCSV: async (t, o) => (await tables()).parseCSV(KIT, t, o),
 };
 export default VAE;

@@ -549,6 +549,17 @@ static vae_status spec_from_json(vae_table_spec *s, const vae_json *j, vae_error
     return vae_ok(err);
 }
 
+vae_status vae_table_spec_parse(vae_table_spec *s, const char *json, size_t len, vae_error *err) {
+    if (!s) return vae_fail(err, VAE_ERR_ARG, "NULL spec");
+    memset(s, 0, sizeof *s);
+    vae_json *j = NULL;
+    vae_status st = vae_json_parse(&j, json, len, VAE_ERR_METADATA, "table metadata", err);
+    if (!st) st = spec_from_json(s, j, err);
+    vae_json_free(j);
+    if (st) vae_table_spec_free(s);
+    return st;
+}
+
 vae_status vae_table_spec_load(vae_table_spec *s, const uint8_t *file, size_t len, vae_error *err) {
     if (!s) return vae_fail(err, VAE_ERR_ARG, "NULL spec");
     memset(s, 0, sizeof *s);
@@ -556,16 +567,12 @@ vae_status vae_table_spec_load(vae_table_spec *s, const uint8_t *file, size_t le
     vae_status st = vae_st_parse(&f, file, len, err);
     if (st) return st;
     const char *meta = vae_st_meta(&f, VAE_TABLE_KEY);
-    vae_json *j = NULL;
     if (!meta)
         st = vae_fail(err, VAE_ERR_METADATA, "the model has no table metadata (%s): it was not trained on a table",
                       VAE_TABLE_KEY);
     else
-        st = vae_json_parse(&j, meta, strlen(meta), VAE_ERR_METADATA, "table metadata", err);
-    if (!st) st = spec_from_json(s, j, err);
-    vae_json_free(j);
+        st = vae_table_spec_parse(s, meta, strlen(meta), err);
     vae_st_free(&f);
-    if (st) vae_table_spec_free(s);
     return st;
 }
 

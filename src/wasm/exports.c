@@ -254,6 +254,89 @@ EXPORT int vw_rng_permutation(int h, int *perm, int n) {
     return vae_ok(&g_err);
 }
 
+/* ---------------------------------------------------------------- tables */
+
+/* vae-table.js's CSV reader and table spec (formats/csv.c), in this module
+ * because a table's model is trained here. Names and column lists are
+ * consecutive NUL-terminated strings. */
+
+/* A malloc'd table (vw_table_free), or NULL; n_columns 0: the default columns. */
+EXPORT vae_table *vw_csv_parse(const char *text, size_t len, int delim, const char *columns, int n_columns,
+                               const char *label, int label_optional) {
+    if (n_columns < 0 || n_columns > VAE_MAX_DIM) {
+        vae_fail(&g_err, VAE_ERR_ARG, "%d columns asked for: 1..%d can be read", n_columns, VAE_MAX_DIM);
+        return NULL;
+    }
+    const char **list = n_columns ? malloc((size_t)n_columns * sizeof *list) : NULL;
+    vae_table *t = malloc(sizeof *t);
+    if (!t || (n_columns && !list)) {
+        free(list);
+        free(t);
+        vae_fail(&g_err, VAE_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; list && i < n_columns; i++, columns += strlen(columns) + 1) list[i] = columns;
+    vae_csv_options o = {(char)delim, n_columns ? list : NULL, n_columns, label, label_optional};
+    vae_status s = vae_csv_parse(text, len, &o, t, &g_err);
+    free(list);
+    if (s) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+EXPORT void vw_table_free(vae_table *t) {
+    vae_table_free(t);
+    free(t);
+}
+
+/* The spec fitted to rows x [rows, cols] (labels: NULL or [rows]) as malloc'd JSON, or NULL. */
+EXPORT char *vw_table_spec(const float *x, int *labels, int rows, int cols, const char *names, int window,
+                           const char *label) {
+    char **list = cols > 0 && cols <= VAE_MAX_DIM ? malloc((size_t)cols * sizeof *list) : NULL;
+    if (!list) {
+        vae_fail(&g_err, VAE_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < cols; i++, names += strlen(names) + 1) list[i] = (char *)names;
+    vae_table t = {rows, cols, (float *)x, labels, list};
+    vae_table_spec spec;
+    char *json = NULL;
+    if (!vae_table_spec_fit(&spec, &t, window, &g_err)) {
+        spec.label = (char *)label;
+        vae_table_spec_to_json(&spec, &json, &g_err);
+        spec.label = NULL; /* not ours to free */
+        vae_table_spec_free(&spec);
+    }
+    free(list);
+    return json;
+}
+
+/* out = {inputs (malloc'd [n, D]), their labels (malloc'd [n] or NULL), n}. */
+EXPORT int vw_table_inputs(const char *spec_json, const float *x, int *labels, int rows, int cols, int32_t *out) {
+    vae_table_spec spec;
+    vae_status s = vae_table_spec_parse(&spec, spec_json, strlen(spec_json), &g_err);
+    if (s) return s;
+    vae_table t = {rows, cols, (float *)x, labels, NULL};
+    float *in = NULL;
+    int *lab = NULL, n = 0;
+    s = vae_table_inputs(&spec, &t, &in, &lab, &n, &g_err);
+    vae_table_spec_free(&spec);
+    out[0] = (int32_t)(uintptr_t)in, out[1] = (int32_t)(uintptr_t)lab, out[2] = n;
+    return s;
+}
+
+/* points [n + window - 1]: each row's score from the scores of n inputs. */
+EXPORT int vw_table_points(const char *spec_json, const float *scores, int n, float *points) {
+    vae_table_spec spec;
+    vae_status s = vae_table_spec_parse(&spec, spec_json, strlen(spec_json), &g_err);
+    if (s) return s;
+    s = vae_table_point_scores(&spec, scores, n, points, &g_err);
+    vae_table_spec_free(&spec);
+    return s;
+}
+
 #endif
 
 /* ---------------------------------------------------------------- random */

@@ -26,9 +26,10 @@ test('the page loads every demo with no console errors or failed requests; every
       return st === 'ready';
     }, i, { timeout: 60000 });
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-    const name = `${String(i).padStart(2, '0')}-${d.view}-${d.model.replace(/^.*\/|\.safetensors$/g, '')}`;
+    const name = `${String(i).padStart(2, '0')}-${d.view}-${(d.model ?? 'no-model').replace(/^.*\/|\.safetensors$/g, '')}`;
     await el.screenshot({ path: `${SHOTS}${name}.png` });
-    if (d.view === 'draw' || d.view === 'train') continue; // blank until used: checked below and in train.test.mjs
+    // Blank until used or trained: checked below, in train.test.mjs and timeseries.test.mjs.
+    if (d.view === 'draw' || d.view === 'train' || d.view === 'timeseries') continue;
     const stats = await page.evaluate((i) => {
       const c = [...document.querySelectorAll('vae-demo')[i].shadowRoot.querySelectorAll('canvas')];
       return c.map((c) => {

@@ -18,7 +18,7 @@ test('npm pack gives a package that works from another project', () => {
   const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: web, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const [{ filename, files }] = JSON.parse(out);
   const names = files.map((f) => f.path).sort();
-  for (const f of ['README.md', 'LICENSE', 'dist/vae.js', 'dist/vae-worker.js', 'dist/vae-train.js', 'dist/vae-simd.wasm', 'dist/vae-nosimd.wasm', 'dist/vae-train-simd.wasm', 'dist/vae-train-nosimd.wasm', 'dist/vae-seq.js', 'dist/vae-seq-simd.wasm', 'dist/vae-seq-nosimd.wasm', 'dist/vae.single.js', 'dist/vae-demo.js', 'dist/demo/vae-demo.css', 'dist/demo/view.js', 'dist/demo/views/samples.js', 'vae.d.ts', 'package.json'])
+  for (const f of ['README.md', 'LICENSE', 'dist/vae.js', 'dist/vae-worker.js', 'dist/vae-train.js', 'dist/vae-simd.wasm', 'dist/vae-nosimd.wasm', 'dist/vae-train-simd.wasm', 'dist/vae-train-nosimd.wasm', 'dist/vae-seq.js', 'dist/vae-table.js', 'dist/vae-seq-simd.wasm', 'dist/vae-seq-nosimd.wasm', 'dist/vae.single.js', 'dist/vae-demo.js', 'dist/demo/vae-demo.css', 'dist/demo/view.js', 'dist/demo/views/samples.js', 'vae.d.ts', 'package.json'])
     assert.ok(names.includes(f), `${f} is packed (${names.join(', ')})`);
   assert.ok(!names.some((f) => f.startsWith('test/') || f.startsWith('node_modules/')), 'no tests or dependencies packed');
 
@@ -58,7 +58,7 @@ test('npm pack gives a package that works from another project', () => {
 });
 
 test('the shipped JS needs no eval', () => {
-  for (const f of ['vae.js', 'vae-worker.js', 'vae-seq.js', 'vae.single.js']) {
+  for (const f of ['vae.js', 'vae-worker.js', 'vae-seq.js', 'vae-table.js', 'vae.single.js']) {
     const src = readFileSync(join(web, 'dist', f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
     assert.doesNotMatch(src, /\beval\s*\(|new\s+Function\s*\(|\bFunction\s*\(/, f);
   }

@@ -2,7 +2,7 @@
 // runs `tsc --strict --noEmit` on it (never executed). The @ts-expect-error
 // lines must stay errors: the types reject what the library rejects.
 import VAE, { VAEError, Model, Trainer, WorkerTrainer, serveTrainer } from 'vae-wasm';
-import type { ErrorCode, ModelInfo, ProgressEvent, TrainOptions, Layer, RGBAImage, CanvasLike, WordModel, WordModelInfo } from 'vae-wasm';
+import type { ErrorCode, ModelInfo, ProgressEvent, TrainOptions, Layer, RGBAImage, CanvasLike, WordModel, WordModelInfo, Table, TableModel } from 'vae-wasm';
 
 declare const canvas: CanvasLike;
 declare const bytes: Uint8Array;
@@ -69,6 +69,15 @@ async function main(): Promise<void> {
   words.encodeWords([1, 2]);
   // @ts-expect-error: an image model has no sampleWords
   model.sampleWords(3);
+
+  const table: Table = await VAE.parseCSV('t,v\n1,2\n2,3\n', { columns: ['v', 1], label: 't', labelOptional: true, delimiter: ',' });
+  const tm: TableModel = await table.createModel({ window: 2, latent: 4, seed: 1 });
+  await tm.trainer({ worker: true, epochs: 2 }).fit(table);
+  const pointScores: Float32Array = tm.score(await tm.parseCSV('v\n1\n2\n'));
+  const loaded = await VAE.load<TableModel>(tm.toSafetensors());
+  console.log(pointScores, loaded.score([[1], [2]]), loaded.table.mean[0], table.column('v'), table.labels?.[0]);
+  // @ts-expect-error: the window is a number
+  table.createModel({ window: '2' });
 
   // @ts-expect-error: an unknown option
   model.sample(4, { temprature: 1 });
