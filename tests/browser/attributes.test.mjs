@@ -11,7 +11,7 @@ let s;
 before(async () => (s = await start()));
 after(() => s?.close());
 
-const MODEL = { conditional: 'models/mnist-cvae.safetensors' }; // the others take the plain VAE
+const MODEL = { conditional: 'models/mnist-cvae.safetensors', words: 'models/words-vae.safetensors' }; // the others take the plain VAE
 
 /* The element's declarations, with Number and String (no fixed default) as {type}. */
 const declared = (page) => page.evaluate(async () => {
@@ -37,7 +37,7 @@ function changed(fallback) {
 test('changing any attribute a view declares restarts the view with the new value', async () => {
   const { page, problems, context } = await tagsPage(s, '');
   const { views } = await declared(page);
-  assert.equal(Object.keys(views).length, 10);
+  assert.equal(Object.keys(views).length, 11);
   for (const [view, attributes] of Object.entries(views)) {
     await page.evaluate(([view, model]) => {
       document.body.innerHTML = `<vae-demo view="${view}" model="${model}"></vae-demo>`;
