@@ -102,7 +102,7 @@ if selected "$name" "$@"; then
     for f in "$work/$name.f32.safetensors" "pretrained/$name.safetensors"; do
       $vae eval --model "$f" --words "$words" --skip-invalid --holdout
     done
-    for pair in @PAIRS@; do
+    for pair in river-mountain kitten-elephant begin-finish cat-dog; do
       echo "\$ vae interpolate --a ${pair%-*} --b ${pair#*-}"
       $vae interpolate --model "pretrained/$name.safetensors" --a "${pair%-*}" --b "${pair#*-}"
     done

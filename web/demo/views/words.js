@@ -5,8 +5,8 @@ import { el, button, slider, choice } from '../ui.js';
 import { View } from '../view.js';
 
 export const attributes = {
-  from: 'sunshine', // the two ends of the path
-  to: 'whisper',
+  from: 'river', // the two ends of the path
+  to: 'mountain',
   steps: 8, // words on the path, both ends included (2..16)
   method: 'linear', // or slerp
   seed: 1, // of the sampled words
@@ -37,8 +37,8 @@ export default class WordsView extends View {
       throw new Error(`the words view needs a word VAE (vae train --words), not ${info.model === 'words' ? 'a language model' : 'an image model'}`);
     this.steps = clamp(s.steps, 2, 16);
     this.method = s.method === 'slerp' ? 'slerp' : 'linear';
-    this.seed = s.seed;
-    this.temperature = s.temperature;
+    this.seed = Math.max(0, Math.round(s.seed));
+    this.temperature = Math.min(2, Math.max(0, s.temperature)); // the slider's range
     this.count = clamp(s.count, 1, 48);
     this.lower = !/[A-Z]/.test(info.vocab); // such a model reads "Sun" as "sun"
     const input = (label, value) => el('input', { type: 'text', value, 'aria-label': label,
@@ -48,7 +48,7 @@ export default class WordsView extends View {
     this.note = el('p', { class: 'note', role: 'status' });
     this.samples = el('div', { class: 'wordgrid', 'aria-label': 'Words sampled from the model' });
     const steps = slider('Steps', { min: 2, max: 16, step: 1, value: this.steps, oninput: (v) => ((this.steps = v), this.walk()) });
-    const temp = slider('Temperature', { min: 0, max: 2, step: 0.05, value: Math.min(2, this.temperature), oninput: (v) => ((this.temperature = v), this.sample()) });
+    const temp = slider('Temperature', { min: 0, max: 2, step: 0.05, value: this.temperature, oninput: (v) => ((this.temperature = v), this.sample()) });
     const swap = () => {
       const [a, b] = this.inputs;
       [a.value, b.value] = [b.value, a.value];
