@@ -46,7 +46,7 @@ test('type two words, see the path; sample words at a temperature; no console er
   const rolled = await samples();
   await el.getByRole('button', { name: '↻ Re-roll' }).click();
   assert.notDeepEqual(await samples(), rolled, 're-roll kept the words');
-  await page.evaluate(() => document.fonts.ready);
+  await el.evaluate((e) => Promise.all(e.shadowRoot.getAnimations().map((a) => a.finished))); // the path's words arriving
   await el.screenshot({ path: `${SHOTS}words.png` });
 
   const picked = (await samples())[2];

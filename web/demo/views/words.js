@@ -106,7 +106,7 @@ export default class WordsView extends View {
     this.path.replaceChildren(...words.map((w, i) =>
       el('li', { class: w === before[i] ? null : 'fresh', style: `--i:${i}`, title: `t = ${(i / (words.length - 1)).toFixed(2)}` }, w)));
     const got = [words[0], words.at(-1)], misread = [0, 1].filter((i) => got[i] !== ends[i]).map((i) => `“${ends[i]}” as “${got[i]}”`);
-    this.say('hint', misread.length ? `The model reads ${misread.join(' and ')}: a code holds most of a word, not always all of it.` : '');
+    this.say('hint', misread.length ? `The model reads ${misread.join(' and ')}: its code keeps a word's shape more than its spelling.` : '');
     this.pathWords = words;
     this.showWords();
   }
