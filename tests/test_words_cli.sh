@@ -2,7 +2,7 @@
 # End-to-end tests of the word model's commands on tiny synthetic word
 # lists: `vae train --words` (the per-epoch table with the held-out figures,
 # the same run giving the same numbers, the saved file), `vae info`,
-# `vae eval` (giving training's figures back), `vae sample`,
+# `vae eval` (giving training's figures back), `vae export`, `vae sample`,
 # `vae interpolate`, and one-line errors for lines and words that are not
 # words of the model.
 # usage: bash tests/test_words_cli.sh <path-to-vae> <scratch-dir>
@@ -89,6 +89,17 @@ else
 fi
 run eval --model w.safetensors --words words.txt && grep -qx "words      words.txt: 400 words" out.txt &&
     ok "eval: every word of the file" || bad "eval all: $(cat out.txt err.txt)"
+
+# vae export: the word model again in F16 or F32, its training metadata kept (eval --holdout finds the split)
+run eval --model w.safetensors --words words.txt --holdout && tail -n +2 out.txt >e32.txt
+run export --model w.safetensors --out w16.safetensors && run info --model w16.safetensors &&
+    grep -qE '^  decoder.out.bias +F16 +\[29\]$' out.txt && grep -qE '^  train.seed +1$' out.txt &&
+    grep -qE '^  export.from +w.safetensors$' out.txt && run eval --model w16.safetensors --words words.txt --holdout &&
+    grep -qx "words      words.txt: 20 words held out (seed 1)" out.txt && ok "export: F16, training metadata kept" ||
+    bad "export f16: $(cat out.txt err.txt)"
+run export --model w.safetensors --dtype f32 --out w32.safetensors &&
+    run eval --model w32.safetensors --words words.txt --holdout && tail -n +2 out.txt | cmp -s - e32.txt &&
+    ok "export --dtype f32: the same held-out figures" || bad "export f32: $(cat out.txt err.txt)"
 
 # F16 and the language model
 run train --words words.txt --epochs 1 --hidden 16 --embed 8 --latent 0 --batch 32 --out lm.safetensors --dtype f16 --quiet &&

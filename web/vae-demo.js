@@ -32,12 +32,13 @@ import * as train from './demo/views/train.js';
 import * as denoise from './demo/views/denoise.js';
 import * as anomaly from './demo/views/anomaly.js';
 import * as timeseries from './demo/views/timeseries.js';
+import * as words from './demo/views/words.js';
 
-const VIEWS = { samples, explorer, interpolate, manifold, conditional, draw, attributes, train, denoise, anomaly, timeseries };
+const VIEWS = { samples, explorer, interpolate, manifold, conditional, draw, attributes, train, denoise, anomaly, timeseries, words };
 
 /* The attributes of every view (parsed as a view's, see demo/view.js). */
 const COMMON = {
-  model: String, // URL of a .safetensors model
+  model: String, // URL of a .safetensors model (a view's defaultModel, next to this file, when absent)
   view: 'samples',
   size: Number, // max width in CSS px; default the stylesheet's 480
   accent: String, // UI colours
@@ -75,7 +76,7 @@ export class VAEDemo extends HTMLElement {
     loadSheet().catch(() => {}); // early; an element that starts reports a failure
     this.#frame = el('div', { class: 'frame', part: 'frame' });
     root.append(this.#frame);
-    this.shown = null; // {images, shape} of the view's main images (for scripts and tests)
+    this.shown = null; // {images, shape} of the view's main images, the words view's {path, samples} (for scripts and tests)
     this.render = throttle(() => this.#view?.render());
   }
 
@@ -178,7 +179,7 @@ export class VAEDemo extends HTMLElement {
     try {
       if (!module) throw new Error(`there is no view “${this.view}” (try: ${Object.keys(VIEWS).join(', ')})`);
       this.#settings = parseSettings(module.attributes, this);
-      const Kind = module.default, url = this.modelURL;
+      const Kind = module.default, url = this.modelURL ?? (Kind.defaultModel && new URL(Kind.defaultModel, import.meta.url).href);
       if (!url && Kind.needsModel) throw new Error('set the model attribute to the URL of a .safetensors model');
       await loadSheet(); // before the view lays out: it measures its canvases
       let model = null;
@@ -186,7 +187,7 @@ export class VAEDemo extends HTMLElement {
         try {
           model = await acquireModel(url);
         } catch (e) {
-          throw new Error(`Could not load the model ${this.getAttribute('model')}: ${e.message.replace(/^load[^:]*: /, '')}`);
+          throw new Error(`Could not load the model ${this.getAttribute('model') ?? Kind.defaultModel}: ${e.message.replace(/^load[^:]*: /, '')}`);
         }
         if (generation !== this.#generation) return releaseModel(url); // restarted or removed meanwhile
         this.#modelURL = url;

@@ -222,6 +222,7 @@ int cmd_sample_words(int argc, char **argv);
 int cmd_interpolate_words(int argc, char **argv);
 int cmd_eval_words(int argc, char **argv);
 int cmd_forward_words(int argc, char **argv);
+int cmd_export_words(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_sample(int argc, char **argv);

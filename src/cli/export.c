@@ -5,6 +5,7 @@
 #include "cli.h"
 
 int cmd_export(int argc, char **argv) {
+    if (cli_words_model_arg(argc, argv)) return cmd_export_words(argc, argv); /* words.c */
     static const char *const dtypes[] = {"f32", "f16", "q8", NULL};
     const char *model = NULL, *out = NULL;
     int dtype = 1, decoder_only = 0;

@@ -6,7 +6,7 @@
  * --latent 0 trains the language model of the same size (its NLL is the
  * baseline for the VAE's bound). With a trained model file, sample,
  * interpolate, eval and forward run here instead of their image versions
- * (cli_words_model_arg tells them). */
+ * (cli_words_model_arg tells them), and export rewrites a word model F16 or F32. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -553,6 +553,40 @@ int cmd_forward_words(int argc, char **argv) {
     free(logvar);
     free(eps);
     free_words(&w);
+    vae_words_free(m);
+    return 0;
+}
+
+/* The model again with F16 or F32 weights; its train.* metadata stays, so
+ * vae eval --holdout finds the training split in the copy too. */
+int cmd_export_words(int argc, char **argv) {
+    static const char *const dtypes[] = {"f32", "f16", NULL};
+    const char *model = NULL, *out = NULL;
+    int dtype = 1;
+    cli_opt opts[] = {
+        CLI_STR("model", model, "FILE", "word model file (safetensors)"),
+        CLI_STR("out", out, "FILE", "file to write"),
+        CLI_CHOICE("dtype", dtype, "T", "stored weights: f32 or f16", dtypes),
+    };
+    cli_cmd cmd = {"export", "--model FILE --out FILE [--dtype T]",
+                   "Writes the word model again with F16 (default) or F32 weights (F16 rounds to\n"
+                   "nearest even), keeping its training metadata.",
+                   opts, CLI_OPT_COUNT(opts)};
+    cli_parse(&cmd, argc, argv);
+    cli_require(&cmd, "model");
+    cli_require(&cmd, "out");
+    cli_check_writable(out);
+    vae_st_file meta;
+    vae_words *m = load_words(model, &meta);
+    const char **kv = cli_alloc((size_t)meta.n_meta * 2 + 2, sizeof(char *));
+    int n_kv = 0;
+    for (int i = 0; i < meta.n_meta; i++)
+        if (!strncmp(meta.meta[2 * i], "train.", 6))
+            kv[2 * n_kv] = meta.meta[2 * i], kv[2 * n_kv++ + 1] = meta.meta[2 * i + 1];
+    kv[2 * n_kv] = "export.from", kv[2 * n_kv++ + 1] = cli_basename(model);
+    save_words(m, out, dtype, kv, n_kv, 0);
+    free(kv);
+    vae_st_free(&meta);
     vae_words_free(m);
     return 0;
 }

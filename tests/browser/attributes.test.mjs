@@ -11,7 +11,7 @@ let s;
 before(async () => (s = await start()));
 after(() => s?.close());
 
-const MODEL = { conditional: 'models/mnist-cvae.safetensors' }; // the others take the plain VAE
+const MODEL = { conditional: 'models/mnist-cvae.safetensors', words: 'models/words-vae.safetensors' }; // the others take the plain VAE
 
 /* The element's declarations, with Number and String (no fixed default) as {type}. */
 const declared = (page) => page.evaluate(async () => {
