@@ -1,24 +1,7 @@
 #!/bin/bash
 # End-to-end tests of the vae command-line tool on a tiny synthetic data set.
 # usage: bash tests/test_cli.sh <path-to-vae> <scratch-dir>
-set -u
-V=$(realpath "$1")
-S=$2
-rm -rf "$S" && mkdir -p "$S" && cd "$S" || exit 1
-PY=/usr/bin/python3
-pass=0
-fail=0
-
-ok() { echo "ok    $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL  $1"; fail=$((fail + 1)); }
-# check DESCRIPTION COMMAND...: passes when the command succeeds.
-check() {
-    local desc=$1
-    shift
-    if "$@"; then ok "$desc"; else bad "$desc"; fi
-}
-# run ARGS...: the tool with stdout in out.txt and stderr in err.txt.
-run() { "$V" "$@" >out.txt 2>err.txt; }
+. "$(dirname "$(realpath "$0")")/cli_harness.sh"
 # expect_error DESCRIPTION OUTPUT ARGS...: non-zero exit, exactly one line on
 # stderr, and neither OUTPUT nor a temporary of it left behind.
 expect_error() {
@@ -395,5 +378,4 @@ interrupt TERM fresh.st
 rc=$?
 check "SIGTERM stops training ($rc) and writes nothing" bash -c "[ $rc -ne 0 ] && ! ls fresh.st* 2>/dev/null"
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_cli

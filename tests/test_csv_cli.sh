@@ -4,16 +4,7 @@
 # file's metadata, TSV, labels with the ROC AUC, time-series windows with
 # per-point scores, and one-line errors that leave nothing behind.
 # usage: bash tests/test_csv_cli.sh <path-to-vae> <scratch-dir>
-set -u
-V=$(realpath "$1")
-S=$2
-rm -rf "$S" && mkdir -p "$S" && cd "$S" || exit 1
-PY=/usr/bin/python3
-pass=0
-fail=0
-ok() { echo "ok    $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL  $1"; fail=$((fail + 1)); }
-run() { "$V" "$@" >out.txt 2>err.txt; }
+. "$(dirname "$(realpath "$0")")/cli_harness.sh"
 # expect_error DESCRIPTION MESSAGE OUTPUT ARGS...: exit 1, exactly MESSAGE on
 # stderr, and neither OUTPUT nor a temporary of it left behind.
 expect_error() {
@@ -160,5 +151,4 @@ printf 'v\n1\n' >one.csv
 expect_error "score: series shorter than the window" \
     'vae: one.csv: a window of 24 rows is longer than the 1 rows' s.txt score --model ts.st --csv one.csv --out s.txt
 
-echo "test_csv_cli: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_csv_cli

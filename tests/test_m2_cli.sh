@@ -3,22 +3,7 @@
 # --model m2 --labelled N, vae classify, and their one-line errors, on a tiny
 # synthetic data set the test makes.
 # usage: bash tests/test_m2_cli.sh <path-to-vae> <scratch-dir>
-set -u
-V=$(realpath "$1")
-S=$2
-rm -rf "$S" && mkdir -p "$S" && cd "$S" || exit 1
-PY=/usr/bin/python3
-pass=0
-fail=0
-
-ok() { echo "ok    $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL  $1"; fail=$((fail + 1)); }
-check() {
-    local desc=$1
-    shift
-    if "$@"; then ok "$desc"; else bad "$desc"; fi
-}
-run() { "$V" "$@" >out.txt 2>err.txt; }
+. "$(dirname "$(realpath "$0")")/cli_harness.sh"
 # expect_error DESCRIPTION OUTPUT PATTERN ARGS...: non-zero exit, exactly one
 # line on stderr matching PATTERN, and OUTPUT not written.
 expect_error() {
@@ -135,5 +120,4 @@ run train --train-images train-images.idx --hidden 8 --latent 2 --epochs 1 --out
 expect_error "classify with a model that has no classifier" none "only M2 models classify" \
     classify --model vae.st --images test-images.idx
 
-echo "test_m2_cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish test_m2_cli

@@ -6,15 +6,7 @@
 # `vae interpolate`, and one-line errors for lines and words that are not
 # words of the model.
 # usage: bash tests/test_words_cli.sh <path-to-vae> <scratch-dir>
-set -u
-V=$(realpath "$1")
-S=$2
-rm -rf "$S" && mkdir -p "$S" && cd "$S" || exit 1
-pass=0
-fail=0
-ok() { echo "ok    $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL  $1"; fail=$((fail + 1)); }
-run() { "$V" "$@" >out.txt 2>err.txt; }
+. "$(dirname "$(realpath "$0")")/cli_harness.sh"
 # expect_error DESCRIPTION MESSAGE ARGS...: exit 1 and exactly MESSAGE on stderr.
 expect_error() {
     local desc=$1 want=$2
@@ -182,5 +174,4 @@ expect_error "a vocabulary with a repeated character" \
     "vae: badvocab.safetensors: word model metadata: vocabulary character 26 (byte 0x61) repeats one before it" \
     sample --model badvocab.safetensors
 
-echo "test_words_cli: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish test_words_cli
