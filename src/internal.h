@@ -94,6 +94,7 @@ typedef struct {
     float *dch[VAE_MAX_LAYERS], *dclogits;
     void *conv;
     float *block;
+    int mean_n; /* the backward passes' gradients are of the sum over the rows / mean_n (0: n, the mean) */
 } vae_work;
 
 /* Training-only terms of the loss (vae_train_config's fields). */

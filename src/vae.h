@@ -322,6 +322,64 @@ vae_status vae_trainer_set_lr(vae_trainer *t, float lr, vae_error *err);
 
 int64_t vae_trainer_steps(const vae_trainer *t);
 
+/* Data-parallel training (the library stays thread-free: the caller runs
+ * the shares where it likes, e.g. `vae train --threads N`, or
+ * trainer({workers: N}) in vae.js). A step on a batch of n images with N
+ * shares:
+ * 1. the coordinator's trainer draws the step's randomness, exactly as
+ *    vae_trainer_step would (vae_trainer_draw);
+ * 2. share i of K = min(N, n) is images [floor(i n / K), floor((i+1) n / K))
+ *    (vae_batch_share), with its rows of eps and of the noisy inputs; any
+ *    replica (a trainer of a model with the same weights and step count,
+ *    vae_trainer_sync) computes its gradient (vae_trainer_share_grads);
+ * 3. the coordinator sums the K gradients and loss sums in a fixed tree: at
+ *    stride s = 1, 2, 4, ... share i (i a multiple of 2s) adds share i + s,
+ *    element by element in float (sums in double), so share 0 ends with
+ *    the total; then clips and takes one optimiser step (vae_trainer_apply).
+ * The same N gives the same bits on every run and every machine; N = 1 is
+ * vae_trainer_step exactly. N > 1 differs from it by float rounding only
+ * (each share's gradient is summed over its rows, then shares are added). */
+
+/* Sums over a share's images; for M2, loss, xent, entropy and labelled too. */
+typedef struct {
+    double rec, kl, pen, loss, xent, entropy;
+    int n, labelled;
+} vae_share_sums;
+
+/* The images of share i of a batch of n in `shares` shares: returns the
+ * count (0 when i >= min(shares, n)) and sets *first. */
+int vae_batch_share(int n, int shares, int i, int *first);
+
+/* Floats of eps a batch needs: n * latent (M2: one row per labelled image
+ * and n_classes per unlabelled one), 0 for an AE. */
+int vae_trainer_eps_count(const vae_trainer *t, const int *labels, int n);
+
+/* Draws a batch's eps [vae_trainer_eps_count] and, with denoising, its
+ * corrupted inputs noisy [n, D] (else noisy may be NULL) from the trainer's
+ * generator, in vae_trainer_step's order. */
+vae_status vae_trainer_draw(vae_trainer *t, const float *x, const int *labels, int n, float *eps, float *noisy,
+                            vae_error *err);
+
+/* The gradient of one share, images x [n, D] (xin: their noisy inputs with
+ * denoising, else NULL), eps its rows, of the batch's mean loss over batch_n
+ * images (the sum over the share's images divided by batch_n), into grads
+ * [n_params] (overwritten); the share's loss sums into sums. Changes no
+ * weights, no optimiser state and no generator. The KL sparsity penalty
+ * needs the whole batch: batch_n == n. */
+vae_status vae_trainer_share_grads(vae_trainer *t, const float *x, const float *xin, const int *labels, int n,
+                                   int batch_n, const float *eps, float *grads, vae_share_sums *sums, vae_error *err);
+
+/* Sums the shares' gradients grads[0..shares) and sums in the fixed tree
+ * (in place: grads[0] and sums[0] end with the totals), clips, and takes one
+ * optimiser step; the statistics as vae_trainer_step's. A non-finite batch is
+ * rejected (VAE_ERR_NONFINITE) with the weights and optimiser unchanged. */
+vae_status vae_trainer_apply(vae_trainer *t, float *const *grads, vae_share_sums *sums, int shares, vae_step_stats *st,
+                             vae_error *err);
+
+/* A replica follows its coordinator: the weights (params [n_params], or NULL
+ * to keep them) and the step count (the KL warm-up depends on it). */
+vae_status vae_trainer_sync(vae_trainer *t, const float *params, int64_t steps, vae_error *err);
+
 /* ---------------------------------------------------------------- conventions
  * Shared by the CLI and web/vae.js (which repeats them; web/test/native.test.mjs
  * checks both behave the same). */

@@ -73,7 +73,7 @@ void vae_m2_pass(const vae_model *m, vae_work *w, vae_m2_rows *r, float *grads, 
     vae_log_softmax_forward(w->clogits, w->clogits, n, C); /* the backward needs only the activations */
 
     memset(out, 0, sizeof *out);
-    float s = 1.0f / (float)n;
+    float s = 1.0f / (float)(w->mean_n ? w->mean_n : n);
     for (int b = 0, i = 0; b < n; b++) {
         const float *lq = w->clogits + (size_t)b * C;
         float *dl = grads ? w->dclogits + (size_t)b * C : NULL;

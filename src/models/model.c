@@ -451,7 +451,7 @@ static void contractive_backward(const vae_model *m, vae_work *w, float *grads, 
                                  vae_activation act, int n, const vae_penalties *pen) {
     if (!pen || !pen->contractive) return;
     vae_contractive_backward(w->dpre, grads + m->t[r->w].offset, h1, P(m, r->w), n, r->out, r->in, act,
-                             m->arch.leaky_slope, pen->contractive / (float)n);
+                             m->arch.leaky_slope, pen->contractive / (float)(w->mean_n ? w->mean_n : n));
 }
 
 /* Backward through the hidden stack. dh[top] holds dL/d(top output); din
@@ -556,7 +556,7 @@ void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x,
                   const float *eps, float beta, const vae_penalties *pen, const float *row_scale) {
     const vae_arch *a = &m->arch;
     int L = a->latent, C = a->n_classes;
-    float scale = 1.0f / (float)n;
+    float scale = 1.0f / (float)(w->mean_n ? w->mean_n : n);
     const float *t = target ? target : x;
     memset(w->dmu, 0, (size_t)n * L * sizeof(float));
     memset(w->dlogvar, 0, (size_t)n * L * sizeof(float));

@@ -170,56 +170,101 @@ static float beta_now(const vae_trainer *t) {
     return c->beta * (float)(t->steps + 1) / (float)c->warmup_steps;
 }
 
-vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *labels, int n, const float *eps,
-                                     vae_step_stats *st, vae_error *err) {
+int vae_trainer_eps_count(const vae_trainer *t, const int *labels, int n) {
+    if (!t || n < 1 || t->m->arch.kind == VAE_KIND_AE) return 0;
+    return (t->m->arch.kind == VAE_KIND_M2 ? vae_m2_row_count(t->m, labels, n) : n) * t->m->arch.latent;
+}
+
+static vae_status check_batch(const vae_trainer *t, const float *x, const int *labels, int n, vae_error *err) {
     if (!t) return vae_fail(err, VAE_ERR_ARG, "trainer is NULL");
+    return t->m->arch.kind == VAE_KIND_M2 ? vae_m2_check_batch(t->m, x, labels, n, err)
+                                          : vae_check_batch(t->m, x, labels, n, err);
+}
+
+vae_status vae_trainer_draw(vae_trainer *t, const float *x, const int *labels, int n, float *eps, float *noisy,
+                            vae_error *err) {
+    vae_status s = check_batch(t, x, labels, n, err);
+    if (s) return s;
+    int count = vae_trainer_eps_count(t, labels, n);
+    if ((count && !eps) || (t->c.noise && !noisy)) return vae_fail(err, VAE_ERR_ARG, "eps or noisy is NULL");
+    vae_rng_normals(&t->rng, eps, (size_t)count);
+    if (t->c.noise) vae_noise_apply(&t->rng, t->c.noise, t->c.noise_level, x, noisy, (size_t)n * t->m->D, NULL);
+    return vae_ok(err);
+}
+
+vae_status vae_trainer_share_grads(vae_trainer *t, const float *x, const float *xin, const int *labels, int n,
+                                   int batch_n, const float *eps, float *grads, vae_share_sums *sums, vae_error *err) {
+    vae_status s = check_batch(t, x, labels, n, err);
+    if (s) return s;
     vae_model *m = t->m;
     int m2 = m->arch.kind == VAE_KIND_M2;
-    vae_status s = m2 ? vae_m2_check_batch(m, x, labels, n, err) : vae_check_batch(m, x, labels, n, err);
-    int rows = s ? 0 : m2 ? vae_m2_row_count(m, labels, n) : n;
-    if (s || (s = reserve(t, rows, err))) return s;
-    int L = m->arch.latent;
-    if (!eps && m->arch.kind != VAE_KIND_AE) {
-        vae_rng_normals(&t->rng, t->eps, (size_t)rows * L);
-        eps = t->eps;
-    }
-    const float *xin = x;
-    if (t->c.noise) {
-        vae_noise_apply(&t->rng, t->c.noise, t->c.noise_level, x, t->noisy, (size_t)n * m->D, NULL);
-        xin = t->noisy;
-    }
+    if (!grads || !sums || (!eps && m->arch.kind != VAE_KIND_AE) || (t->c.noise && !xin))
+        return vae_fail(err, VAE_ERR_ARG, "grads, sums, eps or the noisy inputs are NULL");
+    if (batch_n < n) return vae_fail(err, VAE_ERR_ARG, "a share of %d images of a batch of %d", n, batch_n);
+    if (t->pen.sparsity == VAE_SPARSITY_KL && batch_n != n)
+        return vae_fail(err, VAE_ERR_ARG, "the KL sparsity penalty needs the whole batch in one share (1 worker)");
+    if ((s = reserve(t, m2 ? vae_m2_row_count(m, labels, n) : n, err))) return s;
+    if (!xin) xin = x;
     float beta = beta_now(t);
-    memset(t->grads, 0, m->n_params * sizeof(float));
-    double rec = 0.0, kl = 0.0, pen = 0.0, g2 = 0.0;
-    vae_m2_terms m2t = {0};
+    memset(grads, 0, m->n_params * sizeof(float));
+    memset(sums, 0, sizeof *sums);
+    t->w->mean_n = batch_n;
     if (m2) {
-        vae_m2_pass(m, t->w, &t->rows, t->grads, x, labels, n, eps, beta, t->c.alpha, &m2t);
-        rec = m2t.rec, kl = m2t.kl;
+        vae_m2_terms m2t;
+        vae_m2_pass(m, t->w, &t->rows, grads, x, labels, n, eps, beta, t->c.alpha, &m2t);
+        sums->rec = m2t.rec, sums->kl = m2t.kl, sums->loss = m2t.loss;
+        sums->xent = m2t.xent, sums->entropy = m2t.entropy, sums->labelled = m2t.labelled;
     } else {
         vae_forward(m, t->w, xin, x, labels, n, eps, &t->pen);
-        vae_backward(m, t->w, t->grads, xin, x, n, eps, beta, &t->pen, NULL);
+        vae_backward(m, t->w, grads, xin, x, n, eps, beta, &t->pen, NULL);
         for (int b = 0; b < n; b++) {
-            rec += t->w->rec[b];
-            kl += t->w->kl[b];
-            pen += t->w->pen[b];
+            sums->rec += t->w->rec[b];
+            sums->kl += t->w->kl[b];
+            sums->pen += t->w->pen[b];
         }
+        sums->loss = 0.0;
     }
-    for (size_t i = 0; i < m->n_params; i++) g2 += (double)t->grads[i] * t->grads[i];
-    if (st) {
-        st->rec = rec / n;
-        st->kl = kl / n;
-        st->penalty = pen / n;
-        st->loss = m2 ? m2t.loss / n : st->rec + beta * st->kl + st->penalty;
-        st->xent = m2t.labelled ? m2t.xent / m2t.labelled : 0.0;
-        st->entropy = n > m2t.labelled ? m2t.entropy / (n - m2t.labelled) : 0.0;
-        st->grad_norm = sqrt(g2);
-        st->beta_used = beta;
-        st->step = t->steps;
-    }
-    if (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(m2t.loss) || !isfinite(g2))
-        return vae_fail(err, VAE_ERR_NONFINITE, "step %lld: loss or gradient is not finite (rec %g, kl %g)",
-                        (long long)t->steps, rec / n, kl / n);
+    t->w->mean_n = 0;
+    sums->n = n;
     return vae_ok(err);
+}
+
+/* The step's statistics from the batch's sums and summed gradient g. */
+static vae_status finish(const vae_trainer *t, const vae_share_sums *s, const float *g, vae_step_stats *st,
+                         vae_error *err) {
+    int n = s->n, m2 = t->m->arch.kind == VAE_KIND_M2;
+    float beta = beta_now(t);
+    double g2 = 0.0;
+    for (size_t i = 0; i < t->m->n_params; i++) g2 += (double)g[i] * g[i];
+    st->rec = s->rec / n;
+    st->kl = s->kl / n;
+    st->penalty = s->pen / n;
+    st->loss = m2 ? s->loss / n : st->rec + beta * st->kl + st->penalty;
+    st->xent = s->labelled ? s->xent / s->labelled : 0.0;
+    st->entropy = n > s->labelled ? s->entropy / (n - s->labelled) : 0.0;
+    st->grad_norm = sqrt(g2);
+    st->beta_used = beta;
+    st->step = t->steps;
+    if (!isfinite(s->rec) || !isfinite(s->kl) || !isfinite(s->pen) || !isfinite(s->loss) || !isfinite(g2))
+        return vae_fail(err, VAE_ERR_NONFINITE, "step %lld: loss or gradient is not finite (rec %g, kl %g)",
+                        (long long)t->steps, s->rec / n, s->kl / n);
+    return vae_ok(err);
+}
+
+vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *labels, int n, const float *eps,
+                                     vae_step_stats *st, vae_error *err) {
+    vae_status s = check_batch(t, x, labels, n, err);
+    int rows = s ? 0 : t->m->arch.kind == VAE_KIND_M2 ? vae_m2_row_count(t->m, labels, n) : n;
+    if (s || (s = reserve(t, rows, err))) return s;
+    if (!eps && t->m->arch.kind != VAE_KIND_AE) { /* vae_trainer_draw's order: eps, then the noise */
+        vae_rng_normals(&t->rng, t->eps, (size_t)vae_trainer_eps_count(t, labels, n));
+        eps = t->eps;
+    }
+    if (t->c.noise) vae_noise_apply(&t->rng, t->c.noise, t->c.noise_level, x, t->noisy, (size_t)n * t->m->D, NULL);
+    vae_share_sums sums;
+    vae_step_stats local;
+    s = vae_trainer_share_grads(t, x, t->c.noise ? t->noisy : NULL, labels, n, n, eps, t->grads, &sums, err);
+    return s ? s : finish(t, &sums, t->grads, st ? st : &local, err);
 }
 
 void vae_adam_update(float *p, const float *g, float *m1, float *m2, size_t n, const vae_train_config *c,
@@ -261,9 +306,9 @@ void vae_adam_update(float *p, const float *g, float *m1, float *m2, size_t n, c
 }
 
 /* PyTorch's SGD: buf = momentum * buf + g (g includes L2 decay), p -= lr * buf */
-static void sgd_update(vae_trainer *t, float clip_scale) {
+static void sgd_update(vae_trainer *t, const float *g, float clip_scale) {
     const vae_train_config *c = &t->c;
-    float *p = t->m->params, *g = t->grads, *buf = t->m1;
+    float *p = t->m->params, *buf = t->m1;
     for (size_t i = 0, n = t->m->n_params; i < n; i++) {
         float gi = g[i] * clip_scale + c->weight_decay * p[i];
         if (c->momentum > 0.0f) {
@@ -274,22 +319,64 @@ static void sgd_update(vae_trainer *t, float clip_scale) {
     }
 }
 
+/* One optimiser step with the batch's gradient g and its statistics. */
+static void update(vae_trainer *t, const float *g, vae_step_stats *st) {
+    /* clip_grad_norm_: scale by max / (norm + 1e-6) when the norm exceeds max */
+    float clip_scale = 1.0f;
+    if (t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)
+        clip_scale = (float)(t->c.clip_norm / (st->grad_norm + 1e-6));
+    if (t->c.opt == VAE_OPT_ADAM)
+        vae_adam_update(t->m->params, g, t->m1, t->m2, t->m->n_params, &t->c, &t->beta1_t, &t->beta2_t, clip_scale);
+    else
+        sgd_update(t, g, clip_scale);
+    t->steps++;
+    st->step = t->steps;
+}
+
 vae_status vae_trainer_step(vae_trainer *t, const float *x, const int *labels, int n, const float *eps,
                             vae_step_stats *st, vae_error *err) {
     vae_step_stats local;
     if (!st) st = &local;
     vae_status s = vae_trainer_compute_grads(t, x, labels, n, eps, st, err);
     if (s) return s; /* non-finite: nothing updated */
-    /* clip_grad_norm_: scale by max / (norm + 1e-6) when the norm exceeds max */
-    float clip_scale = 1.0f;
-    if (t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)
-        clip_scale = (float)(t->c.clip_norm / (st->grad_norm + 1e-6));
-    if (t->c.opt == VAE_OPT_ADAM)
-        vae_adam_update(t->m->params, t->grads, t->m1, t->m2, t->m->n_params, &t->c, &t->beta1_t, &t->beta2_t,
-                        clip_scale);
-    else
-        sgd_update(t, clip_scale);
-    t->steps++;
-    st->step = t->steps;
+    update(t, t->grads, st);
+    return vae_ok(err);
+}
+
+int vae_batch_share(int n, int shares, int i, int *first) {
+    int k = shares < n ? shares : n;
+    if (k < 1 || i < 0 || i >= k) return *first = 0;
+    *first = (int)((int64_t)i * n / k);
+    return (int)((int64_t)(i + 1) * n / k) - *first;
+}
+
+vae_status vae_trainer_apply(vae_trainer *t, float *const *grads, vae_share_sums *sums, int shares, vae_step_stats *st,
+                             vae_error *err) {
+    if (!t || !grads || !sums || shares < 1) return vae_fail(err, VAE_ERR_ARG, "trainer, grads or sums missing");
+    for (int i = 0; i < shares; i++)
+        if (!grads[i]) return vae_fail(err, VAE_ERR_ARG, "gradient %d is NULL", i);
+    size_t np = t->m->n_params;
+    /* the fixed tree: at stride s = 1, 2, 4, ..., share i (a multiple of 2s) adds share i + s */
+    for (int s = 1; s < shares; s *= 2)
+        for (int i = 0; i + s < shares; i += 2 * s) {
+            float *a = grads[i];
+            const float *b = grads[i + s];
+            for (size_t k = 0; k < np; k++) a[k] += b[k];
+            vae_share_sums *u = &sums[i], *v = &sums[i + s];
+            u->rec += v->rec, u->kl += v->kl, u->pen += v->pen, u->loss += v->loss;
+            u->xent += v->xent, u->entropy += v->entropy, u->n += v->n, u->labelled += v->labelled;
+        }
+    vae_step_stats local;
+    if (!st) st = &local;
+    vae_status s = finish(t, &sums[0], grads[0], st, err);
+    if (s) return s;
+    update(t, grads[0], st);
+    return vae_ok(err);
+}
+
+vae_status vae_trainer_sync(vae_trainer *t, const float *params, int64_t steps, vae_error *err) {
+    if (!t || steps < 0) return vae_fail(err, VAE_ERR_ARG, "trainer is NULL or steps < 0");
+    if (params) memcpy(t->m->params, params, t->m->n_params * sizeof(float));
+    t->steps = steps;
     return vae_ok(err);
 }
