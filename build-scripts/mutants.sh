@@ -120,6 +120,9 @@ fault "model.manifold's rows not flipped (dims[1] runs down)" web/vae.js \
   'z[off + dy] = at(gridSize - 1 - i);' 'z[off + dy] = at(i);' \
   node:web/test/drawing.test.mjs
 
+fault "shares summed into share 0 as they come, not in the fixed tree" src/models/train.c \
+  'float *a = grads[i];' 'float *a = grads[0];' \
+  ctest:test_train
 printf '\n%-72s %-8s %s\n' fault result 'by (the failing tests)'
 for r in "${rows[@]}"; do
   IFS='|' read -r desc result by <<<"$r"

@@ -267,6 +267,91 @@ static void check_config_json(void) {
           "malformed JSON: %s", e.msg);
 }
 
+enum { MAX_SHARES = 4 };
+
+/* The data-parallel step as vae.js's workers and `vae train --threads` run
+ * it: the coordinator t draws, replica r[i] (a trainer of the same model,
+ * synced) computes share i, t sums and steps. */
+static void train_shares(vae_model *m, const vae_train_config *c, int epochs, int shares) {
+    vae_trainer *t, *r[MAX_SHARES];
+    vae_error err;
+    size_t np = vae_model_param_count(m);
+    float *g[MAX_SHARES], eps[BATCH * 4], noisy[BATCH * D];
+    vae_share_sums sums[MAX_SHARES];
+    CHECK(vae_trainer_init(&t, m, c, &err) == VAE_OK, "trainer: %s", err.msg);
+    for (int i = 0; i < shares; i++) {
+        CHECK(vae_trainer_init(&r[i], m, c, &err) == VAE_OK, "replica: %s", err.msg);
+        g[i] = malloc(np * sizeof(float));
+    }
+    for (int e = 0; e < epochs; e++)
+        for (int b = 0; b < N; b += BATCH) {
+            const float *x = data + b * D;
+            CHECK(vae_trainer_eps_count(t, NULL, BATCH) == BATCH * 4, "eps count");
+            CHECK(vae_trainer_draw(t, x, NULL, BATCH, eps, noisy, &err) == VAE_OK, "draw: %s", err.msg);
+            for (int i = 0, first; i < shares; i++) {
+                int n = vae_batch_share(BATCH, shares, i, &first);
+                CHECK(vae_trainer_sync(r[i], NULL, vae_trainer_steps(t), &err) == VAE_OK, "sync: %s", err.msg);
+                CHECK(vae_trainer_share_grads(r[i], x + first * D, c->noise ? noisy + first * D : NULL, NULL, n, BATCH,
+                                              eps + first * 4, g[i], &sums[i], &err) == VAE_OK,
+                      "share %d: %s", i, err.msg);
+            }
+            CHECK(vae_trainer_apply(t, g, sums, shares, NULL, &err) == VAE_OK, "apply: %s", err.msg);
+        }
+    for (int i = 0; i < shares; i++) {
+        vae_trainer_free(r[i]);
+        free(g[i]);
+    }
+    vae_trainer_free(t);
+}
+
+/* Shares: 1 is vae_trainer_step bit for bit; the same N gives the same
+ * bits; N > 1 agrees with N = 1 to rounding; the shares are summed in the
+ * documented tree. */
+static void check_shares(void) {
+    vae_train_config c;
+    vae_train_config_default(&c);
+    c.seed = 7, c.noise = VAE_NOISE_GAUSSIAN, c.noise_level = 0.2f, c.warmup_steps = 6, c.clip_norm = 5.0f;
+    vae_model *one = small_model(0, 3), *s1 = small_model(0, 3), *s4 = small_model(0, 3), *s4b = small_model(0, 3);
+    train(one, &c, 3, 0);
+    train_shares(s1, &c, 3, 1);
+    train_shares(s4, &c, 3, 4);
+    train_shares(s4b, &c, 3, 4);
+    size_t np = vae_model_param_count(one);
+    const float *p1 = vae_model_params(one), *q4 = vae_model_params(s4);
+    CHECK(!memcmp(p1, vae_model_params(s1), np * sizeof(float)), "1 share differs from vae_trainer_step");
+    CHECK(!memcmp(q4, vae_model_params(s4b), np * sizeof(float)), "4 shares: two runs differ");
+    double diff = 0.0;
+    for (size_t i = 0; i < np; i++) diff = fmax(diff, fabs((double)p1[i] - q4[i]));
+    printf("4 shares vs 1 after 3 epochs of %d steps: max weight difference %.3g\n", N / BATCH, diff);
+    CHECK(diff > 0.0 && diff < 1e-4, "4 shares vs 1: max difference %g", diff);
+
+    /* the tree, (g0 + g1) + (g2 + g3): both cases are 0 so, and 1e-8 summed
+     * one by one (in {0, 1, 2, 3} or in {0, 1, 3, 2} order) */
+    static const float cases[2][4] = {{1.0f, 1e-8f, -1.0f, 1e-8f}, {1e-8f, 1.0f, 1e-8f, -1.0f}};
+    vae_trainer *t;
+    vae_error err;
+    CHECK(vae_trainer_init(&t, s1, &c, &err) == VAE_OK, "trainer: %s", err.msg);
+    for (int k = 0; k < 2; k++) {
+        float *big[4];
+        vae_share_sums sums[4] = {{0}};
+        for (int i = 0; i < 4; i++) {
+            big[i] = calloc(np, sizeof(float));
+            big[i][0] = cases[k][i];
+            sums[i].n = 1;
+        }
+        CHECK(vae_trainer_apply(t, big, sums, 4, NULL, &err) == VAE_OK, "apply: %s", err.msg);
+        CHECK(big[0][0] == 0.0f && sums[0].n == 4, "case %d: not the fixed tree: %g", k, big[0][0]);
+        for (int i = 0; i < 4; i++) free(big[i]);
+    }
+    int first, cnt = vae_batch_share(10, 4, 3, &first);
+    CHECK(cnt == 3 && first == 7 && vae_batch_share(2, 4, 2, &first) == 0, "batch shares");
+    vae_trainer_free(t);
+    vae_model_free(one);
+    vae_model_free(s1);
+    vae_model_free(s4);
+    vae_model_free(s4b);
+}
+
 int main(void) {
     make_data();
     check_rng();
@@ -276,5 +361,6 @@ int main(void) {
     check_sgd_clip();
     check_learning();
     check_config_json();
+    check_shares();
     return check_result("test_train");
 }
