@@ -141,6 +141,14 @@ check "train a VAE for 2 epochs (gzip data, --holdout)" [ $? -eq 0 -a -s vae.st 
 check "  prints one line per epoch" [ "$(epoch_lines)" -eq 2 ]
 check "  reports 160 training and 40 test images" grep -q '160 training images of 12x12, 40 test images' out.txt
 
+# --threads: the library's data-parallel step; 1 is the plain path
+T=(--train-images images.idx --train-labels labels.idx --conditional --noise gaussian:0.2 --warmup-epochs 1 "${SMALL[@]}")
+run train "${T[@]}" --out th0.st && run train "${T[@]}" --threads 1 --out th1.st
+check "train --threads 1 gives the weights of the plain path" cmp -s th0.st th1.st
+run train "${T[@]}" --threads 3 --out th3.st && run train "${T[@]}" --threads 3 --out th3b.st
+check "train --threads 3 twice: the same weights" cmp -s th3.st th3b.st
+check "  and not those of 1 thread (shares are summed, then added)" bash -c "! cmp -s th1.st th3.st"
+
 run train --train-images images.idx --train-labels labels.idx --test-images images.idx --test-labels labels.idx \
     --conditional --out cvae.st "${SMALL[@]}"
 check "train a CVAE for 2 epochs (raw data, test files)" [ $? -eq 0 -a -s cvae.st ]

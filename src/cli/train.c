@@ -1,6 +1,7 @@
 /* `vae train`: the training loop, its table of per-epoch losses, and an
  * atomic save at the end. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ typedef struct {
     cli_ints hidden, dec_hidden, cls_hidden;
     int latent, activation, likelihood, optimizer, dtype, conditional, quiet, lr_decay;
     int kind, code_act, sparsity;
-    int epochs, batch, warmup_epochs;
+    int epochs, batch, warmup_epochs, threads;
     float sigma, beta, lr, lr_min, momentum, weight_decay, clip;
     float sparsity_weight, rho, contractive;
     int labelled, labelled_batch; /* M2; 0: every training image labelled */
@@ -439,6 +440,67 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
     fflush(stdout);
 }
 
+/* --threads N: the library's data-parallel step (vae.h) on N threads, one
+ * replica trainer each (they borrow the model, which only the coordinator
+ * changes, between steps): the same shares and summation tree as vae.js's
+ * trainer({workers: N}), so the same weights bit for bit. */
+typedef struct {
+    vae_trainer *r;
+    const float *x, *xin, *eps;
+    const int *y;
+    int n, batch_n;
+    float *g;
+    vae_share_sums sums;
+    vae_status s;
+    vae_error err;
+} share_job;
+
+typedef struct {
+    int threads, noisy_inputs;
+    share_job *jobs;
+    float *eps, *noisy;
+} share_pool;
+
+static void *run_share(void *p) {
+    share_job *j = p;
+    j->s = vae_trainer_share_grads(j->r, j->x, j->xin, j->y, j->n, j->batch_n, j->eps, j->g, &j->sums, &j->err);
+    return NULL;
+}
+
+static vae_status parallel_step(share_pool *p, vae_trainer *t, const float *x, const int *y, int nb, size_t D,
+                                vae_step_stats *st, vae_error *err) {
+    vae_status s = vae_trainer_draw(t, x, y, nb, p->eps, p->noisy, err);
+    if (s) return s;
+    pthread_t tid[256];
+    float *g[256];
+    vae_share_sums sums[256];
+    int k = p->threads < nb ? p->threads : nb, started = 0;
+    for (int i = 0; i < k; i++) {
+        share_job *j = &p->jobs[i];
+        int first;
+        j->n = vae_batch_share(nb, k, i, &first);
+        j->x = x + first * D;
+        j->xin = p->noisy_inputs ? p->noisy + first * D : NULL;
+        j->y = y ? y + first : NULL;
+        j->eps = p->eps + vae_trainer_eps_count(t, y, first);
+        j->batch_n = nb;
+        vae_trainer_sync(j->r, NULL, vae_trainer_steps(t), NULL);
+        if (i && pthread_create(&tid[i], NULL, run_share, j)) cli_die(EXIT_RUNTIME, "cannot start a thread");
+        started = i;
+    }
+    run_share(&p->jobs[0]);
+    for (int i = 1; i <= started; i++) pthread_join(tid[i], NULL);
+    for (int i = 0; i < k; i++) {
+        if (p->jobs[i].s) {
+            *err = p->jobs[i].err;
+            return p->jobs[i].s;
+        }
+        g[i] = p->jobs[i].g;
+        sums[i] = p->jobs[i].sums;
+    }
+    return vae_trainer_apply(t, g, sums, k, st, err);
+}
+
 /* What one pass over the training set needs, kept across epochs. */
 typedef struct {
     vae_trainer *t;
@@ -454,6 +516,7 @@ typedef struct {
      * cycled in reshuffled passes (lperm, lpos), and marks `set` unlabelled */
     const cli_subset *labelled;
     int lbatch, lpos, *lperm;
+    share_pool *pool; /* --threads > 1 */
 } epoch_ctx;
 
 /* Gathers the step's labelled images into the front of the batch; returns how many. */
@@ -489,7 +552,9 @@ static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *ski
         vae_step_stats st;
         vae_error err;
         vae_status s = vae_trainer_set_lr(c->t, scheduled_lr(c->o, vae_trainer_steps(c->t), c->total_steps), &err);
-        if (s == VAE_OK) s = vae_trainer_step(c->t, c->xb, c->yb, nb, NULL, &st, &err);
+        if (s == VAE_OK)
+            s = c->pool ? parallel_step(c->pool, c->t, c->xb, c->yb, nb, D, &st, &err)
+                        : vae_trainer_step(c->t, c->xb, c->yb, nb, NULL, &st, &err);
         if (s == VAE_ERR_NONFINITE) {
             ++*skipped;
             if (++c->nonfinite_in_a_row == VAE_MAX_NONFINITE_RUN)
@@ -527,6 +592,7 @@ int cmd_train(int argc, char **argv) {
         .latent = 20,
         .epochs = 10,
         .batch = 128,
+        .threads = 1,
         .sigma = 0.1f,
         .beta = 1,
         .lr = 1e-3f,
@@ -580,6 +646,7 @@ int cmd_train(int argc, char **argv) {
         CLI_INT("warmup-epochs", o.warmup_epochs, "E", "ramp the KL weight up from 0 over E epochs", 0, 1e6),
         CLI_INT("epochs", o.epochs, "N", "passes over the training set", 0, 1e7),
         CLI_INT("batch", o.batch, "N", "images per step", 1, 1e6),
+        CLI_INT("threads", o.threads, "N", "split each batch over N threads (as vae.js's workers: N)", 1, 256),
         CLI_CHOICE("optimizer", o.optimizer, "O", "adam or sgd", optimizers),
         CLI_FLOAT("lr", o.lr, "R", "learning rate", 0, 1e3),
         CLI_CHOICE("lr-decay", o.lr_decay, "D", "none, or cosine: decay to --lr-min over all steps", decays),
@@ -676,6 +743,18 @@ int cmd_train(int argc, char **argv) {
         .lpos = labelled.n,
         .lperm = cli_alloc((size_t)(labelled.n ? labelled.n : 1), sizeof(int)),
     };
+    share_pool pool = {o.threads, o.noise != NULL, NULL, NULL, NULL};
+    if (o.threads > 1) {
+        size_t rows = (size_t)(o.batch + lbatch) * (a->n_classes ? a->n_classes : 1);
+        pool.jobs = cli_alloc((size_t)o.threads, sizeof *pool.jobs);
+        pool.eps = cli_alloc(rows * (size_t)a->latent, sizeof(float));
+        pool.noisy = cli_alloc((size_t)(o.batch + lbatch) * vae_arch_input_dim(a), sizeof(float));
+        for (int i = 0; i < o.threads; i++) {
+            pool.jobs[i].r = open_trainer(&cmd, &o, m, steps_per_epoch, alpha);
+            pool.jobs[i].g = cli_alloc((size_t)vae_model_param_count(m), sizeof(float));
+        }
+        c.pool = &pool;
+    }
     vae_rng_seed(&c.rng, o.seed + 2);
     char test_loss[32] = "";
     double t_start = cli_now();
@@ -724,6 +803,13 @@ int cmd_train(int argc, char **argv) {
     free(c.yb);
     free(c.perm);
     free(c.lperm);
+    for (int i = 0; pool.jobs && i < o.threads; i++) {
+        vae_trainer_free(pool.jobs[i].r);
+        free(pool.jobs[i].g);
+    }
+    free(pool.jobs);
+    free(pool.eps);
+    free(pool.noisy);
     cli_subset_free(&labelled);
     cli_subset_free(&unlabelled);
     vae_trainer_free(t);
