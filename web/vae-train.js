@@ -3,7 +3,7 @@
  * models never fetches them. vae.js keeps the trainers' objects (options,
  * events, pause/resume/cancel) and calls in here; vae.single.js inlines this
  * file. No imports: vae.js hands over what the loops need. */
-export default function training({ fail, VAEError, init, load, isNode, MAX_NONFINITE_RUN, TRAINER_CONFIG }) {
+export default function training({ fail, VAEError, init, load, isNode, MAX_NONFINITE_RUN, TRAINER_CONFIG, single }) {
   /* setImmediate in Node; a MessageChannel round trip in browsers, which,
    * unlike setTimeout, is not clamped to 4 ms. */
   let yieldNow = null;
@@ -32,6 +32,7 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
   async function fit(t, dataset) {
     const o = t._o, m = t._model, D = m.info.inputSize;
     const allocs = [], handles = [];
+    let pool = null;
     await m._toTraining();
     const rt = m._runtime, x = rt.x;
     try {
@@ -48,6 +49,8 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       handles.push(data);
       const alloc = (bytes) => (allocs.push(rt.alloc('fit', bytes)), allocs.at(-1));
       const xb = alloc(4 * B * D), yb = labels ? alloc(4 * B) : 0, perm = alloc(4 * n), stats = alloc(56);
+      const workers = o.workers || (single ? 1 : Math.min(4, await cores()));
+      if (workers > 1) pool = await startPool(t, rt, h, workers, { config, B, D, xb, yb, stats, alloc });
       const start = performance.now(), total = o.epochs * stepsPerEpoch;
       let done = 0, nonfinite = 0;
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -60,7 +63,7 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
           const nb = Math.min(o.batchSize, n - i), xs = new Float32Array(rt.buffer, xb, nb * D);
           for (let k = 0; k < nb; k++) xs.set(images.subarray(order[i + k] * D, (order[i + k] + 1) * D), k * D);
           if (yb) new Int32Array(rt.buffer, yb, nb).set(Array.from(order.subarray(i, i + nb), (r) => labels[r]));
-          const status = x.vw_trainer_step(h, xb, yb, nb, stats);
+          const status = pool ? await pool.step(nb) : x.vw_trainer_step(h, xb, yb, nb, stats);
           done++;
           if (status) {
             const e = rt.error('fit');
@@ -89,9 +92,117 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       }
       return m.toSafetensors();
     } finally {
+      await pool?.close();
       for (const h of handles) x.vw_release(h);
       for (const p of allocs) x.free(p);
     }
+  }
+
+  async function cores() {
+    return isNode ? (await import('node:os')).availableParallelism() : navigator.hardwareConcurrency || 1;
+  }
+
+  /* A Worker running vae-worker.js (t._workerUrl: tests), its messages as a
+   * promise per request; a failure rejects the pending and every later one. */
+  async function spawn(t) {
+    const url = t._workerUrl ?? new URL('./vae-worker.js', import.meta.url);
+    const w = isNode ? new (await import('node:worker_threads')).Worker(url) : new Worker(url, { type: 'module', name: 'vae-wasm replica' });
+    let pending = null, failed = null;
+    const settle = (msg) => {
+      const p = pending;
+      pending = null;
+      if (msg.type === 'error') failed ??= new VAEError(`fit: a training worker failed: ${msg.message}`, msg.code ?? 'VAE_ERR_STATE');
+      if (p) failed ? p.reject(failed) : p.resolve(msg);
+    };
+    const onError = (e) => settle({ type: 'error', message: e.message ?? String(e) });
+    if (isNode) w.on('message', settle).on('error', onError).on('exit', (code) => settle({ type: 'error', message: `exited (${code})` }));
+    else w.addEventListener('message', (e) => settle(e.data)), w.addEventListener('error', (e) => (e.preventDefault(), onError(e)));
+    return {
+      w,
+      ask(msg, transfer) {
+        if (failed) return Promise.reject(failed);
+        return new Promise((resolve, reject) => ((pending = { resolve, reject }), w.postMessage(msg, transfer)));
+      },
+    };
+  }
+
+  /* trainer({workers: N}): data parallel, one replica per Worker, no shared
+   * memory. Each step the coordinator (this thread's trainer h) draws the
+   * batch's randomness, posts each worker its share (images, noisy inputs,
+   * labels, eps, and the weights of the last step: transferred
+   * ArrayBuffers), sums the gradients in vae.h's fixed tree and steps. */
+  async function startPool(t, rt, h, N, { config, B, D, xb, yb, stats, alloc }) {
+    const x = rt.x, m = t._model, P = Number(x.vw_model_param_count(t._handle('fit')));
+    const eps = alloc(4 * x.vw_trainer_eps_count(h, 0, B)), noisy = alloc(4 * B * D);
+    const grads = Array.from({ length: N }, () => alloc(4 * P)), ptrs = alloc(4 * N), sums = alloc(64 * N), first = alloc(8);
+    new Uint32Array(rt.buffer, ptrs, N).set(grads);
+    const trainRt = await rt.training(), workers = [];
+    const close = () => Promise.all(workers.map((s) => s.w.terminate()));
+    t._pool = workers; // tests: every worker ends
+    try {
+      for (let i = 0; i < N; i++) workers.push(await spawn(t));
+      const weights = m.toSafetensors();
+      await Promise.all(workers.map((s) => s.ask({ type: 'replica', module: trainRt.module, simd: rt.simd, weights, config, B })));
+    } catch (e) {
+      await close();
+      throw e;
+    }
+    const noise = !!t._o.noise, pbuf = alloc(4 * P);
+    let steps = 0; // the coordinator's, which the replicas follow (KL warm-up)
+    const share = (i, K, nb) => {
+      const n = x.vw_batch_share(nb, K, i, first), f = new Int32Array(rt.buffer, first, 1)[0];
+      const e0 = x.vw_trainer_eps_count(h, yb, f), e1 = x.vw_trainer_eps_count(h, yb, f + n);
+      const part = (ptr, Type, from, to) => new Type(rt.buffer, ptr, to).slice(from, to);
+      return { n, x: part(xb, Float32Array, f * D, (f + n) * D), xin: noise ? part(noisy, Float32Array, f * D, (f + n) * D) : null,
+        y: yb ? part(yb, Int32Array, f, f + n) : null, eps: part(eps, Float32Array, e0, e1) };
+    };
+    return {
+      close,
+      async step(nb) {
+        const status = x.vw_trainer_draw(h, xb, yb, nb, eps, noisy);
+        if (status) return status;
+        const K = Math.min(N, nb);
+        rt.check('fit', x.vw_model_params_copy(t._handle('fit'), pbuf));
+        const replies = await Promise.all(workers.slice(0, K).map((s, i) => {
+          const msg = { type: 'share', batchN: nb, steps, params: new Float32Array(rt.buffer, pbuf, P).slice(), ...share(i, K, nb) };
+          return s.ask(msg, [msg.x, msg.xin, msg.y, msg.eps, msg.params].filter(Boolean).map((v) => v.buffer));
+        }));
+        replies.forEach((r, i) => { // in share order, whatever order they arrived in
+          new Float32Array(rt.buffer, grads[i], P).set(r.grads);
+          new Float64Array(rt.buffer, sums + 64 * i, 8).set(r.sums);
+        });
+        const applied = x.vw_trainer_apply(h, ptrs, sums, K, stats);
+        if (!applied) steps++;
+        return applied;
+      },
+    };
+  }
+
+  /* A replica: a trainer of the coordinator's weights computing shares. */
+  async function serveReplica(port, msg, state) {
+    if (msg.type === 'replica') {
+      await init({ wasm: msg.module, simd: msg.simd, training: true });
+      const model = await load(msg.weights);
+      await model._toTraining();
+      const tr = model.trainer({ workers: 1 }), rt = model._runtime, x = rt.x, mh = tr._handle('fit');
+      const h = rt.scope('fit', (mem) => x.vw_trainer_create(mh, mem.cstring(msg.config), 1n));
+      if (!h) throw rt.error('fit');
+      const P = Number(x.vw_model_param_count(mh)), D = model.info.inputSize, a = (bytes) => rt.alloc('fit', bytes);
+      const L = x.vw_trainer_eps_count(h, 0, msg.B);
+      Object.assign(state, { model, rt, x, h, P, xs: a(4 * msg.B * D), xin: a(4 * msg.B * D), ys: a(4 * msg.B), eps: a(4 * L),
+        g: a(4 * P), sums: a(64), params: a(4 * P) });
+      return port.post({ type: 'ready' });
+    }
+    const { rt, x, h, P } = state;
+    new Float32Array(rt.buffer, state.params, P).set(msg.params);
+    rt.check('fit', x.vw_trainer_sync(h, state.params, msg.steps));
+    new Float32Array(rt.buffer, state.xs, msg.x.length).set(msg.x);
+    if (msg.xin) new Float32Array(rt.buffer, state.xin, msg.xin.length).set(msg.xin);
+    if (msg.y) new Int32Array(rt.buffer, state.ys, msg.n).set(msg.y);
+    new Float32Array(rt.buffer, state.eps, msg.eps.length).set(msg.eps);
+    rt.check('fit', x.vw_trainer_share(h, state.xs, msg.xin ? state.xin : 0, msg.y ? state.ys : 0, msg.n, msg.batchN, state.eps, state.g, state.sums));
+    const grads = new Float32Array(rt.buffer, state.g, P).slice(), sums = new Float64Array(rt.buffer, state.sums, 8).slice();
+    port.post({ type: 'grads', grads, sums }, [grads.buffer]);
   }
 
   /* WorkerTrainer.fit: the same trainer in a module Worker (browser) or a
@@ -135,13 +246,16 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
   function serveTrainer(port) {
     let trainer = null;
     const early = [];
+    const replica = {};
     port.onMessage(async (msg) => {
+      if (msg.type === 'replica' || msg.type === 'share')
+        return serveReplica(port, msg, replica).catch((e) => port.post({ type: 'error', message: e.message, code: e.code }));
       if (msg.type !== 'fit') return trainer ? trainer[msg.type]() : early.push(msg.type);
       let model = null;
       try {
         await init({ wasm: msg.module, simd: msg.simd, training: true });
         model = await load(msg.weights);
-        trainer = model.trainer(msg.options);
+        trainer = model.trainer({ workers: 1, ...msg.options });
         for (const type of early) trainer[type]();
         for (const name of ['progress', 'epoch', 'snapshot'])
           trainer.on(name, (event) => port.post({ type: 'event', name, event }, event.weights ? [event.weights.buffer] : []));

@@ -747,7 +747,7 @@ const TRAINER_CONFIG = [
   'optimizer', 'lr', 'betas', 'eps', 'weightDecay', 'momentum', 'clip', 'beta', 'warmupSteps', 'noise', 'noiseLevel',
   'sparsity', 'sparsityWeight', 'rho', 'contractive',
 ];
-const TRAIN_OPTIONS = [...TRAINER_CONFIG, 'epochs', 'batchSize', 'warmupEpochs', 'seed', 'snapshotEvery', 'validation', 'worker'];
+const TRAIN_OPTIONS = [...TRAINER_CONFIG, 'epochs', 'batchSize', 'warmupEpochs', 'seed', 'snapshotEvery', 'validation', 'worker', 'workers'];
 
 function trainOptions(opts) {
   const o = options('trainer', opts, TRAIN_OPTIONS);
@@ -777,6 +777,7 @@ function trainOptions(opts) {
     rho: finite('trainer', 'rho', o.rho ?? 0.05, 0),
     contractive: finite('trainer', 'contractive', o.contractive ?? 0, 0),
     validation: o.validation ?? null,
+    workers: integer('trainer', 'workers', o.workers ?? 0, 0, 256), // 0: min(4, cores), vae-train.js
   };
 }
 
@@ -895,7 +896,7 @@ const TRAINING = null;
 let trainingCode = null;
 function trainingLoops() {
   trainingCode ??= (TRAINING ? Promise.resolve(TRAINING) : import('./vae-train.js'))
-    .then((m) => m.default({ fail, VAEError, init, load, isNode, MAX_NONFINITE_RUN, TRAINER_CONFIG }));
+    .then((m) => m.default({ fail, VAEError, init, load, isNode, MAX_NONFINITE_RUN, TRAINER_CONFIG, single: !!TRAINING }));
   return trainingCode;
 }
 

@@ -230,6 +230,11 @@ EXPORT int vw_trainer_create(int model_h, const char *config, uint64_t seed) {
     return h;
 }
 
+static void write_stats(double *stats, const vae_step_stats *st) {
+    double out[7] = {st->loss, st->rec, st->kl, st->grad_norm, st->beta_used, (double)st->step, st->penalty};
+    memcpy(stats, out, sizeof out);
+}
+
 /* One optimiser step; stats = loss, rec, kl, grad_norm, beta_used, step, penalty. */
 EXPORT int vw_trainer_step(int h, const float *x, const int *labels, int n, double *stats) {
     vae_trainer *t = handle_get(h, H_TRAINER);
@@ -237,15 +242,67 @@ EXPORT int vw_trainer_step(int h, const float *x, const int *labels, int n, doub
     vae_step_stats st;
     vae_status s = vae_trainer_step(t, x, labels, n, NULL, &st, &g_err);
     if (s) return s;
-    stats[0] = st.loss;
-    stats[1] = st.rec;
-    stats[2] = st.kl;
-    stats[3] = st.grad_norm;
-    stats[4] = st.beta_used;
-    stats[5] = (double)st.step;
-    stats[6] = st.penalty;
+    write_stats(stats, &st);
     return VAE_OK;
 }
+/* trainer({workers: N}) (vae-train.js), the data-parallel step of vae.h:
+ * the coordinator draws, each worker's replica computes its share, the
+ * coordinator sums in the fixed tree and steps. sums: 8 doubles a share
+ * (rec, kl, pen, loss, xent, entropy, n, labelled). */
+EXPORT int vw_batch_share(int n, int shares, int i, int *first) { return vae_batch_share(n, shares, i, first); }
+
+EXPORT int vw_trainer_eps_count(int h, const int *labels, int n) {
+    vae_trainer *t = handle_get(h, H_TRAINER);
+    return t ? vae_trainer_eps_count(t, labels, n) : 0;
+}
+
+EXPORT int vw_trainer_draw(int h, const float *x, const int *labels, int n, float *eps, float *noisy) {
+    vae_trainer *t = handle_get(h, H_TRAINER);
+    return t ? vae_trainer_draw(t, x, labels, n, eps, noisy, &g_err) : g_err.code;
+}
+
+EXPORT int vw_trainer_share(int h, const float *x, const float *xin, const int *labels, int n, int batch_n,
+                            const float *eps, float *grads, double *sums) {
+    vae_trainer *t = handle_get(h, H_TRAINER);
+    vae_share_sums s;
+    vae_status st = t ? vae_trainer_share_grads(t, x, xin, labels, n, batch_n, eps, grads, &s, &g_err) : g_err.code;
+    if (st) return st;
+    double out[8] = {s.rec, s.kl, s.pen, s.loss, s.xent, s.entropy, s.n, s.labelled};
+    memcpy(sums, out, sizeof out);
+    return VAE_OK;
+}
+
+/* grads: `shares` gradient buffers; stats as vw_trainer_step's. */
+EXPORT int vw_trainer_apply(int h, float **grads, const double *sums, int shares, double *stats) {
+    vae_trainer *t = handle_get(h, H_TRAINER);
+    if (!t) return g_err.code;
+    vae_share_sums s[256];
+    if (shares < 1 || shares > 256) return vae_fail(&g_err, VAE_ERR_ARG, "%d shares (1 to 256)", shares);
+    for (int i = 0; i < shares; i++) {
+        const double *d = sums + 8 * i;
+        s[i] = (vae_share_sums){d[0], d[1], d[2], d[3], d[4], d[5], (int)d[6], (int)d[7]};
+    }
+    vae_step_stats st;
+    vae_status r = vae_trainer_apply(t, grads, s, shares, &st, &g_err);
+    if (r) return r;
+    write_stats(stats, &st);
+    return VAE_OK;
+}
+
+/* A replica takes the coordinator's weights (params NULL: keeps its own) and step count. */
+EXPORT int vw_trainer_sync(int h, const float *params, double steps) {
+    vae_trainer *t = handle_get(h, H_TRAINER);
+    return t ? vae_trainer_sync(t, params, (int64_t)steps, &g_err) : g_err.code;
+}
+
+/* Copies the model's parameter block into out [vw_model_param_count]. */
+EXPORT int vw_model_params_copy(int h, float *out) {
+    vae_model *m = handle_get(h, H_MODEL);
+    if (!m) return g_err.code;
+    memcpy(out, vae_model_params(m), vae_model_param_count(m) * sizeof(float));
+    return VAE_OK;
+}
+
 /* The order of a training epoch (vae train shuffles the same way). */
 EXPORT int vw_rng_permutation(int h, int *perm, int n) {
     vae_rng *r = handle_get(h, H_RNG);
