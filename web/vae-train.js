@@ -49,7 +49,8 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       handles.push(data);
       const alloc = (bytes) => (allocs.push(rt.alloc('fit', bytes)), allocs.at(-1));
       const xb = alloc(4 * B * D), yb = labels ? alloc(4 * B) : 0, perm = alloc(4 * n), stats = alloc(56);
-      const workers = o.workers || (single ? 1 : Math.min(4, await cores()));
+      // the KL sparsity penalty needs the whole batch; vae.single.js has no vae-worker.js beside it
+      const workers = o.workers || (single || o.sparsity === 'kl' ? 1 : Math.min(4, await cores()));
       if (workers > 1) pool = await startPool(t, rt, h, workers, { config, B, D, xb, yb, stats, alloc });
       const start = performance.now(), total = o.epochs * stepsPerEpoch;
       let done = 0, nonfinite = 0;

@@ -149,6 +149,16 @@ export interface TrainOptions {
   validation?: Dataset;
   /** Train in a module Worker / worker_threads Worker: true for vae-worker.js next to vae.js, or its URL. */
   worker?: boolean | string | URL;
+  /**
+   * Data-parallel training on this many Workers (module Workers in the
+   * browser, worker_threads in Node; only transferred ArrayBuffers, no
+   * SharedArrayBuffer, so no COOP/COEP headers): each computes the gradient
+   * of its share of every batch, this thread sums them in a fixed tree and
+   * steps. Default min(4, cores) (1 with the KL sparsity penalty and in
+   * vae.single.js); 1 is the plain path. The same seed and workers give the
+   * same weights as `vae train --threads N`.
+   */
+  workers?: number;
 }
 
 export interface ProgressEvent {

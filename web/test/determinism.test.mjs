@@ -37,7 +37,7 @@ async function weights(bytes) {
 
 test('training with a seed gives the weights of vae train', { skip: !haveCli && 'build/native/vae is missing' }, async () => {
   const data = mnistDigits(1000), files = writeIdx(dir, 'train', data), out = join(dir, 'native.safetensors');
-  const settings = { epochs: 2, batchSize: 100, seed: 9, beta: 0.5, warmupEpochs: 1 };
+  const settings = { epochs: 2, batchSize: 100, seed: 9, beta: 0.5, warmupEpochs: 1, workers: 1 }; // as --threads 1
   runCli('train', '--train-images', files.images, '--hidden', 64, '--latent', 8, '--epochs', 2, '--batch', 100,
     '--seed', 9, '--beta', 0.5, '--warmup-epochs', 1, '--quiet', '--out', out);
 
@@ -63,7 +63,7 @@ test('a conditional model trains like vae train --conditional', { skip: !haveCli
     '--latent', 4, '--epochs', 1, '--batch', 64, '--seed', 4, '--quiet', '--out', out);
   const { images, labels } = await VAE.readIDX(files.images, files.labels);
   const model = await VAE.create({ encoder: [32], latent: 4, classes: 10, seed: 4 });
-  await model.trainer({ epochs: 1, batchSize: 64, seed: 4 }).fit({ images, labels });
+  await model.trainer({ epochs: 1, batchSize: 64, seed: 4, workers: 1 }).fit({ images, labels });
   const c = compare(tensorValues(model.toSafetensors()), tensorValues(await weights(readFileSync(out))));
   console.log(`conditional weights vs native: ${c.differ} differ (max rel ${c.maxRel})`);
   assert.ok(c.maxRel <= 1e-5 || c.maxAbs <= 1e-7, JSON.stringify(c));
@@ -83,7 +83,7 @@ for (const [what, args, kind, options] of [
     runCli('train', '--train-images', files.images, ...CONV_VAE_CLI, '--epochs', 2, '--batch', 16, '--seed', 6, '--quiet', ...args,
       '--out', out);
     const model = await VAE.create({ ...CONV_VAE, ...kind, seed: 6 });
-    await model.trainer({ epochs: 2, batchSize: 16, seed: 6, ...options }).fit(await VAE.readIDX(files.images));
+    await model.trainer({ epochs: 2, batchSize: 16, seed: 6, workers: 1, ...options }).fit(await VAE.readIDX(files.images));
     const c = compare(tensorValues(model.toSafetensors()), tensorValues(await weights(readFileSync(out))));
     console.log(`${what}: trained weights vs native: ${c.differ} differ (max rel ${c.maxRel})`);
     assert.equal(c.differ, 0, JSON.stringify(c));
