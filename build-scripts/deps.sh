@@ -8,7 +8,7 @@ declare -A GROUP=(
   [native]="build-essential cmake pkg-config clang-format libsimde-dev libjsmn-dev zlib1g-dev libstb-dev"
   [test]="clang libclang-rt-14-dev python3-torch dataset-fashion-mnist"
   [wasm]="emscripten wabt terser"
-  [browser]="chromium dataset-fashion-mnist python3-statsmodels"
+  [browser]="chromium firefox-esr dataset-fashion-mnist python3-statsmodels"
   [bench-tables]="python3-sklearn python3-statsmodels"
 )
 

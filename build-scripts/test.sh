@@ -49,7 +49,9 @@ if want browser; then
   step "demo page in headless Chromium"
   build-scripts/build-demo.sh
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-  node --test --test-concurrency=1 tests/browser/
+  node --test --test-concurrency=1 tests/browser/ || { echo "test.sh: browser tests failed in chromium" >&2; exit 1; }
+  step "the strict-CSP single file and the forced non-SIMD path in headless Firefox ESR (WebDriver BiDi)"
+  VAE_BROWSER=firefox node --test --test-concurrency=1 tests/browser/csp.test.mjs || { echo "test.sh: browser tests failed in firefox" >&2; exit 1; }
 fi
 
 if want asan; then

@@ -1,22 +1,26 @@
 /* Shared by the browser tests: the static server on 127.0.0.1 (web/dist, and
- * the test pages under /test/), Debian's chromium through playwright-core,
- * and the screenshot folder. */
+ * the test pages under /test/), the browser (VAE_BROWSER=chromium, the
+ * default: Debian's chromium through playwright-core; VAE_BROWSER=firefox:
+ * firefox-esr through firefox.mjs, the same API), and the screenshot folder. */
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../../build-scripts/serve.mjs';
+import { launchFirefox } from './firefox.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 // DEMO_DIST: test a copy of the site elsewhere (it must work from any folder).
 export const DIST = process.env.DEMO_DIST ? `${process.env.DEMO_DIST.replace(/\/$/, '')}/` : here('../../web/dist/');
-export const SHOTS = here('../../build/screenshots/');
+export const ENGINE = process.env.VAE_BROWSER ?? 'chromium';
+if (!['chromium', 'firefox'].includes(ENGINE)) throw new Error(`VAE_BROWSER=${ENGINE}: chromium or firefox`);
+export const SHOTS = here(`../../build/screenshots/${ENGINE === 'chromium' ? '' : `${ENGINE}/`}`);
 mkdirSync(SHOTS, { recursive: true });
 
 export async function start() {
   for (const f of ['index.html', 'vae-demo.js', 'vae.single.js', 'models/mnist-vae.safetensors', 'data/digits-images.idx.gz'])
     if (!existsSync(DIST + f)) throw new Error(`${DIST}${f} is missing: run build-scripts/build-wasm.sh and build-scripts/build-demo.sh first`);
   const { server, url } = await serve({ root: DIST, mounts: { '/test/': here('pages/') }, port: 0 });
-  const browser = await chromium.launch({
+  const browser = ENGINE === 'firefox' ? await launchFirefox() : await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
