@@ -55,11 +55,12 @@ cp web/vae-demo.js "$dist/"
 rm -rf "$dist/demo"
 cp -r web/demo "$dist/demo"
 
-# vae.single.js: vae.js with the EMBEDDED line replaced by the base64 modules
-# and the TRAINING line by the training loops of vae-train.js (no fetches).
-node - "$dist" web/vae.js web/vae-train.js build/vae.single.js <<'JS'
+# vae.single.js: vae.js with the EMBEDDED line replaced by the base64 modules,
+# the TRAINING line by the training loops of vae-train.js and the tables line
+# by vae-table.js in a function scope (VAE.parseCSV, table models; no fetches).
+node - "$dist" web/vae.js web/vae-train.js web/vae-table.js build/vae.single.js <<'JS'
 const fs = require('fs'), path = require('path');
-const [dist, source, training, out] = process.argv.slice(2);
+const [dist, source, training, table, out] = process.argv.slice(2);
 const b64 = (f) => fs.readFileSync(path.join(dist, f)).toString('base64');
 const replace = (src, line, text) => {
   if (!line.test(src)) throw new Error(`vae.js has no line ${line} to replace`);
@@ -70,6 +71,14 @@ const embedded = `const EMBEDDED = { ${names.map((n) => `'${n}': '${b64(`vae-${n
 const loops = fs.readFileSync(training, 'utf8').replace(/^export default function /m, 'function ');
 let src = replace(fs.readFileSync(source, 'utf8'), /^const EMBEDDED = null;.*$/m, embedded);
 src = replace(src, /^const TRAINING = null;.*$/m, `const TRAINING = { default: (${loops.trim()}) };`);
+const exported = [];
+const tableSrc = fs.readFileSync(table, 'utf8').replace(/^export ((?:async )?(?:function|class) (\w+))/gm, (_, decl, name) => {
+  exported.push(name);
+  return decl;
+});
+if (/^\s*(export|import)\b/m.test(tableSrc)) throw new Error('vae-table.js: an import or export the single file cannot inline');
+src = replace(src, /^const tables = \(\) => import\('\.\/vae-table\.js'\);.*$/m,
+  `const tables = ((m) => () => Promise.resolve(m))((() => {\n${tableSrc}\nreturn { ${exported.join(', ')} };\n})());`);
 fs.writeFileSync(out, src);
 JS
 minify build/vae.single.js "$dist/vae.single.js"

@@ -695,7 +695,8 @@ function loadHandle(rt, what, bytes) {
 }
 
 /* vae-table.js for a file with a table spec, vae-seq.js for a word model
- * ("model":"words"): those modules (and their wasm) are fetched only then. */
+ * ("model":"words"): those modules (and their wasm) are fetched only then.
+ * vae.single.js has vae-table.js inline in place of the tables line (build-wasm.sh). */
 const tables = () => import('./vae-table.js');
 function moduleFor(b) {
   try {

@@ -188,3 +188,24 @@ test("README's JavaScript table example runs (fetch reading a local file)", asyn
     'console.log(points.length, points.indexOf(Math.max(...points)));\n');
   assert.equal(execFileSync('node', [example], { encoding: 'utf8' }).trim(), '200 120');
 });
+
+test('vae.single.js alone (no vae-table.js beside it) parses, trains and scores a table as vae.js does', async () => {
+  const alone = scratch();
+  writeFileSync(join(alone, 'vae.single.js'), readFileSync(join(dist, 'vae.single.js')));
+  const { default: Single } = await import(join(alone, 'vae.single.js'));
+  const text = table();
+  const scores = async (lib) => {
+    const t = await lib.parseCSV(text, { label: 'label' }), m = await t.createModel({ seed: 2 });
+    await m.trainer({ epochs: 3, workers: 1 }).fit(t); // one worker: the single file's default
+    const again = await lib.load(m.toSafetensors()); // a table model from bytes: the table module's load
+    const s = [m.score(t), again.score(t)];
+    m.dispose();
+    again.dispose();
+    return s;
+  };
+  const [single, singleLoaded] = await scores(Single), [ours] = await scores(VAE);
+  assert.deepEqual(single, ours, 'the same scores as vae.js with vae-table.js');
+  assert.deepEqual(singleLoaded, ours, 'the same scores after a round trip through the file');
+  const bad = 'a,b\n1,2\n3,x\n', error = await VAE.parseCSV(bad).catch((e) => e);
+  await assert.rejects(Single.parseCSV(bad), { name: 'VAEError', code: error.code, message: 'parseCSV: line 3, column 2 ("b"): not a number: "x"' });
+});
