@@ -91,6 +91,8 @@ if run score --model lab.st --csv t.csv --out lab.txt; then
     awk -v a="$auc" 'BEGIN {exit !(a >= 0.9)}' && ok "labelled table: ROC AUC $auc >= 0.9" || bad "ROC AUC '$auc'"
     grep -qE '^TPR .* at most 5% of label 0 exceed' out.txt && ok "threshold at a 5% false-alarm rate" ||
         bad "no threshold line: $(cat out.txt)"
+    grep -q '^score      -log p(x), IWAE with k = 100, seed 1' out.txt && ok "a table's default score: IWAE, k 100" ||
+        bad "default score: $(grep '^score' out.txt)"
 else
     bad "labelled score: $(cat err.txt)"
 fi

@@ -201,12 +201,15 @@ function tableModelClass(k) {
     }
 
     /** One score per row (raw values: a Table or rows [n, cols]), as
-     * `vae score --csv` prints them: the negative ELBO of the row, or with
-     * a window the mean over the windows that cover it. */
+     * `vae score --csv` prints them: -log p(x) by importance sampling
+     * (`samples` 100, `seed` 1; samples 0: -ELBO at z = mu; an autoencoder:
+     * its reconstruction loss), or with a window the mean over the windows
+     * that cover it. */
     score(data, opts) {
       const o = this.#k.options('score', opts, ['samples', 'seed']);
       const { images, rows } = this.#inputs('score', data);
-      return this.#points('score', super.score(images, o), rows);
+      const iwae = this.info.model === 'ae' ? {} : { samples: 100 };
+      return this.#points('score', super.score(images, { ...iwae, ...o }), rows);
     }
 
     /** The weights and the table spec as a safetensors file (for `vae score --csv` too). */

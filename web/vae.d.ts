@@ -353,7 +353,8 @@ export interface TableModel extends Omit<Model, 'score' | 'trainer'> {
   readonly table: TableSpec;
   /** Text read as `vae score --csv` reads it for this model (its columns and label column). */
   parseCSV(text: string | ArrayBuffer | ArrayBufferView, options?: { delimiter?: ',' | '\t'; label?: string }): Promise<Table>;
-  /** A score per row (per time point with a window: the mean over the windows covering it), as `vae score --csv`. */
+  /** A score per row (per time point with a window: the mean over the windows covering it), as `vae score --csv`:
+   * -log p(x) from `samples` importance samples (default 100, seed 1; 0: -ELBO at z = mu). */
   score(rows: Rows, options?: { samples?: number; seed?: Seed }): Float32Array;
   /** Defaults as `vae train --csv`: batchSize 64, lr 0.003, epochs for about 3000 steps (at least 10). */
   trainer(options?: TrainOptions): TableTrainer;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""Anomaly detection on tables and a time series: `vae train --csv` with its
-defaults against scikit-learn's detectors on the same splits (a benchmark,
-not a test: it prints tables, it does not pass or fail).
+"""Anomaly detection on tables and a time series: `vae train --csv` and `vae
+score --csv` with their defaults (the score: -log p(x), IWAE with k = 100)
+against scikit-learn's detectors on the same splits (a benchmark, not a
+test: it prints tables, it does not pass or fail).
 
 Tables (Debian python3-sklearn's bundled data): breast cancer (benign normal,
 malignant anomalies), wine and digits (each class in turn normal, the others
