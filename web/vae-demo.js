@@ -67,7 +67,7 @@ export class VAEDemo extends HTMLElement {
   static views = Object.fromEntries(Object.entries(VIEWS).map(([name, m]) => [name, m.attributes])); // name -> declared attributes
   static observedAttributes = [...new Set([COMMON, ...Object.values(VIEWS).map((m) => m.attributes)].flatMap(Object.keys))];
 
-  #frame; #view = null; #settings = null; #modelURL = null; #visible = false; #generation = 0; #io; #ro;
+  #frame; #view = null; #settings = null; #modelURL = null; #visible = false; #generation = 0; #io; #ro; #width;
 
   constructor() {
     super();
@@ -94,10 +94,16 @@ export class VAEDemo extends HTMLElement {
     return m ? new URL(m, document.baseURI).href : null;
   }
 
-  /* A data set bundled by build-scripts/bundle-digits.mjs: {images, labels, n, rows, cols};
-   * 'digits' (MNIST) or 'unusual' (images that are not digits). */
-  dataSet(name) {
-    return loadDataSet(new URL(this.getAttribute('data') || new URL('./data/', import.meta.url).href, document.baseURI).href, name);
+  /* The folder of the bundled data sets (absolute). */
+  get dataFolder() {
+    return new URL(this.getAttribute('data') || new URL('./data/', import.meta.url).href, document.baseURI).href;
+  }
+
+  /* A data set bundled by build-scripts/bundle-digits.mjs, its first `count`
+   * items (all when absent): {images, labels, n, rows, cols}; 'digits'
+   * (MNIST) or 'unusual' (images that are not digits). */
+  dataSet(name, count) {
+    return loadDataSet(this.dataFolder, name, count);
   }
 
   emit(type, detail) {
@@ -117,7 +123,12 @@ export class VAEDemo extends HTMLElement {
   }
 
   connectedCallback() {
-    this.#ro = new ResizeObserver(() => this.render());
+    // Canvases follow the width: a change of height (the view replacing its
+    // loading message) needs no second render.
+    this.#ro = new ResizeObserver((entries) => {
+      const width = entries.at(-1).contentRect.width;
+      if (width !== this.#width) (this.#width = width), this.render();
+    });
     this.#ro.observe(this);
     // Load when near the viewport: a page of many demos stays fast.
     this.#io = new IntersectionObserver((entries) => {
