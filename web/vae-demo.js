@@ -50,6 +50,8 @@ const COMMON = {
 };
 const RESTYLE = ['accent', 'background', 'color', 'size']; // a change redraws; any other restarts the view
 
+const nextTask = () => new Promise((resolve) => setTimeout(resolve));
+
 /* The element's stylesheet: fetched once, adopted by every instance. */
 const sheet = new CSSStyleSheet();
 let sheetLoaded = null;
@@ -203,8 +205,10 @@ export class VAEDemo extends HTMLElement {
         if (generation !== this.#generation) return releaseModel(url); // restarted or removed meanwhile
         this.#modelURL = url;
       }
+      await nextTask(); // the model's load, the view's setup and its first render in tasks of their own: none long
       view = new Kind(this, model, this.#settings);
       await view.setup();
+      await nextTask();
       if (generation !== this.#generation) return view.destroy();
       const i = Kind.needsModel && model.info; // (the train view's model is only what it may fine-tune)
       this.#frame.replaceChildren(view.root, i ? el('div', { class: 'info' },

@@ -13,19 +13,19 @@ import { readdirSync, readFileSync } from 'node:fs';
  * ticks and when each demo first became ready, in ms from navigation. */
 function recorder() {
   const gaps = [];
-  let last = performance.now();
+  let last = performance.now(), on = true;
   const tick = () => {
     const now = performance.now();
     gaps.push([last, now - last]);
     last = now;
-    setTimeout(tick, 10);
+    if (on) setTimeout(tick, 10);
   };
   setTimeout(tick, 10);
   const ready = [];
   // Bytes as the browser counts them (this thread's fetches: a worker's are its own).
   const bytes = () => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).reduce((a, e) => a + e.transferSize, 0);
   document.addEventListener('vae-ready', (e) => ready.push({ view: e.detail.view, at: performance.now(), hero: !!e.target.closest('.hero'), bytes: bytes() }));
-  window.__smooth = { gaps, ready, origin: performance.timeOrigin };
+  window.__smooth = { gaps, ready, origin: performance.timeOrigin, stop: () => (on = false) };
 }
 
 /* The longest stall and the blocking time of [start, length] gaps. */
@@ -121,10 +121,10 @@ export async function loadAndScroll(page, url, { step = 240, every = 120, settle
   await page.goto(url);
   await page.waitForTimeout(1000);
   const height = await page.evaluate(async ([step, every]) => {
-    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms)), frame = () => new Promise((r) => requestAnimationFrame(r));
     for (let y = 0; y < document.documentElement.scrollHeight - innerHeight; y += step) {
       scrollTo(0, y);
-      await sleep(every);
+      await Promise.all([sleep(every), frame().then(frame)]); // every position reaches a frame (and the demos' IntersectionObservers)
     }
     scrollTo(0, document.documentElement.scrollHeight);
     return document.documentElement.scrollHeight;
@@ -132,8 +132,21 @@ export async function loadAndScroll(page, url, { step = 240, every = 120, settle
   await page.waitForFunction(() => [...document.querySelectorAll('vae-demo')].every((d) => ['ready', 'error'].includes(d.getAttribute('state'))),
     undefined, { timeout });
   await page.waitForTimeout(settle);
-  const { gaps, ready, origin } = await page.evaluate(() => window.__smooth);
+  return { ...(await collect(page, stop)), height };
+}
+
+/* The stalls in wall-clock and CPU time, and the ready events, since the recorder started. */
+async function collect(page, stop) {
+  const { gaps, ready, origin } = await page.evaluate(() => (window.__smooth.stop(), window.__smooth));
   const s = busiest(stop());
   const cpu = s.length ? stalls(gaps.map(([at, gap]) => [at, cpuAt(s, origin + at + gap) - cpuAt(s, origin + at)])) : null;
-  return { ...stalls(gaps), cpu, ready, height };
+  return { ...stalls(gaps), cpu, ready };
+}
+
+/* Starts the 10 ms timer on a loaded page; the returned function stops it
+ * and resolves with the stalls since (as loadAndScroll's). */
+export async function watchStalls(page) {
+  const stop = sampleCPU();
+  await page.evaluate(recorder);
+  return () => collect(page, stop);
 }
