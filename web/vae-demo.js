@@ -15,9 +15,12 @@
  *
  * The element loads its model when it first comes near the viewport, shares
  * it with other elements showing the same URL, and frees it when the last
- * one leaves the page. It reflects its state in the `state` attribute
- * (loading, ready, error) and fires vae-ready, vae-error, vae-progress and
- * vae-trained events. */
+ * one leaves the page. Bulk work (the bundled data sets, encoding or scoring
+ * many images, a conv model's many decodes) runs in one Worker the
+ * elements share (demo/remote.js), so the page keeps scrolling. It reflects
+ * its state in the `state` attribute (loading, ready, error) and fires
+ * vae-ready, vae-error, vae-progress, vae-trained and (the explorer, when its
+ * dots are placed) vae-points events. */
 import { el, palette, throttle } from './demo/ui.js';
 import { acquireModel, releaseModel, loadDataSet } from './demo/shared.js';
 import { parseSettings } from './demo/view.js';

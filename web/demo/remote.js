@@ -4,7 +4,9 @@
  * stays free while the page loads and scrolls. The worker loads its own copy
  * of each model it is asked about (by URL) and the data sets; results come
  * back as transferred buffers. Started on the first call. */
-let worker = null, next = 0;
+import { VAE } from '../vae.js';
+
+let worker = null, started = null, next = 0;
 const waiting = new Map(); // id -> {resolve, reject}
 const sources = new Map(); // url -> bytes of a model the page has loaded, handed over on the first call about it
 const sent = new Set(); // urls whose bytes the worker has
@@ -27,11 +29,14 @@ function post(msg, transfer = []) {
       else w?.resolve(data.result);
     };
     worker.onerror = (e) => (e.preventDefault(), failAll(`the demo's worker failed: ${e.message || 'it could not start'}`));
+    // The worker runs the build the page runs (SIMD or not), whatever it would probe itself.
+    const w = worker;
+    started = VAE.init().then(({ simd }) => w.postMessage({ id: 0, op: 'init', simd }));
   }
-  const id = ++next;
+  const id = ++next, w = worker;
   return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    worker.postMessage({ id, ...msg }, transfer);
+    started.then(() => w.postMessage({ id, ...msg }, transfer), reject);
   });
 }
 

@@ -43,6 +43,7 @@ async function resolve(arg) {
 }
 
 const OPS = {
+  init: ({ simd }) => VAE.init({ simd }).then(() => null),
   async data({ folder, name, count }) {
     const d = await items(folder, name, count);
     return { ...d, images: d.images.slice(), labels: d.labels.slice() }; // copies: the worker keeps its set
