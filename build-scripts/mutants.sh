@@ -22,9 +22,12 @@ cmake -S "$T" -B "$M/native" -DCMAKE_BUILD_TYPE=Release >/dev/null
 emcmake cmake -S "$T" -B "$M/wasm" -DCMAKE_BUILD_TYPE=Release -DJSMN_INCLUDE="$PWD/$M/wasm-include" >/dev/null 2>&1
 mkdir -p "$M/logs"
 
-# A guarding test: "ctest:NAME" (a CTest test of the native build) or
-# "node:FILE" (a Node test of web/test against the SIMD wasm). build_for
-# builds what it needs; run_test runs it; their output goes to $M/logs.
+# A guarding test: "ctest:NAME" (a CTest test of the native build),
+# "node:FILE" (a Node test of web/test against the SIMD wasm) or
+# "browser:FILE" (a test of tests/browser in Chromium, on a copy of web/dist,
+# which build-wasm.sh and build-demo.sh made, with the tree's web/ modules
+# over it). build_for builds what it needs; run_test runs it; their output
+# goes to $M/logs.
 build_for() {
   case $1 in
     ctest:test_cli | ctest:test_*_cli) cmake --build "$M/native" -j$jobs --target vae_cli >>"$M/logs/build.log" 2>&1 ;;
@@ -33,6 +36,9 @@ build_for() {
       cmake --build "$M/wasm" -j$jobs --target vae_wasm vae_wasm_train >>"$M/logs/build.log" 2>&1
       mkdir -p "$T/web/dist"
       cp "$M"/wasm/vae-{,train-}simd.wasm "$T"/web/vae{,-train,-worker}.js "$T/web/dist/" ;;
+    browser:*)
+      [[ -f web/dist/index.html ]] || { echo "mutants.sh: browser tests need web/dist (build-wasm.sh, build-demo.sh)" >&2; return 1; }
+      rm -rf "$M/dist" && cp -r web/dist "$M/dist" && cp -r "$T"/web/{vae.js,vae-train.js,vae-worker.js,vae-demo.js,demo} "$M/dist/" ;;
   esac
 }
 run_test() { # TEST LOGNAME
@@ -40,6 +46,7 @@ run_test() { # TEST LOGNAME
   case $1 in
     ctest:*) ctest --test-dir "$M/native" -R "^${1#ctest:}\$" --output-on-failure >"$log" 2>&1 ;;
     node:*) node --test "$T/${1#node:}" >"$log" 2>&1 ;;
+    browser:*) DEMO_DIST="$PWD/$M/dist" node --test "${1#browser:}" >"$log" 2>&1 ;;
   esac
 }
 
@@ -80,7 +87,7 @@ EOF
 
 # Every guarding test passes on the unchanged tree first.
 for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm \
-  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs; do
+  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs browser:tests/browser/smoothness.test.mjs; do
   build_for "$t"
   run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
 done
@@ -129,6 +136,15 @@ fault "fit with workers leaves its workers running when it ends" web/vae-train.j
 fault "a table's default score left at -ELBO(mu), not IWAE" src/cli/score.c \
   '    if (csv && !cli_given(&cmd, "metric")) o.metric = METRIC_IWAE;' '' \
   ctest:test_csv_cli
+fault "the interpolate view decodes its 61 frames on the page thread" web/demo/views/interpolate.js \
+  "await this.remote('interpolate', a, b, FRAMES," "this.model.interpolate(a, b, FRAMES," \
+  browser:tests/browser/smoothness.test.mjs
+fault "the explorer's first picture waits for its dots (digits and encoder)" web/demo/views/explorer.js \
+  'if (encoder) this.encodePoints(encoder)' 'if (encoder) await this.encodePoints(encoder)' \
+  browser:tests/browser/smoothness.test.mjs
+fault "a worker's training data copied through a JS array on the page thread" web/vae-train.js \
+  'const images = own(dataset.images)' 'const images = own(new Float32Array(Array.from(dataset.images)))' \
+  browser:tests/browser/smoothness.test.mjs
 printf '\n%-72s %-8s %s\n' fault result 'by (the failing tests)'
 for r in "${rows[@]}"; do
   IFS='|' read -r desc result by <<<"$r"

@@ -50,8 +50,8 @@ if want browser; then
   build-scripts/build-demo.sh
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
   node --test --test-concurrency=1 tests/browser/ || { echo "test.sh: browser tests failed in chromium" >&2; exit 1; }
-  step "the strict-CSP single file and the forced non-SIMD path in headless Firefox ESR (WebDriver BiDi)"
-  VAE_BROWSER=firefox node --test --test-concurrency=1 tests/browser/csp.test.mjs || { echo "test.sh: browser tests failed in firefox" >&2; exit 1; }
+  step "the strict-CSP single file, the forced non-SIMD path and a smooth page thread in headless Firefox ESR (WebDriver BiDi)"
+  VAE_BROWSER=firefox node --test --test-concurrency=1 tests/browser/csp.test.mjs tests/browser/smoothness.test.mjs || { echo "test.sh: browser tests failed in firefox" >&2; exit 1; }
 fi
 
 if want asan; then

@@ -15,9 +15,12 @@
  *
  * The element loads its model when it first comes near the viewport, shares
  * it with other elements showing the same URL, and frees it when the last
- * one leaves the page. It reflects its state in the `state` attribute
- * (loading, ready, error) and fires vae-ready, vae-error, vae-progress and
- * vae-trained events. */
+ * one leaves the page. Bulk work (the bundled data sets, encoding or scoring
+ * many images, a conv model's many decodes) runs in one Worker the
+ * elements share (demo/remote.js), so the page keeps scrolling. It reflects
+ * its state in the `state` attribute (loading, ready, error) and fires
+ * vae-ready, vae-error, vae-progress, vae-trained and (the explorer, when its
+ * dots are placed) vae-points events. */
 import { el, palette, throttle } from './demo/ui.js';
 import { acquireModel, releaseModel, loadDataSet } from './demo/shared.js';
 import { parseSettings } from './demo/view.js';
@@ -50,6 +53,8 @@ const COMMON = {
 };
 const RESTYLE = ['accent', 'background', 'color', 'size']; // a change redraws; any other restarts the view
 
+const nextTask = () => new Promise((resolve) => setTimeout(resolve));
+
 /* The element's stylesheet: fetched once, adopted by every instance. */
 const sheet = new CSSStyleSheet();
 let sheetLoaded = null;
@@ -67,7 +72,7 @@ export class VAEDemo extends HTMLElement {
   static views = Object.fromEntries(Object.entries(VIEWS).map(([name, m]) => [name, m.attributes])); // name -> declared attributes
   static observedAttributes = [...new Set([COMMON, ...Object.values(VIEWS).map((m) => m.attributes)].flatMap(Object.keys))];
 
-  #frame; #view = null; #settings = null; #modelURL = null; #visible = false; #generation = 0; #io; #ro;
+  #frame; #view = null; #settings = null; #modelURL = null; #visible = false; #generation = 0; #io; #ro; #width;
 
   constructor() {
     super();
@@ -94,10 +99,16 @@ export class VAEDemo extends HTMLElement {
     return m ? new URL(m, document.baseURI).href : null;
   }
 
-  /* A data set bundled by build-scripts/bundle-digits.mjs: {images, labels, n, rows, cols};
-   * 'digits' (MNIST) or 'unusual' (images that are not digits). */
-  dataSet(name) {
-    return loadDataSet(new URL(this.getAttribute('data') || new URL('./data/', import.meta.url).href, document.baseURI).href, name);
+  /* The folder of the bundled data sets (absolute). */
+  get dataFolder() {
+    return new URL(this.getAttribute('data') || new URL('./data/', import.meta.url).href, document.baseURI).href;
+  }
+
+  /* A data set bundled by build-scripts/bundle-digits.mjs, its first `count`
+   * items (all when absent): {images, labels, n, rows, cols}; 'digits'
+   * (MNIST) or 'unusual' (images that are not digits). */
+  dataSet(name, count) {
+    return loadDataSet(this.dataFolder, name, count);
   }
 
   emit(type, detail) {
@@ -117,7 +128,12 @@ export class VAEDemo extends HTMLElement {
   }
 
   connectedCallback() {
-    this.#ro = new ResizeObserver(() => this.render());
+    // Canvases follow the width: a change of height (the view replacing its
+    // loading message) needs no second render.
+    this.#ro = new ResizeObserver((entries) => {
+      const width = entries.at(-1).contentRect.width;
+      if (width !== this.#width) (this.#width = width), this.render();
+    });
     this.#ro.observe(this);
     // Load when near the viewport: a page of many demos stays fast.
     this.#io = new IntersectionObserver((entries) => {
@@ -192,8 +208,10 @@ export class VAEDemo extends HTMLElement {
         if (generation !== this.#generation) return releaseModel(url); // restarted or removed meanwhile
         this.#modelURL = url;
       }
+      await nextTask(); // the model's load, the view's setup and its first render in tasks of their own: none long
       view = new Kind(this, model, this.#settings);
       await view.setup();
+      await nextTask();
       if (generation !== this.#generation) return view.destroy();
       const i = Kind.needsModel && model.info; // (the train view's model is only what it may fine-tune)
       this.#frame.replaceChildren(view.root, i ? el('div', { class: 'info' },

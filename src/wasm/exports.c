@@ -420,7 +420,7 @@ EXPORT int vw_rng_normals(int h, float *out, int n) {
 #ifdef VW_SEQ
 /* ---------------------------------------------------------------- word models */
 
-enum { WORDS_CAP = 256 }; /* words per batch inside the library: the results do not depend on it */
+enum { WORDS_CAP = 32 }; /* words per batch inside the library: the results do not depend on it */
 
 EXPORT int vw_words_load(const uint8_t *buf, size_t len) {
     vae_words *m = NULL;

@@ -12,6 +12,7 @@ before(async () => (s = await start()));
 after(() => s?.close());
 
 const MODEL = { conditional: 'models/mnist-cvae.safetensors', words: 'models/words-vae.safetensors' }; // the others take the plain VAE
+const URLS = { encoder: 'models/mnist-vae.safetensors' }; // attributes naming a model: a changed value that loads
 
 /* The element's declarations, with Number and String (no fixed default) as {type}. */
 const declared = (page) => page.evaluate(async () => {
@@ -44,7 +45,7 @@ test('changing any attribute a view declares restarts the view with the new valu
     }, [view, MODEL[view] ?? 'models/mnist-vae.safetensors']);
     await ready(page, 'vae-demo');
     for (const [name, fallback] of Object.entries(attributes)) {
-      const [raw, parsed] = changed(fallback);
+      const [raw, parsed] = URLS[name] ? [URLS[name], URLS[name]] : changed(fallback);
       const [event, setting] = await page.evaluate(([name, raw]) => {
         const el = document.querySelector('vae-demo');
         const restarted = new Promise((resolve) => {

@@ -28,6 +28,7 @@ export async function start() {
   return {
     url,
     browser,
+    server,
     async close() {
       await browser.close();
       await new Promise((r) => server.close(r));

@@ -83,16 +83,17 @@ export function drawGrid(ctx, images, shape, lut, { cols, x = 0, y = 0, w, gap =
       const v = data[i] * 3;
       (data[i] = lut[v]), (data[i + 1] = lut[v + 1]), (data[i + 2] = lut[v + 2]);
     }
-  scratch.width = width;
-  scratch.height = height;
+  if (scratch.width !== width || scratch.height !== height) (scratch.width = width), (scratch.height = height);
   scratch.getContext('2d').putImageData(new ImageData(data, width, height), 0, 0);
   const tw = (w - gap * (cols - 1)) / cols, th = (tw * h) / wi, tiles = [];
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
+  const rows = Math.ceil(n / cols), whole = !gap && n === rows * cols; // adjacent tiles: one resample, not n (each costs)
+  if (whole) ctx.drawImage(scratch, 0, 0, cols * wi, rows * h, x, y, cols * tw, rows * th);
   for (let k = 0; k < n; k++) {
     const col = k % cols, row = Math.floor(k / cols);
     const tile = { x: x + col * (tw + gap), y: y + row * (th + gap), w: tw, h: th };
-    ctx.drawImage(scratch, col * wi, row * h, wi, h, tile.x, tile.y, tile.w, tile.h);
+    if (!whole) ctx.drawImage(scratch, col * wi, row * h, wi, h, tile.x, tile.y, tile.w, tile.h);
     tiles.push(tile);
   }
   return tiles;
@@ -101,7 +102,8 @@ export function drawGrid(ctx, images, shape, lut, { cols, x = 0, y = 0, w, gap =
 /* Sizes a canvas's backing store to its laid-out width (device pixels) and
  * the given height/width ratio; returns its 2-D context. */
 export function fit(canvas, ratio) {
-  canvas.style.aspectRatio = `${1 / ratio}`;
+  const aspect = `${1 / ratio}`;
+  if (canvas.style.aspectRatio !== aspect) canvas.style.aspectRatio = aspect; // a write invalidates the layout
   const w = Math.max(1, Math.round((canvas.clientWidth || 300) * devicePixelRatio));
   const h = Math.max(1, Math.round(w * ratio));
   if (canvas.width !== w || canvas.height !== h) (canvas.width = w), (canvas.height = h);

@@ -11,6 +11,7 @@
  * and frees what it holds in destroy(). host (the element) gives the data
  * sets, the palette and colours, and events. */
 import { el } from './ui.js';
+import { remoteCall } from './remote.js';
 
 export function parseSettings(attributes, element) {
   return Object.fromEntries(Object.entries(attributes).map(([name, fallback]) => {
@@ -57,10 +58,21 @@ export class View {
     return this.shape.join() === [1, data.rows, data.cols].join();
   }
 
-  /* The bundled digits, for views that encode them: they need a full model
-   * of images of their shape, without labels. */
-  async digits() {
-    const data = await this.host.dataSet('digits'), i = this.model.info;
+  /* model[method](...args) on the demo's worker (remote.js), for bulk work
+   * that would stall the page; this.data() stands for bundled images there. */
+  remote(method, ...args) {
+    return remoteCall(this.host.modelURL, method, ...args);
+  }
+
+  /* The first `count` images of a bundled data set, as an argument of remote(). */
+  data(name, count) {
+    return { $data: [this.host.dataFolder, name, count] };
+  }
+
+  /* The first `count` bundled digits (all when absent), for views that
+   * encode them: they need a full model of images of their shape, without labels. */
+  async digits(count) {
+    const data = await this.host.dataSet('digits', count), i = this.model.info;
     if (i.decoderOnly || i.classes || !this.fits(data))
       throw new Error(`the ${this.host.view} view needs a full model of ${data.rows}×${data.cols} grey images without labels (it encodes the bundled digits)`);
     return data;

@@ -19,13 +19,14 @@ const SCORED = 200; // of each set in the histogram
 
 export default class AnomalyView extends View {
   async setup() {
-    const data = await Promise.all([this.digits(), this.host.dataSet('unusual')]), D = this.pixels;
-    const n = Math.min(SCORED, ...data.map((d) => d.n));
+    const data = await Promise.all([this.digits(SCORED), this.host.dataSet('unusual', SCORED)]);
+    const n = Math.min(...data.map((d) => d.n)), names = ['digits', 'unusual'];
     const fashion = data[1].labels.every((l) => l < 10);
+    const scores = await Promise.all(names.map((name) => this.remote('score', this.data(name, n)))); // in the worker
     this.sets = data.map(({ images, labels }, k) => {
-      const x = images.subarray(0, n * D);
+      const x = images.subarray(0, n * this.pixels);
       return {
-        x, labels, scores: this.model.score(x), key: k ? 'kl' : 'rec',
+        x, labels, scores: scores[k], key: k ? 'kl' : 'rec',
         name: k ? (fashion ? 'Fashion-MNIST items' : 'Noise, inverted and shifted digits') : 'Digits',
         kind: k ? (i) => UNUSUAL_KINDS[labels[i]] : (i) => `a ${labels[i]}`,
         canvas: el('canvas', { role: 'img' }), caption: el('figcaption'),

@@ -23,7 +23,7 @@ export default class AttributesView extends View {
     this.alpha = s.amount;
     this.marks = new Map([...s.with.map((i) => [i, 'with']), ...s.without.map((i) => [i, 'without'])]);
     this.z = await VAE.randomNormal(this.count * L, this.seed);
-    this.images = this.model.decode(this.z, { label: this.label() });
+    this.images = await this.remote('decode', this.z, { label: this.label() }); // in the demo's worker: conv faces take long
     this.tiles = el('div', { class: 'tiles' });
     const D = this.pixels;
     for (let i = 0; i < this.count; i++) {
@@ -60,7 +60,7 @@ export default class AttributesView extends View {
   }
 
   async update() {
-    const D = this.pixels, pick = (m) => {
+    const asked = (this.asked = (this.asked ?? 0) + 1), D = this.pixels, pick = (m) => {
       const list = [...this.marks].filter(([, v]) => v === m).map(([i]) => i);
       const out = new Float32Array(list.length * D);
       list.forEach((i, k) => out.set(this.images.subarray(i * D, (i + 1) * D), k * D));
@@ -68,7 +68,9 @@ export default class AttributesView extends View {
     };
     const yes = pick('with'), no = pick('without');
     const labels = this.model.info.classes ? { withLabels: this.label(), withoutLabels: this.label() } : undefined;
-    this.vector = yes.length && no.length ? this.model.attributeVector(yes, no, labels) : null;
+    const vector = yes.length && no.length ? await this.remote('attributeVector', yes, no, labels) : null;
+    if (asked !== this.asked) return; // marks changed meanwhile
+    this.vector = vector;
     this.note.textContent = this.vector
       ? `Trait vector: mean latent of ${yes.length / D} marked “has” minus ${no.length / D} marked “lacks”.`
       : 'Mark at least one sample of each kind to get a trait vector.';
@@ -76,7 +78,7 @@ export default class AttributesView extends View {
     this.base = this.baseSeed === null && lacking !== undefined
       ? this.z.slice(lacking * L, (lacking + 1) * L)
       : await VAE.randomNormal(L, this.baseSeed ?? this.seed + 1000);
-    this.renderStrip();
+    if (asked === this.asked) await this.renderStrip();
   }
 
   render() {
@@ -84,13 +86,21 @@ export default class AttributesView extends View {
     this.renderStrip();
   }
 
-  /* The base face at amounts 0 .. alpha in five steps. */
-  renderStrip() {
+  /* The base face at amounts 0 .. alpha in five steps (decoded in the demo's worker; a redraw reuses them). */
+  async renderStrip() {
     if (!this.base) return;
-    const L = this.model.info.latent, n = 5, z = new Float32Array(n * L);
-    for (let k = 0; k < n; k++)
-      for (let j = 0; j < L; j++) z[k * L + j] = this.base[j] + (this.vector ? (this.alpha * k * this.vector[j]) / (n - 1) : 0);
-    const images = this.model.decode(z, { label: this.label() });
+    const L = this.model.info.latent, n = 5, key = [this.base, this.vector, this.alpha];
+    if (this.strip.key?.some((v, i) => v !== key[i]) ?? true) {
+      this.strip.key = key;
+      const z = new Float32Array(n * L);
+      for (let k = 0; k < n; k++)
+        for (let j = 0; j < L; j++) z[k * L + j] = this.base[j] + (this.vector ? (this.alpha * k * this.vector[j]) / (n - 1) : 0);
+      const images = await this.remote('decode', z, { label: this.label() });
+      if (this.strip.key !== key) return; // a newer strip was asked for meanwhile
+      this.strip.images = images;
+    }
+    const images = this.strip.images;
+    if (!images) return; // still decoding
     const { ctx, gap } = fitGrid(this.strip, n, n, this.shape, 3);
     drawGrid(ctx, images, this.shape, this.host.lut, { cols: n, w: this.strip.width, gap });
     const base = this.baseSeed === null && [...this.marks.values()].includes('without') ? 'The first sample marked “lacks”' : 'A new sample';

@@ -14,6 +14,8 @@ export const attributes = {
 /* A clean pixel x becomes pixel(x, a, u, g) at amount a, with a uniform u
  * and a standard normal g drawn once per pixel, so moving the amount grows
  * the same noise instead of drawing new noise. */
+const PICKED = 1000; // bundled digits the picker cycles through (100 or so of each)
+
 const NOISE = {
   masking: { name: 'Masking', pixel: (x, a, u) => (u < a ? 0 : x), says: (a) => `each pixel set to 0 with probability ${a}` },
   gaussian: { name: 'Gaussian', pixel: (x, a, u, g) => Math.min(1, Math.max(0, x + a * g)), says: (a) => `a normal of σ = ${a} added to each pixel, clipped to [0, 1]` },
@@ -38,7 +40,7 @@ export default class DenoiseView extends View {
     this.amount = Math.min(1, Math.max(0, s.amount));
     this.seed = s.seed;
     this.field();
-    const { images, labels, n } = await this.digits();
+    const { images, labels, n } = await this.digits(PICKED);
     this.byLabel = Array.from({ length: 10 }, () => []);
     for (let i = 0; i < n; i++) this.byLabel[labels[i]].push(images.subarray(i * D, (i + 1) * D));
     this.round = 0; // which digit of each label the picker shows

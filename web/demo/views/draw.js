@@ -22,9 +22,9 @@ export default class DrawView extends View {
         button('Clear', () => (this.pad.clear(), this.update()), { class: 'small' })),
     );
     this.typical = null; // without the bundled digits (or for a model of other images): the score alone
-    const data = await this.host.dataSet('digits').catch(() => null);
+    const data = await this.host.dataSet('digits', 0).catch(() => null);
     if (data && this.fits(data)) {
-      const s = Array.from(this.model.score(data.images.subarray(0, 500 * this.pixels))).sort((a, b) => a - b);
+      const s = Array.from(await this.remote('score', this.data('digits', 500))).sort((a, b) => a - b); // in the worker
       this.typical = s[250];
     }
   }

@@ -2,11 +2,13 @@
  * of the point under the pointer (or moved with the arrow keys). */
 import { el, fit, drawGrid, throttle } from '../ui.js';
 import { View } from '../view.js';
+import { remoteCall } from '../remote.js';
 
 export const attributes = {
   dims: [0, 1], // the two latent dimensions of the plane
   range: 3, // half-width of the plane
   points: 3000, // bundled digits encoded as dots (a full model of their shape)
+  encoder: String, // URL of the full model whose encoder places the dots; default: the model, when it has an encoder
   label: 0, // a conditional model's label
 };
 
@@ -43,20 +45,29 @@ export default class ExplorerView extends View {
       for (const a of [0, 1]) this.z[this.dims[a]] = clamp(this.z[this.dims[a]] + d[a] * step);
       draw();
     });
-    if (!this.model.info.decoderOnly)
-      await this.encodePoints().catch((e) => this.legend.replaceChildren(`(No test digits to plot: ${e.message}.)`));
+    // The first picture needs only the decoder: the dots follow from the worker.
+    const encoder = s.encoder ? new URL(s.encoder, document.baseURI).href : !this.model.info.decoderOnly && this.host.modelURL;
+    if (encoder) this.encodePoints(encoder).catch((e) => this.live && this.legend.replaceChildren(`(No test digits to plot: ${e.message}.)`));
+    this.live = true;
   }
 
-  /* Encodes the first bundled digits (their means) for the background. */
-  async encodePoints() {
-    const data = await this.host.dataSet('digits'), { images, labels } = data;
+  /* Encodes the first bundled digits (their means) in the demo's worker, for the background. */
+  async encodePoints(encoder) {
+    const data = await this.host.dataSet('digits', this.settings.points), { labels, n } = data;
     if (!this.fits(data)) return; // not a digit model: a bare plane
-    const n = Math.min(this.settings.points, labels.length);
-    const { mu } = this.model.encode(images.subarray(0, n * this.pixels), { labels: this.model.info.classes ? labels.subarray(0, n) : undefined });
+    const set = [this.host.dataFolder, 'digits', n];
+    const { mu } = await remoteCall(encoder, 'encode', { $data: set }, { labels: this.model.info.classes ? { $labels: set } : undefined });
+    if (!this.live) return;
     this.points = { mu, labels, n, L: this.model.info.latent };
     this.legend.replaceChildren(...LABEL_COLOURS.map((colour, i) =>
       el('span', {}, el('i', { style: `background:${colour}` }), String(i))));
     this.background = null;
+    this.host.render();
+    this.host.emit('vae-points', { n });
+  }
+
+  destroy() {
+    this.live = false;
   }
 
   /* The plane's grid and dots, drawn once per size. */

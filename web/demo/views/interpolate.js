@@ -39,10 +39,14 @@ export default class InterpolateView extends View {
     else this.pause();
   }
 
+  /* The FRAMES images of the path, decoded in the demo's worker (a conv model's take long). */
   async compute() {
-    const L = this.model.info.latent;
+    const L = this.model.info.latent, asked = (this.asked = (this.asked ?? 0) + 1);
     const [a, b] = await Promise.all(this.seeds.map((s) => VAE.randomNormal(L, s)));
-    this.images = this.model.interpolate(a, b, FRAMES, { method: this.method, label: this.label() });
+    const images = await this.remote('interpolate', a, b, FRAMES, { method: this.method, label: this.label() });
+    if (asked !== this.asked) return; // a newer path was asked for meanwhile
+    this.images = images;
+    this.drawn = null;
     this.render();
   }
 
@@ -76,7 +80,11 @@ export default class InterpolateView extends View {
   render() {
     if (!this.images) return;
     const [, h, w] = this.shape, D = this.pixels;
-    const k = Math.round(this.t * (FRAMES - 1)), frame = this.images.subarray(k * D, (k + 1) * D);
+    // Each animation frame redraws only what changed: the frame and the strip's marker move in steps.
+    const k = Math.round(this.t * (FRAMES - 1)), drawn = `${k} ${Math.round(this.t * 6)} ${this.frame.clientWidth} ${this.strip.clientWidth} ${this.host.colours().accent}`;
+    if (drawn === this.drawn) return;
+    this.drawn = drawn;
+    const frame = this.images.subarray(k * D, (k + 1) * D);
     drawGrid(fit(this.frame, h / w), frame, this.shape, this.host.lut, { cols: 1, w: this.frame.width });
     const strip = new Float32Array(7 * D);
     for (let i = 0; i < 7; i++) strip.set(this.images.subarray(i * 10 * D, (i * 10 + 1) * D), i * D);

@@ -30,7 +30,7 @@ export default class TrainView extends View {
     const s = this.settings;
     this.mode = this.model ? s.mode : 'scratch';
     this.epochs = s.epochs ?? (this.mode === 'scratch' ? 10 : 20);
-    this.digitData = await this.host.dataSet('digits');
+    this.digitData = await this.host.dataSet('digits', 0); // their shape; the digits come with the first training
     this.drawn = [];
     this.history = [];
     this.pad = new DrawPad(this.model ? this.padSize() : this.digitData.rows, () => {}, 'Draw a digit to add to your training set');
@@ -86,11 +86,9 @@ export default class TrainView extends View {
     drawGrid(ctx, all, this.shape, this.host.lut, { cols, w: this.thumbs.width, gap });
   }
 
-  /* The first DIGITS bundled digits, copied out: posting a view to the
-   * worker would copy the whole buffer under it. */
-  digitSet() {
-    const { images, rows, cols } = this.digitData;
-    this.digitCopy ??= { images: images.slice(0, DIGITS * rows * cols) };
+  /* The first DIGITS bundled digits (parsed in the demo's worker). */
+  async digitSet() {
+    this.digitCopy ??= { images: (await this.host.dataSet('digits', DIGITS)).images };
     return this.digitCopy;
   }
 
@@ -127,7 +125,7 @@ export default class TrainView extends View {
     this.setDownload(null);
     this.status.textContent = scratchMode ? 'Loading the digits…' : 'Loading the model…';
     try {
-      const data = scratchMode ? this.digitSet() : this.drawnSet();
+      const data = scratchMode ? await this.digitSet() : this.drawnSet();
       await nextFrame();
       const { rows, cols } = this.digitData, seed = this.settings.seed;
       const model = scratchMode ? await VAE.create({ ...ARCH, imageShape: [1, rows, cols], seed }) : await VAE.load(this.host.modelURL);

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/* The demo page as a reader loads it (not a test: prints figures), per
+ * engine: the time from navigation to the hero's first picture and the bytes
+ * the page thread fetched until then (resource timing), the bytes the server
+ * sent in all (workers' fetches included) after a slow scroll to the bottom,
+ * and the page thread's stalls over load plus that scroll
+ * (tests/browser/smoothness.mjs). Needs web/dist (build-wasm.sh,
+ * build-demo.sh) and tests/browser's node_modules.
+ *
+ *   node tests/bench/page-load.mjs [chromium] [firefox] [--runs N] [--trace FILE]
+ *
+ * --trace writes a Chromium performance trace of the first run (open it in
+ * the DevTools Performance panel) to find what blocks. */
+import { loadavg } from 'node:os';
+import { loadAndScroll } from '../browser/smoothness.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i < 0 ? fallback : args.splice(i, 2)[1];
+};
+const runs = Number(opt('--runs', 3)), trace = opt('--trace'), still = args.includes('--reduced-motion') && args.splice(args.indexOf('--reduced-motion'), 1);
+const engines = args.length ? args : ['chromium', 'firefox'];
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+const rows = [];
+for (const engine of engines) {
+  process.env.VAE_BROWSER = engine; // helpers.mjs reads it when imported
+  const { start, watchedPage } = await import(`../browser/helpers.mjs?${engine}`);
+  const s = await start();
+  const results = [];
+  for (let r = 0; r < runs; r++) {
+    const { page, problems, context } = await watchedPage(s.browser, still ? { reducedMotion: 'reduce' } : {});
+    const sockets = new Set(), count = (socket) => sockets.add(socket); // bytes sent, headers included
+    s.server.on('connection', count);
+    const tracing = trace && r === 0 && engine === 'chromium';
+    if (tracing) await s.browser.startTracing(page, { path: trace, screenshots: false });
+    const m = await loadAndScroll(page, s.url);
+    if (tracing) await s.browser.stopTracing();
+    s.server.off('connection', count);
+    const bytes = [...sockets].reduce((sum, socket) => sum + socket.bytesWritten, 0);
+    const hero = m.ready.find((x) => x.hero);
+    results.push({ ...m, first: hero?.at ?? NaN, firstBytes: hero?.bytes ?? NaN, bytes, problems });
+    await context.close();
+  }
+  await s.close();
+  const pick = (k) => median(results.map((x) => x[k]));
+  const cpu = (k) => median(results.map((x) => x.cpu?.[k] ?? NaN));
+  rows.push({ engine, first: pick('first'), firstBytes: pick('firstBytes'), longest: pick('longest'), blocking: pick('blocking'), bytes: pick('bytes'),
+    cpuLongest: cpu('longest'), cpuBlocking: cpu('blocking'),
+    worst: results.map((x) => (x.cpu ?? x).over100.join(', ')), problems: results.flatMap((x) => x.problems).slice(0, 4) });
+}
+const kB = (b) => `${Math.round(b / 1000).toLocaleString('en')} kB`;
+console.log(`page-load.mjs: median of ${runs} runs; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log('                                       wall clock                  CPU time of the page thread');
+console.log('engine     first picture  its bytes  longest stall  blocking time  longest stall  blocking time  all bytes (full scroll)');
+const ms = (v) => `${Math.round(v)} ms`.padStart(14);
+for (const r of rows) {
+  console.log(`${r.engine.padEnd(10)} ${ms(r.first).slice(1)} ${kB(r.firstBytes).padStart(10)} ${ms(r.longest)} ${ms(r.blocking)} ${ms(r.cpuLongest)} ${ms(r.cpuBlocking)}  ${kB(r.bytes)}`);
+  r.worst.forEach((w, i) => w && console.log(`  run ${i + 1}, stalls over 100 ms of CPU: ${w}`));
+  if (r.problems.length) console.log(`  problems: ${r.problems.join('; ')}`);
+}
