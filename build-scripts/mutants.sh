@@ -130,6 +130,13 @@ fault "model.manifold's rows not flipped (dims[1] runs down)" web/vae.js \
 fault "shares summed into share 0 as they come, not in the fixed tree" src/models/train.c \
   'float *a = grads[i];' 'float *a = grads[0];' \
   ctest:test_train
+fault "the norm of several shares' total squares a share, not the total" src/models/train.c \
+  'q[j] += (double)a[k + j] * a[k + j];' 'q[j] += (double)b[k + j] * b[k + j];' \
+  ctest:test_train
+fault "fit with workers resolves before taking the replicas' weights" web/vae-train.js \
+  '      await pool?.sync();
+      return m.toSafetensors();' '      return m.toSafetensors();' \
+  node:web/test/workers.test.mjs
 fault "fit with workers leaves its workers running when it ends" web/vae-train.js \
   '      await pool?.close();' '      void pool;' \
   node:web/test/workers.test.mjs

@@ -5,6 +5,12 @@
 # neither: it prints its words into its log), and
 # logs/NAME.txt (the training log, F32 and F16 evaluation, sha256).
 # The F32 originals stay in build/pretrained/. Same command, same files.
+# Each image model also gets NAME-q8.safetensors and NAME-decoder-q8.safetensors
+# (Q8: int8 rows with an F32 scale each), made from the shipped F16 file, so
+# that anyone can remake them from this repository without retraining (F16's
+# rounding is far below Q8's step), and its test loss in the log beside the
+# F32 and F16 ones. Q8=only redoes just that for models already trained,
+# replacing the Q8 part of their logs (word models have no Q8 format).
 #
 # Usage: build-scripts/train-pretrained.sh DATA_DIR [FASHION_DIR] [NAME...]
 #   DATA_DIR    holds mnist/, frey-face/, olivetti-faces/ (IDX .gz)
@@ -46,12 +52,31 @@ models=(
   "fashion-mnist-vae|$fmnist --hidden 400 --latent 20 --epochs 30 --lr 1e-3 --lr-decay cosine --lr-min 1e-5|$fashion/t10k-images-idx3-ubyte.gz"
 )
 
+# NAME TEST: the Q8 files of pretrained/NAME.safetensors (in $work; the end
+# of this script copies those the demo uses into pretrained/) and their test loss.
+q8() {
+  echo "== Q8 from $1.safetensors"
+  $vae export --model "pretrained/$1.safetensors" --dtype q8 --out "$work/$1-q8.safetensors"
+  $vae export --model "pretrained/$1.safetensors" --dtype q8 --decoder-only --out "$work/$1-decoder-q8.safetensors"
+  # shellcheck disable=SC2086
+  $vae eval --model "$work/$1-q8.safetensors" --k 0 --images $2 | sed "s|$data|DATA_DIR|g; s|$fashion|FASHION_DIR|g"
+  (cd "$work" && ls -l "$1-q8.safetensors" "$1-decoder-q8.safetensors" | awk '{print $5, $9}' &&
+    sha256sum "$1-q8.safetensors" "$1-decoder-q8.safetensors")
+}
+
 selected() { (($# == 1)) && return 0; local n; for n in "${@:2}"; do [[ $n == "$1" ]] && return 0; done; return 1; }
 
 for spec in "${models[@]}"; do
   IFS='|' read -r name opts test_images <<<"$spec"
   selected "$name" "$@" || continue
   log=pretrained/logs/$name.txt
+  if [[ ${Q8:-} == only ]]; then
+    [[ -f $log ]] || continue
+    echo "== $name (Q8 only)"
+    sed -i '/^== Q8 from /,$d' "$log"
+    q8 "$name" "$test_images" 2>&1 | tee -a "$log"
+    continue
+  fi
   echo "== $name"
   {
     echo "\$ vae train $(echo $opts | sed "s|$data|DATA_DIR|g; s|$fashion|FASHION_DIR|g") --seed 1 --out $name.safetensors"
@@ -80,6 +105,7 @@ for spec in "${models[@]}"; do
       $vae manifold --model "pretrained/$name.safetensors" --out "pretrained/$name-manifold.png" --grid 20 --scale 1
     fi
     (cd pretrained && ls -l "$name.safetensors" "$name-decoder.safetensors" | awk '{print $5, $9}' && sha256sum "$name.safetensors" "$name-decoder.safetensors")
+    q8 "$name" "$test_images"
   } 2>&1 | tee "$log"
 done
 
@@ -93,7 +119,7 @@ words=${WORDS:-/usr/share/dict/words}
 opts="--words $words --skip-invalid --embed 16 --hidden 128 --epochs 24 --warmup-epochs 8 --dropout 0.5"
 for spec in words-vae:16 words-lm:0; do
   name=${spec%:*}
-  selected "$name" "$@" || continue
+  selected "$name" "$@" && [[ ${Q8:-} != only ]] || continue
   echo "== $name"
   {
     echo "\$ vae train ${opts/$words/WORDS} --latent ${spec#*:} --seed 1 --out $name.safetensors"
@@ -122,3 +148,9 @@ for spec in words-vae:16 words-lm:0; do
 done
 python3 tools/model_cards.py pretrained
 echo "wrote pretrained/README.md"
+# The Q8 files the demo uses (their test loss within 0.1 nats of F32's; the cards say which).
+for name in $(python3 tools/model_cards.py --demo-q8 pretrained); do
+  if [[ -f $work/$name-q8.safetensors ]]; then
+    cp "$work/$name-q8.safetensors" "$work/$name-decoder-q8.safetensors" pretrained/
+  fi
+done

@@ -336,6 +336,9 @@ int64_t vae_trainer_steps(const vae_trainer *t);
  *    stride s = 1, 2, 4, ... share i (i a multiple of 2s) adds share i + s,
  *    element by element in float (sums in double), so share 0 ends with
  *    the total; then clips and takes one optimiser step (vae_trainer_apply).
+ *    With K > 1 the squared gradient norm (for clipping and grad_norm) is
+ *    summed in double in four lanes, element k into lane k % 4, then
+ *    (lane 0 + lane 1) + (lane 2 + lane 3); with K = 1 in one, in order.
  * The same N gives the same bits on every run and every machine; N = 1 is
  * vae_trainer_step exactly. N > 1 differs from it by float rounding only
  * (each share's gradient is summed over its rows, then shares are added). */

@@ -343,6 +343,26 @@ static void check_shares(void) {
         CHECK(big[0][0] == 0.0f && sums[0].n == 4, "case %d: not the fixed tree: %g", k, big[0][0]);
         for (int i = 0; i < 4; i++) free(big[i]);
     }
+    /* the norm of 2 and 3 shares' total (summed in four lanes) is the total's */
+    for (int shares = 2; shares <= 3; shares++) {
+        float *g[3];
+        vae_share_sums sums[3] = {{0}};
+        for (int i = 0; i < shares; i++) {
+            g[i] = malloc(np * sizeof(float));
+            for (size_t k = 0; k < np; k++) g[i][k] = (float)sin(0.37 * (double)k + i) * 1e-3f;
+            sums[i].n = 1;
+        }
+        double want = 0.0;
+        for (size_t k = 0; k < np; k++) {
+            float v = shares == 2 ? g[0][k] + g[1][k] : (g[0][k] + g[1][k]) + g[2][k];
+            want += (double)v * v;
+        }
+        vae_step_stats st;
+        CHECK(vae_trainer_apply(t, g, sums, shares, &st, &err) == VAE_OK, "apply: %s", err.msg);
+        CHECK(fabs(st.grad_norm - sqrt(want)) <= 1e-12 * sqrt(want), "%d shares: gradient norm %.17g, not %.17g",
+              shares, st.grad_norm, sqrt(want));
+        for (int i = 0; i < shares; i++) free(g[i]);
+    }
     int first, cnt = vae_batch_share(10, 4, 3, &first);
     CHECK(cnt == 3 && first == 7 && vae_batch_share(2, 4, 2, &first) == 0, "batch shares");
     vae_trainer_free(t);

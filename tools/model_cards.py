@@ -5,6 +5,7 @@ architecture, training time, test figures in F32 and F16, file sizes and
 sha256. Descriptions and credits are below; every number comes from a log.
 
 Usage: python3 tools/model_cards.py [pretrained]
+       python3 tools/model_cards.py --demo-q8 [pretrained]   the models whose Q8 files the demo uses
 """
 import os
 import re
@@ -21,6 +22,8 @@ OLIVETTI = ("Olivetti (ORL) faces (AT&T Laboratories Cambridge; research use): 4
             "uses random horizontal flips and shifts of up to 2 pixels.")
 FASHION = ("Fashion-MNIST (Zalando; MIT licence), from Debian's `dataset-fashion-mnist`, so anyone can reproduce "
            "it: 60,000 training and 10,000 test images of 28x28.")
+
+Q8_DEMO_MAX_NATS = 0.1  # the demo uses a model's Q8 files when they cost less test loss than this
 
 MODELS = [
     ("mnist-vae", MNIST, "The PyTorch examples/vae architecture, trained longer with a cosine learning-rate "
@@ -58,9 +61,10 @@ def parse(log):
     info["arch"], info["params"] = m.group(1), m.group(2)
     info["time"] = re.search(r"training time: (\d+) s on (.*)", text).groups()
     info["epochs"] = re.findall(r"^\s*(\d+)/(\d+)\s", text, re.M)[-1][1]
-    evals = re.findall(r"^-ELBO\s+(\S+) nats/image = rec (\S+) \+ KL (\S+)", text, re.M)
+    evals = re.findall(r"^-ELBO\s+(\S+) nats/image = rec (\S+) \+ KL ([^\s,]+)", text, re.M)
     evals = evals or [(r, r, "-") for r in re.findall(r"^rec loss\s+(\S+) nats/image", text, re.M)]
-    info["f32"], info["f16"] = evals[0], evals[-1]
+    info["f32"], info["f16"] = evals[0], evals[1]
+    info["q8"] = evals[2] if len(evals) > 2 else None  # the Q8 part (train-pretrained.sh's q8)
     iwae = re.search(r"^-log p\(x\)\s+(\S+) nats/image, IWAE with k = (\d+)", text, re.M)
     info["iwae"] = iwae.groups() if iwae else None
     info["sizes"] = dict((n, int(s)) for s, n in re.findall(r"^(\d+) (\S+\.safetensors)$", text, re.M))
@@ -68,6 +72,16 @@ def parse(log):
     knn = re.findall(r"^\s+(\d|all)\s+([\d.]+)%", text, re.M)
     info["knn"] = knn
     return info
+
+
+def q8_in_demo(info):
+    return info["q8"] is not None and abs(float(info["q8"][0]) - float(info["f32"][0])) < Q8_DEMO_MAX_NATS
+
+
+def finished(out_dir):
+    """name -> parse(log) of every model whose log is complete."""
+    logs = [(m[0], os.path.join(out_dir, "logs", m[0] + ".txt")) for m in MODELS]
+    return {n: parse(l) for n, l in logs if os.path.exists(l) and re.search(r"^[0-9a-f]{64}  ", open(l).read(), re.M)}
 
 
 def card(name, data, about, i, out_dir):
@@ -79,9 +93,22 @@ def card(name, data, about, i, out_dir):
              f"- **Training**: {i['epochs']} epochs, seed 1, {i['time'][0]} s on {i['time'][1]} "
              "(a shared machine: other jobs ran at the same time).",
              f"- **Reproduce**: `{i['command']}` (the whole set: `build-scripts/train-pretrained.sh DATA_DIR`).", "",
-             "| weights | test loss (nats/image; -ELBO for a VAE) | reconstruction | KL |", "|---|---|---|---|",
-             f"| F32 (not shipped) | {f32[0]} | {f32[1]} | {f32[2]} |",
-             f"| F16 (`{name}.safetensors`) | {f16[0]} | {f16[1]} | {f16[2]} |", ""]
+             "| weights | test loss (nats/image; -ELBO for a VAE) | change against F32 | reconstruction | KL | file |",
+             "|---|---|---|---|---|---|",
+             f"| F32 (not shipped) | {f32[0]} | | {f32[1]} | {f32[2]} | |"]
+    rows = [("F16", name + ".safetensors", f16)] + ([("Q8", name + "-q8.safetensors", i["q8"])] if i["q8"] else [])
+    for label, f, e in rows:
+        lines.append(f"| {label} (`{f}`) | {e[0]} | {float(e[0]) - float(f32[0]):+.4f} | {e[1]} | {e[2]} | "
+                     f"{i['sizes'][f]:,} B |")
+    if i["q8"]:
+        change, dec = float(i["q8"][0]) - float(f32[0]), name + "-decoder"
+        ratio = i["sizes"][name + ".safetensors"] / i["sizes"][name + "-q8.safetensors"]
+        lines += ["", f"Q8 (int8 rows with an F32 scale each, made from the F16 file) is {ratio:.2f}x smaller than F16 "
+                  f"(decoder only: {i['sizes'][dec + '-q8.safetensors']:,} B against {i['sizes'][dec + '.safetensors']:,} B) "
+                  f"and changes the test loss by {change:+.4f} nats/image against F32: "
+                  + ("within 0.1 nats, so the demo uses the Q8 files." if q8_in_demo(i) else
+                     "more than 0.1 nats, so the demo keeps F16 and the Q8 files are not shipped.")]
+    lines.append("")
     if i["iwae"]:
         lines += [f"Importance-weighted estimate of -log p(x) (F16, k = {i['iwae'][1]}): **{i['iwae'][0]}** "
                   "nats/image.", ""]
@@ -92,8 +119,12 @@ def card(name, data, about, i, out_dir):
                   f"MNIST training digits (100 samples per digit, z ~ N(0, I)): **{total}%** overall.", "",
                   "| " + " | ".join(str(d) for d in range(10)) + " |", "|" + "---|" * 10, "| " + row + " |", ""]
     lines += ["| file | bytes | sha256 |", "|---|---|---|"]
-    for f in (name + ".safetensors", name + "-decoder.safetensors"):
-        lines.append(f"| `{f}` | {i['sizes'][f]:,} | `{i['sha'][f]}` |")
+    for f in [name + s + ".safetensors" for s in ("", "-decoder", "-q8", "-decoder-q8")]:
+        if f not in i["sizes"]:
+            continue
+        shipped = "-q8" not in f or q8_in_demo(i)
+        lines.append(f"| `{f}`{'' if shipped else ' (not shipped: train-pretrained.sh makes it)'} | {i['sizes'][f]:,} | "
+                     f"`{i['sha'][f]}` |")
     lines += [""] + [f"![{p}]({p})" for p in pngs] + [""]
     return "\n".join(lines)
 
@@ -199,7 +230,8 @@ def words_card(out_dir):
     for t, body in re.findall(r"^\$ vae sample --n 24 --seed 1 --temperature (\S+)\n((?:[a-z]+\n)+)", text, re.M):
         lines += ["", f"Samples (`vae sample --n 24 --seed 1 --temperature {t}`, z ~ N(0, I)):", "",
                   " · ".join(body.split())]
-    lines += ["", "| file | bytes | sha256 |", "|---|---|---|", f"| `words-vae.safetensors` | {int(size):,} | `{sha}` |", ""]
+    lines += ["", "| file | bytes | sha256 |", "|---|---|---|", f"| `words-vae.safetensors` | {int(size):,} | `{sha}` |", "",
+              "No Q8 file: the word models' format (`vae export`) has F32 and F16 only.", ""]
     return lines
 
 
@@ -226,20 +258,22 @@ def comparison(out_dir, infos):
 
 
 def main():
+    if sys.argv[1:2] == ["--demo-q8"]:
+        out_dir = sys.argv[2] if len(sys.argv) > 2 else "pretrained"
+        print("\n".join(n for n, i in finished(out_dir).items() if q8_in_demo(i)))
+        return
     out_dir = sys.argv[1] if len(sys.argv) > 1 else "pretrained"
     parts = ["# Pretrained models", "",
              "Trained with our own `vae` CLI by `build-scripts/train-pretrained.sh DATA_DIR` (seed 1; the same "
              "command gives bit-identical files). Weights are F16 (round to nearest even; the tables show that "
              "F16 loses essentially nothing against F32); `NAME-decoder.safetensors` holds only the decoder, "
-             "enough for sampling, interpolation and manifolds. Test -ELBO uses one eps draw per image (seed 1), "
+             "enough for sampling, interpolation and manifolds; `NAME-q8.safetensors` and `NAME-decoder-q8.safetensors` "
+             "(Q8, made from the F16 file) are shipped where their test loss is within 0.1 nats/image of F32's, and "
+             "the demo uses them there. Test -ELBO uses one eps draw per image (seed 1), "
              "as `vae eval` does. Sample grids are z ~ N(0, I), seed 1. Full logs: `logs/`.", "",
              "The training data is not in this repository.", ""]
-    infos = {}
-    for name, data, about in MODELS:
-        log = os.path.join(out_dir, "logs", name + ".txt")
-        if os.path.exists(log) and re.search(r"^[0-9a-f]{64}  ", open(log).read(), re.M):  # finished
-            infos[name] = parse(log)
-            parts.append(card(name, data, about, infos[name], out_dir))
+    infos = finished(out_dir)
+    parts += [card(name, data, about, infos[name], out_dir) for name, data, about in MODELS if name in infos]
     parts += comparison(out_dir, infos)
     parts += words_card(out_dir)
     open(os.path.join(out_dir, "README.md"), "w").write("\n".join(parts))

@@ -67,7 +67,7 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
           const status = pool ? await pool.step(nb) : x.vw_trainer_step(h, xb, yb, nb, stats);
           done++;
           if (status) {
-            const e = rt.error('fit');
+            const e = pool ? pool.error : rt.error('fit');
             if (e.code !== 'VAE_ERR_NONFINITE') throw e;
             skipped++;
             if (++nonfinite === MAX_NONFINITE_RUN)
@@ -84,13 +84,19 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
             loss, reconstruction: rec, kl, penalty, beta: betaUsed, epochLoss: sum / seen,
             imagesPerSecond: (i + nb) / ((now - t0) / 1000), elapsed, eta: (elapsed / done) * (total - done),
           });
-          if (o.snapshotEvery && done % o.snapshotEvery === 0)
+          if (o.snapshotEvery && done % o.snapshotEvery === 0) {
+            await pool?.sync();
             t._emit('snapshot', { epoch, step, totalStep: done, weights: m.toSafetensors() });
+          }
         }
         const event = { epoch, epochs: o.epochs, loss: seen ? sum / seen : NaN, skipped, seconds: (performance.now() - t0) / 1000 };
-        if (validation) event.validation = m.evaluate(validation);
+        if (validation) {
+          await pool?.sync();
+          event.validation = m.evaluate(validation);
+        }
         t._emit('epoch', event);
       }
+      await pool?.sync();
       return m.toSafetensors();
     } finally {
       await pool?.close();
@@ -129,57 +135,97 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
 
   /* trainer({workers: N}): data parallel, one replica per Worker, no shared
    * memory. Each step the coordinator (this thread's trainer h) draws the
-   * batch's randomness, posts each worker its share (images, noisy inputs,
-   * labels, eps, and the weights of the last step: transferred
-   * ArrayBuffers), sums the gradients in vae.h's fixed tree and steps. */
+   * batch's randomness and posts each worker its share (images, noisy
+   * inputs, eps, labels). Each worker computes its share's gradient and
+   * posts it straight to every other worker (MessageChannels between them),
+   * and every replica sums the K gradients in vae.h's fixed tree and takes
+   * the same Adam step: the replicas stay identical bit for bit, and the
+   * weights never cross a thread during training (this thread takes them
+   * from replica 0 for snapshots, validation and the end). All buffers are
+   * transferred and come back to be reused: a step allocates nothing
+   * (fresh multi-megabyte buffers cost page faults and GC). */
   async function startPool(t, rt, h, N, { config, B, D, xb, yb, stats, alloc }) {
     const x = rt.x, m = t._model, P = Number(x.vw_model_param_count(t._handle('fit')));
-    const eps = alloc(4 * x.vw_trainer_eps_count(h, 0, B)), noisy = alloc(4 * B * D);
-    const grads = Array.from({ length: N }, () => alloc(4 * P)), ptrs = alloc(4 * N), sums = alloc(64 * N), first = alloc(8);
-    new Uint32Array(rt.buffer, ptrs, N).set(grads);
+    const eps = alloc(4 * x.vw_trainer_eps_count(h, 0, B)), noisy = alloc(4 * B * D), first = alloc(8);
     const trainRt = await rt.training(), workers = [];
-    const close = () => Promise.all(workers.map((s) => s.w.terminate()));
+    let failed = false;
+    const end = () => Promise.all(workers.map((s) => s.w.terminate()));
     t._pool = workers; // tests: every worker ends
     try {
       for (let i = 0; i < N; i++) workers.push(await spawn(t));
-      const weights = m.toSafetensors();
-      await Promise.all(workers.map((s) => s.ask({ type: 'replica', module: trainRt.module, simd: rt.simd, weights, config, B })));
+      const weights = m.toSafetensors(), ports = workers.map(() => Array(N).fill(null));
+      for (let i = 0; i < N; i++)
+        for (let j = i + 1; j < N; j++) {
+          const c = new MessageChannel();
+          (ports[i][j] = c.port1), (ports[j][i] = c.port2);
+        }
+      await Promise.all(workers.map((s, i) =>
+        s.ask({ type: 'replica', module: trainRt.module, simd: rt.simd, weights, config, B, N, index: i, ports: ports[i] }, ports[i].filter(Boolean))));
     } catch (e) {
-      await close();
+      await end();
       throw e;
     }
-    const noise = !!t._o.noise, pbuf = alloc(4 * P);
-    let steps = 0; // the coordinator's, which the replicas follow (KL warm-up)
+    const noise = !!t._o.noise, bufs = [], timing = t._timing; // an array: tests/bench/bench-workers.mjs
+    /* Share i's message: its buffer holds [x | noisy x | eps | labels]. */
     const share = (i, K, nb) => {
       const n = x.vw_batch_share(nb, K, i, first), f = new Int32Array(rt.buffer, first, 1)[0];
-      const e0 = x.vw_trainer_eps_count(h, yb, f), e1 = x.vw_trainer_eps_count(h, yb, f + n);
-      const part = (ptr, Type, from, to) => new Type(rt.buffer, ptr, to).slice(from, to);
-      return { n, x: part(xb, Float32Array, f * D, (f + n) * D), xin: noise ? part(noisy, Float32Array, f * D, (f + n) * D) : null,
-        y: yb ? part(yb, Int32Array, f, f + n) : null, eps: part(eps, Float32Array, e0, e1) };
+      const e0 = x.vw_trainer_eps_count(h, yb, f), e = x.vw_trainer_eps_count(h, yb, f + n) - e0;
+      const floats = n * D * (noise ? 2 : 1) + e + (yb ? n : 0);
+      if (!bufs[i] || bufs[i].byteLength < 4 * floats) bufs[i] = new ArrayBuffer(4 * floats);
+      const mem = rt.buffer;
+      let at = 0;
+      const put = (ptr, Type, from, count) => (new Type(bufs[i], 4 * at, count).set(new Type(mem, ptr + 4 * from, count)), (at += count));
+      put(xb, Float32Array, f * D, n * D);
+      if (noise) put(noisy, Float32Array, f * D, n * D);
+      put(eps, Float32Array, e0, e);
+      if (yb) put(yb, Int32Array, f, n);
+      return { type: 'share', K, batchN: nb, n, e, noise, labels: !!yb, buf: bufs[i] };
     };
-    return {
-      close,
+    const pool = {
+      error: null,
       async step(nb) {
-        const status = x.vw_trainer_draw(h, xb, yb, nb, eps, noisy);
-        if (status) return status;
-        const K = Math.min(N, nb);
-        rt.check('fit', x.vw_model_params_copy(t._handle('fit'), pbuf));
-        const replies = await Promise.all(workers.slice(0, K).map((s, i) => {
-          const msg = { type: 'share', batchN: nb, steps, params: new Float32Array(rt.buffer, pbuf, P).slice(), ...share(i, K, nb) };
-          return s.ask(msg, [msg.x, msg.xin, msg.y, msg.eps, msg.params].filter(Boolean).map((v) => v.buffer));
-        }));
-        replies.forEach((r, i) => { // in share order, whatever order they arrived in
-          new Float32Array(rt.buffer, grads[i], P).set(r.grads);
-          new Float64Array(rt.buffer, sums + 64 * i, 8).set(r.sums);
-        });
-        const applied = x.vw_trainer_apply(h, ptrs, sums, K, stats);
-        if (!applied) steps++;
-        return applied;
+        const t0 = performance.now(), status = x.vw_trainer_draw(h, xb, yb, nb, eps, noisy);
+        if (status) return (pool.error = rt.error('fit')), status;
+        const K = Math.min(N, nb), msgs = workers.map((s, i) => (i < K ? share(i, K, nb) : { type: 'share', K, n: 0 }));
+        const t1 = performance.now();
+        const replies = await Promise.all(workers.map((s, i) => s.ask(msgs[i], msgs[i].buf ? [msgs[i].buf] : []).catch((e) => {
+          failed = true;
+          throw e;
+        })));
+        replies.forEach((r, i) => r.buf && (bufs[i] = r.buf));
+        const r = replies[0]; // every replica took the same step
+        new Float64Array(rt.buffer, stats, 7).set(r.stats);
+        pool.error = r.status ? new VAEError(r.message, r.code) : null;
+        // tests/bench/bench-workers.mjs: a step's parts in ms (drawing and sending the shares; of the slowest
+        // replica: its share's compute, its copies, waiting for the others' gradients, the tree sum and Adam;
+        // the round trip in all)
+        if (timing) {
+          const slow = replies.reduce((a, b) => (b.ms[0] > a.ms[0] ? b : a)).ms;
+          timing.push({ send: t1 - t0, compute: slow[0], copy: slow[1], peers: slow[2], apply: slow[3], wait: performance.now() - t1 });
+        }
+        return r.status;
+      },
+      /* Replica 0's weights into this thread's model. */
+      async sync() {
+        const r = await workers[0].ask({ type: 'weights' });
+        new Float32Array(rt.buffer, x.vw_model_params(t._handle('fit')), P).set(new Float32Array(r.buf));
+      },
+      /* Ends every worker, first taking the weights when they are sound. */
+      async close() {
+        try {
+          if (!failed) await pool.sync();
+        } finally {
+          await end();
+        }
       },
     };
+    return pool;
   }
 
-  /* A replica: a trainer of the coordinator's weights computing shares. */
+  /* A replica: a trainer of the coordinator's weights computing shares and
+   * stepping with the sum of every share's gradient. Peers' gradients may
+   * arrive before this replica's own share message: each is copied into its
+   * slot as it comes, and the step is taken when all K are in. */
   async function serveReplica(port, msg, state) {
     if (msg.type === 'replica') {
       await init({ wasm: msg.module, simd: msg.simd, training: true });
@@ -188,22 +234,71 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       const tr = model.trainer({ workers: 1 }), rt = model._runtime, x = rt.x, mh = tr._handle('fit');
       const h = rt.scope('fit', (mem) => x.vw_trainer_create(mh, mem.cstring(msg.config), 1n));
       if (!h) throw rt.error('fit');
-      const P = Number(x.vw_model_param_count(mh)), D = model.info.inputSize, a = (bytes) => rt.alloc('fit', bytes);
-      const L = x.vw_trainer_eps_count(h, 0, msg.B);
-      Object.assign(state, { model, rt, x, h, P, xs: a(4 * msg.B * D), xin: a(4 * msg.B * D), ys: a(4 * msg.B), eps: a(4 * L),
-        g: a(4 * P), sums: a(64), params: a(4 * P) });
+      const N = msg.N, P = Number(x.vw_model_param_count(mh)), D = model.info.inputSize, a = (bytes) => rt.alloc('fit', bytes);
+      const L = x.vw_trainer_eps_count(h, 0, msg.B), grads = Array.from({ length: N }, () => a(4 * P)), ptrs = a(4 * N);
+      new Uint32Array(rt.buffer, ptrs, N).set(grads);
+      Object.assign(state, { model, rt, x, h, mh, N, P, D, me: msg.index, grads, ptrs, xs: a(4 * msg.B * D), xin: a(4 * msg.B * D),
+        ys: a(4 * msg.B), eps: a(4 * L), sums: a(64 * N), stats: a(56), got: 0, copyIn: 0, spare: [], step: null });
+      state.peers = msg.ports.map((p, j) => {
+        if (!p) return null;
+        p.onmessage = (e) => { // a peer's gradient (then handed back), or one of ours handed back
+          const d = e.data;
+          if (d.back) return state.spare.push(d.back);
+          const t0 = performance.now();
+          new Float64Array(rt.buffer, state.sums + 64 * j, 8).set(new Float64Array(d.buf, 0, 8));
+          new Float32Array(rt.buffer, grads[j], P).set(new Float32Array(d.buf, 64, P));
+          p.postMessage({ back: d.buf }, [d.buf]);
+          state.copyIn += performance.now() - t0;
+          state.got++;
+          ready(port, state);
+        };
+        return p;
+      });
       return port.post({ type: 'ready' });
     }
-    const { rt, x, h, P } = state;
-    new Float32Array(rt.buffer, state.params, P).set(msg.params);
-    rt.check('fit', x.vw_trainer_sync(h, state.params, msg.steps));
-    new Float32Array(rt.buffer, state.xs, msg.x.length).set(msg.x);
-    if (msg.xin) new Float32Array(rt.buffer, state.xin, msg.xin.length).set(msg.xin);
-    if (msg.y) new Int32Array(rt.buffer, state.ys, msg.n).set(msg.y);
-    new Float32Array(rt.buffer, state.eps, msg.eps.length).set(msg.eps);
-    rt.check('fit', x.vw_trainer_share(h, state.xs, msg.xin ? state.xin : 0, msg.y ? state.ys : 0, msg.n, msg.batchN, state.eps, state.g, state.sums));
-    const grads = new Float32Array(rt.buffer, state.g, P).slice(), sums = new Float64Array(rt.buffer, state.sums, 8).slice();
-    port.post({ type: 'grads', grads, sums }, [grads.buffer]);
+    const { rt, x, P, D, me } = state;
+    if (msg.type === 'weights') {
+      const w = new Float32Array(rt.buffer, x.vw_model_params(state.mh), P).slice();
+      return port.post({ buf: w.buffer }, [w.buffer]);
+    }
+    const { n, e, buf } = msg, t0 = performance.now();
+    state.step = { K: msg.K, buf, t0, ms: [0, 0, 0, 0] };
+    if (me < msg.K) {
+      const mem = rt.buffer;
+      let at = 0;
+      const take = (ptr, Type, count) => (new Type(mem, ptr, count).set(new Type(buf, 4 * at, count)), (at += count));
+      take(state.xs, Float32Array, n * D);
+      if (msg.noise) take(state.xin, Float32Array, n * D);
+      take(state.eps, Float32Array, e);
+      if (msg.labels) take(state.ys, Int32Array, n);
+      const t1 = performance.now(), g = state.grads[me], sums = state.sums + 64 * me;
+      rt.check('fit', x.vw_trainer_share(state.h, state.xs, msg.noise ? state.xin : 0, msg.labels ? state.ys : 0, n, msg.batchN, state.eps, g, sums));
+      const t2 = performance.now();
+      for (const p of state.peers) {
+        if (!p) continue;
+        const out = state.spare.pop() ?? new ArrayBuffer(4 * P + 64);
+        new Float64Array(out, 0, 8).set(new Float64Array(rt.buffer, sums, 8)); // [sums | gradient]
+        new Float32Array(out, 64, P).set(new Float32Array(rt.buffer, g, P));
+        p.postMessage({ buf: out }, [out]);
+      }
+      state.step.ms[0] = t2 - t1, state.step.ms[1] = t1 - t0 + performance.now() - t2;
+      state.got++;
+    }
+    ready(port, state);
+  }
+
+  /* Steps once this replica holds all K gradients of the batch. */
+  function ready(port, state) {
+    const s = state.step;
+    if (!s || state.got < s.K) return;
+    const { rt, x } = state, t0 = performance.now();
+    state.step = null, state.got = 0;
+    const status = x.vw_trainer_apply(state.h, state.ptrs, state.sums, s.K, state.stats);
+    const e = status ? rt.error('fit') : null;
+    s.ms[1] += state.copyIn, (state.copyIn = 0);
+    s.ms[3] = performance.now() - t0, s.ms[2] = t0 - s.t0 - s.ms[0] - s.ms[1];
+    const stats = new Float64Array(rt.buffer, state.stats, 7).slice();
+    port.post({ type: 'stepped', status, message: e?.message, code: e?.code, stats, ms: s.ms, buf: s.buf }, s.buf ? [s.buf] : []);
   }
 
   /* WorkerTrainer.fit: the same trainer in a module Worker (browser) or a
@@ -249,7 +344,7 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
     const early = [];
     const replica = {};
     port.onMessage(async (msg) => {
-      if (msg.type === 'replica' || msg.type === 'share')
+      if (msg.type === 'replica' || msg.type === 'share' || msg.type === 'weights')
         return serveReplica(port, msg, replica).catch((e) => port.post({ type: 'error', message: e.message, code: e.code }));
       if (msg.type !== 'fit') return trainer ? trainer[msg.type]() : early.push(msg.type);
       let model = null;

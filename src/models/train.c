@@ -229,13 +229,18 @@ vae_status vae_trainer_share_grads(vae_trainer *t, const float *x, const float *
     return vae_ok(err);
 }
 
-/* The step's statistics from the batch's sums and summed gradient g. */
-static vae_status finish(const vae_trainer *t, const vae_share_sums *s, const float *g, vae_step_stats *st,
-                         vae_error *err) {
+/* The sum of squares of g [n] in double, one element after another. */
+static double sum_squares(const float *g, size_t n) {
+    double g2 = 0.0;
+    for (size_t i = 0; i < n; i++) g2 += (double)g[i] * g[i];
+    return g2;
+}
+
+/* The step's statistics from the batch's sums and the squared norm g2 of its
+ * summed gradient. */
+static vae_status finish(const vae_trainer *t, const vae_share_sums *s, double g2, vae_step_stats *st, vae_error *err) {
     int n = s->n, m2 = t->m->arch.kind == VAE_KIND_M2;
     float beta = beta_now(t);
-    double g2 = 0.0;
-    for (size_t i = 0; i < t->m->n_params; i++) g2 += (double)g[i] * g[i];
     st->rec = s->rec / n;
     st->kl = s->kl / n;
     st->penalty = s->pen / n;
@@ -264,7 +269,7 @@ vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *
     vae_share_sums sums;
     vae_step_stats local;
     s = vae_trainer_share_grads(t, x, t->c.noise ? t->noisy : NULL, labels, n, n, eps, t->grads, &sums, err);
-    return s ? s : finish(t, &sums, t->grads, st ? st : &local, err);
+    return s ? s : finish(t, &sums, sum_squares(t->grads, t->m->n_params), st ? st : &local, err);
 }
 
 void vae_adam_update(float *p, const float *g, float *m1, float *m2, size_t n, const vae_train_config *c,
@@ -356,19 +361,43 @@ vae_status vae_trainer_apply(vae_trainer *t, float *const *grads, vae_share_sums
     for (int i = 0; i < shares; i++)
         if (!grads[i]) return vae_fail(err, VAE_ERR_ARG, "gradient %d is NULL", i);
     size_t np = t->m->n_params;
-    /* the fixed tree: at stride s = 1, 2, 4, ..., share i (a multiple of 2s) adds share i + s */
+    /* the fixed tree: at stride s = 1, 2, 4, ..., share i (a multiple of 2s)
+     * adds share i + s; the last addition (s = top, i = 0) also squares the
+     * total into four double sums, element k into sum k % 4: a pass less,
+     * and four chains of adds instead of one latency-bound chain, on the
+     * critical path of every data-parallel step (one share keeps
+     * vae_trainer_step's single chain) */
+    int top = 1;
+    while (2 * top < shares) top *= 2;
+    double g2 = 0.0;
     for (int s = 1; s < shares; s *= 2)
         for (int i = 0; i + s < shares; i += 2 * s) {
             float *a = grads[i];
             const float *b = grads[i + s];
-            for (size_t k = 0; k < np; k++) a[k] += b[k];
+            if (s == top) {
+                double q[4] = {0.0, 0.0, 0.0, 0.0};
+                size_t k = 0;
+                for (; k + 4 <= np; k += 4)
+                    for (int j = 0; j < 4; j++) {
+                        a[k + j] += b[k + j];
+                        q[j] += (double)a[k + j] * a[k + j];
+                    }
+                for (; k < np; k++) {
+                    a[k] += b[k];
+                    q[k % 4] += (double)a[k] * a[k];
+                }
+                g2 = (q[0] + q[1]) + (q[2] + q[3]);
+            } else {
+                for (size_t k = 0; k < np; k++) a[k] += b[k];
+            }
             vae_share_sums *u = &sums[i], *v = &sums[i + s];
             u->rec += v->rec, u->kl += v->kl, u->pen += v->pen, u->loss += v->loss;
             u->xent += v->xent, u->entropy += v->entropy, u->n += v->n, u->labelled += v->labelled;
         }
+    if (shares == 1) g2 = sum_squares(grads[0], np); /* vae_trainer_step's, bit for bit */
     vae_step_stats local;
     if (!st) st = &local;
-    vae_status s = finish(t, &sums[0], grads[0], st, err);
+    vae_status s = finish(t, &sums[0], g2, st, err);
     if (s) return s;
     update(t, grads[0], st);
     return vae_ok(err);

@@ -295,12 +295,12 @@ EXPORT int vw_trainer_sync(int h, const float *params, double steps) {
     return t ? vae_trainer_sync(t, params, (int64_t)steps, &g_err) : g_err.code;
 }
 
-/* Copies the model's parameter block into out [vw_model_param_count]. */
-EXPORT int vw_model_params_copy(int h, float *out) {
+/* The model's parameter block [vw_model_param_count] (0: no such model):
+ * vae-train.js copies a step's weights straight out of the coordinator and
+ * into a replica, with no staging copy. */
+EXPORT float *vw_model_params(int h) {
     vae_model *m = handle_get(h, H_MODEL);
-    if (!m) return g_err.code;
-    memcpy(out, vae_model_params(m), vae_model_param_count(m) * sizeof(float));
-    return VAE_OK;
+    return m ? vae_model_params(m) : NULL;
 }
 
 /* The order of a training epoch (vae train shuffles the same way). */

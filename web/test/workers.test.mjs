@@ -14,8 +14,9 @@ const settings = { epochs: 1, batchSize: 100, seed: 9, beta: 0.5, noise: 'gaussi
 
 async function trained(images, workers) {
   const model = await VAE.create({ encoder: [64], latent: 8, seed: 9 });
-  await model.trainer({ ...settings, workers }).fit({ images });
+  const resolved = await model.trainer({ ...settings, workers }).fit({ images });
   const out = model.toSafetensors();
+  assert.deepEqual(resolved, out, `${workers} workers: fit resolved with other weights than the model's`);
   model.dispose();
   return out;
 }
