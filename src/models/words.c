@@ -59,6 +59,7 @@ void vae_words_free(vae_words *m) {
 }
 
 size_t vae_words_param_count(const vae_words *m) { return m ? m->n_params : 0; }
+int vae_words_capacity(const vae_words *m) { return m ? m->cap : 0; }
 
 static size_t zmax(size_t a, size_t b) { return a > b ? a : b; }
 
