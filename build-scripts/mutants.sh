@@ -29,6 +29,11 @@ build_for() {
   case $1 in
     ctest:test_cli) cmake --build "$M/native" -j$jobs --target vae_cli >>"$M/logs/build.log" 2>&1 ;;
     ctest:*) cmake --build "$M/native" -j$jobs --target "${1#ctest:}" >>"$M/logs/build.log" 2>&1 ;;
+    node:web/test/words-train.test.mjs) # word models: their modules, and the CLI the test compares with
+      cmake --build "$M/native" -j$jobs --target vae_cli >>"$M/logs/build.log" 2>&1 &&
+        cmake --build "$M/wasm" -j$jobs --target vae_wasm vae_wasm_seq vae_wasm_seq_train >>"$M/logs/build.log" 2>&1 &&
+        mkdir -p "$T/web/dist" "$T/build/native" && cp "$M/native/vae" "$T/build/native/" &&
+        cp "$M"/wasm/vae-{,seq-,seq-train-}simd.wasm "$T"/web/vae{,-train,-worker,-seq}.js "$T/web/dist/" ;;
     node:*)
       cmake --build "$M/wasm" -j$jobs --target vae_wasm vae_wasm_train >>"$M/logs/build.log" 2>&1
       mkdir -p "$T/web/dist"
@@ -80,7 +85,7 @@ EOF
 
 # Every guarding test passes on the unchanged tree first.
 for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm \
-  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs; do
+  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/words-train.test.mjs; do
   build_for "$t"
   run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
 done
@@ -126,6 +131,9 @@ fault "shares summed into share 0 as they come, not in the fixed tree" src/model
 fault "fit with workers leaves its workers running when it ends" web/vae-train.js \
   '      await pool?.close();' '      void pool;' \
   node:web/test/workers.test.mjs
+fault "a word trainer's dropout not passed to the run (the default 0.3 instead)" web/vae-seq.js \
+  'clip: o.clip, dropout: o.dropout, warmupEpochs' 'clip: o.clip, dropout: 0.3, warmupEpochs' \
+  node:web/test/words-train.test.mjs
 printf '\n%-72s %-8s %s\n' fault result 'by (the failing tests)'
 for r in "${rows[@]}"; do
   IFS='|' read -r desc result by <<<"$r"

@@ -30,6 +30,7 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
   /* Trainer.fit: the epochs in this thread, one step per turn of the event
    * loop; resolves with the final weights (safetensors bytes). */
   async function fit(t, dataset) {
+    if (t._model._fit) return t._model._fit(t, dataset, { gate, MAX_NONFINITE_RUN }); // a word model's own loop
     const o = t._o, m = t._model, D = m.info.inputSize;
     const allocs = [], handles = [];
     let pool = null;
@@ -211,12 +212,8 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
    * takes the trained weights when fit() resolves (or is cancelled). */
   async function fitInWorker(t, dataset) {
     const m = t._model, rt = m._runtime;
-    if (!dataset || typeof dataset !== 'object' || !dataset.images) fail('fit: expected a dataset {images, labels?}');
-    // The worker converts and checks the data (the same checks as in this
-    // thread): scanning or converting 10,000 images here would stall the page.
-    const own = (a) => (ArrayBuffer.isView(a) && a.byteLength !== a.buffer.byteLength ? a.slice() : a);
-    const images = own(dataset.images), labels = own(dataset.labels);
-    const trainRt = await rt.training(); // compiled here once, posted to the worker
+    // a word model names its module (seq: the worker loads the model into it) and its words
+    const job = m._workerJob ? await m._workerJob(dataset) : { module: (await rt.training()).module, data: images(dataset) };
     const worker = isNode
       ? new (await import('node:worker_threads')).Worker(t.url)
       : new Worker(t.url, { type: 'module', name: 'vae-wasm trainer' });
@@ -231,16 +228,22 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
           else reject(new VAEError(msg.message, msg.code));
         });
         listen('error', (e) => reject(new VAEError(`fit: the training worker failed: ${e.message}`, 'VAE_ERR_STATE')));
-        t._post({
-          type: 'fit', module: trainRt.module, simd: rt.simd, weights: m.toSafetensors(), options: t._opts,
-          dataset: { images, labels },
-        });
+        t._post({ type: 'fit', module: job.module, seq: job.seq, simd: rt.simd, weights: m.toSafetensors(), options: t._opts, dataset: job.data });
         for (const type of t._early.splice(0)) t._post({ type }); // pause/cancel before the worker existed
       });
     } finally {
       t._post = null;
       worker.terminate();
     }
+  }
+
+  /* An image dataset as the worker takes it: the worker converts and checks
+   * the data (the same checks as in this thread): scanning or converting
+   * 10,000 images here would stall the page. */
+  function images(dataset) {
+    if (!dataset || typeof dataset !== 'object' || !dataset.images) fail('fit: expected a dataset {images, labels?}');
+    const own = (a) => (ArrayBuffer.isView(a) && a.byteLength !== a.buffer.byteLength ? a.slice() : a);
+    return { images: own(dataset.images), labels: own(dataset.labels) };
   }
 
   /* serveTrainer: the worker side of WorkerTrainer. */
@@ -254,8 +257,8 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       if (msg.type !== 'fit') return trainer ? trainer[msg.type]() : early.push(msg.type);
       let model = null;
       try {
-        await init({ wasm: msg.module, simd: msg.simd, training: true });
-        model = await load(msg.weights);
+        if (!msg.seq) await init({ wasm: msg.module, simd: msg.simd, training: true });
+        model = await load(msg.weights, msg.seq ? { seqWasm: msg.module, simd: msg.simd } : undefined);
         trainer = model.trainer({ workers: 1, ...msg.options });
         for (const type of early) trainer[type]();
         for (const name of ['progress', 'epoch', 'snapshot'])

@@ -144,7 +144,8 @@ vae_status vae_words_run_evaluate(vae_words_run *r, vae_words_heldout *out, vae_
 /* ---------------------------------------------------------------- files (formats/words_io.c)
  * safetensors like the image models; VAE_METADATA_KEY holds
  * {"format":2,"model":"words","vocab":"ab..","max_len":N,"embed":E,
- *  "hidden":H,"latent":L}, every key required. */
+ *  "hidden":H,"latent":L}, every key required; from_json checks the keys and
+ * their types, vae_words_arch_validate the values. */
 vae_status vae_words_arch_from_json(const char *json, size_t len, vae_words_arch *a, vae_error *err);
 vae_status vae_words_arch_to_json(const vae_words_arch *a, char *buf, size_t cap, vae_error *err);
 /* 1 if buf is a safetensors file whose architecture says "model":"words". */
