@@ -261,7 +261,7 @@ export class WordModel {
 
   /** @internal Trainer.fit of a word model (vae-train.js calls it): the epochs
    * of `vae train --words`, one step per turn of the event loop. */
-  async _fit(t, data, { gate, MAX_NONFINITE_RUN }) {
+  async _fit(t, data, { gate, skipStep }) {
     const k = this.#k, o = t._o, words = wordList(k, data);
     await this._toTraining();
     const rt = this.#rt, x = rt.x, h = this.#handle('fit');
@@ -272,10 +272,12 @@ export class WordModel {
       r = rt.scope('fit', (mem) => x.vw_words_run_create(h, mem.cstring(json), mem.cstring(words.join('\0')), words.length, o.seed, sizes));
       if (!r) throw rt.error('fit');
       const [nTrain, nTest, stepsPerEpoch] = new Int32Array(rt.buffer, sizes, 3), total = o.epochs * stepsPerEpoch, start = performance.now();
-      let done = 0, nonfinite = 0;
+      const run = { nonfinite: 0 };
+      let done = 0;
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
         const t0 = performance.now();
-        let seen = 0, sum = 0, skipped = 0, wordsDone = 0, last = 0;
+        let seen = 0, sum = 0, wordsDone = 0, last = 0;
+        run.skipped = 0;
         while (!last) {
           await gate(t);
           const status = x.vw_words_run_step(r, info);
@@ -284,14 +286,10 @@ export class WordModel {
           wordsDone += nb;
           done++;
           if (status) {
-            const e = rt.error('fit');
-            if (e.code !== 'VAE_ERR_NONFINITE') throw e;
-            skipped++;
-            if (++nonfinite === MAX_NONFINITE_RUN)
-              k.fail(`fit: training diverged: ${nonfinite} steps in a row were not finite (try a lower lr or clip)`, 'VAE_ERR_NONFINITE');
+            skipStep(rt, run);
             continue;
           }
-          nonfinite = 0;
+          run.nonfinite = 0;
           sum += loss * nb;
           seen += nb;
           const now = performance.now(), elapsed = (now - start) / 1000;
@@ -304,7 +302,7 @@ export class WordModel {
         rt.check('fit', x.vw_words_run_evaluate(r, info));
         const [hr, hk, correct] = new Float64Array(rt.buffer, info, 3);
         t._emit('epoch', {
-          epoch, epochs: o.epochs, loss: seen ? sum / seen : NaN, skipped, seconds: (performance.now() - t0) / 1000, trainWords: nTrain,
+          epoch, epochs: o.epochs, loss: seen ? sum / seen : NaN, skipped: run.skipped, seconds: (performance.now() - t0) / 1000, trainWords: nTrain,
           heldOut: { words: nTest, bound: (hr + hk) / nTest, reconstruction: hr / nTest, kl: hk / nTest, accuracy: this.info.latent ? correct / nTest : null },
         });
       }

@@ -30,7 +30,7 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
   /* Trainer.fit: the epochs in this thread, one step per turn of the event
    * loop; resolves with the final weights (safetensors bytes). */
   async function fit(t, dataset) {
-    if (t._model._fit) return t._model._fit(t, dataset, { gate, MAX_NONFINITE_RUN }); // a word model's own loop
+    if (t._model._fit) return t._model._fit(t, dataset, { gate, skipStep }); // a word model's own loop
     const o = t._o, m = t._model, D = m.info.inputSize;
     const allocs = [], handles = [];
     let pool = null;
@@ -54,12 +54,14 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       const workers = o.workers || (single || o.sparsity === 'kl' ? 1 : Math.min(4, await cores()));
       if (workers > 1) pool = await startPool(t, rt, h, workers, { config, B, D, xb, yb, stats, alloc });
       const start = performance.now(), total = o.epochs * stepsPerEpoch;
-      let done = 0, nonfinite = 0;
+      const run = { nonfinite: 0 };
+      let done = 0;
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
         rt.check('fit', x.vw_rng_permutation(data, perm, n));
         const order = new Int32Array(rt.buffer, perm, n).slice();
         const t0 = performance.now();
-        let seen = 0, sum = 0, skipped = 0;
+        let seen = 0, sum = 0;
+        run.skipped = 0;
         for (let i = 0, step = 1; i < n; i += o.batchSize, step++) {
           await gate(t);
           const nb = Math.min(o.batchSize, n - i), xs = new Float32Array(rt.buffer, xb, nb * D);
@@ -68,14 +70,10 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
           const status = pool ? await pool.step(nb) : x.vw_trainer_step(h, xb, yb, nb, stats);
           done++;
           if (status) {
-            const e = rt.error('fit');
-            if (e.code !== 'VAE_ERR_NONFINITE') throw e;
-            skipped++;
-            if (++nonfinite === MAX_NONFINITE_RUN)
-              fail(`fit: training diverged: ${nonfinite} steps in a row were not finite (try a lower lr or clip)`, 'VAE_ERR_NONFINITE');
+            skipStep(rt, run);
             continue;
           }
-          nonfinite = 0;
+          run.nonfinite = 0;
           const [loss, rec, kl, , betaUsed, , penalty] = new Float64Array(rt.buffer, stats, 7);
           sum += loss * nb;
           seen += nb;
@@ -88,7 +86,7 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
           if (o.snapshotEvery && done % o.snapshotEvery === 0)
             t._emit('snapshot', { epoch, step, totalStep: done, weights: m.toSafetensors() });
         }
-        const event = { epoch, epochs: o.epochs, loss: seen ? sum / seen : NaN, skipped, seconds: (performance.now() - t0) / 1000 };
+        const event = { epoch, epochs: o.epochs, loss: seen ? sum / seen : NaN, skipped: run.skipped, seconds: (performance.now() - t0) / 1000 };
         if (validation) event.validation = m.evaluate(validation);
         t._emit('epoch', event);
       }
@@ -98,6 +96,16 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       for (const h of handles) x.vw_release(h);
       for (const p of allocs) x.free(p);
     }
+  }
+
+  /* After a failed step: a non-finite one is skipped (counted in run), up to
+   * MAX_NONFINITE_RUN in a row; any other error ends the fit. */
+  function skipStep(rt, run) {
+    const e = rt.error('fit');
+    if (e.code !== 'VAE_ERR_NONFINITE') throw e;
+    run.skipped++;
+    if (++run.nonfinite === MAX_NONFINITE_RUN)
+      fail(`fit: training diverged: ${run.nonfinite} steps in a row were not finite (try a lower lr or clip)`, 'VAE_ERR_NONFINITE');
   }
 
   async function cores() {

@@ -199,13 +199,14 @@ export interface TrainerEvents {
   snapshot: SnapshotEvent;
 }
 
-export interface ModelTrainer {
+/** Events and data: an image model's by default (a word model's: WordTrainer). */
+export interface ModelTrainer<Events = TrainerEvents, Data = Dataset> {
   readonly state: 'idle' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
   /** Returns a function that removes the listener. */
-  on<K extends keyof TrainerEvents>(type: K, listener: (event: TrainerEvents[K]) => void): () => void;
+  on<K extends keyof Events>(type: K, listener: (event: Events[K]) => void): () => void;
   /** Trains the model in place; resolves with the final weights (safetensors).
    * Rejects with code 'ABORTED' after cancel() (the model keeps the steps taken). */
-  fit(dataset: Dataset): Promise<Uint8Array>;
+  fit(dataset: Data): Promise<Uint8Array>;
   pause(): void;
   resume(): void;
   cancel(): void;
@@ -360,16 +361,8 @@ export interface WordTrainerEvents {
   snapshot: SnapshotEvent;
 }
 
-/** model.trainer() of a WordModel: the same object as an image model's, with word events. */
-export interface WordTrainer {
-  readonly state: 'idle' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
-  on<K extends keyof WordTrainerEvents>(type: K, listener: (event: WordTrainerEvents[K]) => void): () => void;
-  /** Trains the model in place; resolves with the final weights (safetensors). */
-  fit(words: string[] | { words: string[] }): Promise<Uint8Array>;
-  pause(): void;
-  resume(): void;
-  cancel(): void;
-}
+/** model.trainer() of a WordModel: the same object as an image model's, with word events; fit takes the words. */
+export interface WordTrainer extends ModelTrainer<WordTrainerEvents, string[] | { words: string[] }> {}
 
 export interface CSVOptions {
   /** Names or 1-based numbers of the columns to read, in this order; default: every named column

@@ -6,9 +6,10 @@
  *
  * Usage: bench_words MODEL.safetensors WORDS.txt [--serve]   (WORDS: >= 256
  * words of the model, one a line; the first one's code is the word decoded).
- * --serve: for each line read (decode1, encode256, step128 or noop) runs
- * that call once and answers "ok", so bench-words.mjs can time native calls
- * interleaved with the others on a shared, drifting machine. */
+ * --serve: for each line read, "NAME K" (decode1, encode256 or step128),
+ * runs that call K times and answers the CPU milliseconds they took (the
+ * process's, so time spent preempted on a shared machine does not count),
+ * so bench-words.mjs can time native calls interleaved with the others. */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@
 
 enum { REPS = 9, ENCODE = 256, BATCH = 128 };
 
+typedef void (*op_fn)(void *c);
+
 typedef struct {
     vae_words *m;
     const char **words;
@@ -27,6 +30,12 @@ typedef struct {
     vae_train_config c;
     vae_rng rng;
 } ctx;
+
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static void die(const char *what, const vae_error *e) {
     fprintf(stderr, "bench_words: %s: %s\n", what, e ? e->msg : "failed");
@@ -88,12 +97,13 @@ int main(int argc, char **argv) {
     vae_rng_seed(&c.rng, 3);
     op_encode(&c);
     if (argc == 4) {
-        char cmd[32];
-        while (fgets(cmd, sizeof cmd, stdin)) {
-            if (!strncmp(cmd, "decode1", 7)) op_decode(&c);
-            if (!strncmp(cmd, "encode256", 9)) op_encode(&c); /* row 0, z, stays the first word's code */
-            if (!strncmp(cmd, "step128", 7)) op_step(&c);
-            printf("ok\n");
+        char name[32];
+        int k;
+        while (scanf("%31s %d", name, &k) == 2) {
+            op_fn f = !strcmp(name, "decode1") ? op_decode : !strcmp(name, "encode256") ? op_encode : op_step;
+            double t0 = cpu_now();
+            for (int i = 0; i < k; i++) f(&c); /* encode: row 0, z, stays the first word's code */
+            printf("%.6f\n", (cpu_now() - t0) * 1e3);
             fflush(stdout);
         }
         return 0;
