@@ -103,6 +103,7 @@ export default class WordsView extends View {
     if (!fits && [...chars].some((c) => c < ' ' || c > '~'))
       return (this.status.textContent = 'Words of printable ASCII only, please (letters, digits, punctuation).');
     this.running(true);
+    this.status.textContent = 'Preparing the model…';
     try {
       const model = fits ? await VAE.load(base.toSafetensors())
         : await VAE.create({ model: 'words', vocab: chars, maxLength: Math.max(...words.map((w) => w.length)), ...FRESH, seed: 1 });
