@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, only those missing.
 # Usage: build-scripts/deps.sh [group...]   groups: native (default), test, wasm, browser,
-#   bench-tables (tests/bench/tables.py's peers and data)
+#   bench-tables (tests/bench/tables.py's peers and data), words (wamerican: the word models' data)
 set -euo pipefail
 
 declare -A GROUP=(
@@ -10,6 +10,7 @@ declare -A GROUP=(
   [wasm]="emscripten wabt terser"
   [browser]="chromium firefox-esr dataset-fashion-mnist python3-statsmodels"
   [bench-tables]="python3-sklearn python3-statsmodels"
+  [words]="wamerican"
 )
 
 want=()

@@ -32,6 +32,11 @@ build_for() {
   case $1 in
     ctest:test_cli | ctest:test_*_cli) cmake --build "$M/native" -j$jobs --target vae_cli >>"$M/logs/build.log" 2>&1 ;;
     ctest:*) cmake --build "$M/native" -j$jobs --target "${1#ctest:}" >>"$M/logs/build.log" 2>&1 ;;
+    node:web/test/words-train.test.mjs) # word models: their modules, and the CLI the test compares with
+      cmake --build "$M/native" -j$jobs --target vae_cli >>"$M/logs/build.log" 2>&1 &&
+        cmake --build "$M/wasm" -j$jobs --target vae_wasm vae_wasm_seq vae_wasm_seq_train >>"$M/logs/build.log" 2>&1 &&
+        mkdir -p "$T/web/dist" "$T/build/native" && cp "$M/native/vae" "$T/build/native/" &&
+        cp "$M"/wasm/vae-{,seq-,seq-train-}simd.wasm "$T"/web/vae{,-train,-worker,-seq}.js "$T/web/dist/" ;;
     node:*)
       cmake --build "$M/wasm" -j$jobs --target vae_wasm vae_wasm_train >>"$M/logs/build.log" 2>&1
       mkdir -p "$T/web/dist"
@@ -88,6 +93,7 @@ EOF
 # Every guarding test passes on the unchanged tree first.
 for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm \
   node:web/test/memory.test.mjs node:web/test/drawing.test.mjs browser:tests/browser/smoothness.test.mjs; do
+  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/words-train.test.mjs; do
   build_for "$t"
   run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
 done
@@ -152,6 +158,9 @@ fault "the explorer's first picture waits for its dots (digits and encoder)" web
 fault "a worker's training data copied through a JS array on the page thread" web/vae-train.js \
   'const images = own(dataset.images)' 'const images = own(new Float32Array(Array.from(dataset.images)))' \
   browser:tests/browser/smoothness.test.mjs
+fault "a word trainer's dropout not passed to the run (the default 0.3 instead)" web/vae-seq.js \
+  'clip: o.clip, dropout: o.dropout, warmupEpochs' 'clip: o.clip, dropout: 0.3, warmupEpochs' \
+  node:web/test/words-train.test.mjs
 printf '\n%-72s %-8s %s\n' fault result 'by (the failing tests)'
 for r in "${rows[@]}"; do
   IFS='|' read -r desc result by <<<"$r"

@@ -30,6 +30,7 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
   /* Trainer.fit: the epochs in this thread, one step per turn of the event
    * loop; resolves with the final weights (safetensors bytes). */
   async function fit(t, dataset) {
+    if (t._model._fit) return t._model._fit(t, dataset, { gate, skipStep }); // a word model's own loop
     const o = t._o, m = t._model, D = m.info.inputSize;
     const allocs = [], handles = [];
     let pool = null;
@@ -53,12 +54,14 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       const workers = o.workers || (single || o.sparsity === 'kl' ? 1 : Math.min(4, await cores()));
       if (workers > 1) pool = await startPool(t, rt, h, workers, { config, B, D, xb, yb, stats, alloc });
       const start = performance.now(), total = o.epochs * stepsPerEpoch;
-      let done = 0, nonfinite = 0;
+      const run = { nonfinite: 0 };
+      let done = 0;
       for (let epoch = 1; epoch <= o.epochs; epoch++) {
         rt.check('fit', x.vw_rng_permutation(data, perm, n));
         const order = new Int32Array(rt.buffer, perm, n).slice();
         const t0 = performance.now();
-        let seen = 0, sum = 0, skipped = 0;
+        let seen = 0, sum = 0;
+        run.skipped = 0;
         for (let i = 0, step = 1; i < n; i += o.batchSize, step++) {
           await gate(t);
           const nb = Math.min(o.batchSize, n - i), xs = new Float32Array(rt.buffer, xb, nb * D);
@@ -67,14 +70,10 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
           const status = pool ? await pool.step(nb) : x.vw_trainer_step(h, xb, yb, nb, stats);
           done++;
           if (status) {
-            const e = pool ? pool.error : rt.error('fit');
-            if (e.code !== 'VAE_ERR_NONFINITE') throw e;
-            skipped++;
-            if (++nonfinite === MAX_NONFINITE_RUN)
-              fail(`fit: training diverged: ${nonfinite} steps in a row were not finite (try a lower lr or clip)`, 'VAE_ERR_NONFINITE');
+            skipStep(pool ? pool.error : rt.error('fit'), run);
             continue;
           }
-          nonfinite = 0;
+          run.nonfinite = 0;
           const [loss, rec, kl, , betaUsed, , penalty] = new Float64Array(rt.buffer, stats, 7);
           sum += loss * nb;
           seen += nb;
@@ -89,7 +88,7 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
             t._emit('snapshot', { epoch, step, totalStep: done, weights: m.toSafetensors() });
           }
         }
-        const event = { epoch, epochs: o.epochs, loss: seen ? sum / seen : NaN, skipped, seconds: (performance.now() - t0) / 1000 };
+        const event = { epoch, epochs: o.epochs, loss: seen ? sum / seen : NaN, skipped: run.skipped, seconds: (performance.now() - t0) / 1000 };
         if (validation) {
           await pool?.sync();
           event.validation = m.evaluate(validation);
@@ -103,6 +102,15 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       for (const h of handles) x.vw_release(h);
       for (const p of allocs) x.free(p);
     }
+  }
+
+  /* After a failed step: a non-finite one is skipped (counted in run), up to
+   * MAX_NONFINITE_RUN in a row; any other error ends the fit. */
+  function skipStep(e, run) {
+    if (e.code !== 'VAE_ERR_NONFINITE') throw e;
+    run.skipped++;
+    if (++run.nonfinite === MAX_NONFINITE_RUN)
+      fail(`fit: training diverged: ${run.nonfinite} steps in a row were not finite (try a lower lr or clip)`, 'VAE_ERR_NONFINITE');
   }
 
   async function cores() {
@@ -306,12 +314,8 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
    * takes the trained weights when fit() resolves (or is cancelled). */
   async function fitInWorker(t, dataset) {
     const m = t._model, rt = m._runtime;
-    if (!dataset || typeof dataset !== 'object' || !dataset.images) fail('fit: expected a dataset {images, labels?}');
-    // The worker converts and checks the data (the same checks as in this
-    // thread): scanning or converting 10,000 images here would stall the page.
-    const own = (a) => (ArrayBuffer.isView(a) && a.byteLength !== a.buffer.byteLength ? a.slice() : a);
-    const images = own(dataset.images), labels = own(dataset.labels);
-    const trainRt = await rt.training(); // compiled here once, posted to the worker
+    // a word model names its module (seq: the worker loads the model into it) and its words
+    const job = m._workerJob ? await m._workerJob(dataset) : { module: (await rt.training()).module, data: images(dataset) };
     const worker = isNode
       ? new (await import('node:worker_threads')).Worker(t.url)
       : new Worker(t.url, { type: 'module', name: 'vae-wasm trainer' });
@@ -326,16 +330,22 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
           else reject(new VAEError(msg.message, msg.code));
         });
         listen('error', (e) => reject(new VAEError(`fit: the training worker failed: ${e.message}`, 'VAE_ERR_STATE')));
-        t._post({
-          type: 'fit', module: trainRt.module, simd: rt.simd, weights: m.toSafetensors(), options: t._opts,
-          dataset: { images, labels },
-        });
+        t._post({ type: 'fit', module: job.module, seq: job.seq, simd: rt.simd, weights: m.toSafetensors(), options: t._opts, dataset: job.data });
         for (const type of t._early.splice(0)) t._post({ type }); // pause/cancel before the worker existed
       });
     } finally {
       t._post = null;
       worker.terminate();
     }
+  }
+
+  /* An image dataset as the worker takes it: the worker converts and checks
+   * the data (the same checks as in this thread): scanning or converting
+   * 10,000 images here would stall the page. */
+  function images(dataset) {
+    if (!dataset || typeof dataset !== 'object' || !dataset.images) fail('fit: expected a dataset {images, labels?}');
+    const own = (a) => (ArrayBuffer.isView(a) && a.byteLength !== a.buffer.byteLength ? a.slice() : a);
+    return { images: own(dataset.images), labels: own(dataset.labels) };
   }
 
   /* serveTrainer: the worker side of WorkerTrainer. */
@@ -349,8 +359,8 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       if (msg.type !== 'fit') return trainer ? trainer[msg.type]() : early.push(msg.type);
       let model = null;
       try {
-        await init({ wasm: msg.module, simd: msg.simd, training: true });
-        model = await load(msg.weights);
+        if (!msg.seq) await init({ wasm: msg.module, simd: msg.simd, training: true });
+        model = await load(msg.weights, msg.seq ? { seqWasm: msg.module, simd: msg.simd } : undefined);
         trainer = model.trainer({ workers: 1, ...msg.options });
         for (const type of early) trainer[type]();
         for (const name of ['progress', 'epoch', 'snapshot'])

@@ -199,13 +199,14 @@ export interface TrainerEvents {
   snapshot: SnapshotEvent;
 }
 
-export interface ModelTrainer {
+/** Events and data: an image model's by default (a word model's: WordTrainer). */
+export interface ModelTrainer<Events = TrainerEvents, Data = Dataset> {
   readonly state: 'idle' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
   /** Returns a function that removes the listener. */
-  on<K extends keyof TrainerEvents>(type: K, listener: (event: TrainerEvents[K]) => void): () => void;
+  on<K extends keyof Events>(type: K, listener: (event: Events[K]) => void): () => void;
   /** Trains the model in place; resolves with the final weights (safetensors).
    * Rejects with code 'ABORTED' after cancel() (the model keeps the steps taken). */
-  fit(dataset: Dataset): Promise<Uint8Array>;
+  fit(dataset: Data): Promise<Uint8Array>;
   pause(): void;
   resume(): void;
   cancel(): void;
@@ -295,9 +296,73 @@ export interface WordModel {
    * `vae interpolate` prints them. */
   interpolateWords(a: string, b: string, steps?: number,
     options?: { method?: 'linear' | 'slerp'; temperature?: number; seed?: Seed }): string[];
+  /** The weights as a safetensors file, as `vae train --words --out` writes them. */
+  toSafetensors(options?: { dtype?: 'f32' | 'f16'; metadata?: Record<string, string> }): Uint8Array;
+  /** A trainer of this model (in this thread, or in a Worker with {worker: true}), continuing from
+   * its weights: fit(words) trains as `vae train --words` does (5% held out; a model made by
+   * VAE.create({model: 'words', seed}) and the same options give its weights bit for bit). */
+  trainer(options?: WordTrainOptions): WordTrainer;
   /** Frees the wasm memory; later calls throw. Safe to repeat. */
   dispose(): void;
 }
+
+/** VAE.create({model: 'words'}): a fresh word model, weights drawn from seed as `vae train --words --seed`. */
+export interface WordCreateConfig {
+  model: 'words';
+  /** The characters words are made of (printable ASCII, each once). Default a-z. */
+  vocab?: string;
+  /** Default 24. */
+  maxLength?: number;
+  /** Defaults 32, 128, 16 (latent 0: a language model). */
+  embed?: number; hidden?: number; latent?: number;
+  seed?: Seed;
+}
+
+/** Defaults as `vae train --words`. */
+export interface WordTrainOptions {
+  /** Default 10. */
+  epochs?: number;
+  /** Words per step, 1..256; default 64. */
+  batchSize?: number;
+  /** Adam's learning rate, default 0.002. */
+  lr?: number;
+  /** Global gradient norm clip, default 5 (0: off). */
+  clip?: number;
+  /** Probability that a decoder input character is replaced by the unknown token, default 0.3. */
+  dropout?: number;
+  /** KL weight ramps from 0 to 1 over these epochs, default 2. */
+  warmupEpochs?: number;
+  /** Split from seed + 1, shuffles, eps and dropout from seed + 2 (default 1). */
+  seed?: Seed;
+  snapshotEvery?: number;
+  /** Train in a Worker (true: web/vae-worker.js next to vae.js, or its URL). */
+  worker?: boolean | string | URL;
+}
+
+export interface WordProgressEvent {
+  epoch: number; epochs: number; step: number; stepsPerEpoch: number; totalStep: number; totalSteps: number;
+  /** This step's batch, per word in nats: loss = reconstruction + beta kl. */
+  loss: number; reconstruction: number; kl: number; beta: number;
+  epochLoss: number; wordsPerSecond: number;
+  /** Seconds. */
+  elapsed: number; eta: number;
+}
+
+export interface WordEpochEvent {
+  epoch: number; epochs: number; loss: number; skipped: number; seconds: number; trainWords: number;
+  /** The held-out words' figures (`vae train --words`'s table): the bound on -log p(word) = reconstruction + kl,
+   * in nats per word, and the share spelt back by greedy decoding of their mean code (null: a language model). */
+  heldOut: { words: number; bound: number; reconstruction: number; kl: number; accuracy: number | null };
+}
+
+export interface WordTrainerEvents {
+  progress: WordProgressEvent;
+  epoch: WordEpochEvent;
+  snapshot: SnapshotEvent;
+}
+
+/** model.trainer() of a WordModel: the same object as an image model's, with word events; fit takes the words. */
+export interface WordTrainer extends ModelTrainer<WordTrainerEvents, string[] | { words: string[] }> {}
 
 export interface CSVOptions {
   /** Names or 1-based numbers of the columns to read, in this order; default: every named column
@@ -405,6 +470,7 @@ export interface VAEApi {
   /** A model file: an image model (Model), a word model (WordModel: `load<WordModel>(...)`), whose
    * code (vae-seq.js and its wasm) is fetched only then, or a table model (TableModel). */
   load<M extends Model | WordModel | TableModel = Model>(source: Source, options?: LoadOptions): Promise<M>;
+  create(config: WordCreateConfig): Promise<WordModel>;
   create(config?: CreateConfig): Promise<Model>;
   /** IDX files, raw or gzip (inflated with DecompressionStream), parsed as `vae train` does. */
   readIDX(images: Source, labels?: Source): Promise<{ images: Float32Array; labels: Int32Array | null; n: number; rows: number; cols: number }>;

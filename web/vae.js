@@ -705,8 +705,6 @@ function moduleFor(b) {
   } catch {}
 }
 
-/* What those modules get, as a list: key names would cost the page bytes. */
-const KIT = [instantiate, fail, options, integer, finite, seed64, randomSeed, rows, pathPoint, choice, init, Model, create];
 
 async function load(source, opts) {
   const o = options('load', opts, ['wasm', 'trainWasm', 'seqWasm', 'simd']);
@@ -722,6 +720,7 @@ async function load(source, opts) {
 /** A fresh model with PyTorch's default initialisation drawn from `seed`
  * (weights of `vae train --seed S` come from S too). */
 async function create(config) {
+  if (config?.model === 'words') return (await import('./vae-seq.js')).create(KIT, config);
   const c = options('create', config ?? {}, KNOWN_CREATE);
   const rt = await (await init()).training(); // fresh models are for training
   const arch = { format: 2, input: c.imageShape ?? [1, 28, 28], encoder: c.encoder ?? [400] };
@@ -890,6 +889,9 @@ export class WorkerTrainer extends TrainerEvents {
     return this._run('fitInWorker', dataset);
   }
 }
+
+/* What vae-table.js and vae-seq.js get, as a list: key names would cost the page bytes. */
+const KIT = [instantiate, fail, options, integer, finite, seed64, randomSeed, rows, pathPoint, choice, init, Model, create, Trainer, WorkerTrainer];
 
 /* The training loops (vae-train.js), fetched with the training wasm on the
  * first fit; vae.single.js has them inline (TRAINING, set by build-wasm.sh). */

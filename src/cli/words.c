@@ -85,48 +85,9 @@ int cli_words_model_arg(int argc, char **argv) {
     return words;
 }
 
-/* The held-out words: the first 5% (at least one) of a shuffle seeded by
- * the training seed + 1; perm [all->n] is scratch. */
-static void split_words(const word_list *all, uint64_t seed, int *perm, char ***test, int *n_test, char ***train,
-                        int *n_train) {
-    vae_rng rng;
-    vae_rng_seed(&rng, seed + 1);
-    vae_rng_permutation(&rng, perm, all->n);
-    *n_test = all->n / 20 ? all->n / 20 : 1, *n_train = all->n - *n_test;
-    *test = cli_alloc((size_t)*n_test, sizeof(char *)), *train = cli_alloc((size_t)*n_train, sizeof(char *));
-    for (int i = 0; i < all->n; i++) {
-        if (i < *n_test)
-            (*test)[i] = all->w[perm[i]];
-        else
-            (*train)[i - *n_test] = all->w[perm[i]];
-    }
-}
-
 static void free_words(word_list *l) {
     for (int i = 0; i < l->n; i++) free(l->w[i]);
     free(l->w);
-}
-
-/* Held-out sums over the test words. */
-typedef struct {
-    double rec, kl;
-    int correct;
-} eval_sums;
-
-static eval_sums evaluate(vae_words *m, char **words, int n, int latent) {
-    eval_sums s = {0};
-    float rec[EVAL_BATCH], kl[EVAL_BATCH];
-    int correct[EVAL_BATCH];
-    vae_rng rng;
-    vae_rng_seed(&rng, VAE_EVAL_SEED);
-    for (int i = 0; i < n; i += EVAL_BATCH) {
-        int nb = n - i < EVAL_BATCH ? n - i : EVAL_BATCH;
-        vae_error err;
-        if (vae_words_eval(m, (const char *const *)words + i, nb, &rng, rec, kl, latent ? correct : NULL, &err))
-            cli_die_lib("evaluation", &err);
-        for (int b = 0; b < nb; b++) s.rec += rec[b], s.kl += kl[b], s.correct += latent && correct[b];
-    }
-    return s;
 }
 
 /* The trained model as path (atomic), with the training settings and the
@@ -200,12 +161,12 @@ int cmd_train_words(int argc, char **argv) {
     word_list all = read_words(path, m, skip, &skipped);
     if (all.n < 2) cli_die(EXIT_RUNTIME, "%s: %d usable words; need at least 2", path, all.n);
 
-    int *perm = cli_alloc((size_t)all.n, sizeof(int)), n_test, n_train;
-    char **test, **train;
-    split_words(&all, seed, perm, &test, &n_test, &train, &n_train);
-    vae_rng rng;
-    int steps_per_epoch = (n_train + batch - 1) / batch;
-    int64_t warm_steps = (int64_t)warmup * steps_per_epoch, step = 0;
+    vae_words_train_opts o = {.batch = batch, .warmup_epochs = warmup, .lr = lr, .clip = clip, .dropout = dropout};
+    vae_words_run *run;
+    if (vae_words_run_create(&run, m, (const char *const *)all.w, all.n, &o, seed, &err)) cli_die_lib(path, &err);
+    int n_test, n_train, steps_per_epoch;
+    vae_words_run_sizes(run, &n_train, &n_test, &steps_per_epoch);
+    const char *const *test = vae_words_run_heldout(run);
     char num[32], num2[32];
     if (!quiet) {
         printf("data     %s: %s training words, %s held out", cli_basename(path), cli_fmt_count(num, (uint64_t)n_train),
@@ -222,45 +183,35 @@ int cmd_train_words(int argc, char **argv) {
         fflush(stdout);
     }
 
-    vae_train_config c;
-    vae_train_config_default(&c);
-    c.lr = lr;
-    c.clip_norm = clip;
-    vae_rng_seed(&rng, seed + 2);
     double t_start = cli_now();
     int nonfinite = 0;
     double bound = 0;
     for (int epoch = 1; epoch <= epochs; epoch++) {
         double t_epoch = cli_now(), t_shown = 0, loss_sum = 0;
-        int seen = 0;
-        vae_rng_permutation(&rng, perm, n_train);
-        char **order = cli_alloc((size_t)batch, sizeof(char *));
-        for (int i = 0; i < n_train; i += batch) {
+        int seen = 0, words_done = 0;
+        vae_words_step_info info;
+        do {
             cli_check_interrupt();
-            int nb = n_train - i < batch ? n_train - i : batch;
-            for (int b = 0; b < nb; b++) order[b] = train[perm[i + b]];
-            float beta = warm_steps > 0 && step < warm_steps ? (float)step / (float)warm_steps : 1.0f;
-            vae_words_stats st;
-            vae_status s = vae_words_train_step(m, (const char *const *)order, nb, beta, dropout, &c, &rng, &st, &err);
+            vae_status s = vae_words_run_step(run, &info, &err);
+            words_done += info.n;
             if (s == VAE_ERR_NONFINITE && ++nonfinite < VAE_MAX_NONFINITE_RUN) continue;
             if (s == VAE_ERR_NONFINITE)
                 cli_die(EXIT_RUNTIME, "training diverged: %d non-finite steps in a row (try a lower --lr or --clip)",
                         VAE_MAX_NONFINITE_RUN);
             if (s) cli_die_lib("training step", &err);
             nonfinite = 0;
-            step++;
-            loss_sum += st.loss * nb;
-            seen += nb;
+            loss_sum += info.stats.loss * info.n;
+            seen += info.n;
             double now = cli_now();
             if (!quiet && now - t_shown > 0.1) {
                 t_shown = now;
                 cli_progress("epoch %d/%d  %3d%%  loss %.4f  beta %.2f  %.0f words/s", epoch, epochs,
-                             100 * (i + nb) / n_train, loss_sum / seen, beta, (i + nb) / (now - t_epoch));
+                             100 * words_done / n_train, loss_sum / seen, info.beta, words_done / (now - t_epoch));
             }
-        }
-        free(order);
+        } while (!info.epoch_done);
         double secs = cli_now() - t_epoch;
-        eval_sums e = evaluate(m, test, n_test, latent);
+        vae_words_heldout e;
+        if (vae_words_run_evaluate(run, &e, &err)) cli_die_lib("evaluation", &err);
         bound = (e.rec + e.kl) / n_test;
         cli_progress_clear();
         if (quiet) continue;
@@ -277,8 +228,7 @@ int cmd_train_words(int argc, char **argv) {
         int n = show < n_test ? show : n_test;
         float *mu = cli_alloc((size_t)n * latent, sizeof(float));
         char *out = cli_alloc((size_t)n * (max_len + 1), 1);
-        if (vae_words_encode(m, (const char *const *)test, n, mu, NULL, &err) ||
-            vae_words_decode(m, mu, n, 0.0f, NULL, out, &err))
+        if (vae_words_encode(m, test, n, mu, NULL, &err) || vae_words_decode(m, mu, n, 0.0f, NULL, out, &err))
             cli_die_lib("reconstruction", &err);
         printf("\nheld-out words and the greedy decoding of their mean code:\n");
         for (int i = 0; i < n; i++) printf("  %-*s -> %s\n", max_len, test[i], out + (size_t)i * (max_len + 1));
@@ -312,10 +262,8 @@ int cmd_train_words(int argc, char **argv) {
                             s_bound};
         save_words(m, out_path, f16, kv, epochs ? 8 : 7, quiet);
     }
+    vae_words_run_free(run);
     free_words(&all);
-    free(test);
-    free(train);
-    free(perm);
     vae_words_free(m);
     return 0;
 }
@@ -463,8 +411,10 @@ int cmd_eval_words(int argc, char **argv) {
     vae_words *m = load_words(model, &meta);
     int skipped, latent = vae_words_get_arch(m)->latent;
     word_list all = read_words(path, m, skip, &skipped);
-    char **words = all.w, **train = NULL;
-    int n = all.n, n_train, *perm = NULL;
+    const char *const *words = (const char *const *)all.w;
+    int n = all.n, n_train;
+    vae_words_run *split = NULL;
+    vae_error err;
     if (holdout) {
         const char *seed_text = vae_st_meta(&meta, "train.seed");
         if (!cli_given(&cmd, "split-seed")) {
@@ -475,8 +425,11 @@ int cmd_eval_words(int argc, char **argv) {
                 cli_die(EXIT_RUNTIME, "%s: train.seed \"%s\" is not a number", model, seed_text);
         }
         if (all.n < 2) cli_die(EXIT_RUNTIME, "%s: %d usable words; a split needs at least 2", path, all.n);
-        perm = cli_alloc((size_t)all.n, sizeof(int));
-        split_words(&all, split_seed, perm, &words, &n, &train, &n_train);
+        vae_words_train_opts o; /* the run's split, nothing trained */
+        vae_words_train_opts_default(&o);
+        if (vae_words_run_create(&split, m, words, n, &o, split_seed, &err)) cli_die_lib(path, &err);
+        vae_words_run_sizes(split, &n_train, &n, &(int){0});
+        words = vae_words_run_heldout(split);
     }
     if (n < 1) cli_die(EXIT_RUNTIME, "%s: no words to evaluate", path);
     char text[512], num[32];
@@ -485,7 +438,8 @@ int cmd_eval_words(int argc, char **argv) {
     if (holdout) printf(" held out (seed %llu)", (unsigned long long)split_seed);
     if (skipped) printf(" (%d lines skipped)", skipped);
     printf("\n");
-    eval_sums e = evaluate(m, words, n, latent);
+    vae_words_heldout e;
+    if (vae_words_evaluate(m, words, n, &e, &err)) cli_die_lib("evaluation", &err);
     printf("NLL bound  %.4f nats/word = rec %.4f + KL %.4f (one z per word, seed %d)\n", (e.rec + e.kl) / n, e.rec / n,
            e.kl / n, VAE_EVAL_SEED);
     printf("KL         %.4f nats/word\n", e.kl / n);
@@ -494,7 +448,7 @@ int cmd_eval_words(int argc, char **argv) {
                e.correct, n);
     else
         printf("recon      - (a language model has no code)\n");
-    if (holdout) free(words), free(train), free(perm);
+    vae_words_run_free(split);
     free_words(&all);
     vae_st_free(&meta);
     vae_words_free(m);

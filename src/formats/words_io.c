@@ -67,8 +67,6 @@ vae_status vae_words_arch_from_json(const char *json, size_t len, vae_words_arch
     vae_json_free(j);
     for (k = 0; k < N_KEYS && !s; k++)
         if (!seen[k]) s = vae_fail(err, VAE_ERR_METADATA, "word model metadata: missing \"%s\"", keys[k].name);
-    vae_error e;
-    if (!s && vae_words_arch_validate(a, &e)) s = vae_fail(err, VAE_ERR_METADATA, "word model metadata: %s", e.msg);
     return s ? s : vae_ok(err);
 }
 
@@ -121,6 +119,8 @@ static vae_status load(vae_words **out, const vae_st_file *f, int cap, vae_error
                         VAE_METADATA_KEY);
     vae_status s = vae_words_arch_from_json(js, strlen(js), &a, err);
     if (s) return s;
+    vae_error e;
+    if (vae_words_arch_validate(&a, &e)) return vae_fail(err, VAE_ERR_METADATA, "word model metadata: %s", e.msg);
     /* a hostile header can name a huge model: no large allocation for a
      * file that cannot hold its weights (small ones get the per-tensor
      * diagnosis) */

@@ -59,6 +59,7 @@ void vae_words_free(vae_words *m) {
 }
 
 size_t vae_words_param_count(const vae_words *m) { return m ? m->n_params : 0; }
+int vae_words_capacity(const vae_words *m) { return m ? m->cap : 0; }
 
 static size_t zmax(size_t a, size_t b) { return a > b ? a : b; }
 
@@ -455,7 +456,7 @@ static void decode(vae_words *m, const float *z, int n, float temperature, vae_r
             vae_rng_seed(&m->word_rng[b], hi << 32 | vae_rng_u32(rng));
         }
     }
-    for (int t = 0; t < W; t++) {
+    for (int t = 0, left = n; t < W && left; t++) { /* until every word has ended */
         decoder_input(m, prev, z, n, n);
         vae_lstm_forward(m->yd, hn, cn, m->cache_d, m->xd, NULL, h, c, p + m->off[T_DEC], &one);
         vae_linear_forward(m->logits, m->yd, p + m->off[T_OUT_W], p + m->off[T_OUT_B], n, H, V);
@@ -467,7 +468,7 @@ static void decode(vae_words *m, const float *z, int n, float temperature, vae_r
                 best = sample_token(l, V, temperature, &m->word_rng[b]);
             else
                 for (int v = 1; v < V; v++) best = l[v] > l[best] ? v : best;
-            if (best < VAE_WORD_FIRST || t == W - 1) done[b] = 1;
+            if (best < VAE_WORD_FIRST || t == W - 1) done[b] = 1, left--;
             if (!done[b]) m->decoded[(size_t)b * W + t] = m->a.vocab[best - VAE_WORD_FIRST];
             prev[b] = best;
         }

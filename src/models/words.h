@@ -38,6 +38,8 @@ typedef struct {
 vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, uint64_t seed, vae_error *err);
 void vae_words_free(vae_words *m);
 size_t vae_words_param_count(const vae_words *m);
+/* Words per batch the model's buffers hold. */
+int vae_words_capacity(const vae_words *m);
 /* Whether word (len bytes) is one the model can read: 1..max_len
  * characters of the vocabulary. */
 vae_status vae_words_check(const vae_words *m, const char *word, size_t len, vae_error *err);
@@ -91,10 +93,59 @@ vae_status vae_words_loss(vae_words *m, const char *const *words, int n, const f
 /* mu and (if not NULL) logvar [n, latent] of n words. */
 vae_status vae_words_encode(vae_words *m, const char *const *words, int n, float *mu, float *logvar, vae_error *err);
 
+/* ---------------------------------------------------------------- training runs (models/words_train.c)
+ * `vae train --words` as an object, so the CLI and vae-seq.js run one loop:
+ * the words (copied) split, 5% (at least one) held out, by a shuffle seeded
+ * with seed + 1; the rest shuffled every epoch by a generator seeded with
+ * seed + 2, which also draws each step's eps and dropout; the KL weight
+ * ramps from 0 to 1 over warmup_epochs epochs of (finite) steps. */
+typedef struct {
+    int batch, warmup_epochs;
+    float lr, clip, dropout; /* Adam's learning rate, the global gradient norm clip (0: off) */
+} vae_words_train_opts;
+
+/* batch 64, warm-up 2 epochs, lr 2e-3, clip 5, dropout 0.3 (`vae train --words`). */
+void vae_words_train_opts_default(vae_words_train_opts *o);
+/* Options as JSON over the defaults: {"batchSize", "lr", "clip", "dropout",
+ * "warmupEpochs"} (vae-seq.js's names), any subset. */
+vae_status vae_words_train_opts_from_json(const char *json, size_t len, vae_words_train_opts *o, vae_error *err);
+
+typedef struct vae_words_run vae_words_run;
+typedef struct {
+    int epoch, step, n; /* the step's epoch and its step in it (1-based), its words */
+    int epoch_done;     /* 1 when it was the epoch's last */
+    float beta;         /* the KL weight used */
+    vae_words_stats stats;
+} vae_words_step_info;
+/* Sums over (held-out) words: reconstruction and KL (one z per word),
+ * and how many the greedy decoding of their mean code spells back. */
+typedef struct {
+    double rec, kl;
+    int correct, n;
+} vae_words_heldout;
+
+/* A run training m (borrowed: it must outlive the run) on n words, each
+ * checked (the error names the word's 1-based index). */
+vae_status vae_words_run_create(vae_words_run **out, vae_words *m, const char *const *words, int n,
+                                const vae_words_train_opts *o, uint64_t seed, vae_error *err);
+void vae_words_run_free(vae_words_run *r);
+void vae_words_run_sizes(const vae_words_run *r, int *n_train, int *n_test, int *steps_per_epoch);
+/* The held-out words, in their order. */
+const char *const *vae_words_run_heldout(const vae_words_run *r);
+/* The next step. VAE_ERR_NONFINITE: the batch gave no finite gradient, the
+ * weights are unchanged and the run has moved on (the caller counts such
+ * steps in a row); any other error leaves the run where it was. */
+vae_status vae_words_run_step(vae_words_run *r, vae_words_step_info *info, vae_error *err);
+/* The figures of n words (z drawn from a generator seeded with VAE_EVAL_SEED). */
+vae_status vae_words_evaluate(vae_words *m, const char *const *words, int n, vae_words_heldout *out, vae_error *err);
+/* Those of the run's held-out words, with the weights now. */
+vae_status vae_words_run_evaluate(vae_words_run *r, vae_words_heldout *out, vae_error *err);
+
 /* ---------------------------------------------------------------- files (formats/words_io.c)
  * safetensors like the image models; VAE_METADATA_KEY holds
  * {"format":2,"model":"words","vocab":"ab..","max_len":N,"embed":E,
- *  "hidden":H,"latent":L}, every key required. */
+ *  "hidden":H,"latent":L}, every key required; from_json checks the keys and
+ * their types, vae_words_arch_validate the values. */
 vae_status vae_words_arch_from_json(const char *json, size_t len, vae_words_arch *a, vae_error *err);
 vae_status vae_words_arch_to_json(const vae_words_arch *a, char *buf, size_t cap, vae_error *err);
 /* 1 if buf is a safetensors file whose architecture says "model":"words". */

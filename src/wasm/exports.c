@@ -105,7 +105,9 @@ static void slot_release(int i) {
 #else
     case H_MODEL: vae_model_free(slots[i].p); break;
 #endif
-#ifdef VW_TRAINING
+#if defined(VW_SEQ) && defined(VW_TRAINING)
+    case H_TRAINER: vae_words_run_free(slots[i].p); break;
+#elif defined(VW_TRAINING)
     case H_TRAINER: vae_trainer_free(slots[i].p); break;
 #endif
     case H_RNG: free(slots[i].p); break;
@@ -126,6 +128,18 @@ EXPORT void vw_release(int h) {
         for (int j = 1; j < n_slots; j++)
             if (slots[j].kind == H_TRAINER && slots[j].owner == h) slot_release(j);
     slot_release((int)i);
+}
+
+enum { MAX_META = 64 };
+
+/* meta: n key, value pairs as NUL-terminated strings one after another, into kv [2 n]. */
+static inline __attribute__((always_inline)) vae_status split_meta(const char **kv, const char *meta, int n) {
+    if (n < 0 || n > MAX_META) return vae_fail(&g_err, VAE_ERR_ARG, "too many metadata entries (%d)", n);
+    for (int i = 0; i < 2 * n; i++) {
+        kv[i] = meta;
+        meta += strlen(meta) + 1;
+    }
+    return vae_ok(&g_err);
 }
 
 #ifndef VW_SEQ
@@ -187,12 +201,8 @@ EXPORT int vw_iwae(int h, const float *x, const int *labels, int n, int k, int r
 EXPORT int vw_save(int h, int dtype, int decoder_only, const char *meta, int n_meta, uintptr_t *out) {
     vae_model *m = handle_get(h, H_MODEL);
     if (!m) return g_err.code;
-    if (n_meta < 0 || n_meta > 64) return vae_fail(&g_err, VAE_ERR_ARG, "too many metadata entries (%d)", n_meta);
-    const char *kv[128];
-    for (int i = 0; i < 2 * n_meta; i++) {
-        kv[i] = meta;
-        meta += strlen(meta) + 1;
-    }
+    const char *kv[2 * MAX_META];
+    if (split_meta(kv, meta, n_meta)) return g_err.code;
     uint8_t *buf = NULL;
     size_t len = 0;
     vae_status s = vae_model_save(m, (vae_dtype)dtype, decoder_only, kv, n_meta, &buf, &len, &g_err);
@@ -203,7 +213,7 @@ EXPORT int vw_save(int h, int dtype, int decoder_only, const char *meta, int n_m
 
 #endif /* !VW_SEQ */
 
-#ifdef VW_TRAINING
+#if defined(VW_TRAINING) && !defined(VW_SEQ)
 /* ---------------------------------------------------------------- training */
 
 /* arch_json: the VAE_METADATA_KEY object, NUL-terminated; weights drawn from seed. */
@@ -479,6 +489,74 @@ EXPORT int vw_words_sample(int h, int n, uint64_t seed, float temperature, char 
     vae_words *m = handle_get(h, H_MODEL);
     return m ? vae_words_sample(m, n, seed, temperature, out, &g_err) : g_err.code;
 }
+
+/* out = {bytes (malloc'd; caller frees), length}: the file, meta as vw_save's. */
+EXPORT int vw_words_save(int h, int dtype, const char *meta, int n_meta, uintptr_t *out) {
+    vae_words *m = handle_get(h, H_MODEL);
+    const char *kv[2 * MAX_META];
+    if (!m || split_meta(kv, meta, n_meta)) return g_err.code;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    vae_status s = vae_words_save(m, (vae_dtype)dtype, kv, n_meta, &buf, &len, &g_err);
+    out[0] = (uintptr_t)buf, out[1] = len;
+    return s;
+}
+
+#ifdef VW_TRAINING
+/* A fresh model of the architecture JSON (models/words.h's metadata), weights from seed. */
+EXPORT int vw_words_create(const char *arch_json, uint64_t seed) {
+    vae_words_arch a;
+    vae_words *m = NULL;
+    if (vae_words_arch_from_json(arch_json, strlen(arch_json), &a, &g_err) ||
+        vae_words_create(&m, &a, WORDS_CAP, seed, &g_err))
+        return 0;
+    int h = handle_new(H_MODEL, m, 0);
+    if (!h) vae_words_free(m);
+    return h;
+}
+
+/* A training run of model h (models/words.h) on n NUL-terminated words,
+ * options as JSON; sizes = {training words, held out, steps per epoch}. */
+EXPORT int vw_words_run_create(int model_h, const char *options, const char *words, int n, uint64_t seed,
+                               int32_t *sizes) {
+    vae_words *m = handle_get(model_h, H_MODEL);
+    vae_words_train_opts o;
+    if (!m || vae_words_train_opts_from_json(options, strlen(options), &o, &g_err)) return 0;
+    if (n < 0 || n > (1 << 24)) return vae_fail(&g_err, VAE_ERR_ARG, "%d words", n), 0;
+    const char **list = malloc((size_t)(n ? n : 1) * sizeof *list);
+    if (!list) return vae_fail(&g_err, VAE_ERR_NOMEM, "out of memory for %d words", n), 0;
+    for (int i = 0; i < n; i++) list[i] = words, words += strlen(words) + 1;
+    vae_words_run *r = NULL;
+    vae_status s = vae_words_run_create(&r, m, list, n, &o, seed, &g_err);
+    free(list);
+    if (s) return 0;
+    vae_words_run_sizes(r, &sizes[0], &sizes[1], &sizes[2]);
+    int h = handle_new(H_TRAINER, r, model_h);
+    if (!h) vae_words_run_free(r);
+    return h;
+}
+
+/* The run's next step; info = {epoch, step, words, epoch done, beta, rec, kl, loss, gradient norm}. */
+EXPORT int vw_words_run_step(int h, double *info) {
+    vae_words_run *r = handle_get(h, H_TRAINER);
+    vae_words_step_info i = {0};
+    if (!r) return g_err.code;
+    vae_status s = vae_words_run_step(r, &i, &g_err);
+    double v[] = {i.epoch, i.step, i.n, i.epoch_done, i.beta, i.stats.rec, i.stats.kl, i.stats.loss, i.stats.grad_norm};
+    memcpy(info, v, sizeof v);
+    return s;
+}
+
+/* out = {rec, kl, correct, n}: sums over the run's held-out words. */
+EXPORT int vw_words_run_evaluate(int h, double *out) {
+    vae_words_run *r = handle_get(h, H_TRAINER);
+    vae_words_heldout e;
+    if (!r || vae_words_run_evaluate(r, &e, &g_err)) return g_err.code;
+    double v[] = {e.rec, e.kl, e.correct, e.n};
+    memcpy(out, v, sizeof v);
+    return 0;
+}
+#endif /* VW_TRAINING */
 #else
 /* ---------------------------------------------------------------- IDX data */
 

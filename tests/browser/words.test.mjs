@@ -79,3 +79,51 @@ test('the words view with an image model says it needs a word VAE', async () => 
   assert.match(await page.locator('vae-demo [role=alert]').textContent(), /the words view needs a word VAE \(vae train --words\), not an image model/);
   await context.close();
 });
+
+/* Made-up names of one pattern: a list the pretrained model reads (a-z). */
+const NAMES = ['asterix', 'obelix', 'getafix', 'dogmatix', 'vitalstatistix', 'cacofonix', 'fulliautomatix', 'unhygienix',
+  'geriatrix', 'impedimenta', 'bacteria', 'panacea', 'justforkix', 'anticlimax', 'soporifix', 'metallurgix', 'valuabletrix',
+  'picanmix', 'timandahaf', 'ekonomikrisis', 'orthopaedix', 'malacoustix', 'dubbelosix', 'harmonix', 'bucolix', 'pettix',
+  'kafix', 'cenotaphix', 'mykingdomforanix', 'seniorix'];
+
+test('teach it your own words: a pasted list trains in a Worker; the samples are those of the same training in the page', async () => {
+  const { page, problems, context } = await tagsPage(s, '<vae-demo view="words" size="620" teach-steps="24"></vae-demo>');
+  const el = await ready(page, 'vae-demo');
+  const samples = () => el.locator('.wordgrid button').allTextContents();
+  const status = el.getByLabel('Training status');
+  const original = await samples();
+  await el.locator('.teach summary').click();
+  await el.getByLabel('Your words').fill(NAMES.slice(0, 10).join(', '));
+  await el.getByRole('button', { name: 'Teach it' }).click();
+  assert.equal(await status.textContent(), 'Paste at least 20 different words (10 so far).');
+
+  await el.getByLabel('Your words').fill(NAMES.join('\n'));
+  await el.getByRole('button', { name: 'Teach it' }).click();
+  await page.waitForFunction(() => document.querySelector('vae-demo').shadowRoot.querySelector('[aria-label="Training status"]').textContent.startsWith('Taught'), null, { timeout: 120000 });
+  assert.match(await status.textContent(), /^Taught: 30 words, \d+ epochs\. Held-out words: [\d.]+ nats\/word, \d+% spelt back\.$/);
+  // the view's options, trained in the page's own thread from the same model: the same words
+  const expected = await page.evaluate(async (names) => {
+    const { VAE } = await import('./vae.js');
+    const m = await VAE.load('models/words-vae.safetensors'), steps = Math.ceil((names.length * 0.95) / 4), epochs = Math.max(2, Math.ceil(24 / steps));
+    await m.trainer({ epochs, batchSize: 4, lr: 1e-3, warmupEpochs: Math.ceil(epochs / 4) }).fit(names);
+    const words = m.sampleWords(12, { seed: 1, temperature: 0.8 });
+    m.dispose();
+    return words;
+  }, NAMES);
+  assert.deepEqual(await samples(), expected);
+  assert.notDeepEqual(expected, original);
+  await el.locator('.teach').screenshot({ path: `${SHOTS}words-taught.png` });
+  await el.screenshot({ path: `${SHOTS}words-teach.png` });
+  await el.getByRole('button', { name: 'Back to the original' }).click();
+  assert.deepEqual(await samples(), original);
+
+  // capitals and digits: a fresh model of the list's characters
+  await el.getByLabel('Your words').fill(NAMES.map((n, i) => `${n[0].toUpperCase()}${n.slice(1)}${i % 10}`).join(' '));
+  await el.getByRole('button', { name: 'Teach it' }).click();
+  await page.waitForFunction(() => /epoch|Taught/.test(document.querySelector('vae-demo').shadowRoot.querySelector('[aria-label="Training status"]').textContent), null, { timeout: 60000 });
+  assert.match(await status.textContent(), /^(A fresh model of 0–9, A–K, .*: epoch|Taught)/);
+  await page.waitForFunction(() => document.querySelector('vae-demo').shadowRoot.querySelector('[aria-label="Training status"]').textContent.startsWith('Taught'), null, { timeout: 120000 });
+  assert.ok((await samples()).every((w) => /^[A-Za-z0-9]*$/.test(w)), `${await samples()}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

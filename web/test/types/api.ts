@@ -64,6 +64,14 @@ async function main(): Promise<void> {
   const back: string[] = words.decodeWords(code.mu, { temperature: 0, seed: 1 });
   const path: string[] = words.interpolateWords('cat', 'dog', 6, { method: 'slerp' });
   console.log(back, path, words.encodeWords('cat').logvar.length + winfo.maxLength, words.disposed);
+  const wfresh: WordModel = await VAE.create({ model: 'words', vocab: 'abc', maxLength: 8, hidden: 32, seed: 3n });
+  const wt = wfresh.trainer({ epochs: 2, batchSize: 16, dropout: 0.2, worker: true });
+  wt.on('epoch', (e) => console.log(e.heldOut.bound, e.heldOut.accuracy ?? 0));
+  wt.on('progress', (e) => console.log(e.wordsPerSecond + e.beta));
+  const trained: Uint8Array = await wt.fit({ words: ['ab', 'cab'] });
+  console.log(trained.length, wfresh.toSafetensors({ dtype: 'f16' }).length);
+  // @ts-expect-error: word trainers have no image options
+  wfresh.trainer({ noise: 'mask' });
   words.dispose();
   // @ts-expect-error: words are strings
   words.encodeWords([1, 2]);
