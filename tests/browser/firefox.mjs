@@ -37,6 +37,25 @@ function resolveAll(chain) {
   return [...new Set(set)];
 }
 
+/* Runs in the page: scrolls an element out of view into its centre. */
+function scrollIntoView(e) {
+  const r = e.getBoundingClientRect();
+  if (r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) e.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+}
+
+/* Runs in the page: the centre of an enabled element whose box stayed put
+ * for two frames and whose hit test (through shadow roots) lands on it; else null. */
+async function clickPoint(e) {
+  if (e.disabled) return null;
+  const box = async () => (await new Promise(requestAnimationFrame), e.getBoundingClientRect());
+  const [a, b] = [await box(), await box()];
+  if (!b.width || !b.height || ['x', 'y', 'width', 'height'].some((k) => a[k] !== b[k])) return null;
+  const x = b.x + b.width / 2, y = b.y + b.height / 2;
+  let hit = document.elementFromPoint(x, y);
+  for (let inner; hit?.shadowRoot && (inner = hit.shadowRoot.elementFromPoint(x, y)) && inner !== hit; ) hit = inner;
+  return hit && e.contains(hit) ? { x, y } : null;
+}
+
 class Locator {
   constructor(page, chain) {
     (this.page = page), (this.chain = chain);
@@ -95,11 +114,11 @@ class Locator {
   focus() {
     return this.evaluate((e) => e.focus());
   }
+  /* Instant, like Playwright's protocol scroll: the page's `scroll-behavior:
+   * smooth` would animate it, and views loading above the element meanwhile
+   * push it away from where the animation ends. */
   scrollIntoViewIfNeeded() {
-    return this.evaluate((e) => {
-      const r = e.getBoundingClientRect();
-      if (r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) e.scrollIntoView({ block: 'center', inline: 'center' });
-    });
+    return this.evaluate(scrollIntoView);
   }
   async boundingBox() {
     return (await this.handle()).boundingBox();
@@ -108,9 +127,15 @@ class Locator {
     await this.scrollIntoViewIfNeeded();
     return (await this.handle()).screenshot(opts);
   }
-  async click() {
-    await this.scrollIntoViewIfNeeded();
-    return (await this.handle()).click();
+  /* Like Playwright's: waits until the element is in view, enabled, still
+   * for two frames and what its centre's hit test finds, then clicks there. */
+  async click(timeout = 30000) {
+    for (const t0 = Date.now(); ; await sleep(50)) {
+      await this.scrollIntoViewIfNeeded();
+      const at = await this.evaluate(clickPoint);
+      if (at) return this.page.mouse.click(at.x, at.y);
+      if (Date.now() - t0 > timeout) throw new Error(`firefox: ${JSON.stringify(this.chain)} was not clickable (moving, hidden or covered) for ${timeout} ms`);
+    }
   }
   /* Like Playwright's fill for inputs, textareas and ranges: the value, then input and change events. */
   fill(value) {
