@@ -27,11 +27,32 @@ function resolveAll(chain) {
   };
   const name = (e) => norm(e.getAttribute('aria-label') ?? ([...(e.labels ?? [])].map((l) => l.textContent).join(' ') || e.textContent));
   const roles = { button: 'button,[role=button],input[type=button],input[type=submit]', radio: 'input[type=radio],[role=radio]' };
+  // Playwright's descendant combinator crosses shadow roots: 'vae-demo .hint'
+  // is one deep search per compound selector (a list, with commas, is left whole).
+  const compounds = (css) => {
+    const out = [''];
+    let depth = 0, quote = null;
+    for (const [i, c] of [...css].entries()) {
+      if (quote) quote = c === quote && css[i - 1] !== '\\' ? null : quote;
+      else if (c === '"' || c === "'") quote = c;
+      else if ('[('.includes(c)) depth++;
+      else if ('])'.includes(c)) depth--;
+      else if (/\s/.test(c) && !depth && !css.includes(',') && /[^>+~\s]$/.test(out.at(-1)) && /^\s*[^>+~\s]/.test(css.slice(i))) {
+        out.push('');
+        continue;
+      }
+      out[out.length - 1] += c;
+    }
+    return out.map((c) => c.trim());
+  };
   let set = [document];
   for (const st of chain) {
     if ('nth' in st) set = set[st.nth < 0 ? set.length + st.nth : st.nth] ? [set[st.nth < 0 ? set.length + st.nth : st.nth]] : [];
-    else if (st.css) set = set.flatMap((r) => deep(r, (e) => e.matches(st.css) && (!st.hasText || norm(e.textContent).includes(norm(st.hasText)))));
-    else if (st.label) set = set.flatMap((r) => deep(r, (e) => e.labels?.length > 0 || e.hasAttribute('aria-label')).filter((e) => name(e).includes(norm(st.label))));
+    else if (st.css) {
+      const parts = compounds(st.css), last = parts.pop();
+      for (const part of parts) set = [...new Set(set.flatMap((r) => deep(r, (e) => e.matches(part))))];
+      set = set.flatMap((r) => deep(r, (e) => e.matches(last) && (!st.hasText || norm(e.textContent).includes(norm(st.hasText)))));
+    } else if (st.label) set = set.flatMap((r) => deep(r, (e) => e.labels?.length > 0 || e.hasAttribute('aria-label')).filter((e) => name(e).includes(norm(st.label))));
     else if (st.role) set = set.flatMap((r) => deep(r, (e) => e.matches(roles[st.role] ?? `[role=${st.role}]`)).filter((e) => !st.name || name(e).includes(norm(st.name))));
   }
   return [...new Set(set)];
@@ -226,7 +247,8 @@ export async function launchFirefox() {
     browser: 'firefox',
     executablePath: process.env.FIREFOX ?? '/usr/bin/firefox-esr',
     headless: true,
-    extraPrefsFirefox: { 'ui.prefersReducedMotion': 0 },
+    // no tab icon fetch (/favicon.ico of a page without one): the browser's, not the page's, as in Chromium
+    extraPrefsFirefox: { 'ui.prefersReducedMotion': 0, 'browser.chrome.site_icons': false },
   });
   return {
     async newContext({ viewport = { width: 1280, height: 720 }, deviceScaleFactor = 1, reducedMotion } = {}) {
