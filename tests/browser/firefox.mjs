@@ -242,8 +242,11 @@ class Page {
   }
 }
 
-export async function launchFirefox() {
+/* protocolTimeout: how long a call into the page may wait (puppeteer's default 180 s);
+ * a page busy for longer, like the benchmark's, needs more. */
+export async function launchFirefox({ protocolTimeout } = {}) {
   const b = await puppeteer.launch({
+    protocolTimeout,
     browser: 'firefox',
     executablePath: process.env.FIREFOX ?? '/usr/bin/firefox-esr',
     headless: true,
