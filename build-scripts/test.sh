@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: native build + CTest, the scalar-only build,
 # the WebAssembly module's Node tests and the C tests compiled to wasm, the
-# demo in headless Chromium, the whole C suite again under ASan+UBSan
+# demo in headless Chromium and Firefox ESR, the whole C suite again under ASan+UBSan
 # (clang), and each fuzzer for FUZZ_SECONDS (default 60).
 # Usage: build-scripts/test.sh [stage...]   stages: native (with the
-# scalar-only build), wasm, browser, asan, fuzz; all by default (CI).
+# scalar-only build), wasm, browser (every tests/browser/*.test.mjs in
+# Chromium, then in Firefox ESR), asan, fuzz; all by default (CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 all=(native wasm browser asan fuzz)
@@ -50,8 +51,8 @@ if want browser; then
   build-scripts/build-demo.sh
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
   node --test --test-concurrency=1 tests/browser/ || { echo "test.sh: browser tests failed in chromium" >&2; exit 1; }
-  step "the strict-CSP single file, the forced non-SIMD path and a smooth page thread in headless Firefox ESR (WebDriver BiDi)"
-  VAE_BROWSER=firefox node --test --test-concurrency=1 tests/browser/csp.test.mjs tests/browser/smoothness.test.mjs || { echo "test.sh: browser tests failed in firefox" >&2; exit 1; }
+  step "the same browser tests in headless Firefox ESR (WebDriver BiDi, tests/browser/firefox.mjs)"
+  VAE_BROWSER=firefox node --test --test-concurrency=1 tests/browser/ || { echo "test.sh: browser tests failed in firefox" >&2; exit 1; }
 fi
 
 if want asan; then

