@@ -33,7 +33,12 @@ void cli_dataset_encode(cli_dataset *d, const char *m1, float **sd) {
     float *mu = cli_alloc((size_t)d->n * L, sizeof *mu), *lv = sd ? cli_alloc((size_t)d->n * L, sizeof *lv) : NULL;
     vae_error err;
     if (vae_model_encode(m, d->x, NULL, d->n, mu, lv, &err) != VAE_OK) cli_die_lib(m1, &err);
-    for (size_t i = 0; lv && i < (size_t)d->n * L; i++) lv[i] = expf(0.5f * lv[i]);
+    /* Into the unit interval, where the likelihoods' means (sigmoids) live: N(0, 1) latents map
+     * to 0.5 +- 0.125 sigma, 4 sigma to the ends. */
+    for (size_t i = 0; i < (size_t)d->n * L; i++) {
+        mu[i] = VAE_M1_CENTRE + VAE_M1_SCALE * mu[i];
+        if (lv) lv[i] = VAE_M1_SCALE * expf(0.5f * lv[i]);
+    }
     if (sd) *sd = lv;
     vae_model_free(m);
     vae_buffer_free(d->x);

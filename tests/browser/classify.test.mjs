@@ -26,8 +26,9 @@ test('teaching M2 from 100 labels in Workers charts both accuracies; a drawn dig
   assert.equal(labels, 100);
   assert.equal(m2.length, 3);
   assert.equal(supervised.length, 3);
+  for (const a of [...m2, ...supervised]) assert.ok(a >= 0 && a <= 1, `accuracy ${a}`);
   // 10 classes: guessing is right 10% of the time; 100 labels on the VAE's latent means give far more.
-  for (const a of [...m2, ...supervised]) assert.ok(a > 0.5 && a <= 1, `accuracy ${a}`);
+  for (const a of [m2.at(-1), supervised.at(-1)]) assert.ok(a > 0.6, `final accuracy ${a}`);
   assert.match(await el.locator('output.readout').nth(1).textContent(), /held-out accuracy \d+\.\d% with the unlabelled digits/);
 
   await draw(page, el.locator('canvas.pad'), SEVEN);

@@ -17,13 +17,13 @@ export const attributes = {
 const HELD_OUT = 1000; // the first bundled digits: the accuracy is measured on them
 const TRAIN = 5000; // the next ones: a few labelled, the rest unlabelled
 // M2 on the 20 latent means, as tests/bench/m2_table.sh's M1+M2
-const M2 = { model: 'm2', encoder: [200], latent: 10, likelihood: 'gaussian', sigma: 0.3, classifier: [200] };
+const M2 = { model: 'm2', encoder: [200], latent: 10, likelihood: 'gaussian', sigma: 0.05, classifier: [200] };
 const percent = (v) => `${(100 * v).toFixed(1)}%`;
 
 export default class ClassifyView extends View {
   async setup() {
     const data = await this.digits();
-    const { mu } = this.model.encode(data.images.subarray(0, (HELD_OUT + TRAIN) * this.pixels));
+    const mu = this.latents(data.images.subarray(0, (HELD_OUT + TRAIN) * this.pixels));
     const L = this.model.info.latent;
     this.features = { L, heldOut: mu.subarray(0, HELD_OUT * L), train: mu.subarray(HELD_OUT * L), labels: data.labels };
     if (this.settings.classifier) this.m2 = await VAE.load(new URL(this.settings.classifier, document.baseURI).href);
@@ -47,6 +47,12 @@ export default class ClassifyView extends View {
     );
     this.status.textContent = `Teach it: ${TRAIN.toLocaleString('en')} digits, of which the labels of 10 or 100 are kept; accuracy on ${HELD_OUT.toLocaleString('en')} others.`;
     this.drawChart = throttle(() => this.renderChart());
+  }
+
+  /* M2's inputs: latent means mapped as vae train --m1 maps them (0.5 + mu / 8) into the unit
+   * interval, where the Gaussian likelihood's means live. */
+  latents(images) {
+    return this.model.encode(images).mu.map((v) => Math.fround(0.5 + 0.125 * v));
   }
 
   /* Balanced labels drawn by seed: count/10 per class; -1 for the rest. */
@@ -142,8 +148,7 @@ export default class ClassifyView extends View {
     ctx.fillRect(0, 0, W, H);
     if (!this.m2) return void (this.guess.textContent = 'Teach it first (below), then draw a digit.');
     if (!this.pad.dirty) return void (this.guess.textContent = 'Draw a digit in the box.');
-    const { mu } = this.model.encode(this.pad.input());
-    const p = await this.m2.classify(mu), best = p.indexOf(Math.max(...p));
+    const p = await this.m2.classify(this.latents(this.pad.input())), best = p.indexOf(Math.max(...p));
     this.guess.textContent = `Looks like a ${best} (${percent(p[best])}).`;
     const bw = W / 10;
     ctx.font = `${11 * dpr}px system-ui, sans-serif`;
