@@ -230,7 +230,7 @@ def m2_card(out_dir):
             "(M1, `mnist-vae`, not counted).", f"- **Training**: {secs} s on 2 shared cores; the epoch of the lowest "
             f"validation error, {epoch}, kept ({val}% on the 10,000 validation digits).", f"- **Reproduce**: `{cmd}` gives it as `OUT/m1m2-100-1.safetensors` "
             "(`tools/m2_pretrained.sh DATA_DIR/mnist` makes this card).", "",
-            f"Test error (the 10,000 test digits, F32 weights: {int(size):,} bytes need no F16): **{err}%**.", "",
+            f"Test error on the 10,000 test digits: **{err}%** (F32 weights, {int(size):,} bytes: small enough to need no F16).", "",
             "The paper's protocol (`tests/bench/m2_table.sh`: 5 draws of the labelled digits by seed; seed 1 is this "
             "file; the supervised-only baseline is the same M2 on the labelled digits alone):", "", "```", *table, "```", "",
             "![mnist-m2-100-confusion.png](mnist-m2-100-confusion.png)", "![mnist-m2-100-samples.png](mnist-m2-100-samples.png)",

@@ -1,4 +1,4 @@
-/* The classify view: M2 taught in Workers from 100 labels of the bundled
+/* The classify view: the pretrained M2 classifies a drawing; M2 taught in Workers from 100 labels of the bundled
  * digits (the rest unlabelled) beside the supervised-only classifier; then a
  * drawn digit gets class probabilities. */
 import { test, before, after } from 'node:test';
@@ -14,7 +14,12 @@ test('teaching M2 from 100 labels in Workers charts both accuracies; a drawn dig
   await ready(page, sel);
   await page.locator(sel).evaluate((e) => e.setAttribute('epochs', '3')); // restarts the view
   const el = await ready(page, sel);
-  assert.match(await el.locator('output.readout').first().textContent(), /Teach it first/);
+  // Before teaching: the page's pretrained M2 (the classifier attribute) classifies a drawing.
+  await draw(page, el.locator('canvas.pad'), SEVEN);
+  await page.waitForFunction((sel) => /Looks like a \d/.test(document.querySelector(sel).shadowRoot.querySelector('output.readout').textContent), sel);
+  console.log(`# a drawn seven, pretrained mnist-m2-100: ${await el.locator('output.readout').first().textContent()}`);
+  await el.locator('button', { hasText: 'Clear' }).click();
+  assert.match(await el.locator('output.readout').first().textContent(), /Draw a digit/);
   const done = page.evaluate((sel) => new Promise((resolve, reject) => {
     const demo = document.querySelector(sel);
     demo.addEventListener('vae-trained', (e) => resolve(e.detail), { once: true });
