@@ -14,7 +14,10 @@ test('teaching M2 from 100 labels in Workers charts both accuracies; a drawn dig
   await ready(page, sel);
   await page.locator(sel).evaluate((e) => e.setAttribute('epochs', '3')); // restarts the view
   const el = await ready(page, sel);
-  // Before teaching: the page's pretrained M2 (the classifier attribute) classifies a drawing.
+  // Before teaching: the page's pretrained M2 (the classifier attribute) classifies the held-out
+  // digit on the pad, then a drawing.
+  assert.match(await el.locator('output.readout').first().textContent(), /Looks like a \d/);
+  await el.locator('button', { hasText: 'Clear' }).click();
   await draw(page, el.locator('canvas.pad'), SEVEN);
   await page.waitForFunction((sel) => /Looks like a \d/.test(document.querySelector(sel).shadowRoot.querySelector('output.readout').textContent), sel);
   console.log(`# a drawn seven, pretrained mnist-m2-100: ${await el.locator('output.readout').first().textContent()}`);
@@ -36,6 +39,7 @@ test('teaching M2 from 100 labels in Workers charts both accuracies; a drawn dig
   for (const a of [m2.at(-1), supervised.at(-1)]) assert.ok(a > 0.6, `final accuracy ${a}`);
   assert.match(await el.locator('output.readout').nth(1).textContent(), /held-out accuracy \d+\.\d% with the unlabelled digits/);
 
+  await el.locator('button', { hasText: 'Clear' }).click();
   await draw(page, el.locator('canvas.pad'), SEVEN);
   await page.waitForFunction((sel) => /Looks like a \d \(\d+\.\d%\)/.test(document.querySelector(sel).shadowRoot.querySelector('output.readout').textContent), sel);
   const guess = await el.locator('output.readout').first().textContent();

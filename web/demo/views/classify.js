@@ -26,7 +26,10 @@ export default class ClassifyView extends View {
     const mu = this.latents(data.images.subarray(0, (HELD_OUT + TRAIN) * this.pixels));
     const L = this.model.info.latent;
     this.features = { L, heldOut: mu.subarray(0, HELD_OUT * L), train: mu.subarray(HELD_OUT * L), labels: data.labels };
-    if (this.settings.classifier) this.m2 = await VAE.load(new URL(this.settings.classifier, document.baseURI).href);
+    const url = this.settings.classifier;
+    if (url && !/\.safetensors$/.test(url)) throw new Error(`classifier="${url}" is not an M2 model file (.safetensors, trained with vae train --m1)`);
+    if (url) this.m2 = await VAE.load(new URL(url, document.baseURI).href);
+    this.example = data.images.slice(0, this.pixels); // on the pad until the visitor draws: a held-out digit
     this.count = this.settings.labels === 10 ? 10 : 100;
     this.curves = { m2: [], supervised: [] };
     this.pad = new DrawPad(this.padSize(), () => this.classifyDrawing());
@@ -189,7 +192,7 @@ export default class ClassifyView extends View {
   }
 
   render() {
-    this.pad.resize();
+    if (this.pad.resize() || !this.pad.dirty) this.pad.load(this.example);
     this.classifyDrawing();
     this.renderChart();
   }
