@@ -31,6 +31,7 @@ mkdir -p "$M/logs"
 build_for() {
   case $1 in
     ctest:test_cli | ctest:test_*_cli) cmake --build "$M/native" -j$jobs --target vae_cli >>"$M/logs/build.log" 2>&1 ;;
+    ctest:test_cli | ctest:test_m2_cli) cmake --build "$M/native" -j$jobs --target vae_cli >>"$M/logs/build.log" 2>&1 ;;
     ctest:*) cmake --build "$M/native" -j$jobs --target "${1#ctest:}" >>"$M/logs/build.log" 2>&1 ;;
     node:web/test/words-train.test.mjs) # word models: their modules, and the CLI the test compares with
       cmake --build "$M/native" -j$jobs --target vae_cli >>"$M/logs/build.log" 2>&1 &&
@@ -94,6 +95,7 @@ EOF
 for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm \
   node:web/test/memory.test.mjs node:web/test/drawing.test.mjs browser:tests/browser/smoothness.test.mjs; do
   node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/words-train.test.mjs; do
+  ctest:test_m2_cli node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/m2.test.mjs; do
   build_for "$t"
   run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
 done
@@ -119,6 +121,12 @@ fault "training takes non-finite steps (finiteness check skipped)" src/models/tr
   'if (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(m2t.loss) || !isfinite(g2))' \
   'if (0 && (!isfinite(rec) || !isfinite(kl) || !isfinite(pen) || !isfinite(m2t.loss) || !isfinite(g2)))' \
   ctest:test_train
+fault "--m1-sample trains on M1's means (no draw)" src/cli/train.c \
+  '    if (!c->sd) return;' '    if (1) return;' \
+  ctest:test_m2_cli
+fault "JS fit refuses M2's -1 (unlabelled) labels" web/vae.js \
+  'const lo = this.info.classifier ? -1 : 0;' 'const lo = 0;' \
+  node:web/test/m2.test.mjs
 fault "IDX reader off by one (the body starts a byte early)" src/formats/idx.c \
   '*body = buf + head;' '*body = buf + head - 1;' \
   ctest:test_idx

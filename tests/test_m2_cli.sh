@@ -120,4 +120,36 @@ run train --train-images train-images.idx --hidden 8 --latent 2 --epochs 1 --out
 expect_error "classify with a model that has no classifier" none "only M2 models classify" \
     classify --model vae.st --images test-images.idx
 
+# ---------------------------------------------------------------- M1+M2 and the protocol's options
+run train --train-images train-images.idx --hidden 16 --latent 3 --epochs 5 --seed 1 --out m1.st
+M12=(--model m2 --train-images train-images.idx --labels train-labels.idx --m1 m1.st --labelled 40 --hidden 16
+    --latent 2 --likelihood gaussian --sigma 0.3 --batch 16 --epochs 6 --lr 3e-3 --seed 2)
+run train "${M12[@]}" --holdout 40 --keep-best --out m12.st
+check "M1+M2: train M2 on an M1's latent means" [ $? -eq 0 -a -s m12.st ]
+check "  the data are 1x3 latent means, 40 of 120 labelled, 40 held out" \
+    grep -q '120 training images of 1x3 (40 labelled, 80 not), 40 test images' out.txt
+kept=$(sed -n 's/^kept     epoch [0-9]*: test error \([0-9.]*\) %$/\1/p' out.txt)
+check "  --keep-best names the epoch of the lowest test error ($kept%)" [ -n "$kept" ] && [ "$(grep -cE '^ +[0-9]+/6 ' out.txt)" -eq 6 ] &&
+    [ "$(awk '$1 ~ /^[0-9]+\/6$/ { print $6 }' out.txt | sort -g | head -1)" = "$kept" ]
+run info --model m12.st
+check "  the file names its M1" grep -q 'train.m1 *m1.st' out.txt
+run classify --model m12.st --m1 m1.st --images test-images.idx --labels test-labels.idx
+check "  vae classify --m1 encodes the images first" grep -q '^error: ' out.txt
+expect_error "  without --m1 the images do not fit" none "" classify --model m12.st --images test-images.idx
+run train "${M12[@]}" --m1-sample --out s1.st
+run train "${M12[@]}" --m1-sample --out s2.st
+check "--m1-sample: draws from M1's posterior, the same for the same seed" cmp -s s1.st s2.st
+run train "${M12[@]}" --out means.st
+check "  and not the means' model" [ "$(cmp -s s1.st means.st; echo $?)" = 1 ]
+run train "${M12[@]}" --no-unlabelled --out sup.st
+check "--no-unlabelled: the labelled images alone" grep -q '(40 labelled, 120 left out)' out.txt
+check "  3 steps per epoch" grep -q 'training 6 epochs x 3 steps of 16' out.txt
+
+expect_error "--m1-sample without --m1" x.st "needs --m1" train "${M2[@]}" --m1-sample --out x.st
+expect_error "--keep-best without a test set" x.st "needs a test set" \
+    train --model m2 --train-images train-images.idx --labels train-labels.idx --keep-best --out x.st
+expect_error "--no-unlabelled without --labelled" x.st "needs --labelled" \
+    train --model m2 --train-images train-images.idx --labels train-labels.idx --no-unlabelled --out x.st
+expect_error "--m1 with an M2 model" x.st "needs an unconditional VAE" train "${M12[@]}" --m1 m2.st --out x.st
+
 finish test_m2_cli

@@ -235,6 +235,40 @@ def words_card(out_dir):
     return lines
 
 
+M2_ABOUT = ("The semi-supervised M1+M2 of Kingma, Rezende, Mohamed and Welling (2014) from **100 labels** (10 per "
+            "digit): an M2 model (classifier q(y|x), encoder q(z|x,y), decoder p(x|y,z)) trained on the latent means "
+            "of `mnist-vae` (M1), mapped to 0.5 + mu/8, with the labels of 100 of the first 50,000 training digits "
+            "and the other 49,900 unlabelled; the last 10,000 training digits chose the epoch (`--keep-best`). The "
+            "file holds M2 only; its metadata names its M1 (`train.m1`): classify with `vae classify --m1 "
+            "mnist-vae.safetensors`, or in JS `m2.classify(m1.encode(images).mu.map((v) => 0.5 + v / 8))`. Samples "
+            "per class: M2 draws M1's latent means for the digit, M1's decoder draws them.")
+
+
+def m2_card(out_dir):
+    """The M1+M2 card from logs/mnist-m2-100.txt (tests/bench/m2_table.sh's run), or []."""
+    log = os.path.join(out_dir, "logs", "mnist-m2-100.txt")
+    if not os.path.exists(log):
+        return []
+    text = open(log).read()
+    cmd = text.splitlines()[0].lstrip("$ ").strip()
+    arch, params = re.search(r"^model\s+(.*?); ([\d,]+) parameters", text, re.M).groups()
+    epoch, val = re.search(r"^kept\s+epoch (\d+): test error (\S+) %", text, re.M).groups()
+    secs = re.search(r"^training time: (\d+) s", text, re.M).group(1)
+    err = re.search(r"^error: (\S+)%", text, re.M).group(1)
+    table = re.search(r"^(test error %.*?)\n\n", text, re.M | re.S).group(1).splitlines()
+    size, sha = re.search(r"^(\d+) mnist-m2-100\.safetensors$", text, re.M).group(1), \
+        re.search(r"^([0-9a-f]{64})  mnist-m2-100\.safetensors$", text, re.M).group(1)
+    return ["## mnist-m2-100", "", M2_ABOUT, "", f"- **Data**: {MNIST}", f"- **Architecture**: {arch}; {params} parameters "
+            "(M1, `mnist-vae`, not counted).", f"- **Training**: {secs} s on 2 shared cores; the epoch of the lowest "
+            f"validation error, {epoch}, kept ({val}% on the 10,000 validation digits).", f"- **Reproduce**: `{cmd}` gives it as `OUT/m1m2-100-1.safetensors` "
+            "(`tools/m2_pretrained.sh DATA_DIR/mnist` makes this card).", "",
+            f"Test error on the 10,000 test digits: **{err}%** (F32 weights, {int(size):,} bytes: small enough to need no F16).", "",
+            "The paper's protocol (`tests/bench/m2_table.sh`: 5 draws of the labelled digits by seed; seed 1 is this "
+            "file; the supervised-only baseline is the same M2 on the labelled digits alone):", "", "```", *table, "```", "",
+            "![mnist-m2-100-confusion.png](mnist-m2-100-confusion.png)", "![mnist-m2-100-samples.png](mnist-m2-100-samples.png)",
+            "", "| file | bytes | sha256 |", "|---|---|---|", f"| `mnist-m2-100.safetensors` | {int(size):,} | `{sha}` |", ""]
+
+
 def comparison(out_dir, infos):
     """The conv and MLP Olivetti models side by side."""
     pair = ("olivetti-faces-vae", "olivetti-faces-conv-vae")
@@ -276,6 +310,7 @@ def main():
     parts += [card(name, data, about, infos[name], out_dir) for name, data, about in MODELS if name in infos]
     parts += comparison(out_dir, infos)
     parts += words_card(out_dir)
+    parts += m2_card(out_dir)
     open(os.path.join(out_dir, "README.md"), "w").write("\n".join(parts))
 
 

@@ -36,8 +36,9 @@ import * as denoise from './demo/views/denoise.js';
 import * as anomaly from './demo/views/anomaly.js';
 import * as timeseries from './demo/views/timeseries.js';
 import * as words from './demo/views/words.js';
+import * as classify from './demo/views/classify.js';
 
-const VIEWS = { samples, explorer, interpolate, manifold, conditional, draw, attributes, train, denoise, anomaly, timeseries, words };
+const VIEWS = { samples, explorer, interpolate, manifold, conditional, draw, attributes, train, denoise, anomaly, timeseries, words, classify };
 
 /* The attributes of every view (parsed as a view's, see demo/view.js). */
 const COMMON = {

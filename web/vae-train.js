@@ -42,7 +42,10 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       const B = Math.min(o.batchSize, n), stepsPerEpoch = Math.ceil(n / o.batchSize);
       const warmup = o.warmupSteps ?? o.warmupEpochs * stepsPerEpoch;
       if (warmup > 0x7fffffff) fail('fit: warmupEpochs is too large');
-      const config = JSON.stringify({ ...o, warmupSteps: warmup }, TRAINER_CONFIG); // the options the C trainer takes
+      // M2: the paper's alpha = 0.1 N / labelled per labelled image, in float as vae train --model m2
+      const labelled = labels ? labels.reduce((k, l) => k + (l >= 0), 0) : 0;
+      const alpha = o.alpha ?? (m.info.classifier && labelled ? Math.fround(Math.fround(Math.fround(0.1) * n) / labelled) : undefined);
+      const config = JSON.stringify({ ...o, warmupSteps: warmup, alpha }, TRAINER_CONFIG); // the options the C trainer takes
       const h = rt.scope('fit', (mem) => x.vw_trainer_create(t._handle('fit'), mem.cstring(config), o.seed + 1n));
       if (!h) throw rt.error('fit');
       handles.push(h);
@@ -376,5 +379,16 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
     });
   }
 
-  return { fit, fitInWorker, serveTrainer };
+  /* Model.classify: M2's q(y|x) ([n, classes]) of checked images x = {data, n}. */
+  function classify(m, h, { data, n }) {
+    const C = m.info.classes, rt = m._runtime;
+    if (!m.info.classifier) fail('classify: only M2 models classify (this one has no classifier)', 'VAE_ERR_STATE');
+    return rt.scope('classify', (mem) => {
+      const probs = mem.alloc(4 * n * C);
+      rt.check('classify', rt.x.vw_classify(h, mem.f32(data), n, probs));
+      return mem.readF32(probs, n * C);
+    });
+  }
+
+  return { fit, fitInWorker, serveTrainer, classify };
 }

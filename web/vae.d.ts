@@ -57,17 +57,20 @@ export type Activation = 'relu' | 'leaky_relu' | 'tanh' | 'sigmoid' | 'identity'
 
 export interface ModelInfo {
   /** What `vae info` prints on its model line: "VAE 784-400-20-400-784, relu, bernoulli"; the kind
-   * (VAE, CVAE with ", N classes", AE with its code activation, decoder), layers as `vae train`
+   * (VAE, CVAE with ", N classes", M2 with its classifier, AE with its code activation, decoder), layers as `vae train`
    * spells them ("1x28x28-conv32k4s2p1-..."), the activation and the likelihood. */
   readonly summary: string;
-  /** 'vae', or 'ae': a plain autoencoder (its code is encode()'s mu; logvar is 0). */
-  readonly model: 'vae' | 'ae';
+  /** 'vae'; 'ae': a plain autoencoder (its code is encode()'s mu; logvar is 0); 'm2': semi-supervised
+   * (Kingma et al. 2014), a conditional VAE with a classifier q(y|x). */
+  readonly model: 'vae' | 'ae' | 'm2';
   readonly imageShape: readonly [channels: number, height: number, width: number];
   /** c*h*w values per image. */
   readonly inputSize: number;
   readonly latent: number;
   /** 0 for an unconditional model. */
   readonly classes: number;
+  /** An M2 model's classifier hidden widths (classify()); null for other models. */
+  readonly classifier: readonly number[] | null;
   readonly encoder: readonly Layer[];
   readonly decoder: readonly Layer[];
   /** The decoder's output layer: the image size (linear) or a transposed conv. */
@@ -86,7 +89,7 @@ export interface ModelInfo {
 
 export interface CreateConfig {
   imageShape?: [number, number, number]; // default [1, 28, 28]
-  model?: 'vae' | 'ae';                  // default 'vae'
+  model?: 'vae' | 'ae' | 'm2';           // default 'vae'; 'm2' needs classes
   encoder?: Layer[];                     // hidden layers, default [400]
   decoder?: Layer[];                     // default: encoder reversed (widths only)
   out?: Layer;                           // default: linear to the image size
@@ -97,6 +100,7 @@ export interface CreateConfig {
   likelihood?: ModelInfo['likelihood'];  // default 'bernoulli'
   sigma?: number;                        // fixed sigma of 'gaussian'
   leakySlope?: number;
+  classifier?: number[];                 // 'm2': the classifier's hidden widths (default none)
   /** Seed of the initial weights (default 1; `vae train --seed S` draws them from S). */
   seed?: Seed;
 }
@@ -104,7 +108,7 @@ export interface CreateConfig {
 export interface Dataset {
   /** [n, c*h*w] in [0, 1], or bytes 0..255 (divided by 255). */
   images: Float32Array | Uint8Array | Uint8ClampedArray | ArrayLike<number>;
-  /** Required by a conditional model. */
+  /** Required by a conditional model; an M2 model takes -1 for an unlabelled image. */
   labels?: ArrayLike<number>;
 }
 
@@ -141,6 +145,8 @@ export interface TrainOptions {
   rho?: number;            // default 0.05
   /** Autoencoders: weight of the contractive penalty (first encoder layer's Jacobian). */
   contractive?: number;
+  /** M2: weight of -log q(y|x) per labelled image (default 0.1 * images / labelled, as `vae train --model m2`). */
+  alpha?: number;
   /** Noise from seed+1, shuffling from seed+2, as `vae train --seed`. Default 1. */
   seed?: Seed;
   /** Emit a 'snapshot' every this many steps (0 = never). */
@@ -250,6 +256,8 @@ export class Model {
   attributeVector(withImages: Batch, withoutImages: Batch, options?: { withLabels?: Labels; withoutLabels?: Labels }): Float32Array;
   /** Per-image negative ELBO (nats) at z = mu; with `samples`, the negative importance-weighted bound. */
   score(images: Batch, options?: { labels?: Labels; samples?: number; seed?: Seed }): Float32Array;
+  /** An M2 model's q(y|x): class probabilities [n, classes]; fetches the training build once (as fit). */
+  classify(images: Batch): Promise<Float32Array>;
   /** Mean losses over a data set with seeded noise (as `vae eval`: seed 1, batches of 500). */
   evaluate(dataset: Dataset, options?: { seed?: Seed; batchSize?: number }): Losses;
   /** The weights as a safetensors file; 'q8' stores each weight matrix as int8 rows with an F32 scale

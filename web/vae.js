@@ -280,8 +280,8 @@ function rows(what, name, values, width, unit) {
 }
 
 /* Per-item labels as an Int32Array (null for an unconditional model), from
- * one integer for every item or one per item. */
-function labelsFor(what, name, given, n, classes) {
+ * one integer for every item or one per item; lo -1 admits M2's unlabelled. */
+function labelsFor(what, name, given, n, classes, lo = 0) {
   if (!classes) {
     if (given !== undefined && given !== null) fail(`${what}: ${name} given but the model is not conditional`);
     return null;
@@ -291,8 +291,8 @@ function labelsFor(what, name, given, n, classes) {
   const list = typeof given === 'number' ? new Array(n).fill(given) : Array.from(given);
   if (list.length !== n) fail(`${what}: ${list.length} ${name} for ${n} items`, 'VAE_ERR_SHAPE');
   list.forEach((l, i) => {
-    if (!Number.isInteger(l) || l < 0 || l >= classes)
-      fail(`${what}: ${name} ${l} of item ${i} is not an integer in 0..${classes - 1}`);
+    if (!Number.isInteger(l) || l < lo || l >= classes)
+      fail(`${what}: ${name} ${l} of item ${i} is not an integer in 0..${classes - 1}${lo ? ' (or -1: unlabelled)' : ''}`);
   });
   return Int32Array.from(list);
 }
@@ -344,7 +344,7 @@ function pathPoint(a, b, t, slerp, out, off) {
 
 /* ------------------------------------------------------------------ the model */
 
-const KNOWN_CREATE = ['imageShape', 'model', 'encoder', 'decoder', 'out', 'latent', 'classes', 'activation', 'codeActivation', 'likelihood', 'sigma', 'leakySlope', 'seed'];
+const KNOWN_CREATE = ['imageShape', 'model', 'encoder', 'decoder', 'out', 'latent', 'classes', 'activation', 'codeActivation', 'likelihood', 'sigma', 'leakySlope', 'classifier', 'seed'];
 
 /* A layer of the metadata as the API shows it: a plain linear layer as its
  * width, anything else as its object; and as `vae train` spells it. */
@@ -380,10 +380,13 @@ export class Model {
     const encoder = a.encoder.map(plainLayer), decoder = a.decoder.map(plainLayer), out = plainLayer(a.out ?? c * hgt * w);
     const input = typeof encoder[0] === 'object' && encoder[0].linear === undefined ? a.input.join('x') : c * hgt * w;
     const sizes = [...(a.decoder_only ? [] : [input, ...encoder]), a.latent, ...decoder, out].map(layerToken);
-    const ae = a.model === 'ae', kind = a.decoder_only ? 'decoder' : ae ? 'AE' : a.classes ? 'CVAE' : 'VAE';
+    const ae = a.model === 'ae', m2 = a.model === 'm2' && !a.decoder_only;
+    const kind = a.decoder_only ? 'decoder' : ae ? 'AE' : m2 ? 'M2' : a.classes ? 'CVAE' : 'VAE';
+    const classifier = m2 ? a.classifier.map(plainLayer) : null;
     return Object.freeze({
       // As `vae info` spells it (cli_describe_arch; native.test.mjs compares them).
-      summary: `${kind} ${sizes.join('-')}${a.classes ? `, ${a.classes} classes` : ''}, ${a.activation}` +
+      summary: `${kind} ${sizes.join('-')}${a.classes ? `, ${a.classes} classes` : ''}` +
+        `${m2 ? `, classifier ${[c * hgt * w, ...classifier, a.classes].join('-')}` : ''}, ${a.activation}` +
         `${a.activation === 'leaky_relu' ? ` (slope ${a.leaky_slope})` : ''}${ae ? `, code ${a.code_activation}` : ''}` +
         `, ${a.likelihood}${a.likelihood === 'gaussian' ? ` (sigma ${a.sigma})` : ''}`,
       model: a.model ?? 'vae',
@@ -391,6 +394,7 @@ export class Model {
       inputSize: c * hgt * w,
       latent: a.latent,
       classes: a.classes,
+      classifier: classifier && Object.freeze(classifier),
       encoder: Object.freeze(encoder.map((l) => (typeof l === 'object' ? Object.freeze(l) : l))),
       decoder: Object.freeze(decoder.map((l) => (typeof l === 'object' ? Object.freeze(l) : l))),
       out: typeof out === 'object' ? Object.freeze(out) : out,
@@ -541,6 +545,13 @@ export class Model {
     return out;
   }
 
+  /** M2: q(y|x), class probabilities [n, classes] of images [n, D]; a Promise (fetches the training build once, as fit). */
+  async classify(images) {
+    const x = this.#images('classify', images);
+    await this._toTraining();
+    return (await trainingLoops()).classify(this, this.#handle('classify'), x);
+  }
+
   /** Per-image negative ELBO in nats (reconstruction + KL at z = mu): high
    * means unusual, for anomaly detection. With `samples` k, the negative
    * importance-weighted bound on log p(x) from k draws (seeded) instead. */
@@ -607,7 +618,8 @@ export class Model {
     // Checked here once: a non-finite pixel would otherwise read as a diverged step.
     const bad = data.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) fail(`${what}: value ${bad % this.info.inputSize} of image ${Math.floor(bad / this.info.inputSize)} is not a finite number`, 'VAE_ERR_NONFINITE');
-    const labels = this.info.classes ? labelsFor(what, 'labels', dataset.labels, n, this.info.classes) : null;
+    const lo = this.info.classifier ? -1 : 0;
+    const labels = this.info.classes ? labelsFor(what, 'labels', dataset.labels, n, this.info.classes, lo) : null;
     return { images: data, labels, n };
   }
 
@@ -730,7 +742,7 @@ async function create(config) {
     fail('create: an encoder with conv layers needs its decoder spelled out too');
   arch.decoder = c.decoder ?? [...arch.encoder].reverse();
   arch.latent = c.latent ?? 20;
-  for (const [js, key] of [['model', 'model'], ['out', 'out'], ['classes', 'classes'], ['activation', 'activation'], ['codeActivation', 'code_activation'], ['likelihood', 'likelihood'], ['sigma', 'sigma'], ['leakySlope', 'leaky_slope']])
+  for (const [js, key] of [['model', 'model'], ['out', 'out'], ['classes', 'classes'], ['activation', 'activation'], ['codeActivation', 'code_activation'], ['likelihood', 'likelihood'], ['sigma', 'sigma'], ['leakySlope', 'leaky_slope'], ['classifier', 'classifier']])
     if (c[js] !== undefined) arch[key] = c[js];
   const seed = seed64('create', c.seed ?? 1);
   return rt.scope('create', (mem) => {
@@ -745,7 +757,7 @@ async function create(config) {
 /* The options the C trainer takes, as JSON with these names (vae_train_config_from_json). */
 const TRAINER_CONFIG = [
   'optimizer', 'lr', 'betas', 'eps', 'weightDecay', 'momentum', 'clip', 'beta', 'warmupSteps', 'noise', 'noiseLevel',
-  'sparsity', 'sparsityWeight', 'rho', 'contractive',
+  'sparsity', 'sparsityWeight', 'rho', 'contractive', 'alpha',
 ];
 const TRAIN_OPTIONS = [...TRAINER_CONFIG, 'epochs', 'batchSize', 'warmupEpochs', 'seed', 'snapshotEvery', 'validation', 'worker', 'workers'];
 
@@ -776,6 +788,7 @@ function trainOptions(opts) {
     sparsityWeight: finite('trainer', 'sparsityWeight', o.sparsityWeight ?? 1e-3, 0),
     rho: finite('trainer', 'rho', o.rho ?? 0.05, 0),
     contractive: finite('trainer', 'contractive', o.contractive ?? 0, 0),
+    alpha: o.alpha === undefined ? undefined : finite('trainer', 'alpha', o.alpha, 0), // M2; fit: 0.1 n / labelled
     validation: o.validation ?? null,
     workers: integer('trainer', 'workers', o.workers ?? 0, 0, 256), // 0: min(4, cores), vae-train.js
   };

@@ -7,11 +7,12 @@
 #include "cli.h"
 
 int cmd_classify(int argc, char **argv) {
-    const char *model = NULL, *images = NULL, *labels = NULL;
+    const char *model = NULL, *images = NULL, *labels = NULL, *m1 = NULL;
     cli_opt opts[] = {
         CLI_STR("model", model, "FILE", "M2 model file (safetensors)"),
         CLI_STR("images", images, "FILE", "images, IDX (gzip or raw)"),
         CLI_STR("labels", labels, "FILE", "their labels, IDX: print the error and the confusion matrix instead"),
+        CLI_STR("m1", m1, "FILE", "M1+M2: the VAE whose latent means the model was trained on (vae train --m1)"),
     };
     cli_cmd cmd = {"classify", "--model FILE --images FILE [--labels FILE]",
                    "Prints the most probable class under an M2 model's classifier q(y|x), one\n"
@@ -33,6 +34,7 @@ int cmd_classify(int argc, char **argv) {
     }
     cli_dataset d;
     cli_dataset_load(&d, images, labels);
+    if (m1) cli_dataset_encode(&d, m1, NULL);
     if (labels)
         cli_check_data(m, &d, images, "--labels");
     else

@@ -148,6 +148,13 @@ typedef struct {
 
 void cli_dataset_load(cli_dataset *d, const char *images, const char *labels);
 void cli_dataset_free(cli_dataset *d);
+/* M1+M2 (Kingma et al. 2014): replaces the images by their latent means
+ * under the VAE in file m1, as VAE_M1_CENTRE + VAE_M1_SCALE * mu (an M2
+ * then models those, 1 x latent); *sd (sd not NULL) gets their posterior
+ * standard deviations [n, latent] on that scale, malloc'd. */
+#define VAE_M1_CENTRE 0.5f
+#define VAE_M1_SCALE 0.125f
+void cli_dataset_encode(cli_dataset *d, const char *m1, float **sd);
 int cli_dataset_max_label(const cli_dataset *d);
 void cli_subset_all(cli_subset *s, const cli_dataset *d);
 /* Splits d into train and test: the last `tail` rows, or the last

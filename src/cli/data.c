@@ -1,5 +1,6 @@
 /* Data sets: IDX images/labels (gzip or raw), train/test splits, batches,
  * and the raw little-endian float32/int32 files of `vae forward`. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,30 @@ void cli_dataset_load(cli_dataset *d, const char *images, const char *labels) {
     if (vae_idx_labels(buf, len, &d->y, &n, &err) != VAE_OK) cli_die_lib(labels, &err);
     free(buf);
     if (n != d->n) cli_die(EXIT_RUNTIME, "%s has %d labels for %d images in %s", labels, n, d->n, images);
+}
+
+void cli_dataset_encode(cli_dataset *d, const char *m1, float **sd) {
+    vae_model *m = cli_load_model(m1);
+    const vae_arch *a = vae_model_arch(m);
+    if (a->kind != VAE_KIND_VAE || a->n_classes || a->decoder_only)
+        cli_die(EXIT_RUNTIME, "%s: --m1 needs an unconditional VAE with its encoder", m1);
+    cli_check_images(m, d, m1);
+    int L = a->latent;
+    float *mu = cli_alloc((size_t)d->n * L, sizeof *mu), *lv = sd ? cli_alloc((size_t)d->n * L, sizeof *lv) : NULL;
+    vae_error err;
+    if (vae_model_encode(m, d->x, NULL, d->n, mu, lv, &err) != VAE_OK) cli_die_lib(m1, &err);
+    /* Into the unit interval, where the likelihoods' means (sigmoids) live: N(0, 1) latents map
+     * to 0.5 +- 0.125 sigma, 4 sigma to the ends. */
+    for (size_t i = 0; i < (size_t)d->n * L; i++) {
+        mu[i] = VAE_M1_CENTRE + VAE_M1_SCALE * mu[i];
+        if (lv) lv[i] = VAE_M1_SCALE * expf(0.5f * lv[i]);
+    }
+    if (sd) *sd = lv;
+    vae_model_free(m);
+    vae_buffer_free(d->x);
+    d->x = mu; /* cli_alloc'd: vae_buffer_free is free */
+    d->h = 1;
+    d->w = L;
 }
 
 void cli_dataset_free(cli_dataset *d) {

@@ -11,6 +11,7 @@
 typedef struct {
     const char *train_images, *train_labels, *test_images, *test_labels, *out, *init, *augment;
     const char *encoder, *decoder, *out_layer, *noise, *labels;
+    const char *m1;                           /* M1+M2: train on the latent means of this VAE */
     const char *csv, *columns, *label_column; /* a table instead of images (cli/table.c) */
     int window;
     int holdout, holdout_per_class;
@@ -21,6 +22,9 @@ typedef struct {
     float sigma, beta, lr, lr_min, momentum, weight_decay, clip;
     float sparsity_weight, rho, contractive;
     int labelled, labelled_batch; /* M2; 0: every training image labelled */
+    int keep_best;                /* M2: save the epoch of the lowest test error */
+    int m1_sample;                /* M1+M2: train on z1 ~ q(z1|x), drawn anew each time, not its mean */
+    int no_unlabelled;            /* M2: the labelled images alone (a supervised baseline) */
     float alpha;                  /* M2; < 0: the paper's 0.1 N, per labelled image */
     uint64_t seed;
 } train_opts;
@@ -166,6 +170,11 @@ static void check_combinations(const cli_cmd *cmd, const train_opts *o) {
                              "--holdout-per-class, --conditional and --augment are for images");
     if (!o->csv && (o->columns || o->label_column || o->window))
         cli_usage_error(cmd, "--columns, --label-column and --window need --csv");
+    if (o->m1_sample && !o->m1) cli_usage_error(cmd, "--m1-sample needs --m1");
+    if (o->m1 && o->csv) cli_usage_error(cmd, "--m1 encodes images: not with --csv");
+    if (o->no_unlabelled && !o->labelled) cli_usage_error(cmd, "--no-unlabelled needs --labelled");
+    if (o->keep_best && !o->test_images && !o->holdout && !o->holdout_per_class)
+        cli_usage_error(cmd, "--keep-best needs a test set (--test-images, --holdout or --holdout-per-class)");
     if (o->holdout && o->holdout_per_class) cli_usage_error(cmd, "give --holdout or --holdout-per-class, not both");
     if ((o->holdout || o->holdout_per_class) && o->test_images)
         cli_usage_error(cmd, "--holdout and --holdout-per-class replace --test-images: give one of them");
@@ -173,7 +182,8 @@ static void check_combinations(const cli_cmd *cmd, const train_opts *o) {
     if (o->conditional && !o->train_labels) cli_usage_error(cmd, "--conditional needs --train-labels");
     if (o->kind == VAE_KIND_M2 && !o->train_labels)
         cli_usage_error(cmd, "--model m2 needs --train-labels (or --labels)");
-    static const char *const m2_only[] = {"labelled", "labelled-batch", "alpha", "cls-hidden"};
+    static const char *const m2_only[] = {"labelled", "labelled-batch", "alpha",     "cls-hidden",
+                                          "m1",       "m1-sample",      "keep-best", "no-unlabelled"};
     for (size_t i = 0; i < sizeof m2_only / sizeof *m2_only; i++)
         if (cli_given(cmd, m2_only[i]) && o->kind != VAE_KIND_M2)
             cli_usage_error(cmd, "--%s applies to --model m2 only", m2_only[i]);
@@ -217,12 +227,13 @@ static vae_model *open_model(const cli_cmd *cmd, const train_opts *o, const cli_
 
 /* The data set files and the test split; a table's spec too. */
 static void open_data(const train_opts *o, cli_dataset *train, cli_dataset *test, cli_subset *train_set,
-                      cli_subset *test_set, vae_table_spec *spec) {
+                      cli_subset *test_set, vae_table_spec *spec, float **sd) {
     int anomalies = 0;
     if (o->csv)
         cli_table_train(o->csv, o->columns, o->label_column, o->window, train, spec, &anomalies);
     else
         cli_dataset_load(train, o->train_images, o->train_labels);
+    if (o->m1) cli_dataset_encode(train, o->m1, o->m1_sample ? sd : NULL);
     if (anomalies && !o->quiet)
         printf("note     %d %s with a labelled anomaly left out of training\n", anomalies,
                o->window ? "windows" : "rows");
@@ -234,6 +245,7 @@ static void open_data(const train_opts *o, cli_dataset *train, cli_dataset *test
         cli_subset_all(train_set, train);
         if (o->test_images) {
             cli_dataset_load(test, o->test_images, o->test_labels);
+            if (o->m1) cli_dataset_encode(test, o->m1, NULL);
             cli_subset_all(test_set, test);
         }
     }
@@ -276,6 +288,14 @@ static void draw_labelled(const cli_cmd *cmd, const cli_subset *train, int n, in
         cli_die(EXIT_RUNTIME, "class %d has %d training images, fewer than the %d per class of --labelled %d",
                 short_class, have, per, n);
     }
+}
+
+/* The model's single parameter block (vae.h: every tensor points into it). */
+static float *model_params(const vae_model *m) {
+    vae_tensor t;
+    vae_error err;
+    if (vae_model_tensor(m, 0, &t, &err) != VAE_OK) cli_die_lib("model", &err);
+    return t.data - t.offset;
 }
 
 /* Percentage of a subset an M2 model classifies wrongly. */
@@ -327,7 +347,7 @@ static void save(vae_model *m, const train_opts *o, const char *test_loss, int l
     snprintf(beta, sizeof beta, "%g", o->beta);
     char penalty[96];
     penalty_text(o, penalty, sizeof penalty);
-    const char *kv[28] = {
+    const char *kv[32] = {
         "train.data",      cli_basename(o->csv ? o->csv : o->train_images),
         "train.epochs",    epochs,
         "train.batch",     batch,
@@ -340,6 +360,7 @@ static void save(vae_model *m, const train_opts *o, const char *test_loss, int l
     if (test_loss) kv[2 * n] = "train.test_loss", kv[2 * n + 1] = test_loss, n++;
     if (o->init) kv[2 * n] = "train.init", kv[2 * n + 1] = cli_basename(o->init), n++;
     if (o->noise) kv[2 * n] = "train.noise", kv[2 * n + 1] = o->noise, n++;
+    if (o->m1) kv[2 * n] = "train.m1", kv[2 * n + 1] = cli_basename(o->m1), n++;
     if (*penalty) kv[2 * n] = "train.penalty", kv[2 * n + 1] = penalty, n++;
     if (vae_model_arch(m)->kind == VAE_KIND_M2) {
         snprintf(labels, sizeof labels, "%d, balanced, seed %llu", labelled, (unsigned long long)o->seed + 3);
@@ -400,8 +421,8 @@ static void print_preamble(const train_opts *o, const cli_subset *train, const c
     if (o->csv) printf(" (standardised)");
     int n_labelled = labelled->n ? labelled->n : train->n;
     if (m2)
-        printf(" (%s labelled, %s not)", cli_fmt_count(num, (uint64_t)n_labelled),
-               cli_fmt_count(num2, (uint64_t)(train->n - n_labelled)));
+        printf(" (%s labelled, %s %s)", cli_fmt_count(num, (uint64_t)n_labelled),
+               cli_fmt_count(num2, (uint64_t)(train->n - n_labelled)), o->no_unlabelled ? "left out" : "not");
     if (test->n) printf(", %s test %s", cli_fmt_count(num, (uint64_t)test->n), unit);
     if (m2 && labelled->n) { /* counted from the draw itself */
         int C = vae_model_arch(m)->n_classes, *count = cli_alloc((size_t)C, sizeof *count);
@@ -517,7 +538,15 @@ typedef struct {
     const cli_subset *labelled;
     int lbatch, lpos, *lperm;
     share_pool *pool; /* --threads > 1 */
+    const float *sd;  /* --m1-sample: M1's posterior standard deviations of the training rows */
 } epoch_ctx;
+
+/* --m1-sample: row `row`'s z1 = mu + sd * eps in place (x holds mu). */
+static void sample_z1(epoch_ctx *c, float *x, int row) {
+    if (!c->sd) return;
+    size_t D = (size_t)c->set->d->h * c->set->d->w;
+    for (size_t j = 0; j < D; j++) x[j] += c->sd[(size_t)row * D + j] * vae_rng_normal(&c->rng);
+}
 
 /* Gathers the step's labelled images into the front of the batch; returns how many. */
 static int take_labelled(epoch_ctx *c) {
@@ -529,6 +558,7 @@ static int take_labelled(epoch_ctx *c) {
             c->lpos = 0;
         }
         cli_subset_gather(c->labelled, c->lperm, c->lpos, 1, c->xb + k * D, c->yb + k);
+        sample_z1(c, c->xb + k * D, c->labelled->idx[c->lperm[c->lpos]]);
     }
     return c->lbatch;
 }
@@ -547,6 +577,7 @@ static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *ski
         size_t D = (size_t)set->d->h * set->d->w;
         cli_subset_gather(set, c->perm, i, nb, c->xb + nl * D, c->yb ? c->yb + nl : NULL);
         for (int k = 0; c->labelled && k < nb; k++) c->yb[nl + k] = -1;
+        for (int k = 0; k < nb; k++) sample_z1(c, c->xb + (nl + k) * D, set->idx[c->perm[i + k]]);
         nb += nl;
         augment_batch(c->aug, &c->rng, c->xb, nb, set->d->h, set->d->w, c->tmp);
         vae_step_stats st;
@@ -637,6 +668,10 @@ int cmd_train(int argc, char **argv) {
                   0, 1e9),
         CLI_INTS("cls-hidden", o.cls_hidden, "N[,N...]", "m2: classifier hidden widths (default: --hidden)", 1,
                  VAE_MAX_DIM),
+        CLI_STR("m1", o.m1, "FILE", "m2: M1+M2, model the latent means of this VAE's encoder (vae classify --m1 too)"),
+        CLI_FLAG("no-unlabelled", o.no_unlabelled, "m2: train on the --labelled images alone (a supervised baseline)"),
+        CLI_FLAG("m1-sample", o.m1_sample, "m2 --m1: train on draws from M1's posterior, not its means"),
+        CLI_FLAG("keep-best", o.keep_best, "m2: save the weights of the epoch with the lowest test error"),
         CLI_CHOICE("code-activation", o.code_act, "A", "AE code activation (identity, sigmoid, ...)", activations),
         CLI_CHOICE("activation", o.activation, "A", "relu, leaky_relu, tanh, sigmoid or identity", activations),
         CLI_CHOICE("likelihood", o.likelihood, "L", "bernoulli, gaussian or gaussian_learned", likelihoods),
@@ -706,13 +741,14 @@ int cmd_train(int argc, char **argv) {
     cli_dataset train_d, test_d;
     cli_subset train, test;
     vae_table_spec spec = {0};
-    open_data(&o, &train_d, &test_d, &train, &test, &spec);
+    float *sd = NULL;
+    open_data(&o, &train_d, &test_d, &train, &test, &spec, &sd);
     vae_model *m = open_model(&cmd, &o, &train_d);
     if (o.test_images) cli_check_data(m, &test_d, o.test_images, "--test-labels");
     const vae_arch *a = vae_model_arch(m);
     /* M2 with --labelled: epochs pass over the unlabelled images, the labelled ones cycle beside them */
     cli_subset labelled = {0}, unlabelled = {0};
-    int semi = a->kind == VAE_KIND_M2 && o.labelled && o.labelled < train.n;
+    int semi = a->kind == VAE_KIND_M2 && o.labelled && o.labelled < train.n && !o.no_unlabelled;
     if (a->kind == VAE_KIND_M2 && o.labelled)
         draw_labelled(&cmd, &train, o.labelled, a->n_classes, o.seed + 3, &labelled, &unlabelled);
     int n_labelled = a->kind == VAE_KIND_M2 && o.labelled ? o.labelled : train.n;
@@ -742,6 +778,7 @@ int cmd_train(int argc, char **argv) {
         .lbatch = lbatch,
         .lpos = labelled.n,
         .lperm = cli_alloc((size_t)(labelled.n ? labelled.n : 1), sizeof(int)),
+        .sd = sd,
     };
     share_pool pool = {o.threads, o.noise != NULL, NULL, NULL, NULL};
     if (o.threads > 1) {
@@ -757,13 +794,20 @@ int cmd_train(int argc, char **argv) {
     }
     vae_rng_seed(&c.rng, o.seed + 2);
     char test_loss[32] = "";
-    double t_start = cli_now();
+    double t_start = cli_now(), best_err = INFINITY;
+    size_t n_params = vae_model_param_count(m);
+    float *params = model_params(m), *best = o.keep_best ? cli_alloc(n_params, sizeof *best) : NULL;
+    int best_epoch = 0;
     for (int epoch = 1; epoch <= o.epochs; epoch++) {
         double t_epoch = cli_now();
         int skipped;
         double loss = run_epoch(&c, epoch, o.epochs, o.quiet, &skipped);
         double train_secs = cli_now() - t_epoch, rec = 0, kl = 0, err_pct = 0;
         if (test.n && a->kind == VAE_KIND_M2) err_pct = test_error(m, &test);
+        if (best && err_pct < best_err) { /* ties keep the earlier epoch */
+            best_err = err_pct, best_epoch = epoch;
+            memcpy(best, params, n_params * sizeof *best);
+        }
         if (test.n) {
             cli_eval_loss(m, &test, VAE_EVAL_BATCH, VAE_EVAL_SEED, &rec, &kl);
             snprintf(test_loss, sizeof test_loss, "%.4f", rec + kl);
@@ -795,6 +839,12 @@ int cmd_train(int argc, char **argv) {
                cli_fmt_duration(eta, elapsed / epoch * (o.epochs - epoch)));
         fflush(stdout);
     }
+    if (best && best_epoch) {
+        memcpy(params, best, n_params * sizeof *best);
+        if (!o.quiet) printf("kept     epoch %d: test error %.2f %%\n", best_epoch, best_err);
+        snprintf(test_loss, sizeof test_loss, "%s", ""); /* it was the last epoch's */
+    }
+    free(best);
     save(m, &o, test_loss[0] ? test_loss : NULL, n_labelled, alpha, &spec);
     vae_table_spec_free(&spec);
 
@@ -803,6 +853,7 @@ int cmd_train(int argc, char **argv) {
     free(c.yb);
     free(c.perm);
     free(c.lperm);
+    free(sd);
     for (int i = 0; pool.jobs && i < o.threads; i++) {
         vae_trainer_free(pool.jobs[i].r);
         free(pool.jobs[i].g);

@@ -216,6 +216,12 @@ EXPORT int vw_save(int h, int dtype, int decoder_only, const char *meta, int n_m
 #if defined(VW_TRAINING) && !defined(VW_SEQ)
 /* ---------------------------------------------------------------- training */
 
+/* M2's q(y|x) (Model.classify, in the training build: the page does not fetch it). */
+EXPORT int vw_classify(int h, const float *x, int n, float *probs) {
+    vae_model *m = handle_get(h, H_MODEL);
+    return m ? vae_model_classify(m, x, n, probs, &g_err) : g_err.code;
+}
+
 /* arch_json: the VAE_METADATA_KEY object, NUL-terminated; weights drawn from seed. */
 EXPORT int vw_model_create(const char *arch_json, uint64_t seed) {
     vae_arch a;

@@ -28,6 +28,10 @@ async function main(): Promise<void> {
 
   const layers: Layer[] = [400, { linear: 3136, shape: [64, 7, 7] }, { conv: 32, kernel: 4, stride: 2, pad: 1 }];
   const fresh = await VAE.create({ encoder: layers, latent: 20, seed: 1, model: 'vae', likelihood: 'bernoulli' });
+  const m2 = await VAE.create({ model: 'm2', classes: 10, classifier: [100], latent: 8 });
+  await m2.trainer({ alpha: 5 }).fit({ images, labels: [3, -1] });
+  const probs: Float32Array = await m2.classify(images);
+  console.log(probs[0], m2.info.classifier?.[0], m2.info.model === 'm2');
   const options: TrainOptions = { epochs: 1, batchSize: 64, optimizer: 'adam', clip: 5, worker: true, snapshotEvery: 10 };
   const trainer = fresh.trainer(options);
   const off = trainer.on('progress', (e: ProgressEvent) => console.log(e.loss + e.eta + total));
