@@ -8,23 +8,17 @@
 
 #include "internal.h"
 #include "layers/layers.h"
+#include "models/seq_table.h"
 #include "models/sketch.h"
 
 /* The tensors in block order. */
 enum { T_ENC, T_MU_W, T_MU_B, T_LV_W, T_LV_B, T_INIT_W, T_INIT_B, T_DEC, T_OUT_W, T_OUT_B, T_COUNT };
 
-#define MAX_TENSORS 20 /* 8 encoder LSTM, 6 heads, 4 decoder LSTM, 2 out */
-
 struct vae_sketch {
     vae_sketch_arch a;
     int cap, He, Hd, L, M, P;
     size_t off[T_COUNT + 1], n_params;
-    int n_t;
-    struct {
-        char name[48];
-        int ndim, shape[2];
-        size_t offset, numel;
-    } t[MAX_TENSORS];
+    vae_seq_table tt;
     float *params, *grads, *m1, *m2;
     double beta1_t, beta2_t;
     int *enc_len, *dec_len;
@@ -88,44 +82,21 @@ uint64_t vae_sketch_arch_param_count(const vae_sketch_arch *a) {
     return n;
 }
 
-static void add_tensor(vae_sketch *m, const char *name, int rows, int cols, size_t offset) {
-    int i = m->n_t++;
-    vae_format(m->t[i].name, sizeof m->t[i].name, "%s", name);
-    m->t[i].ndim = cols ? 2 : 1, m->t[i].shape[0] = rows, m->t[i].shape[1] = cols;
-    m->t[i].offset = offset, m->t[i].numel = (size_t)rows * (cols ? cols : 1);
-}
-
-static void add_lstm(vae_sketch *m, const char *prefix, const vae_lstm_shape *s, size_t base) {
-    char kind[24], name[48];
-    for (int d = 0; d < s->dirs; d++)
-        for (int k = 0; k < 4; k++) {
-            vae_lstm_name(kind, sizeof kind, 0, d, (vae_lstm_tensor)k);
-            vae_format(name, sizeof name, "%s.%s", prefix, kind);
-            add_tensor(m, name, 4 * s->H, vae_lstm_cols(s, 0, (vae_lstm_tensor)k),
-                       base + vae_lstm_offset(s, 0, d, (vae_lstm_tensor)k));
-        }
-}
-
 static void build_tensors(vae_sketch *m) {
     vae_lstm_shape es = enc_shape(&m->a, 1, 1), ds = dec_shape(&m->a, 1, 1);
-    add_lstm(m, "encoder.rnn", &es, m->off[T_ENC]);
-    add_tensor(m, "encoder.mu.weight", m->L, 2 * m->He, m->off[T_MU_W]);
-    add_tensor(m, "encoder.mu.bias", m->L, 0, m->off[T_MU_B]);
-    add_tensor(m, "encoder.logvar.weight", m->L, 2 * m->He, m->off[T_LV_W]);
-    add_tensor(m, "encoder.logvar.bias", m->L, 0, m->off[T_LV_B]);
-    add_tensor(m, "decoder.init.weight", 2 * m->Hd, m->L, m->off[T_INIT_W]);
-    add_tensor(m, "decoder.init.bias", 2 * m->Hd, 0, m->off[T_INIT_B]);
-    add_lstm(m, "decoder.rnn", &ds, m->off[T_DEC]);
-    add_tensor(m, "decoder.out.weight", m->P, m->Hd, m->off[T_OUT_W]);
-    add_tensor(m, "decoder.out.bias", m->P, 0, m->off[T_OUT_B]);
+    vae_seq_table_add_lstm(&m->tt, "encoder.rnn", &es, m->off[T_ENC]);
+    vae_seq_table_add(&m->tt, "encoder.mu.weight", m->L, 2 * m->He, m->off[T_MU_W]);
+    vae_seq_table_add(&m->tt, "encoder.mu.bias", m->L, 0, m->off[T_MU_B]);
+    vae_seq_table_add(&m->tt, "encoder.logvar.weight", m->L, 2 * m->He, m->off[T_LV_W]);
+    vae_seq_table_add(&m->tt, "encoder.logvar.bias", m->L, 0, m->off[T_LV_B]);
+    vae_seq_table_add(&m->tt, "decoder.init.weight", 2 * m->Hd, m->L, m->off[T_INIT_W]);
+    vae_seq_table_add(&m->tt, "decoder.init.bias", 2 * m->Hd, 0, m->off[T_INIT_B]);
+    vae_seq_table_add_lstm(&m->tt, "decoder.rnn", &ds, m->off[T_DEC]);
+    vae_seq_table_add(&m->tt, "decoder.out.weight", m->P, m->Hd, m->off[T_OUT_W]);
+    vae_seq_table_add(&m->tt, "decoder.out.bias", m->P, 0, m->off[T_OUT_B]);
 }
 
 static size_t zmax(size_t a, size_t b) { return a > b ? a : b; }
-
-/* Uniform in [-r, r), PyTorch's default for LSTM and linear layers (r = 1/sqrt(fan)). */
-static void init_uniform(float *p, size_t n, float r, vae_rng *rng) {
-    for (size_t i = 0; i < n; i++) p[i] = r * (2.0f * vae_rng_uniform(rng) - 1.0f);
-}
 
 vae_status vae_sketch_create(vae_sketch **out, const vae_sketch_arch *a, int cap, uint64_t seed, vae_error *err) {
     if (!out || !a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
@@ -170,11 +141,13 @@ vae_status vae_sketch_create(vae_sketch **out, const vae_sketch_arch *a, int cap
     vae_rng rng;
     vae_rng_seed(&rng, seed);
     float *p = m->params;
-    init_uniform(p + m->off[T_ENC], sizes[T_ENC], 1.0f / sqrtf((float)He), &rng);
-    for (int t = T_MU_W; t <= T_LV_B; t++) init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf(2.0f * He), &rng);
-    for (int t = T_INIT_W; t <= T_INIT_B; t++) init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)L), &rng);
-    init_uniform(p + m->off[T_DEC], sizes[T_DEC], 1.0f / sqrtf((float)Hd), &rng);
-    for (int t = T_OUT_W; t <= T_OUT_B; t++) init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)Hd), &rng);
+    vae_seq_init_uniform(p + m->off[T_ENC], sizes[T_ENC], 1.0f / sqrtf((float)He), &rng);
+    for (int t = T_MU_W; t <= T_LV_B; t++) vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf(2.0f * He), &rng);
+    for (int t = T_INIT_W; t <= T_INIT_B; t++)
+        vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)L), &rng);
+    vae_seq_init_uniform(p + m->off[T_DEC], sizes[T_DEC], 1.0f / sqrtf((float)Hd), &rng);
+    for (int t = T_OUT_W; t <= T_OUT_B; t++)
+        vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)Hd), &rng);
     *out = m;
     return vae_ok(err);
 }
@@ -183,14 +156,11 @@ const vae_sketch_arch *vae_sketch_get_arch(const vae_sketch *m) { return m ? &m-
 size_t vae_sketch_param_count(const vae_sketch *m) { return m ? m->n_params : 0; }
 float *vae_sketch_params(vae_sketch *m) { return m ? m->params : NULL; }
 const float *vae_sketch_grads(const vae_sketch *m) { return m ? m->grads : NULL; }
-int vae_sketch_tensor_count(const vae_sketch *m) { return m ? m->n_t : 0; }
+int vae_sketch_tensor_count(const vae_sketch *m) { return m ? m->tt.n : 0; }
 
 vae_status vae_sketch_tensor(const vae_sketch *m, int i, vae_tensor *out, vae_error *err) {
     if (!m || !out) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
-    if (i < 0 || i >= m->n_t) return vae_fail(err, VAE_ERR_ARG, "tensor %d of %d", i, m->n_t);
-    *out = (vae_tensor){m->t[i].name,  m->t[i].ndim,   {m->t[i].shape[0], m->t[i].shape[1]},
-                        m->t[i].numel, m->t[i].offset, m->params + m->t[i].offset};
-    return vae_ok(err);
+    return vae_seq_table_get(&m->tt, m->params, i, out, err);
 }
 
 vae_status vae_sketch_check(const vae_sketch *m, const vae_sketch_drawing *d, vae_error *err) {
