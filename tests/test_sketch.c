@@ -3,15 +3,17 @@
  * floor) against every parameter's gradient; a ragged batch gives each
  * drawing what it gives alone; bad drawings get readable errors; decoding
  * is deterministic at temperature 0, does not depend on the batch at
- * temperature > 0, and keeps within the model's limit; the PyTorch golden
- * fixture (tools/make_golden_sketch.py): encoder outputs, losses and every
- * gradient at the 1e-5 relative bar. */
+ * temperature > 0, and keeps within the model's limit; files (F32 bit for
+ * bit, F16 the nearest halves, errors for bad metadata and truncations);
+ * the PyTorch golden fixture (tools/make_golden_sketch.py): encoder outputs,
+ * losses and every gradient at the 1e-5 relative bar. */
 #include <math.h>
 #include <string.h>
 
 #include "check.h"
 #include "fdcheck.h"
 #include "fixture.h"
+#include "formats/safetensors.h"
 #include "internal.h"
 #include "layers/layers.h"
 #include "models/sketch.h"
@@ -137,6 +139,75 @@ static void check_ragged_and_errors(void) {
     vae_sketch_free(m);
 }
 
+/* Writes the file of m with its architecture JSON replaced by json (NULL: kept). */
+static uint8_t *with_arch(const vae_sketch *m, const char *json, size_t *len) {
+    uint8_t *buf;
+    vae_tensor t[20];
+    for (int i = 0; i < 20; i++) vae_sketch_tensor(m, i, &t[i], NULL);
+    char arch[512];
+    vae_sketch_arch_to_json(vae_sketch_get_arch(m), arch, sizeof arch, NULL);
+    vae_st_save_table(t, 20, VAE_DTYPE_F32, json ? json : arch, NULL, 0, &buf, len, NULL);
+    return buf;
+}
+
+/* save -> load: F32 the same bits and losses, F16 the nearest halves; bad metadata and truncations are errors. */
+static void check_files(void) {
+    vae_sketch *m, *r = NULL;
+    vae_error err;
+    uint8_t *buf;
+    size_t len;
+    vae_sketch_create(&m, &arch, 3, 4, &err);
+    const char *kv[] = {"train.steps", "12"};
+    CHECK(!vae_sketch_save(m, VAE_DTYPE_F32, kv, 1, &buf, &len, &err), "save: %s", err.msg);
+    CHECK(vae_sketch_file(buf, len) == 1, "not recognised as a sketch model");
+    CHECK(!vae_sketch_load(&r, buf, len, 3, &err), "load: %s", err.msg);
+    if (r) {
+        CHECK(!memcmp(vae_sketch_get_arch(r), &arch, sizeof arch), "architecture differs after the round trip");
+        CHECK(!memcmp(vae_sketch_params(r), vae_sketch_params(m), vae_sketch_param_count(m) * sizeof(float)),
+              "F32 weights differ after the round trip");
+        vae_sketch_free(r), r = NULL;
+    }
+    for (size_t cut = 0; cut < len; cut += 1 + cut / 3)
+        CHECK(vae_sketch_load(&r, buf, cut, 3, &err) != VAE_OK && !r, "a file cut at %zu bytes loads", cut);
+    vae_buffer_free(buf);
+    CHECK(!vae_sketch_save(m, VAE_DTYPE_F16, NULL, 0, &buf, &len, &err) && !vae_sketch_load(&r, buf, len, 3, &err),
+          "F16: %s", err.msg);
+    if (r) {
+        const float *a = vae_sketch_params(m), *b = vae_sketch_params(r);
+        int near = 1;
+        for (size_t i = 0; i < vae_sketch_param_count(m); i++) near &= b[i] == vae_f16_to_f32(vae_f32_to_f16(a[i]));
+        CHECK(near, "F16 weights are not the nearest halves");
+        vae_sketch_free(r), r = NULL;
+    }
+    vae_buffer_free(buf);
+    static const struct {
+        const char *json, *msg;
+    } bad[] = {
+        {"{\"format\":2,\"model\":\"sketch\",\"enc_hidden\":3,\"dec_hidden\":4,\"latent\":2,\"mixtures\":2,"
+         "\"max_len\":6}",
+         "sketch model metadata: missing \"scale\""},
+        {"{\"format\":2,\"model\":\"sketch\",\"enc_hidden\":3,\"dec_hidden\":4,\"latent\":2,\"mixtures\":2,"
+         "\"max_len\":6,\"scale\":-1}",
+         "sketch model metadata: offset scale -1 is not a positive number"},
+        {"{\"format\":2,\"model\":\"sketch\",\"enc_hidden\":3,\"dec_hidden\":4,\"latent\":2,\"mixtures\":99,"
+         "\"max_len\":6,\"scale\":2}",
+         "sketch model metadata: 99 mixture components, want 1..64"},
+        {"{\"format\":2,\"model\":\"sketch\",\"enc_hidden\":3,\"dec_hidden\":4,\"latent\":2,\"mixtures\":2,"
+         "\"max_len\":6,\"scale\":2,\"depth\":1}",
+         "sketch model metadata: unknown key \"depth\""},
+        {"{\"format\":2,\"model\":\"sketch\",\"enc_hidden\":3,\"dec_hidden\":5,\"latent\":2,\"mixtures\":2,"
+         "\"max_len\":6,\"scale\":2}",
+         "tensor \"decoder.init.weight\": shape [8,2] in the file, the architecture needs [10,2]"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        buf = with_arch(m, bad[i].json, &len);
+        CHECK(vae_sketch_load(&r, buf, len, 3, &err) != VAE_OK && !strcmp(err.msg, bad[i].msg), "bad %zu: %s", i,
+              err.msg);
+        vae_buffer_free(buf);
+    }
+    vae_sketch_free(m);
+}
+
 /* The PyTorch model of tools/make_golden_sketch.py with its weights. */
 static void check_golden(void) {
     fixture fx;
@@ -189,6 +260,7 @@ static void check_golden(void) {
 int main(void) {
     check_gradients();
     check_ragged_and_errors();
+    check_files();
     check_golden();
     return check_result("test_sketch");
 }
