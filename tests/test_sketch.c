@@ -3,7 +3,8 @@
  * floor) against every parameter's gradient; a ragged batch gives each
  * drawing what it gives alone; bad drawings get readable errors; decoding
  * is deterministic at temperature 0, does not depend on the batch at
- * temperature > 0, and keeps within the model's limit; files (F32 bit for
+ * temperature > 0, and keeps within the model's limit; completion starts
+ * with the prefix; sampling is the decoding of its seed's latents; files (F32 bit for
  * bit, F16 the nearest halves, errors for bad metadata and truncations);
  * the PyTorch golden fixture (tools/make_golden_sketch.py): encoder outputs,
  * losses and every gradient at the 1e-5 relative bar. */
@@ -134,8 +135,30 @@ static void check_ragged_and_errors(void) {
         if (len1[b] == 6) CHECK(out1[b * 18 + 17] == 1.0f, "a drawing cut at the limit lifts the pen");
     }
     CHECK(same, "sampled drawings depend on the batch they are decoded in");
+    /* completion: the prefix comes back as it is, then the decoder goes on */
+    float done[18];
+    int n_done;
+    vae_rng_seed(&rng, 3);
+    CHECK(!vae_sketch_complete(m, &batch[0], NULL, 0.5f, &rng, done, &n_done, &err), "complete: %s", err.msg);
+    CHECK(n_done >= 4 && n_done <= 6 && !memcmp(done, pts_a, 3 * 3 * sizeof(float)),
+          "completion of %d points does not start with the prefix", n_done);
+    CHECK(!vae_sketch_complete(m, &batch[1], z, 0.0f, NULL, done, &n_done, &err) && n_done == 6 &&
+              !memcmp(done, pts_b, 5 * 3 * sizeof(float)) && done[17] == 1.0f,
+          "a prefix at the limit: %d points", n_done);
+    /* sample = decode of seed's normals with the draws from seed + 1 */
+    vae_sketch_sample(m, 5, 9, 0.7f, out1, len1, &err);
+    vae_rng_seed(&rng, 9);
+    vae_rng_normals(&rng, z, 10);
+    vae_rng_seed(&rng, 10);
+    vae_sketch_decode(m, z, 5, 0.7f, &rng, out2, len2, &err);
+    same = !memcmp(len1, len2, sizeof len1);
+    for (int b = 0; b < 5; b++) same &= !memcmp(out1 + b * 18, out2 + b * 18, len1[b] * 3 * sizeof(float));
+    CHECK(same, "sample is not the decoding of its seed's latents");
     z[3] = INFINITY;
     CHECK(vae_sketch_decode(m, z, 5, 0.0f, NULL, out1, len1, &err) == VAE_ERR_NONFINITE, "z inf: %s", err.msg);
+    z[1] = NAN;
+    CHECK(vae_sketch_complete(m, &batch[0], z, 0.0f, NULL, done, &n_done, &err) == VAE_ERR_NONFINITE, "z inf: %s",
+          err.msg);
     vae_sketch_free(m);
 }
 

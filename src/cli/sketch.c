@@ -528,16 +528,12 @@ int cmd_sample_sketch(int argc, char **argv) {
     cli_check_writable(out);
     vae_sketch *m = load_sketch(model, EVAL_BATCH, NULL);
     const vae_sketch_arch *a = vae_sketch_get_arch(m);
-    float *z = cli_alloc((size_t)n * a->latent, sizeof(float)), *pts = cli_alloc((size_t)n * a->max_len * 3, 4);
+    float *pts = cli_alloc((size_t)n * a->max_len * 3, sizeof(float));
     int *len = cli_alloc((size_t)n, sizeof(int));
-    vae_rng rng;
-    vae_rng_seed(&rng, seed);
-    vae_rng_normals(&rng, z, (size_t)n * a->latent);
-    vae_rng_seed(&rng, seed + 1);
     vae_error err;
-    if (vae_sketch_decode(m, z, n, temperature, &rng, pts, len, &err)) cli_die_lib("sampling", &err);
+    if (vae_sketch_sample(m, n, seed, temperature, pts, len, &err)) cli_die_lib("sampling", &err);
     write_drawings(out, pts, len, n, a->max_len, cols, cell);
-    free(z), free(pts), free(len);
+    free(pts), free(len);
     vae_sketch_free(m);
     return 0;
 }

@@ -375,8 +375,11 @@ vae_status vae_sketch_encode(vae_sketch *m, const vae_sketch_drawing *d, int n, 
     return vae_ok(err);
 }
 
-/* Decoding of n <= cap codes into out [n, max_len, 3] and len [n]. */
-static void decode(vae_sketch *m, const float *z, int n, float temperature, vae_rng *rng, float *out, int *len) {
+/* Decoding of n <= cap codes into out [n, max_len, 3] and len [n]; with
+ * prefix (n == 1), its points are read in first (teacher forcing) and
+ * written out as they are, then the decoder goes on. */
+static void decode(vae_sketch *m, const float *z, int n, float temperature, vae_rng *rng,
+                   const vae_sketch_drawing *prefix, float *out, int *len) {
     int Hd = m->Hd, L = m->L, P = m->P, I = 5 + L, N = m->a.max_len;
     const float *p = m->params;
     vae_lstm_shape one = dec_shape(&m->a, 1, n);
@@ -403,13 +406,19 @@ static void decode(vae_sketch *m, const float *z, int n, float temperature, vae_
         for (int b = 0; b < n; b++) {
             float r[4] = {0}, *s = prev + (size_t)b * 5;
             if (done[b]) continue;
+            float *o = out + ((size_t)b * N + len[b]) * 3;
+            if (prefix && t < prefix->n) {
+                memcpy(o, prefix->pts + (size_t)t * 3, 3 * sizeof *o);
+                stroke5(s, prefix, t, m->a.scale);
+                len[b]++;
+                continue;
+            }
             if (temperature > 0.0f) {
                 vae_rng *g = &m->draw_rng[b];
                 r[0] = vae_rng_uniform(g), r[1] = vae_rng_uniform(g), r[2] = vae_rng_normal(g);
                 r[3] = vae_rng_normal(g);
             }
             vae_mdn_sample(s, m->y + (size_t)b * P, m->M, temperature, r);
-            float *o = out + ((size_t)b * N + len[b]) * 3;
             if (s[4] == 1.0f || t == N) { /* the end; at the limit the last point lifts */
                 done[b] = 1;
                 if (len[b]) o[-1] = 1.0f;
@@ -434,7 +443,41 @@ vae_status vae_sketch_decode(vae_sketch *m, const float *z, int n, float tempera
     size_t W = (size_t)m->a.max_len * 3;
     for (int i = 0; i < n; i += m->cap) {
         int nb = n - i < m->cap ? n - i : m->cap;
-        decode(m, z + (size_t)i * m->L, nb, temperature, rng, out + i * W, len + i);
+        decode(m, z + (size_t)i * m->L, nb, temperature, rng, NULL, out + i * W, len + i);
     }
+    return vae_ok(err);
+}
+
+vae_status vae_sketch_sample(vae_sketch *m, int n, uint64_t seed, float temperature, float *out, int *len,
+                             vae_error *err) {
+    if (!m) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (n < 1) return vae_fail(err, VAE_ERR_ARG, "%d drawings to sample", n);
+    float *z = malloc((size_t)n * m->L * sizeof *z);
+    if (!z) return vae_fail(err, VAE_ERR_NOMEM, "out of memory for %d latents", n);
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    vae_rng_normals(&rng, z, (size_t)n * m->L);
+    vae_rng_seed(&rng, seed + 1);
+    vae_status s = vae_sketch_decode(m, z, n, temperature, &rng, out, len, err);
+    free(z);
+    return s;
+}
+
+vae_status vae_sketch_complete(vae_sketch *m, const vae_sketch_drawing *prefix, const float *z, float temperature,
+                               vae_rng *rng, float *out, int *len, vae_error *err) {
+    vae_status s = vae_sketch_check(m, prefix, err);
+    if (s) return s;
+    if (!out || !len || (temperature > 0.0f && !rng)) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    if (!(temperature >= 0.0f && temperature <= 1e3f))
+        return vae_fail(err, VAE_ERR_ARG, "temperature %g not in [0, 1000]", temperature);
+    if (z) {
+        for (int i = 0; i < m->L; i++)
+            if (!isfinite(z[i])) return vae_fail(err, VAE_ERR_NONFINITE, "z[%d] is not finite", i);
+        memcpy(m->z, z, (size_t)m->L * sizeof *z);
+    } else {
+        encode(m, prefix, 1, prefix->n);
+        memcpy(m->z, m->mu, (size_t)m->L * sizeof *z);
+    }
+    decode(m, m->z, 1, temperature, rng, prefix, out, len);
     return vae_ok(err);
 }

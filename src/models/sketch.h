@@ -79,6 +79,16 @@ vae_status vae_sketch_encode(vae_sketch *m, const vae_sketch_drawing *d, int n, 
 vae_status vae_sketch_decode(vae_sketch *m, const float *z, int n, float temperature, vae_rng *rng, float *out,
                              int *len, vae_error *err);
 
+/* n drawings as `vae sample` draws them: z ~ N(0, I) from seed (n latent
+ * normals each), decoded at temperature with the draws seeded by seed + 1. */
+vae_status vae_sketch_sample(vae_sketch *m, int n, uint64_t seed, float temperature, float *out, int *len,
+                             vae_error *err);
+/* The model finishes a drawing: out [max_len, 3] gets prefix's points, then
+ * the decoder's from the state they leave it in, *len points in all (up to
+ * max_len), with code z [latent] (NULL: the prefix's own mean code). */
+vae_status vae_sketch_complete(vae_sketch *m, const vae_sketch_drawing *prefix, const float *z, float temperature,
+                               vae_rng *rng, float *out, int *len, vae_error *err);
+
 /* ---------------------------------------------------------------- files (formats/sketch_io.c)
  * safetensors; VAE_METADATA_KEY holds {"format":2,"model":"sketch",
  * "enc_hidden":E,"dec_hidden":D,"latent":L,"mixtures":M,"max_len":N,
