@@ -214,7 +214,8 @@ static void check_files(void) {
          "sketch model metadata: offset scale -1 is not a positive number"},
         {"{\"format\":2,\"model\":\"sketch\",\"enc_hidden\":3,\"dec_hidden\":4,\"latent\":2,\"mixtures\":99,"
          "\"max_len\":6,\"scale\":2}",
-         "sketch model metadata: 99 mixture components, want 1..64"},
+         "sketch model metadata: encoder 3, decoder 4, latent 2, mixtures 99, points 6: want 1..4096, 1..4096, "
+         "1..1024, 1..64, 1..4096"},
         {"{\"format\":2,\"model\":\"sketch\",\"enc_hidden\":3,\"dec_hidden\":4,\"latent\":2,\"mixtures\":2,"
          "\"max_len\":6,\"scale\":2,\"depth\":1}",
          "sketch model metadata: unknown key \"depth\""},

@@ -77,6 +77,9 @@ run sample --model m.safetensors --n 12 --cols 6 --cell 32 --out g.png &&
 run sample --model m.safetensors --n 12 --cols 6 --cell 32 --out g2.png && cmp -s g.png g2.png &&
     run sample --model m.safetensors --n 12 --cols 6 --cell 32 --seed 2 --out g3.png && ! cmp -s g.png g3.png &&
     ok "sample: the same seed draws the same, another seed others" || bad "sample seeds"
+run sample --model m.safetensors --n 12 --out g.txt && [ "$(wc -l <g.txt)" -eq 12 ] &&
+    [ "$(grep -cE '^[0-9]+	test	(-?[0-9.e+-]+,-?[0-9.e+-]+,[01]( |$))*$' g.txt)" -eq 12 ] &&
+    ok "sample --out FILE.txt: 12 drawings as strokes lines" || bad "sample txt: $(cat out.txt err.txt; head -2 g.txt)"
 run interpolate --model m.safetensors --strokes s.txt --a 日 --b 月 --steps 5 --cell 32 --out i.png &&
     grep -qE '^wrote i.png \(7 images of 32x32 in 1 row, ' out.txt && ok "interpolate --a 日 --b 月: a, 5 steps, b" ||
     bad "interpolate: $(cat out.txt err.txt)"

@@ -494,8 +494,27 @@ static void render(float *img, int cell, const float *pts, int n) {
     }
 }
 
-/* n drawings (out [n, max_len, 3], len [n]) as a PNG grid of cols columns. */
+/* n drawings (out [n, max_len, 3], len [n]) as a PNG grid of cols columns,
+ * or, to a path ending in .txt, as lines of the strokes format (named 1..n,
+ * all "test"; offsets to float32's 9 digits). */
 static void write_drawings(const char *path, const float *out, const int *len, int n, int stride, int cols, int cell) {
+    size_t pl = strlen(path);
+    if (pl > 4 && !strcmp(path + pl - 4, ".txt")) {
+        size_t cap = 64 + (size_t)n * (16 + (size_t)stride * 40), pos = 0;
+        char *text = cli_alloc(cap, 1);
+        for (int b = 0; b < n; b++) {
+            pos += (size_t)snprintf(text + pos, cap - pos, "%d\ttest\t", b + 1);
+            for (int i = 0; i < len[b]; i++) {
+                const float *p = out + ((size_t)b * stride + i) * 3;
+                pos += (size_t)snprintf(text + pos, cap - pos, "%s%.9g,%.9g,%d", i ? " " : "", p[0], p[1], (int)p[2]);
+            }
+            text[pos++] = '\n';
+        }
+        cli_write_atomic(path, text, pos);
+        printf("wrote %s (%d drawing%s)\n", path, n, n == 1 ? "" : "s");
+        free(text);
+        return;
+    }
     float *img = cli_alloc((size_t)n * cell * cell, sizeof(float));
     for (int b = 0; b < n; b++) render(img + (size_t)b * cell * cell, cell, out + (size_t)b * stride * 3, len[b]);
     vae_arch a = {0};
@@ -511,7 +530,7 @@ int cmd_sample_sketch(int argc, char **argv) {
     float temperature = 0.4f;
     cli_opt opts[] = {
         CLI_STR("model", model, "FILE", "sketch model file (safetensors)"),
-        CLI_STR("out", out, "FILE", "PNG to write"),
+        CLI_STR("out", out, "FILE", "PNG to write (FILE.txt: the drawings as strokes lines)"),
         CLI_INT("n", n, "N", "number of drawings", 1, 10000),
         CLI_INT("cols", cols, "N", "drawings per row", 1, 10000),
         CLI_INT("cell", cell, "PX", "pixels per drawing", 8, 1024),
@@ -556,7 +575,7 @@ int cmd_interpolate_sketch(int argc, char **argv) {
         CLI_STR("strokes", path, "FILE", "the drawings --a and --b name (vae train --strokes's format)"),
         CLI_STR("a", na, "NAME", "the first drawing (its name, e.g. a character)"),
         CLI_STR("b", nb, "NAME", "the second drawing"),
-        CLI_STR("out", out, "FILE", "PNG strip to write: a, the decoded path, b"),
+        CLI_STR("out", out, "FILE", "PNG strip to write: a, the decoded path, b (FILE.txt: as strokes lines)"),
         CLI_INT("steps", steps, "N", "points on the path, end points included", 2, 1000),
         CLI_CHOICE("method", method, "M", "linear or slerp", methods),
         CLI_INT("cell", cell, "PX", "pixels per drawing", 8, 1024),

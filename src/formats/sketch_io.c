@@ -91,7 +91,7 @@ vae_status vae_sketch_load(vae_sketch **out, const uint8_t *buf, size_t len, int
                      VAE_METADATA_KEY);
     if (!s) s = vae_sketch_arch_from_json(js, strlen(js), &a, err);
     if (!s) s = vae_st_check_values(&f, vae_sketch_arch_param_count(&a), err);
-    if (!s) s = vae_sketch_create(&m, &a, cap, 0, err);
+    if (!s) s = vae_sketch_alloc(&m, &a, cap, err);
     if (!s) s = vae_st_load_table(&f, t, sketch_table(m, t), "sketch model", err);
     vae_st_free(&f);
     if (s) {

@@ -98,7 +98,7 @@ void vae_mdn_backward(float *dy, const float *y, const float *x, const unsigned 
             }
         }
         double l = lse(r + P, 3), w = t[2] + t[3] + t[4];
-        for (int k = 0; k < 3; k++) d[P + k] += scale * (float)(w * exp(r[P + k] - l) - t[2 + k]);
+        for (int k = 0; k < 3; k++) d[P + k] += scale * (float)(w * expf((float)(r[P + k] - l)) - t[2 + k]);
     }
 }
 
@@ -118,10 +118,10 @@ static int argmax(const float *v, int n) {
     return best;
 }
 
-/* Weights exp((v - max) / temperature). */
+/* Weights exp((v - max) / temperature) (expf: no double exp in the wasm). */
 static void tempered(double *w, const float *v, int n, float temperature) {
     float m = max_of(v, n);
-    for (int i = 0; i < n; i++) w[i] = exp((double)(v[i] - m) / temperature);
+    for (int i = 0; i < n; i++) w[i] = expf((v[i] - m) / temperature);
 }
 
 void vae_mdn_sample(float *out, const float *y, int M, float temperature, const float *r) {

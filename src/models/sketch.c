@@ -53,13 +53,11 @@ void vae_sketch_free(vae_sketch *m) {
 vae_status vae_sketch_arch_validate(const vae_sketch_arch *a, vae_error *err) {
     if (!a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     if (a->enc_hidden < 1 || a->enc_hidden > 4096 || a->dec_hidden < 1 || a->dec_hidden > 4096 || a->latent < 1 ||
-        a->latent > 1024)
-        return vae_fail(err, VAE_ERR_ARG, "encoder %d, decoder %d, latent %d out of range (1..4096, 1..4096, 1..1024)",
-                        a->enc_hidden, a->dec_hidden, a->latent);
-    if (a->mixtures < 1 || a->mixtures > VAE_MDN_MAX_M)
-        return vae_fail(err, VAE_ERR_ARG, "%d mixture components, want 1..%d", a->mixtures, VAE_MDN_MAX_M);
-    if (a->max_len < 1 || a->max_len > 4096)
-        return vae_fail(err, VAE_ERR_ARG, "drawing limit %d not in 1..4096 points", a->max_len);
+        a->latent > 1024 || a->mixtures < 1 || a->mixtures > VAE_MDN_MAX_M || a->max_len < 1 || a->max_len > 4096)
+        return vae_fail(err, VAE_ERR_ARG,
+                        "encoder %d, decoder %d, latent %d, mixtures %d, points %d: want 1..4096, 1..4096, 1..1024, "
+                        "1..64, 1..4096",
+                        a->enc_hidden, a->dec_hidden, a->latent, a->mixtures, a->max_len);
     if (!(a->scale > 0.0f && a->scale < 1e30f))
         return vae_fail(err, VAE_ERR_ARG, "offset scale %g is not a positive number", a->scale);
     return vae_ok(err);
@@ -98,7 +96,7 @@ static void build_tensors(vae_sketch *m) {
 
 static size_t zmax(size_t a, size_t b) { return a > b ? a : b; }
 
-vae_status vae_sketch_create(vae_sketch **out, const vae_sketch_arch *a, int cap, uint64_t seed, vae_error *err) {
+vae_status vae_sketch_alloc(vae_sketch **out, const vae_sketch_arch *a, int cap, vae_error *err) {
     if (!out || !a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     *out = NULL;
     vae_status st = vae_sketch_arch_validate(a, err);
@@ -117,27 +115,69 @@ vae_status vae_sketch_create(vae_sketch **out, const vae_sketch_arch *a, int cap
     build_tensors(m);
     size_t N = (size_t)cap, TeN = (size_t)Te * N, TdN = (size_t)Td * N;
     int ok = 1;
-#define ALLOC(p, count) ok &= ((p) = calloc(zmax((count), 1), sizeof *(p))) != NULL
-    ALLOC(m->params, 4 * m->n_params);
-    ALLOC(m->enc_len, N), ALLOC(m->dec_len, N), ALLOC(m->active, TdN);
-    ALLOC(m->xe, TeN * 5), ALLOC(m->ye, TeN * 2 * He), ALLOC(m->hn_e, 2 * N * He), ALLOC(m->hcat, N * 2 * He);
-    ALLOC(m->mu, N * L), ALLOC(m->logvar, N * L), ALLOC(m->eps, N * L), ALLOC(m->z, N * L);
-    ALLOC(m->init, N * 2 * Hd), ALLOC(m->h0, N * Hd), ALLOC(m->c0, N * Hd), ALLOC(m->h1, N * Hd), ALLOC(m->c1, N * Hd);
-    ALLOC(m->xd, TdN * (5 + L)), ALLOC(m->target, TdN * 5), ALLOC(m->yd, TdN * Hd), ALLOC(m->y, TdN * P);
-    ALLOC(m->nll_xy, TdN), ALLOC(m->nll_pen, TdN), ALLOC(m->rec_xy, N), ALLOC(m->rec_pen, N), ALLOC(m->kl, N);
-    ALLOC(m->cache_e, vae_lstm_cache_floats(&es)), ALLOC(m->cache_d, vae_lstm_cache_floats(&ds));
-    ALLOC(m->work, zmax(vae_lstm_work_floats(&es), vae_lstm_work_floats(&ds)));
-    ALLOC(m->dy, TdN * P), ALLOC(m->dyd, TdN * Hd), ALLOC(m->dxd, TdN * (5 + L));
-    ALLOC(m->dh0, N * Hd), ALLOC(m->dc0, N * Hd), ALLOC(m->dinit, N * 2 * Hd);
-    ALLOC(m->dz, N * L), ALLOC(m->dmu, N * L), ALLOC(m->dlogvar, N * L), ALLOC(m->dhcat, N * 2 * He);
-    ALLOC(m->dhn_e, 2 * N * He), ALLOC(m->draw_rng, N);
-#undef ALLOC
+    /* one table of the float buffers and their sizes: a loop is smaller wasm than a call each */
+    float **fb[] = {&m->params,  &m->xe,   &m->ye,      &m->hn_e,    &m->hcat,   &m->mu,      &m->logvar, &m->eps,
+                    &m->z,       &m->init, &m->h0,      &m->c0,      &m->h1,     &m->c1,      &m->xd,     &m->target,
+                    &m->yd,      &m->y,    &m->nll_xy,  &m->nll_pen, &m->rec_xy, &m->rec_pen, &m->kl,     &m->cache_e,
+                    &m->cache_d, &m->work, &m->dy,      &m->dyd,     &m->dxd,    &m->dh0,     &m->dc0,    &m->dinit,
+                    &m->dz,      &m->dmu,  &m->dlogvar, &m->dhcat,   &m->dhn_e};
+    size_t fn[] = {4 * m->n_params,
+                   TeN * 5,
+                   TeN * 2 * He,
+                   2 * N * He,
+                   N * 2 * He,
+                   N * L,
+                   N * L,
+                   N * L,
+                   N * L,
+                   N * 2 * Hd,
+                   N * Hd,
+                   N * Hd,
+                   N * Hd,
+                   N * Hd,
+                   TdN * (5 + L),
+                   TdN * 5,
+                   TdN * Hd,
+                   TdN * P,
+                   TdN,
+                   TdN,
+                   N,
+                   N,
+                   N,
+                   vae_lstm_cache_floats(&es),
+                   vae_lstm_cache_floats(&ds),
+                   zmax(vae_lstm_work_floats(&es), vae_lstm_work_floats(&ds)),
+                   TdN * P,
+                   TdN * Hd,
+                   TdN * (5 + L),
+                   N * Hd,
+                   N * Hd,
+                   N * 2 * Hd,
+                   N * L,
+                   N * L,
+                   N * L,
+                   N * 2 * He,
+                   2 * N * He};
+    for (size_t i = 0; i < sizeof fn / sizeof *fn; i++) ok &= (*fb[i] = calloc(zmax(fn[i], 1), sizeof(float))) != NULL;
+    ok &= (m->enc_len = calloc(N, sizeof(int))) && (m->dec_len = calloc(N, sizeof(int))) &&
+          (m->active = calloc(TdN, 1)) && (m->draw_rng = calloc(N, sizeof(vae_rng)));
     if (!ok) {
         vae_sketch_free(m);
         return vae_fail(err, VAE_ERR_NOMEM, "out of memory for a sketch model with %zu parameters", m->n_params);
     }
     m->grads = m->params + m->n_params, m->m1 = m->grads + m->n_params, m->m2 = m->m1 + m->n_params;
     m->beta1_t = m->beta2_t = 1.0;
+    *out = m;
+    return vae_ok(err);
+}
+
+vae_status vae_sketch_create(vae_sketch **out, const vae_sketch_arch *a, int cap, uint64_t seed, vae_error *err) {
+    vae_status s = vae_sketch_alloc(out, a, cap, err);
+    if (s) return s;
+    vae_sketch *m = *out;
+    int He = m->He, Hd = m->Hd, L = m->L;
+    size_t sizes[T_COUNT];
+    block_sizes(a, sizes);
     vae_rng rng;
     vae_rng_seed(&rng, seed);
     float *p = m->params;
@@ -148,7 +188,6 @@ vae_status vae_sketch_create(vae_sketch **out, const vae_sketch_arch *a, int cap
     vae_seq_init_uniform(p + m->off[T_DEC], sizes[T_DEC], 1.0f / sqrtf((float)Hd), &rng);
     for (int t = T_OUT_W; t <= T_OUT_B; t++)
         vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)Hd), &rng);
-    *out = m;
     return vae_ok(err);
 }
 
@@ -224,7 +263,7 @@ static void encode(vae_sketch *m, const vae_sketch_drawing *d, int n, int Te) {
 static void initial_state(vae_sketch *m, const float *z, int n, float *h0, float *c0) {
     int Hd = m->Hd;
     vae_linear_forward(m->init, z, m->params + m->off[T_INIT_W], m->params + m->off[T_INIT_B], n, m->L, 2 * Hd);
-    vae_act_forward(m->init, m->init, (size_t)n * 2 * Hd, VAE_ACT_TANH, 0.0f);
+    for (size_t i = 0; i < (size_t)n * 2 * Hd; i++) m->init[i] = vae_tanh(m->init[i]);
     for (int b = 0; b < n; b++) {
         memcpy(h0 + (size_t)b * Hd, m->init + (size_t)b * 2 * Hd, Hd * sizeof *h0);
         memcpy(c0 + (size_t)b * Hd, m->init + (size_t)b * 2 * Hd + Hd, Hd * sizeof *c0);
@@ -432,14 +471,22 @@ static void decode(vae_sketch *m, const float *z, int n, float temperature, vae_
     }
 }
 
-vae_status vae_sketch_decode(vae_sketch *m, const float *z, int n, float temperature, vae_rng *rng, float *out,
-                             int *len, vae_error *err) {
+/* The arguments of a decoding of n codes z [n, latent]. */
+static vae_status check_decode(const vae_sketch *m, const float *z, int n, float temperature, const vae_rng *rng,
+                               const float *out, const int *len, vae_error *err) {
     if (!m || !z || !out || !len || (temperature > 0.0f && !rng)) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     if (n < 1) return vae_fail(err, VAE_ERR_ARG, "%d codes to decode", n);
     if (!(temperature >= 0.0f && temperature <= 1e3f))
         return vae_fail(err, VAE_ERR_ARG, "temperature %g not in [0, 1000]", temperature);
     for (size_t i = 0; i < (size_t)n * m->L; i++)
         if (!isfinite(z[i])) return vae_fail(err, VAE_ERR_NONFINITE, "z[%zu] is not finite", i);
+    return vae_ok(err);
+}
+
+vae_status vae_sketch_decode(vae_sketch *m, const float *z, int n, float temperature, vae_rng *rng, float *out,
+                             int *len, vae_error *err) {
+    vae_status s = check_decode(m, z, n, temperature, rng, out, len, err);
+    if (s) return s;
     size_t W = (size_t)m->a.max_len * 3;
     for (int i = 0; i < n; i += m->cap) {
         int nb = n - i < m->cap ? n - i : m->cap;
@@ -467,17 +514,11 @@ vae_status vae_sketch_complete(vae_sketch *m, const vae_sketch_drawing *prefix, 
                                vae_rng *rng, float *out, int *len, vae_error *err) {
     vae_status s = vae_sketch_check(m, prefix, err);
     if (s) return s;
-    if (!out || !len || (temperature > 0.0f && !rng)) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
-    if (!(temperature >= 0.0f && temperature <= 1e3f))
-        return vae_fail(err, VAE_ERR_ARG, "temperature %g not in [0, 1000]", temperature);
-    if (z) {
-        for (int i = 0; i < m->L; i++)
-            if (!isfinite(z[i])) return vae_fail(err, VAE_ERR_NONFINITE, "z[%d] is not finite", i);
-        memcpy(m->z, z, (size_t)m->L * sizeof *z);
-    } else {
+    if (!z) { /* the prefix's own code (decode leaves mu alone) */
         encode(m, prefix, 1, prefix->n);
-        memcpy(m->z, m->mu, (size_t)m->L * sizeof *z);
+        z = m->mu;
     }
-    decode(m, m->z, 1, temperature, rng, prefix, out, len);
+    if ((s = check_decode(m, z, 1, temperature, rng, out, len, err))) return s;
+    decode(m, z, 1, temperature, rng, prefix, out, len);
     return vae_ok(err);
 }

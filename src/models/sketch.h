@@ -38,6 +38,8 @@ typedef struct {
 
 vae_status vae_sketch_arch_validate(const vae_sketch_arch *a, vae_error *err);
 uint64_t vae_sketch_arch_param_count(const vae_sketch_arch *a);
+/* A model with zero weights (the file loader fills them) and buffers for batches of up to cap drawings. */
+vae_status vae_sketch_alloc(vae_sketch **out, const vae_sketch_arch *a, int cap, vae_error *err);
 /* A model with PyTorch-style random weights from seed and buffers for batches of up to cap drawings. */
 vae_status vae_sketch_create(vae_sketch **out, const vae_sketch_arch *a, int cap, uint64_t seed, vae_error *err);
 void vae_sketch_free(vae_sketch *m);
