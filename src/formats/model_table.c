@@ -1,13 +1,14 @@
 /* What the sequence models' files share (formats/safetensors.h): the
  * architecture's JSON keys, the model kind, and loading and saving a model
- * as a table of named tensors (words_io.c, sketch_io.c). */
+ * as a table of named tensors (words_io.c, sketch_io.c; model_io.c reads
+ * the image models' architecture keys with it too). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "formats/safetensors.h"
 
-vae_status vae_st_arch_keys(const char *json, size_t len, const vae_st_key *keys, int n_keys, vae_st_key_fn value,
-                            void *arch, const char *what, vae_error *err) {
+vae_status vae_st_arch_keys(const char *json, size_t len, const vae_st_key *keys, int n_keys, int n_required,
+                            vae_st_key_fn value, void *arch, const char *what, vae_error *err) {
     vae_json *j;
     int seen[32] = {0}, k, i, n;
     if (!json || !arch || n_keys > 32) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
@@ -33,7 +34,7 @@ vae_status vae_st_arch_keys(const char *json, size_t len, const vae_st_key *keys
         }
     }
     vae_json_free(j);
-    for (k = 0; k < n_keys && !s; k++)
+    for (k = 0; k < n_required && !s; k++)
         if (!seen[k]) s = vae_fail(err, VAE_ERR_METADATA, "%s metadata: missing \"%s\"", what, keys[k].name);
     return s ? s : vae_ok(err);
 }

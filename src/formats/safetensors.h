@@ -107,10 +107,11 @@ typedef struct {
 } vae_st_key;
 /* Parses the value v of keys[key] into arch; 0 on success. */
 typedef int (*vae_st_key_fn)(const vae_json *j, int key, int v, void *arch);
-/* Every key of json through value, each exactly once (n_keys <= 32);
- * messages start with "<what> metadata:". The caller judges the ranges. */
-vae_status vae_st_arch_keys(const char *json, size_t len, const vae_st_key *keys, int n_keys, vae_st_key_fn value,
-                            void *arch, const char *what, vae_error *err);
+/* Every key of json through value, each at most once and the first
+ * n_required present (n_keys <= 32); messages start with "<what> metadata:".
+ * The caller judges the ranges. */
+vae_status vae_st_arch_keys(const char *json, size_t len, const vae_st_key *keys, int n_keys, int n_required,
+                            vae_st_key_fn value, void *arch, const char *what, vae_error *err);
 /* 1 if buf is a safetensors file whose architecture says "model":kind. */
 int vae_st_model_kind(const uint8_t *buf, size_t len, const char *kind);
 /* A hostile header can name a huge model: no large allocation for a file

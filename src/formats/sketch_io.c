@@ -42,7 +42,7 @@ static int sketch_value(const vae_json *j, int key, int v, void *arch) {
 vae_status vae_sketch_arch_from_json(const char *json, size_t len, vae_sketch_arch *a, vae_error *err) {
     if (!json || !a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     memset(a, 0, sizeof *a);
-    vae_status s = vae_st_arch_keys(json, len, keys, N_KEYS, sketch_value, a, "sketch model", err);
+    vae_status s = vae_st_arch_keys(json, len, keys, N_KEYS, N_KEYS, sketch_value, a, "sketch model", err);
     vae_error e;
     if (!s && vae_sketch_arch_validate(a, &e)) s = vae_fail(err, VAE_ERR_METADATA, "sketch model metadata: %s", e.msg);
     return s ? s : vae_ok(err);

@@ -39,7 +39,7 @@ static int words_value(const vae_json *j, int key, int v, void *arch) {
 vae_status vae_words_arch_from_json(const char *json, size_t len, vae_words_arch *a, vae_error *err) {
     if (!json || !a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     memset(a, 0, sizeof *a);
-    vae_status s = vae_st_arch_keys(json, len, keys, N_KEYS, words_value, a, "word model", err);
+    vae_status s = vae_st_arch_keys(json, len, keys, N_KEYS, N_KEYS, words_value, a, "word model", err);
     vae_error e;
     if (!s && vae_words_arch_validate(a, &e)) s = vae_fail(err, VAE_ERR_METADATA, "word model metadata: %s", e.msg);
     return s ? s : vae_ok(err);
