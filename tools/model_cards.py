@@ -234,7 +234,10 @@ def sketch_card(out_dir):
              "- **Commands**: " + "; then ".join(f"`{c}`" for c in cmds) + ".", "",
              "Held-out figures (`vae eval`, the 467 characters training never saw), per character in nats: the "
              "offsets' mixture NLL (offsets in units of the scale), the pen NLL and the KL (one z per character); "
-             "their sum bounds -log p(character).", "",
+             "their sum bounds -log p(character) (offsets as densities in units of the scale, so their NLL can be "
+             "negative). A KL at its floor (`train.kl_min`, 0.2 nats per latent dimension) means the code carries "
+             "little of the character yet: the samples are invented characters, but decodings of a character's "
+             "code, and so the path between two, are not that character.", "",
              "| weights | bound | offsets | pen | KL |", "|---|---|---|---|---|"]
     for label, (bound, xy, pen, kl) in zip(("F32 (not shipped)", "F16 (`hanzi-sketch-vae.safetensors`)"), evals):
         lines.append(f"| {label} | {bound} | {xy} | {pen} | {kl} |")
