@@ -96,6 +96,8 @@ for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx 
   node:web/test/memory.test.mjs node:web/test/drawing.test.mjs browser:tests/browser/smoothness.test.mjs; do
   node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/words-train.test.mjs; do
   ctest:test_m2_cli node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/m2.test.mjs; do
+for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm ctest:test_mdn ctest:test_sketch \
+  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs; do
   build_for "$t"
   run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
 done
@@ -127,6 +129,12 @@ fault "--m1-sample trains on M1's means (no draw)" src/cli/train.c \
 fault "JS fit refuses M2's -1 (unlabelled) labels" web/vae.js \
   'const lo = this.info.classifier ? -1 : 0;' 'const lo = 0;' \
   node:web/test/m2.test.mjs
+fault "mixture head: the log(1 - rho^2) term left out of d/drho" src/layers/mdn.c \
+  'float d_rho = c.rho / q + zx * zy / q' 'float d_rho = zx * zy / q' \
+  ctest:test_mdn
+fault "SketchRNN: tanh's derivative dropped from the decoder's initial state" src/models/sketch.c \
+  'dpre[i] *= 1.0f - m->init[i] * m->init[i];' 'dpre[i] *= 1.0f;' \
+  ctest:test_sketch
 fault "IDX reader off by one (the body starts a byte early)" src/formats/idx.c \
   '*body = buf + head;' '*body = buf + head - 1;' \
   ctest:test_idx

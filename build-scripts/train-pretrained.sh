@@ -17,6 +17,7 @@
 #   FASHION_DIR Debian's dataset-fashion-mnist (default /usr/share/datasets/fashion-mnist)
 #   NAME...     train only these models (default: all)
 #   WORDS=FILE  the word list of words-vae (default /usr/share/dict/words, Debian's wamerican)
+#   SKETCH_MINUTES=M  how long this run of hanzi-sketch-vae trains (default 105; it resumes, see below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${1:?usage: train-pretrained.sh DATA_DIR [FASHION_DIR] [NAME...]}
@@ -146,6 +147,43 @@ for spec in words-vae:16 words-lm:0; do
     fi
   } 2>&1 | tee "pretrained/logs/$name.txt"
 done
+# SketchRNN on Chinese characters: npm hanzi-writer-data converted by
+# tools/hanzi_strokes.py into build/pretrained/hanzi.txt (never committed);
+# the file's test lines (5%) held out. Training spans sessions: each run
+# goes on (--resume) from build/pretrained/hanzi-sketch-vae.f32.safetensors,
+# or without it from the shipped F16 weights, or else starts afresh, for
+# SKETCH_MINUTES minutes (default 105; nice 10, one thread), writing the F32
+# model every 10 minutes. The runs' logs add up in
+# logs/hanzi-sketch-vae.training.txt; logs/hanzi-sketch-vae.txt is those, the
+# held-out figures (F32 and F16), the sample grid and 日 -> 月.
+name=hanzi-sketch-vae
+if selected "$name" "$@"; then
+  echo "== $name"
+  (cd tools/hanzi && npm ci --no-audit --no-fund --loglevel=error)
+  /usr/bin/python3 tools/hanzi_strokes.py --out "$work/hanzi.txt"
+  f32=$work/$name.f32.safetensors from=
+  if [[ -f $f32 ]]; then from="--resume $f32"; elif [[ -f pretrained/$name.safetensors ]]; then
+    cp "pretrained/$name.safetensors" "$work/$name.from.safetensors" && from="--resume $work/$name.from.safetensors"
+  fi
+  opts="--enc-hidden 64 --dec-hidden 192 --latent 32 --mixtures 16 --max-len 110 --batch 64 --epochs 1000 --save-every 10 --seed 1"
+  {
+    echo "\$ vae train --strokes hanzi.txt $opts --minutes ${SKETCH_MINUTES:-105}${from:+ --resume $name}"
+    # shellcheck disable=SC2086
+    nice -n 10 $vae train --strokes "$work/hanzi.txt" $opts --minutes "${SKETCH_MINUTES:-105}" $from --out "$f32"
+  } 2>&1 | tee -a "pretrained/logs/$name.training.txt"
+  {
+    cat "pretrained/logs/$name.training.txt"
+    echo "training time: $($vae info --model "$f32" | awk '$1 == "train.seconds" {print $2}') s in all, nice 10, one thread, on $(nproc) shared cores"
+    $vae export --model "$f32" --dtype f16 --out "pretrained/$name.safetensors"
+    for f in "$f32" "pretrained/$name.safetensors"; do $vae eval --model "$f" --strokes "$work/hanzi.txt"; done
+    echo "\$ vae sample --n 64 --seed 1 --temperature 0.4"
+    $vae sample --model "pretrained/$name.safetensors" --n 64 --cols 8 --seed 1 --temperature 0.4 --out "pretrained/$name-samples.png"
+    echo "\$ vae interpolate --a 日 --b 月 --steps 8"
+    $vae interpolate --model "pretrained/$name.safetensors" --strokes "$work/hanzi.txt" --a 日 --b 月 --steps 8 \
+      --out "pretrained/$name-interpolate.png"
+    (cd pretrained && ls -l "$name.safetensors" | awk '{print $5, $9}' && sha256sum "$name.safetensors")
+  } 2>&1 | tee "pretrained/logs/$name.txt"
+fi
 python3 tools/model_cards.py pretrained
 echo "wrote pretrained/README.md"
 # The Q8 files the demo uses (their test loss within 0.1 nats of F32's; the cards say which).

@@ -19,6 +19,17 @@ check() {
 }
 # run ARGS...: the tool with stdout in out.txt and stderr in err.txt.
 run() { "$V" "$@" >out.txt 2>err.txt; }
+# expect_error DESCRIPTION MESSAGE ARGS...: exit 1 and exactly MESSAGE on
+# stderr (scripts that check more define their own after sourcing this).
+expect_error() {
+    local desc=$1 want=$2
+    shift 2
+    run "$@"
+    local rc=$?
+    if [ $rc -eq 1 ] && [ "$(cat err.txt)" = "$want" ]; then ok "$desc: $want"; else
+        bad "$desc: exit $rc, stderr: $(cat err.txt)"
+    fi
+}
 # finish NAME: the counts; the script's exit status says whether all passed.
 finish() {
     echo "$1: $pass passed, $fail failed"

@@ -7,16 +7,6 @@
 # words of the model.
 # usage: bash tests/test_words_cli.sh <path-to-vae> <scratch-dir>
 . "$(dirname "$(realpath "$0")")/cli_harness.sh"
-# expect_error DESCRIPTION MESSAGE ARGS...: exit 1 and exactly MESSAGE on stderr.
-expect_error() {
-    local desc=$1 want=$2
-    shift 2
-    run "$@"
-    local rc=$?
-    if [ $rc -eq 1 ] && [ "$(cat err.txt)" = "$want" ]; then ok "$desc: $want"; else
-        bad "$desc: exit $rc, stderr: $(cat err.txt)"
-    fi
-}
 
 # 400 words of 1-9 letters from a fixed generator
 for i in $(seq 1 400); do

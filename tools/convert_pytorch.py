@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Convert a PyTorch VAE, autoencoder or word VAE state_dict (.pt/.pth) into a vae-wasm safetensors file.
+"""Convert a PyTorch VAE, autoencoder, word VAE or SketchRNN state_dict (.pt/.pth) into a vae-wasm safetensors file.
 
 Run with Debian's Python (python3-torch):
   /usr/bin/python3 tools/convert_pytorch.py vae.pth vae.safetensors --preset pytorch-examples-vae
   /usr/bin/python3 tools/convert_pytorch.py words.pth words.safetensors --preset word-vae
+  /usr/bin/python3 tools/convert_pytorch.py sketch.pth sketch.safetensors \\
+      --arch-json '{"model":"sketch","max_len":110,"scale":147.574}'
   /usr/bin/python3 tools/convert_pytorch.py m.pt out.safetensors \\
       --arch-json '{"input":[1,8,8],"encoder":[{"conv":8,"kernel":4,"stride":2,"pad":1}],"decoder":[32],"latent":4}' \\
       --map encoder.layers.0=enc.0 --map encoder.mu=mu ... [--dtype f16]
@@ -38,6 +40,16 @@ characters), encoder.rnn (a one-layer bidirectional nn.LSTM, batch_first or
 not), encoder.mu, encoder.logvar, decoder.init (z -> h0), decoder.rnn (a
 one-layer nn.LSTM reading [embedding, z]) and decoder.out; the word-vae
 preset maps the names of tools/word_vae.py's WordVAE.
+
+A sketch model ("model": "sketch", src/models/sketch.h) has the architecture
+{"model":"sketch","enc_hidden":E,"dec_hidden":D,"latent":L,"mixtures":M,
+"max_len":N,"scale":S}; the sizes, when left out, are read off the
+state_dict (M from decoder.out's 6M + 3 rows); max_len (points) and scale
+(what the offsets were divided by in training) must be given. Its tensors
+are those of tools/make_golden_sketch.py's SketchRNN: encoder.rnn (a
+one-layer bidirectional nn.LSTM over stroke-5), encoder.mu, encoder.logvar,
+decoder.init (z -> [h0 | c0] through tanh), decoder.rnn (nn.LSTM reading
+[previous point, z]) and decoder.out (the mixture head, src/layers/layers.h).
 """
 import argparse
 import json
@@ -92,6 +104,9 @@ PRESETS = {
 WORD_KEYS = {"format": (2, 2), "model": None, "vocab": None, "max_len": (1, 256), "embed": (1, 1024),
              "hidden": (1, 4096), "latent": (0, 1024)}
 LSTM_TENSORS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+# A sketch model's keys in vae_sketch_arch_to_json's order with their ranges (vae_sketch_arch_validate).
+SKETCH_KEYS = {"format": (2, 2), "model": None, "enc_hidden": (1, 4096), "dec_hidden": (1, 4096),
+               "latent": (1, 1024), "mixtures": (1, 64), "max_len": (1, 4096), "scale": None}
 
 # The keys in the order vae_arch_to_json writes them, with the defaults of
 # the optional ones (vae_arch_default); None: required. "out" defaults to a
@@ -335,6 +350,55 @@ def word_table(arch):
     return table
 
 
+def sketch_arch(arch, state, mapping):
+    """Checks a sketch model's architecture and fills its sizes from the state_dict."""
+    unknown = set(arch) - set(SKETCH_KEYS)
+    if unknown:
+        fail("unknown sketch model keys: " + ", ".join(sorted(unknown)))
+
+    def dim(ours, axis):
+        src = source_name(ours, mapping)
+        return state[src].shape[axis] if src in state else None
+
+    out_rows = dim("decoder.out.weight", 0)
+    found = {"enc_hidden": dim("encoder.rnn.weight_hh_l0", 1), "dec_hidden": dim("decoder.rnn.weight_hh_l0", 1),
+             "latent": dim("encoder.mu.weight", 0),
+             "mixtures": (out_rows - 3) // 6 if out_rows and (out_rows - 3) % 6 == 0 else None}
+    out = {}
+    for key, limits in SKETCH_KEYS.items():
+        value = arch.get(key, 2 if key == "format" else found.get(key))
+        if value is None:
+            fail('a sketch model needs "%s"%s' % (key, " (what the offsets were divided by in training)"
+                                                  if key == "scale" else ""))
+        if key == "scale" and not (isinstance(value, (int, float)) and 0 < value < 1e30):
+            fail('"scale" must be a positive number, not %r' % (value,))
+        if limits and not (is_count(value, limits[0]) and value <= limits[1]):
+            fail('"%s" must be an integer in %d..%d, not %r' % (key, limits[0], limits[1], value))
+        out[key] = value
+    out["scale"] = float(np.float32(out["scale"]))
+    return out
+
+
+def sketch_table(arch):
+    """[(name, shape, description)] in src/models/sketch.c's order."""
+    e, d, lat, p = arch["enc_hidden"], arch["dec_hidden"], arch["latent"], 6 * arch["mixtures"] + 3
+
+    def lstm(prefix, n_in, h, dirs, desc):
+        return [("%s.%s%s" % (prefix, t, r), (4 * h, n_in if t.startswith("weight_ih") else h) if t.startswith("weight")
+                 else (4 * h,), desc) for r in ("", "_reverse")[:dirs] for t in LSTM_TENSORS]
+
+    table = lstm("encoder.rnn", 5, e, 2, "nn.LSTM(5, %d, bidirectional=True) over stroke-5" % e)
+    for head in ("mu", "logvar"):
+        table += [("encoder.%s.%s" % (head, k), (lat, 2 * e) if k == "weight" else (lat,),
+                   "linear %d -> %d" % (2 * e, lat)) for k in ("weight", "bias")]
+    table += [("decoder.init.%s" % k, (2 * d, lat) if k == "weight" else (2 * d,),
+               "linear z %d -> [h0 | c0] %d" % (lat, 2 * d)) for k in ("weight", "bias")]
+    table += lstm("decoder.rnn", 5 + lat, d, 1, "nn.LSTM(%d, %d) on [point 5, z %d]" % (5 + lat, d, lat))
+    table += [("decoder.out.%s" % k, (p, d) if k == "weight" else (p,),
+               "linear %d -> %d mixture outputs" % (d, p)) for k in ("weight", "bias")]
+    return table
+
+
 def shape_hint(have, want):
     """Why a tensor of shape `have` may sit where `want` belongs, or ''."""
     if len(have) == len(want) == 4 and have[:2] == want[1::-1] and have[2:] == want[2:]:
@@ -436,11 +500,12 @@ def main(argv=None):
             fail("--arch-json: %s" % e)
     if arch is None:
         fail("give --preset or --arch-json")
-    words = isinstance(arch, dict) and arch.get("model") == "words"
-    if words:  # its sizes may come from the state_dict
+    kind = arch.get("model") if isinstance(arch, dict) else None
+    words = kind in ("words", "sketch")  # a sequence model: sizes may come from the state_dict
+    if words:
         state = load_state_dict(args.input)
-        arch = word_arch(arch, state, mapping)
-        table = word_table(arch)
+        arch = (word_arch if kind == "words" else sketch_arch)(arch, state, mapping)
+        table = (word_table if kind == "words" else sketch_table)(arch)
     else:
         arch = full_arch(arch)
         table = tensor_table(arch)
@@ -467,8 +532,8 @@ def main(argv=None):
         for rnn in ("encoder.rnn", "decoder.rnn") if words else ():
             prefix = source_name(rnn + ".x", mapping)[:-1]
             if key.startswith(prefix):
-                fail("%s: %s is not part of the word model's %s (one layer%s)" %
-                     (args.input, key, rnn, ", both directions" if rnn == "encoder.rnn" else ", one direction"))
+                fail("%s: %s is not part of the %s model's %s (one layer%s)" %
+                     (args.input, key, kind.rstrip("s"), rnn, ", both directions" if rnn == "encoder.rnn" else ", one direction"))
         print("convert_pytorch: note: %s is not used" % key, file=sys.stderr)
 
     meta_arch = json.dumps(arch, separators=(",", ":")) if words else arch_json(arch)

@@ -372,6 +372,65 @@ export interface WordTrainerEvents {
 /** model.trainer() of a WordModel: the same object as an image model's, with word events; fit takes the words. */
 export interface WordTrainer extends ModelTrainer<WordTrainerEvents, string[] | { words: string[] }> {}
 
+export interface SketchModelInfo {
+  model: 'sketch';
+  summary: string;
+  encHidden: number;
+  decHidden: number;
+  latent: number;
+  /** Bivariate Gaussians of the mixture for each offset. */
+  mixtures: number;
+  /** The most points a drawing the model reads or writes has. */
+  maxLength: number;
+  /** The offsets' scale (the training data's standard deviation), in the data's units. */
+  scale: number;
+  parameters: number;
+  simd: boolean;
+}
+
+/** A drawing: strokes of absolute [x, y] points in the data's units from the model's origin (for
+ * tools/hanzi_strokes.py's characters the centre of the 1024-unit box, y down); the pen goes down at
+ * a stroke's first point and up after its last. */
+export type Strokes = Array<Array<[number, number]>>;
+
+export interface DrawStrokesOptions {
+  /** Point by point over `duration` ms (default 1200); drawStrokes then returns a Promise. */
+  animate?: boolean;
+  duration?: number;
+  color?: string;
+  lineWidth?: number;
+  /** A share of the canvas left around the drawing (default 0.08). */
+  margin?: number;
+  /** Clear the canvas first (default true). */
+  clear?: boolean;
+}
+
+/** A SketchRNN model (`vae train --strokes`), which VAE.load gives for such a file:
+ * `VAE.load<SketchModel>(url)`. Not constructed directly. Latents are [latent]. */
+export interface SketchModel {
+  readonly info: SketchModelInfo;
+  readonly disposed: boolean;
+  /** One drawing: z ~ N(0, I) from seed (or the z given), each point drawn from the mixture at
+   * temperature (default 0.4; 0: the likeliest), at most maxSteps points; without z, the first
+   * drawing of `vae sample --seed --temperature`. */
+  sampleStrokes(options?: { seed?: Seed; temperature?: number; z?: ArrayLike<number>; maxSteps?: number }): Strokes;
+  /** The encoder's mean and log-variance of a drawing, each [latent]. */
+  encodeStrokes(strokes: Strokes): { mu: Float32Array; logvar: Float32Array };
+  /** The drawing decoded from z [latent] at temperature (default 0.4) with seed, at most maxSteps points. */
+  decodeStrokes(z: ArrayLike<number>, options?: { temperature?: number; seed?: Seed; maxSteps?: number }): Strokes;
+  /** The prefix's strokes finished by the model, from the prefix's own code (or z). */
+  complete(prefix: Strokes, options?: { temperature?: number; seed?: Seed; z?: ArrayLike<number> }): Strokes;
+  /** Drawings at `steps` points (default 8, end points included) between the codes of a and b, as
+   * `vae interpolate` draws them (slerp, temperature 0.1, seed 1 by default). */
+  interpolateStrokes(a: Strokes, b: Strokes, steps?: number,
+    options?: { method?: 'linear' | 'slerp'; temperature?: number; seed?: Seed }): Strokes[];
+  /** Draws a drawing fitted to the canvas (its 2D context works too). */
+  drawStrokes(canvas: CanvasLike, strokes: Strokes, options?: DrawStrokesOptions & { animate?: false }): void;
+  drawStrokes(canvas: CanvasLike, strokes: Strokes, options: DrawStrokesOptions & { animate: true }): Promise<void>;
+  /** Frees the wasm memory; later calls throw. Safe to repeat. */
+  dispose(): void;
+}
+
 export interface CSVOptions {
   /** Names or 1-based numbers of the columns to read, in this order; default: every named column
    * whose first value is a number, but the label column. */
@@ -475,9 +534,10 @@ export interface MemoryUse {
 export interface VAEApi {
   /** Loads the wasm (done implicitly by load/create). */
   init(options?: InitOptions): Promise<{ simd: boolean }>;
-  /** A model file: an image model (Model), a word model (WordModel: `load<WordModel>(...)`), whose
-   * code (vae-seq.js and its wasm) is fetched only then, or a table model (TableModel). */
-  load<M extends Model | WordModel | TableModel = Model>(source: Source, options?: LoadOptions): Promise<M>;
+  /** A model file: an image model (Model), a word model (WordModel: `load<WordModel>(...)`) or a
+   * sketch model (SketchModel), whose code (vae-seq.js and its wasm) is fetched only then, or a
+   * table model (TableModel). */
+  load<M extends Model | WordModel | SketchModel | TableModel = Model>(source: Source, options?: LoadOptions): Promise<M>;
   create(config: WordCreateConfig): Promise<WordModel>;
   create(config?: CreateConfig): Promise<Model>;
   /** IDX files, raw or gzip (inflated with DecompressionStream), parsed as `vae train` does. */

@@ -706,14 +706,14 @@ function loadHandle(rt, what, bytes) {
   });
 }
 
-/* vae-table.js for a file with a table spec, vae-seq.js for a word model
- * ("model":"words"): those modules (and their wasm) are fetched only then.
+/* vae-table.js for a file with a table spec, vae-seq.js for a word or sketch
+ * model ("model":"words" or "sketch"): those modules (and their wasm) are fetched only then.
  * vae.single.js has vae-table.js inline in place of the tables line (build-wasm.sh). */
 const tables = () => import('./vae-table.js');
 function moduleFor(b) {
   try {
     const n = Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true)), m = JSON.parse(text.dec.decode(b.subarray(8, 8 + n))).__metadata__;
-    return m['vae_wasm.table'] ? tables : JSON.parse(m['vae_wasm.arch']).model === 'words' && (() => import('./vae-seq.js'));
+    return m['vae_wasm.table'] ? tables : /^(words|sketch)$/.test(JSON.parse(m['vae_wasm.arch']).model) && (() => import('./vae-seq.js'));
   } catch {}
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "formats/safetensors.h"
 #include "vae.h"
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -56,6 +57,12 @@ void cli_write_atomic(const char *path, const void *buf, size_t len);
 /* Dies early, before long work, if cli_write_atomic(path) cannot succeed. */
 void cli_check_writable(const char *path);
 vae_model *cli_load_model(const char *path);
+/* A sequence model's file written (cli_write_atomic), "wrote PATH (DTYPE, SIZE)"
+ * unless quiet, and buf freed (vae_buffer_free). */
+void cli_write_model(const char *path, uint8_t *buf, size_t len, const char *dtype, int quiet);
+/* The whole file, and (meta not NULL) its safetensors metadata, which
+ * outlives buf (release with vae_st_free). */
+uint8_t *cli_read_meta(const char *path, size_t *len, vae_st_file *meta);
 
 /* ---------------------------------------------------------------- arch.c */
 
@@ -214,10 +221,18 @@ void cli_write_grid(const char *path, const float *images, int n, int cols, cons
 struct vae_words;
 /* "word VAE, vocabulary a-z, embedding 32, ..." into buf (>= 256 bytes). */
 const char *cli_describe_words(char *buf, size_t size, const struct vae_words *m);
-/* 1 if the file named by --model in argv is a word model: the command then
- * runs its word twin (0 when there is no such readable file: the command
- * itself reports that). */
-int cli_words_model_arg(int argc, char **argv);
+/* Whether the file named by --model in argv is a word model or a sketch
+ * model: the command then runs its twin of words.c or sketch.c (0 for an
+ * image model or when there is no such readable file: the command itself
+ * reports that). */
+enum { CLI_WORDS_MODEL = 1, CLI_SKETCH_MODEL };
+int cli_seq_model_arg(int argc, char **argv);
+
+/* ---------------------------------------------------------------- sketch.c */
+
+struct vae_sketch;
+/* "SketchRNN: encoder BiLSTM 128, ..." into buf (>= 256 bytes). */
+const char *cli_describe_sketch(char *buf, size_t size, const struct vae_sketch *m);
 
 /* ---------------------------------------------------------------- commands */
 
@@ -229,7 +244,11 @@ int cmd_sample_words(int argc, char **argv);
 int cmd_interpolate_words(int argc, char **argv);
 int cmd_eval_words(int argc, char **argv);
 int cmd_forward_words(int argc, char **argv);
-int cmd_export_words(int argc, char **argv);
+/* SketchRNN's (sketch.c): vae train --strokes, and eval, sample and interpolate of a sketch model. */
+int cmd_train_sketch(int argc, char **argv);
+int cmd_eval_sketch(int argc, char **argv);
+int cmd_sample_sketch(int argc, char **argv);
+int cmd_interpolate_sketch(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_sample(int argc, char **argv);

@@ -98,7 +98,9 @@ static double eval_iwae(vae_model *m, const cli_subset *s, int batch, int k, uin
 }
 
 int cmd_eval(int argc, char **argv) {
-    if (cli_words_model_arg(argc, argv)) return cmd_eval_words(argc, argv); /* words.c */
+    int kind = cli_seq_model_arg(argc, argv); /* words.c, sketch.c */
+    if (kind == CLI_WORDS_MODEL) return cmd_eval_words(argc, argv);
+    if (kind == CLI_SKETCH_MODEL) return cmd_eval_sketch(argc, argv);
     const char *model = NULL, *images = NULL, *labels = NULL;
     int k = 100, batch = VAE_EVAL_BATCH, holdout = 0, per_class = 0;
     uint64_t seed = VAE_EVAL_SEED;

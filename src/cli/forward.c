@@ -7,7 +7,7 @@
 #include "cli.h"
 
 int cmd_forward(int argc, char **argv) {
-    if (cli_words_model_arg(argc, argv)) return cmd_forward_words(argc, argv); /* words.c */
+    if (cli_seq_model_arg(argc, argv) == CLI_WORDS_MODEL) return cmd_forward_words(argc, argv); /* words.c */
     const char *model = NULL, *input = NULL, *labels_file = NULL, *eps_file = NULL, *out = NULL;
     cli_opt opts[] = {
         CLI_STR("model", model, "FILE", "model file (safetensors)"),

@@ -49,7 +49,9 @@ static void draw(vae_model *m, const draw_opts *g, const float *z, const int *la
 }
 
 int cmd_sample(int argc, char **argv) {
-    if (cli_words_model_arg(argc, argv)) return cmd_sample_words(argc, argv); /* words.c */
+    int kind = cli_seq_model_arg(argc, argv); /* words.c, sketch.c */
+    if (kind == CLI_WORDS_MODEL) return cmd_sample_words(argc, argv);
+    if (kind == CLI_SKETCH_MODEL) return cmd_sample_sketch(argc, argv);
     draw_opts g = DRAW_DEFAULTS;
     int n = 64, cols = 8;
     uint64_t seed = 1;
@@ -85,7 +87,9 @@ int cmd_sample(int argc, char **argv) {
 }
 
 int cmd_interpolate(int argc, char **argv) {
-    if (cli_words_model_arg(argc, argv)) return cmd_interpolate_words(argc, argv); /* words.c */
+    int kind = cli_seq_model_arg(argc, argv); /* words.c, sketch.c */
+    if (kind == CLI_WORDS_MODEL) return cmd_interpolate_words(argc, argv);
+    if (kind == CLI_SKETCH_MODEL) return cmd_interpolate_sketch(argc, argv);
     static const char *const methods[] = {"linear", "slerp", NULL};
     draw_opts g = DRAW_DEFAULTS;
     const char *images = NULL, *labels_file = NULL;

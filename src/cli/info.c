@@ -9,6 +9,7 @@
 #include <jsmn.h>
 
 #include "cli.h"
+#include "models/sketch.h"
 #include "models/words.h"
 
 typedef struct {
@@ -104,7 +105,7 @@ int cmd_info(int argc, char **argv) {
     cli_opt opts[] = {CLI_STR("model", model, "FILE", "model file (safetensors)")};
     cli_cmd cmd = {"info", "--model FILE",
                    "Prints a model file's architecture, parameter count, tensors (stored dtype and\n"
-                   "shape) and metadata; image models and word models alike.",
+                   "shape) and metadata; image, word and sketch models alike.",
                    opts, CLI_OPT_COUNT(opts)};
     cli_parse(&cmd, argc, argv);
     cli_require(&cmd, "model");
@@ -127,6 +128,19 @@ int cmd_info(int argc, char **argv) {
         print_tensors(&h, t, n);
         free(h.tok);
         vae_words_free(w);
+    } else if (vae_sketch_file(buf, len)) {
+        vae_sketch *k = NULL;
+        if (vae_sketch_load(&k, buf, len, 1, &err) != VAE_OK) cli_die_lib(model, &err);
+        printf("file        %s, %s\n", model, cli_fmt_bytes(num, len));
+        printf("model       %s\n", cli_describe_sketch(text, sizeof text, k));
+        printf("parameters  %s\n", cli_fmt_count(num, vae_sketch_param_count(k)));
+        t = cli_alloc((size_t)(n = vae_sketch_tensor_count(k)), sizeof *t);
+        for (int i = 0; i < n; i++) vae_sketch_tensor(k, i, &t[i], NULL);
+        header h;
+        parse_header(&h, buf, len, model);
+        print_tensors(&h, t, n);
+        free(h.tok);
+        vae_sketch_free(k);
     } else {
         vae_model *m = NULL;
         if (vae_model_load(&m, buf, len, &err) != VAE_OK) cli_die_lib(model, &err);

@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "cli.h"
+#include "formats/safetensors.h"
 
 uint8_t *cli_read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -146,4 +147,21 @@ vae_model *cli_load_model(const char *path) {
     if (vae_model_load(&m, buf, len, &err) != VAE_OK) cli_die_lib(path, &err);
     free(buf);
     return m;
+}
+
+void cli_write_model(const char *path, uint8_t *buf, size_t len, const char *dtype, int quiet) {
+    cli_write_atomic(path, buf, len);
+    if (!quiet) {
+        char size[32];
+        printf("wrote %s (%s, %s)\n", path, dtype, cli_fmt_bytes(size, len));
+    }
+    vae_buffer_free(buf);
+}
+
+uint8_t *cli_read_meta(const char *path, size_t *len, vae_st_file *meta) {
+    uint8_t *buf = cli_read_file(path, len);
+    vae_error err;
+    if (meta && vae_st_parse(meta, buf, *len, &err)) cli_die_lib(path, &err);
+    if (meta) meta->data = NULL; /* buf goes before meta; the metadata strings are meta's own */
+    return buf;
 }

@@ -611,6 +611,8 @@ static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *ski
 int cmd_train(int argc, char **argv) {
     for (int i = 1; i < argc; i++) /* word lists train the sequence model (cli/words.c) */
         if (!strcmp(argv[i], "--words") || !strncmp(argv[i], "--words=", 8)) return cmd_train_words(argc, argv);
+    for (int i = 1; i < argc; i++) /* drawings train SketchRNN (cli/sketch.c) */
+        if (!strcmp(argv[i], "--strokes") || !strncmp(argv[i], "--strokes=", 10)) return cmd_train_sketch(argc, argv);
     static const char *const activations[] = {"relu", "leaky_relu", "tanh", "sigmoid", "identity", NULL};
     static const char *const kinds[] = {"vae", "ae", "m2", NULL};
     static const char *const sparsities[] = {"none", "l1", "kl", NULL};

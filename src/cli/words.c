@@ -6,7 +6,7 @@
  * --latent 0 trains the language model of the same size (its NLL is the
  * baseline for the VAE's bound). With a trained model file, sample,
  * interpolate, eval and forward run here instead of their image versions
- * (cli_words_model_arg tells them), and export rewrites a word model F16 or F32. */
+ * (cli_seq_model_arg tells them). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "formats/safetensors.h"
+#include "models/sketch.h"
 #include "models/words.h"
 
 enum { EVAL_BATCH = 256 };
@@ -66,7 +67,7 @@ const char *cli_describe_words(char *buf, size_t size, const vae_words *m) {
     return buf;
 }
 
-int cli_words_model_arg(int argc, char **argv) {
+int cli_seq_model_arg(int argc, char **argv) {
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc) path = argv[i + 1];
@@ -80,9 +81,9 @@ int cli_words_model_arg(int argc, char **argv) {
     /* a file that is no model of either kind says so before any usage error */
     if (vae_st_parse(&f, buf, len, &err)) cli_die_lib(path, &err);
     vae_st_free(&f);
-    int words = vae_words_file(buf, len);
+    int kind = vae_words_file(buf, len) ? CLI_WORDS_MODEL : vae_sketch_file(buf, len) ? CLI_SKETCH_MODEL : 0;
     free(buf);
-    return words;
+    return kind;
 }
 
 static void free_words(word_list *l) {
@@ -97,12 +98,7 @@ static void save_words(const vae_words *m, const char *path, int f16, const char
     size_t len;
     vae_error err;
     if (vae_words_save(m, f16 ? VAE_DTYPE_F16 : VAE_DTYPE_F32, kv, n_kv, &buf, &len, &err)) cli_die_lib("saving", &err);
-    cli_write_atomic(path, buf, len);
-    if (!quiet) {
-        char size[32];
-        printf("wrote %s (%s, %s)\n", path, f16 ? "F16" : "F32", cli_fmt_bytes(size, len));
-    }
-    vae_buffer_free(buf);
+    cli_write_model(path, buf, len, f16 ? "F16" : "F32", quiet);
 }
 
 int cmd_train_words(int argc, char **argv) {
@@ -274,12 +270,10 @@ int cmd_train_words(int argc, char **argv) {
  * also the file's metadata (release with vae_st_free). */
 static vae_words *load_words(const char *path, vae_st_file *meta) {
     size_t len;
-    uint8_t *buf = cli_read_file(path, &len);
+    uint8_t *buf = cli_read_meta(path, &len, meta);
     vae_words *m;
     vae_error err;
     if (vae_words_load(&m, buf, len, EVAL_BATCH, &err)) cli_die_lib(path, &err);
-    if (meta && vae_st_parse(meta, buf, len, &err)) cli_die_lib(path, &err);
-    if (meta) meta->data = NULL; /* buf goes; the metadata strings are the file's own */
     free(buf);
     return m;
 }
@@ -507,40 +501,6 @@ int cmd_forward_words(int argc, char **argv) {
     free(logvar);
     free(eps);
     free_words(&w);
-    vae_words_free(m);
-    return 0;
-}
-
-/* The model again with F16 or F32 weights; its train.* metadata stays, so
- * vae eval --holdout finds the training split in the copy too. */
-int cmd_export_words(int argc, char **argv) {
-    static const char *const dtypes[] = {"f32", "f16", NULL};
-    const char *model = NULL, *out = NULL;
-    int dtype = 1;
-    cli_opt opts[] = {
-        CLI_STR("model", model, "FILE", "word model file (safetensors)"),
-        CLI_STR("out", out, "FILE", "file to write"),
-        CLI_CHOICE("dtype", dtype, "T", "stored weights: f32 or f16", dtypes),
-    };
-    cli_cmd cmd = {"export", "--model FILE --out FILE [--dtype T]",
-                   "Writes the word model again with F16 (default) or F32 weights (F16 rounds to\n"
-                   "nearest even), keeping its training metadata.",
-                   opts, CLI_OPT_COUNT(opts)};
-    cli_parse(&cmd, argc, argv);
-    cli_require(&cmd, "model");
-    cli_require(&cmd, "out");
-    cli_check_writable(out);
-    vae_st_file meta;
-    vae_words *m = load_words(model, &meta);
-    const char **kv = cli_alloc((size_t)meta.n_meta * 2 + 2, sizeof(char *));
-    int n_kv = 0;
-    for (int i = 0; i < meta.n_meta; i++)
-        if (!strncmp(meta.meta[2 * i], "train.", 6))
-            kv[2 * n_kv] = meta.meta[2 * i], kv[2 * n_kv++ + 1] = meta.meta[2 * i + 1];
-    kv[2 * n_kv] = "export.from", kv[2 * n_kv++ + 1] = cli_basename(model);
-    save_words(m, out, dtype, kv, n_kv, 0);
-    free(kv);
-    vae_st_free(&meta);
     vae_words_free(m);
     return 0;
 }

@@ -29,9 +29,7 @@ enum {
 #define N_REQUIRED 5
 #define LAYER_WANT                                                                                                     \
     "a list of at most 8 layers (widths, or objects like {\"conv\":32,\"kernel\":4,\"stride\":2,\"pad\":1})"
-static const struct {
-    const char *name, *want;
-} arch_keys[N_KEYS] = {
+static const vae_st_key arch_keys[N_KEYS] = {
     {"format", "1 or 2"},
     {"input", "[channels, height, width]"},
     {"encoder", LAYER_WANT},
@@ -128,9 +126,17 @@ static int get_layers(const vae_json *j, int v, int *widths, vae_layer *layers, 
     return 0;
 }
 
-/* Parses one key's value into a (out_width: the "out" layer's stated width,
- * checked once the input shape is known); 0 on success. */
-static int arch_value(const vae_json *j, int key, int v, vae_arch *a, int *out_width) {
+/* What arch_value fills: the architecture and the "out" layer's stated
+ * width (checked once the input shape is known). */
+typedef struct {
+    vae_arch *a;
+    int out_width;
+} arch_parse;
+
+/* Parses one key's value into p; 0 on success. */
+static int arch_value(const vae_json *j, int key, int v, void *p) {
+    vae_arch *a = ((arch_parse *)p)->a;
+    int *out_width = &((arch_parse *)p)->out_width;
     int n, e, in[3];
     switch (key) {
     case K_FORMAT: return get_int(j, v, &n) || n < 1 || n > 2;
@@ -187,39 +193,14 @@ static int arch_value(const vae_json *j, int key, int v, vae_arch *a, int *out_w
  * default as in vae_arch_default). Only the JSON is checked here;
  * vae_arch_validate judges the values. */
 vae_status vae_arch_from_json(const char *json, size_t len, vae_arch *a, vae_error *err) {
-    vae_json *j;
-    int seen[N_KEYS] = {0}, k, i, n, out_width = -1;
     if (!json || !a) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
-    vae_status s = vae_json_parse(&j, json, len, VAE_ERR_METADATA, "architecture metadata", err);
-    if (s) return s;
     vae_arch_default(a);
-    if (vae_json_kind_of(j, 0) != VAE_JSON_OBJECT) {
-        vae_json_free(j);
-        return vae_fail(err, VAE_ERR_METADATA, "architecture metadata is not a JSON object");
-    }
-    n = vae_json_count(j, 0);
-    for (i = 0, k = vae_json_first(j, 0); i < n && !s; i++, k = vae_json_next(j, k)) {
-        int key = 0;
-        while (key < N_KEYS && !vae_json_string_eq(j, k, arch_keys[key].name)) key++;
-        if (key == N_KEYS) {
-            char name[40];
-            if (vae_json_string(j, k, name, sizeof name) < 0) strcpy(name, "?");
-            s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: unknown key \"%s\"",
-                         vae_st_printable(name, (char[40]){0}, 40));
-        } else if (seen[key]++) {
-            s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: duplicate key \"%s\"", arch_keys[key].name);
-        } else if (arch_value(j, key, k + 1, a, &out_width)) {
-            s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: \"%s\" must be %s", arch_keys[key].name,
-                         arch_keys[key].want);
-        }
-    }
-    vae_json_free(j);
-    for (k = 0; k < N_REQUIRED && !s; k++)
-        if (!seen[k]) s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: missing \"%s\"", arch_keys[k].name);
+    arch_parse p = {a, -1};
+    vae_status s = vae_st_arch_keys(json, len, arch_keys, N_KEYS, N_REQUIRED, arch_value, &p, "architecture", err);
     int want = a->out_layer.kind == VAE_LAYER_LINEAR ? vae_arch_input_dim(a) : a->image_c;
-    if (!s && out_width >= 0 && out_width != want)
+    if (!s && p.out_width >= 0 && p.out_width != want)
         s = vae_fail(err, VAE_ERR_METADATA, "architecture metadata: the \"out\" layer has width %d, the images need %d",
-                     out_width, want);
+                     p.out_width, want);
     return s ? s : vae_ok(err);
 }
 

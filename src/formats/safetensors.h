@@ -98,4 +98,31 @@ typedef struct {
 vae_status vae_st_write(const vae_st_entry *t, int n, vae_dtype dtype, const char *const *meta_kv, int n_meta,
                         uint8_t **out, size_t *out_len, vae_error *err);
 
+/* ---------------------------------------------------------------- model tables (model_table.c)
+ * The sequence models' files: the architecture as a JSON object of known
+ * keys, the model kind under "model", and the weights as a table of named
+ * tensors (vae_tensor, data pointing into the model). */
+typedef struct {
+    const char *name, *want; /* the key, and what its value must be (for the message) */
+} vae_st_key;
+/* Parses the value v of keys[key] into arch; 0 on success. */
+typedef int (*vae_st_key_fn)(const vae_json *j, int key, int v, void *arch);
+/* Every key of json through value, each at most once and the first
+ * n_required present (n_keys <= 32); messages start with "<what> metadata:".
+ * The caller judges the ranges. */
+vae_status vae_st_arch_keys(const char *json, size_t len, const vae_st_key *keys, int n_keys, int n_required,
+                            vae_st_key_fn value, void *arch, const char *what, vae_error *err);
+/* 1 if buf is a safetensors file whose architecture says "model":kind. */
+int vae_st_model_kind(const uint8_t *buf, size_t len, const char *kind);
+/* A hostile header can name a huge model: no large allocation for a file
+ * that cannot hold `need` weights (small ones get the per-tensor diagnosis). */
+vae_status vae_st_check_values(const vae_st_file *f, uint64_t need, vae_error *err);
+/* Fills the nt (<= 64) tensors from the file: each exactly there, shapes
+ * checked, values finite; a tensor not in the table is not part of "what". */
+vae_status vae_st_load_table(const vae_st_file *f, const vae_tensor *t, int nt, const char *what, vae_error *err);
+/* The file of the tensors (F32 or F16) with the architecture under
+ * VAE_METADATA_KEY and meta_kv's pairs; *out is malloc'd. */
+vae_status vae_st_save_table(const vae_tensor *t, int nt, vae_dtype dtype, const char *arch_json,
+                             const char *const *meta_kv, int n_meta, uint8_t **out, size_t *out_len, vae_error *err);
+
 #endif

@@ -137,6 +137,35 @@ void vae_lstm_cell_forward_scalar(float *gates, float *c, float *tc, float *h, c
 void vae_lstm_cell_forward_wasmsimd(float *gates, float *c, float *tc, float *h, const float *ah, const float *c_prev,
                                     int B, int H);
 
+/* ---------------------------------------------------------------- pen strokes
+ * SketchRNN's mixture density head (Ha & Eck 2017). A row of y [N, 6M + 3]
+ * holds the raw outputs [pi logits M | mu_x M | mu_y M | sigma_x M |
+ * sigma_y M | rho M | pen logits 3] with
+ *   log sigma = LOGSIGMA_MAX tanh(raw / LOGSIGMA_MAX),  rho = RHO_MAX tanh(raw)
+ * (bounded: no density collapses to a spike or a line). A target row of x
+ * [N, 5] is stroke-5 (dx, dy, p1, p2, p3), the pen state one-hot. active[n]
+ * says which terms row n has: OFF none (padding), PEN the pen term only (the
+ * end of the drawing, which has no offset), POINT both. */
+#define VAE_MDN_MAX_M 64
+#define VAE_MDN_LOGSIGMA_MAX 4.0f
+#define VAE_MDN_RHO_MAX 0.95f
+#define VAE_MDN_LOG_2PI 1.8378770664093453
+enum { VAE_MDN_OFF = 0, VAE_MDN_PEN, VAE_MDN_POINT };
+
+/* nll_xy[n] = -log sum_j pi_j N(dx, dy | mu_j, sigma_j, rho_j) (0 unless
+ * POINT), nll_pen[n] = -log softmax(pen logits)[pen] (0 if OFF); 1 <= M <= MAX_M. */
+void vae_mdn_forward(float *nll_xy, float *nll_pen, const float *y, const float *x, const unsigned char *active, int N,
+                     int M);
+/* dy[N, 6M+3] += scale * d(nll_xy[n] + nll_pen[n])/dy. */
+void vae_mdn_backward(float *dy, const float *y, const float *x, const unsigned char *active, int N, int M,
+                      float scale);
+/* One stroke-5 point out[5] drawn from row y as the paper samples: pi and
+ * pen logits divided by the temperature, sigma^2 multiplied by it; r holds
+ * the randomness, two uniforms in [0, 1) (the component, the pen) and two
+ * standard normals. Temperature 0: the likeliest component's mean and the
+ * likeliest pen state (r unused). */
+void vae_mdn_sample(float *out, const float *y, int M, float temperature, const float *r);
+
 /* The element-wise SIMD kernels behind the dispatchers above (simd_math.h;
  * defined unless VAE_NO_SIMD) and their scalar libm twins, which the tests
  * compare them against. */

@@ -8,24 +8,18 @@
 
 #include "internal.h"
 #include "layers/layers.h"
+#include "models/seq_table.h"
 #include "models/words.h"
 
 /* The tensors in block order, named as a PyTorch module would name them. */
 enum { T_EMB, T_ENC, T_MU_W, T_MU_B, T_LV_W, T_LV_B, T_INIT_W, T_INIT_B, T_DEC, T_OUT_W, T_OUT_B, T_COUNT };
-
-#define MAX_TENSORS 21 /* embedding, 8 encoder LSTM, 6 heads, 4 decoder LSTM, 2 out */
 
 struct vae_words {
     vae_words_arch a;
     int cap, E, H, L, V;
     signed char id[256]; /* byte -> token id, -1 outside the vocabulary */
     size_t off[T_COUNT + 1], n_params;
-    int n_t;
-    struct {
-        char name[48];
-        int ndim, shape[2];
-        size_t offset, numel;
-    } t[MAX_TENSORS];
+    vae_seq_table tt;
     float *params, *grads, *m1, *m2;
     double beta1_t, beta2_t;
     /* per batch (n words, T = longest + 1 steps) */
@@ -62,11 +56,6 @@ size_t vae_words_param_count(const vae_words *m) { return m ? m->n_params : 0; }
 int vae_words_capacity(const vae_words *m) { return m ? m->cap : 0; }
 
 static size_t zmax(size_t a, size_t b) { return a > b ? a : b; }
-
-/* Uniform in [-r, r). */
-static void init_uniform(float *p, size_t n, float r, vae_rng *rng) {
-    for (size_t i = 0; i < n; i++) p[i] = r * (2.0f * vae_rng_uniform(rng) - 1.0f);
-}
 
 static const char AZ[] = "abcdefghijklmnopqrstuvwxyz";
 
@@ -136,40 +125,22 @@ uint64_t vae_words_arch_param_count(const vae_words_arch *a) {
     return n;
 }
 
-static void add_tensor(vae_words *m, const char *name, int rows, int cols, size_t offset) {
-    int i = m->n_t++;
-    vae_format(m->t[i].name, sizeof m->t[i].name, "%s", name);
-    m->t[i].ndim = cols ? 2 : 1, m->t[i].shape[0] = rows, m->t[i].shape[1] = cols;
-    m->t[i].offset = offset, m->t[i].numel = (size_t)rows * (cols ? cols : 1);
-}
-
-static void add_lstm(vae_words *m, const char *prefix, const vae_lstm_shape *s, size_t base) {
-    char kind[24], name[48];
-    for (int d = 0; d < s->dirs; d++)
-        for (int k = 0; k < 4; k++) {
-            vae_lstm_name(kind, sizeof kind, 0, d, (vae_lstm_tensor)k);
-            vae_format(name, sizeof name, "%s.%s", prefix, kind);
-            add_tensor(m, name, 4 * s->H, vae_lstm_cols(s, 0, (vae_lstm_tensor)k),
-                       base + vae_lstm_offset(s, 0, d, (vae_lstm_tensor)k));
-        }
-}
-
 /* The tensor table in block order. */
 static void build_tensors(vae_words *m, const vae_lstm_shape *es, const vae_lstm_shape *ds) {
     int E = m->E, H = m->H, L = m->L, V = m->V;
-    add_tensor(m, "embedding.weight", V, E, m->off[T_EMB]);
+    vae_seq_table_add(&m->tt, "embedding.weight", V, E, m->off[T_EMB]);
     if (L) {
-        add_lstm(m, "encoder.rnn", es, m->off[T_ENC]);
-        add_tensor(m, "encoder.mu.weight", L, 2 * H, m->off[T_MU_W]);
-        add_tensor(m, "encoder.mu.bias", L, 0, m->off[T_MU_B]);
-        add_tensor(m, "encoder.logvar.weight", L, 2 * H, m->off[T_LV_W]);
-        add_tensor(m, "encoder.logvar.bias", L, 0, m->off[T_LV_B]);
-        add_tensor(m, "decoder.init.weight", H, L, m->off[T_INIT_W]);
-        add_tensor(m, "decoder.init.bias", H, 0, m->off[T_INIT_B]);
+        vae_seq_table_add_lstm(&m->tt, "encoder.rnn", es, m->off[T_ENC]);
+        vae_seq_table_add(&m->tt, "encoder.mu.weight", L, 2 * H, m->off[T_MU_W]);
+        vae_seq_table_add(&m->tt, "encoder.mu.bias", L, 0, m->off[T_MU_B]);
+        vae_seq_table_add(&m->tt, "encoder.logvar.weight", L, 2 * H, m->off[T_LV_W]);
+        vae_seq_table_add(&m->tt, "encoder.logvar.bias", L, 0, m->off[T_LV_B]);
+        vae_seq_table_add(&m->tt, "decoder.init.weight", H, L, m->off[T_INIT_W]);
+        vae_seq_table_add(&m->tt, "decoder.init.bias", H, 0, m->off[T_INIT_B]);
     }
-    add_lstm(m, "decoder.rnn", ds, m->off[T_DEC]);
-    add_tensor(m, "decoder.out.weight", V, H, m->off[T_OUT_W]);
-    add_tensor(m, "decoder.out.bias", V, 0, m->off[T_OUT_B]);
+    vae_seq_table_add_lstm(&m->tt, "decoder.rnn", ds, m->off[T_DEC]);
+    vae_seq_table_add(&m->tt, "decoder.out.weight", V, H, m->off[T_OUT_W]);
+    vae_seq_table_add(&m->tt, "decoder.out.bias", V, 0, m->off[T_OUT_B]);
 }
 
 vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, uint64_t seed, vae_error *err) {
@@ -221,25 +192,24 @@ vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, u
     vae_rng_seed(&rng, seed);
     float *p = m->params;
     vae_rng_normals(&rng, p + m->off[T_EMB], sizes[T_EMB]);
-    init_uniform(p + m->off[T_ENC], sizes[T_ENC], 1.0f / sqrtf((float)H), &rng);
-    for (int t = T_MU_W; t <= T_LV_B; t++) init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf(2.0f * H), &rng);
-    for (int t = T_INIT_W; t <= T_INIT_B; t++) init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)L), &rng);
-    init_uniform(p + m->off[T_DEC], sizes[T_DEC], 1.0f / sqrtf((float)H), &rng);
-    for (int t = T_OUT_W; t <= T_OUT_B; t++) init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)H), &rng);
+    vae_seq_init_uniform(p + m->off[T_ENC], sizes[T_ENC], 1.0f / sqrtf((float)H), &rng);
+    for (int t = T_MU_W; t <= T_LV_B; t++) vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf(2.0f * H), &rng);
+    for (int t = T_INIT_W; t <= T_INIT_B; t++)
+        vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)L), &rng);
+    vae_seq_init_uniform(p + m->off[T_DEC], sizes[T_DEC], 1.0f / sqrtf((float)H), &rng);
+    for (int t = T_OUT_W; t <= T_OUT_B; t++)
+        vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)H), &rng);
     *out = m;
     return vae_ok(err);
 }
 
 const vae_words_arch *vae_words_get_arch(const vae_words *m) { return m ? &m->a : NULL; }
 
-int vae_words_tensor_count(const vae_words *m) { return m ? m->n_t : 0; }
+int vae_words_tensor_count(const vae_words *m) { return m ? m->tt.n : 0; }
 
 vae_status vae_words_tensor(const vae_words *m, int i, vae_tensor *out, vae_error *err) {
     if (!m || !out) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
-    if (i < 0 || i >= m->n_t) return vae_fail(err, VAE_ERR_ARG, "tensor %d of %d", i, m->n_t);
-    *out = (vae_tensor){m->t[i].name,  m->t[i].ndim,   {m->t[i].shape[0], m->t[i].shape[1]},
-                        m->t[i].numel, m->t[i].offset, m->params + m->t[i].offset};
-    return vae_ok(err);
+    return vae_seq_table_get(&m->tt, m->params, i, out, err);
 }
 
 vae_status vae_words_check(const vae_words *m, const char *word, size_t len, vae_error *err) {

@@ -10,14 +10,15 @@
  * Built three times: with VW_TRAINING the trainer's calls and fresh models
  * are exported too (the module vae.js fetches for create() and a model's
  * first fit); without, the smaller module for everything else; with VW_SEQ
- * the word models (models/words.h) instead of the image models, the module
- * vae-seq.js fetches on the first word model. */
+ * the word and sketch models (models/words.h, models/sketch.h) instead of
+ * the image models, the module vae-seq.js fetches on the first such model. */
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #ifdef VW_SEQ
+#include "models/sketch.h"
 #include "models/words.h"
 #endif
 
@@ -46,8 +47,8 @@ EXPORT size_t vw_heap_used(void) { return mallinfo().uordblks; }
 
 /* ---------------------------------------------------------------- handles */
 
-/* H_MODEL: a vae_model, or in the VW_SEQ build a vae_words. */
-typedef enum { H_FREE = 0, H_MODEL, H_TRAINER, H_RNG } handle_kind;
+/* H_MODEL: a vae_model, or in the VW_SEQ build a vae_words; H_SKETCH a vae_sketch. */
+typedef enum { H_FREE = 0, H_MODEL, H_TRAINER, H_RNG, H_SKETCH } handle_kind;
 
 typedef struct {
     void *p;
@@ -60,7 +61,7 @@ typedef struct {
 static slot *slots; /* slot 0 is never used: handle 0 means "none" */
 static int n_slots;
 
-static const char *const kind_names[] = {"object", "model", "trainer", "random generator"};
+static const char *const kind_names[] = {"object", "model", "trainer", "random generator", "model"};
 
 static int handle_new(int kind, void *p, int owner) {
     int i = 1;
@@ -102,6 +103,7 @@ static void slot_release(int i) {
     switch (slots[i].kind) {
 #ifdef VW_SEQ
     case H_MODEL: vae_words_free(slots[i].p); break;
+    case H_SKETCH: vae_sketch_free(slots[i].p); break;
 #else
     case H_MODEL: vae_model_free(slots[i].p); break;
 #endif
@@ -438,25 +440,13 @@ EXPORT int vw_rng_normals(int h, float *out, int n) {
 
 enum { WORDS_CAP = 32 }; /* words per batch inside the library: the results do not depend on it */
 
+/* (vae-seq.js reads a model's architecture and parameter count off the file's header.) */
 EXPORT int vw_words_load(const uint8_t *buf, size_t len) {
     vae_words *m = NULL;
     if (vae_words_load(&m, buf, len, WORDS_CAP, &g_err)) return 0;
     int h = handle_new(H_MODEL, m, 0);
     if (!h) vae_words_free(m);
     return h;
-}
-
-/* The architecture as JSON (valid until the next call), or NULL. */
-EXPORT const char *vw_words_arch_json(int h) {
-    static char json[512];
-    vae_words *m = handle_get(h, H_MODEL);
-    if (!m || vae_words_arch_to_json(vae_words_get_arch(m), json, sizeof json, &g_err)) return NULL;
-    return json;
-}
-
-EXPORT double vw_words_param_count(int h) {
-    vae_words *m = handle_get(h, H_MODEL);
-    return m ? (double)vae_words_param_count(m) : -1;
 }
 
 /* words: n NUL-terminated words one after another; mu, logvar [n, latent]. */
@@ -563,6 +553,63 @@ EXPORT int vw_words_run_evaluate(int h, double *out) {
     return 0;
 }
 #endif /* VW_TRAINING */
+/* ---------------------------------------------------------------- sketch models */
+
+/* Drawings per batch inside the library (its buffers grow with it; the
+ * results do not depend on it). */
+enum { SKETCH_CAP = 8 };
+
+EXPORT int vw_sketch_load(const uint8_t *buf, size_t len) {
+    vae_sketch *m = NULL;
+    if (vae_sketch_load(&m, buf, len, SKETCH_CAP, &g_err)) return 0;
+    int h = handle_new(H_SKETCH, m, 0);
+    if (!h) vae_sketch_free(m);
+    return h;
+}
+
+/* pts: n drawings' stroke-3 points one after another, lens [n] their counts; mu, logvar [n, latent]. */
+EXPORT int vw_sketch_encode(int h, const float *pts, const int *lens, int n, float *mu, float *logvar) {
+    vae_sketch *m = handle_get(h, H_SKETCH);
+    if (!m) return g_err.code;
+    int L = vae_sketch_get_arch(m)->latent;
+    vae_sketch_drawing batch[SKETCH_CAP];
+    for (int i = 0; i < n; i += SKETCH_CAP) {
+        int nb = n - i < SKETCH_CAP ? n - i : SKETCH_CAP;
+        for (int b = 0; b < nb; b++) { /* vae-seq.js has checked each drawing, naming it */
+            batch[b] = (vae_sketch_drawing){pts, lens[i + b]};
+            pts += (size_t)lens[i + b] * 3;
+        }
+        vae_status s = vae_sketch_encode(m, batch, nb, mu + (size_t)i * L, logvar + (size_t)i * L, &g_err);
+        if (s) return s;
+    }
+    return vae_ok(&g_err);
+}
+
+/* out [n, max_len, 3], len [n]: z [n, latent] decoded, draws seeded by seed. */
+EXPORT int vw_sketch_decode(int h, const float *z, int n, float temperature, uint64_t seed, float *out, int *len) {
+    vae_sketch *m = handle_get(h, H_SKETCH);
+    if (!m) return g_err.code;
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    return vae_sketch_decode(m, z, n, temperature, &rng, out, len, &g_err);
+}
+
+/* out [n, max_len, 3], len [n]: n drawings as `vae sample` draws them. */
+EXPORT int vw_sketch_sample(int h, int n, uint64_t seed, float temperature, float *out, int *len) {
+    vae_sketch *m = handle_get(h, H_SKETCH);
+    return m ? vae_sketch_sample(m, n, seed, temperature, out, len, &g_err) : g_err.code;
+}
+
+/* out [max_len, 3], *len: the n_pts points of pts finished by the model (z NULL: the prefix's mean code). */
+EXPORT int vw_sketch_complete(int h, const float *pts, int n_pts, const float *z, float temperature, uint64_t seed,
+                              float *out, int *len) {
+    vae_sketch *m = handle_get(h, H_SKETCH);
+    if (!m) return g_err.code;
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    vae_sketch_drawing d = {pts, n_pts};
+    return vae_sketch_complete(m, &d, z, temperature, &rng, out, len, &g_err);
+}
 #else
 /* ---------------------------------------------------------------- IDX data */
 

@@ -2,7 +2,7 @@
 // runs `tsc --strict --noEmit` on it (never executed). The @ts-expect-error
 // lines must stay errors: the types reject what the library rejects.
 import VAE, { VAEError, Model, Trainer, WorkerTrainer, serveTrainer } from 'vae-wasm';
-import type { ErrorCode, ModelInfo, ProgressEvent, TrainOptions, Layer, RGBAImage, CanvasLike, WordModel, WordModelInfo, Table, TableModel } from 'vae-wasm';
+import type { ErrorCode, ModelInfo, ProgressEvent, TrainOptions, Layer, RGBAImage, CanvasLike, WordModel, WordModelInfo, SketchModel, SketchModelInfo, Strokes, Table, TableModel } from 'vae-wasm';
 
 declare const canvas: CanvasLike;
 declare const bytes: Uint8Array;
@@ -81,6 +81,20 @@ async function main(): Promise<void> {
   words.encodeWords([1, 2]);
   // @ts-expect-error: an image model has no sampleWords
   model.sampleWords(3);
+
+  const sketch = await VAE.load<SketchModel>('models/hanzi-sketch-vae.safetensors');
+  const sinfo: SketchModelInfo = sketch.info;
+  const drawing: Strokes = sketch.sampleStrokes({ seed: 3, temperature: 0.3, maxSteps: sinfo.maxLength });
+  const { mu: code0 } = sketch.encodeStrokes(drawing);
+  const redrawn: Strokes = sketch.decodeStrokes(code0, { temperature: 0, seed: 1n });
+  const done: Strokes = sketch.complete([[[0, 0], [10, 5]]], { temperature: 0.2 });
+  const morph: Strokes[] = sketch.interpolateStrokes(drawing, redrawn, 5, { method: 'linear' });
+  sketch.drawStrokes({ width: 64, height: 64, getContext: () => null }, done);
+  const shown: Promise<void> = sketch.drawStrokes({ width: 64, height: 64, getContext: () => null }, done, { animate: true });
+  console.log(morph.length, shown, sinfo.latent + sinfo.mixtures);
+  // @ts-expect-error: points are [x, y]
+  sketch.encodeStrokes([[1, 2]]);
+  sketch.dispose();
 
   const table: Table = await VAE.parseCSV('t,v\n1,2\n2,3\n', { columns: ['v', 1], label: 't', labelOptional: true, delimiter: ',' });
   const tm: TableModel = await table.createModel({ window: 2, latent: 4, seed: 1 });
