@@ -313,10 +313,12 @@ static vae_status dequantize(const vae_st_file *f, const vae_st_tensor *t, const
             s = vae_fail(err, VAE_ERR_NONFINITE, "tensor \"%s_scale\": element %d is %s", nm, r,
                          scale[r] != scale[r] ? "NaN" : "infinite");
     size_t cols = t->numel / (size_t)rows;
-    for (size_t k = 0; !s && k < t->numel; k++)
-        if ((dst[k] *= scale[k / cols]) - dst[k] != 0) /* a huge scale times 127 overflows */
+    for (size_t k = 0; !s && k < t->numel; k++) {
+        dst[k] *= scale[k / cols];
+        if (dst[k] - dst[k] != 0) /* a huge scale times 127 overflows */
             s = vae_fail(err, VAE_ERR_NONFINITE, "tensor \"%s\": element %zu is infinite (its scale is too large)", nm,
                          k);
+    }
     free(scale);
     return s;
 }
