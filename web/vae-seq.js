@@ -38,7 +38,9 @@ export async function load(list, bytes, name, o) {
   const { arch, parameters } = describe(bytes), sketch = arch.model === 'sketch';
   const h = rt.scope(name, (mem) => rt.x[sketch ? 'vw_sketch_load' : 'vw_words_load'](mem.bytes(bytes), bytes.length));
   if (!h) throw rt.error(name);
-  return new (sketch ? SketchModel : WordModel)(kit, rt, h, arch, parameters);
+  const m = new (sketch ? SketchModel : WordModel)(kit, rt, h, arch, parameters);
+  my(m).file = bytes.slice(); // what a word model's toSafetensors gives back before training
+  return m;
 }
 
 /* A model file's architecture and parameter count, read off its header (the
@@ -259,7 +261,10 @@ export class WordModel extends SeqModel {
     const dtype = k.choice(what, 'dtype', o.dtype, ['f32', 'f16']) === 'f16' ? 1 : 0; // vae_dtype
     const meta = Object.entries(o.metadata ?? {});
     for (const [key, v] of meta) if (typeof v !== 'string') k.fail(`${what}: metadata value of '${key}' must be a string`);
-    return saveWords(rt, what, h, dtype, meta);
+    if (rt.x.vw_words_save) return saveWords(rt, what, h, dtype, meta);
+    // the inference module has no writer (its size budget): a loaded model gives back its file
+    if (o.dtype || meta.length) k.fail(`${what}: dtype and metadata need the training code: call after fit() (or on a VAE.create model)`, 'VAE_ERR_STATE');
+    return my(this).file.slice();
   }
 
   /** A trainer of this model (in this thread, or in a Worker with {worker: true}): fit(words) trains
@@ -290,7 +295,7 @@ export class WordModel extends SeqModel {
   _adopt(bytes) {
     const p = my(this), h = loadWords(p.rt, 'train', bytes);
     p.rt.x.vw_release(handle(this, 'train'));
-    p.h = h;
+    (p.h = h), (p.file = bytes);
   }
 
   /** @internal */

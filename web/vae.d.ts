@@ -304,7 +304,9 @@ export interface WordModel {
    * `vae interpolate` prints them. */
   interpolateWords(a: string, b: string, steps?: number,
     options?: { method?: 'linear' | 'slerp'; temperature?: number; seed?: Seed }): string[];
-  /** The weights as a safetensors file, as `vae train --words --out` writes them. */
+  /** The weights as a safetensors file, as `vae train --words --out` writes them. A loaded model
+   * that has not been trained gives back its own file (dtype and metadata need a trained or
+   * VAE.create model: the inference module has no writer). */
   toSafetensors(options?: { dtype?: 'f32' | 'f16'; metadata?: Record<string, string> }): Uint8Array;
   /** A trainer of this model (in this thread, or in a Worker with {worker: true}), continuing from
    * its weights: fit(words) trains as `vae train --words` does (5% held out; a model made by

@@ -742,8 +742,8 @@ async function create(config) {
     fail('create: an encoder with conv layers needs its decoder spelled out too');
   arch.decoder = c.decoder ?? [...arch.encoder].reverse();
   arch.latent = c.latent ?? 20;
-  for (const [js, key] of [['model', 'model'], ['out', 'out'], ['classes', 'classes'], ['activation', 'activation'], ['codeActivation', 'code_activation'], ['likelihood', 'likelihood'], ['sigma', 'sigma'], ['leakySlope', 'leaky_slope'], ['classifier', 'classifier']])
-    if (c[js] !== undefined) arch[key] = c[js];
+  for (const js of ['model', 'out', 'classes', 'activation', 'codeActivation', 'likelihood', 'sigma', 'leakySlope', 'classifier'])
+    if (c[js] !== undefined) arch[js.replace(/[A-Z]/g, (u) => '_' + u.toLowerCase())] = c[js]; // the metadata's snake_case
   const seed = seed64('create', c.seed ?? 1);
   return rt.scope('create', (mem) => {
     const h = rt.x.vw_model_create(mem.cstring(JSON.stringify(arch)), seed);

@@ -486,6 +486,9 @@ EXPORT int vw_words_sample(int h, int n, uint64_t seed, float temperature, char 
     return m ? vae_words_sample(m, n, seed, temperature, out, &g_err) : g_err.code;
 }
 
+#ifdef VW_TRAINING
+/* (Saving lives in the training module only: the inference module's budget;
+ * vae-seq.js hands back a loaded model's own file.) */
 /* out = {bytes (malloc'd; caller frees), length}: the file, meta as vw_save's. */
 EXPORT int vw_words_save(int h, int dtype, const char *meta, int n_meta, uintptr_t *out) {
     vae_words *m = handle_get(h, H_MODEL);
@@ -498,7 +501,6 @@ EXPORT int vw_words_save(int h, int dtype, const char *meta, int n_meta, uintptr
     return s;
 }
 
-#ifdef VW_TRAINING
 /* A fresh model of the architecture JSON (models/words.h's metadata), weights from seed. */
 EXPORT int vw_words_create(const char *arch_json, uint64_t seed) {
     vae_words_arch a;
