@@ -8,7 +8,6 @@ usage: /usr/bin/python3 tests/test_convert.py <path-to-vae-CLI> <scratch-dir>
 """
 import contextlib
 import copy
-import importlib.util
 import io
 import json
 import os
@@ -21,13 +20,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# Loaded once and run in this process: importing torch again per conversion would take seconds.
-_spec = importlib.util.spec_from_file_location("convert_pytorch",
-                                               os.path.join(ROOT, "tools", "convert_pytorch.py"))
-converter = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(converter)
-failures = 0
+from convert_harness import Checks, load_tool
+
+converter = load_tool("convert_pytorch")
+check = Checks()
 
 
 class ExamplesVAE(nn.Module):
@@ -132,10 +128,6 @@ def reference(model, x, eps):
         return torch.cat([mu, logvar, torch.sigmoid(logits), rec, kl], 1).numpy()
 
 
-def check(name, cond, detail=""):
-    global failures
-    print("%s %s %s" % ("ok  " if cond else "FAIL", name, detail))
-    failures += 0 if cond else 1
 
 
 def convert(args):
@@ -280,8 +272,8 @@ def main():
             "no 'encoder.mu.weight' in the state_dict")
     refused("a code activation on a VAE",
             [conv_pt, bad] + conv_preset(code_activation="sigmoid"), '"code_activation" is for autoencoders')
-    print("test_convert: %d failed" % failures)
-    return 1 if failures else 0
+    print("test_convert: %d failed" % check.failures)
+    return 1 if check.failures else 0
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ within 1e-4 relative. Models that do not fit fail with a message saying why.
 
 usage: /usr/bin/python3 tests/test_sketch_convert.py <path-to-vae-CLI> <scratch-dir>
 """
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -16,24 +15,12 @@ import sys
 
 import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "tools", name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from convert_harness import ROOT, Checks, load_tool
 
 golden = load_tool("make_golden_sketch")
-failures = 0
+check = Checks()
 
 
-def check(name, cond, detail=""):
-    global failures
-    print(("ok    " if cond else "FAIL  ") + name + ("" if cond else ": " + detail))
-    failures += not cond
 
 
 DRAWINGS = {"a": [(-30, -20, 0), (60, 0, 0), (0, 40, 1), (-30, -50, 0), (0, 60, 1)],
@@ -114,8 +101,8 @@ def main():
                         os.path.join(scratch, "x.safetensors"), "--arch-json", '{"model":"sketch","max_len":10}'],
                        capture_output=True, text=True)
     check("scale is required", r.returncode != 0 and 'a sketch model needs "scale"' in r.stderr, r.stderr.strip())
-    print("test_sketch_convert: %d failed" % failures)
-    sys.exit(1 if failures else 0)
+    print("test_sketch_convert: %d failed" % check.failures)
+    sys.exit(1 if check.failures else 0)
 
 
 if __name__ == "__main__":

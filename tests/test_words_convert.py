@@ -11,7 +11,6 @@ usage: /usr/bin/python3 tests/test_words_convert.py <path-to-vae-CLI> <scratch-d
 """
 import contextlib
 import copy
-import importlib.util
 import io
 import json
 import os
@@ -23,24 +22,12 @@ import numpy as np
 import torch
 from torch import nn
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "tools", name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from convert_harness import Checks, load_tool
 
 converter, word_vae = load_tool("convert_pytorch"), load_tool("word_vae")
-failures = 0
+check = Checks()
 
 
-def check(name, cond, detail=""):
-    global failures
-    print("%s %s %s" % ("ok  " if cond else "FAIL", name, detail))
-    failures += 0 if cond else 1
 
 
 def convert(args):
@@ -180,8 +167,8 @@ def main():
     uni_pt = os.path.join(scratch, "unidirectional.pth")
     torch.save(uni.state_dict(), uni_pt)
     refused("a unidirectional encoder", [uni_pt, bad] + preset, "no 'encoder.weight_ih_l0_reverse' in the state_dict")
-    print("test_words_convert: %d failed" % failures)
-    return 1 if failures else 0
+    print("test_words_convert: %d failed" % check.failures)
+    return 1 if check.failures else 0
 
 
 if __name__ == "__main__":
