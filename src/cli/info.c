@@ -115,48 +115,43 @@ int cmd_info(int argc, char **argv) {
     vae_error err;
     int n;
     vae_tensor *t;
+    /* the three kinds differ in what they load and describe; the rest is shared */
+    vae_words *w = NULL;
+    vae_sketch *k = NULL;
+    vae_model *m = NULL;
+    size_t params;
     if (vae_words_file(buf, len)) {
-        vae_words *w = NULL;
         if (vae_words_load(&w, buf, len, 1, &err) != VAE_OK) cli_die_lib(model, &err);
         printf("file        %s, %s\n", model, cli_fmt_bytes(num, len));
         printf("model       %s\n", cli_describe_words(text, sizeof text, w));
-        printf("parameters  %s\n", cli_fmt_count(num, vae_words_param_count(w)));
+        params = vae_words_param_count(w);
         t = cli_alloc((size_t)(n = vae_words_tensor_count(w)), sizeof *t);
         for (int i = 0; i < n; i++) vae_words_tensor(w, i, &t[i], NULL);
-        header h;
-        parse_header(&h, buf, len, model);
-        print_tensors(&h, t, n);
-        free(h.tok);
-        vae_words_free(w);
     } else if (vae_sketch_file(buf, len)) {
-        vae_sketch *k = NULL;
         if (vae_sketch_load(&k, buf, len, 1, &err) != VAE_OK) cli_die_lib(model, &err);
         printf("file        %s, %s\n", model, cli_fmt_bytes(num, len));
         printf("model       %s\n", cli_describe_sketch(text, sizeof text, k));
-        printf("parameters  %s\n", cli_fmt_count(num, vae_sketch_param_count(k)));
+        params = vae_sketch_param_count(k);
         t = cli_alloc((size_t)(n = vae_sketch_tensor_count(k)), sizeof *t);
         for (int i = 0; i < n; i++) vae_sketch_tensor(k, i, &t[i], NULL);
-        header h;
-        parse_header(&h, buf, len, model);
-        print_tensors(&h, t, n);
-        free(h.tok);
-        vae_sketch_free(k);
     } else {
-        vae_model *m = NULL;
         if (vae_model_load(&m, buf, len, &err) != VAE_OK) cli_die_lib(model, &err);
         const vae_arch *a = vae_model_arch(m);
         printf("file        %s, %s\n", model, cli_fmt_bytes(num, len));
         printf("model       %s\n", cli_describe_arch(text, sizeof text, a));
         printf("input       %dx%dx%d (%d values)\n", a->image_c, a->image_h, a->image_w, vae_arch_input_dim(a));
-        printf("parameters  %s\n", cli_fmt_count(num, vae_model_param_count(m)));
+        params = vae_model_param_count(m);
         t = cli_alloc((size_t)(n = vae_model_tensor_count(m)), sizeof *t);
         for (int i = 0; i < n; i++) vae_model_tensor(m, i, &t[i], NULL);
-        header h;
-        parse_header(&h, buf, len, model);
-        print_tensors(&h, t, n);
-        free(h.tok);
-        vae_model_free(m);
     }
+    printf("parameters  %s\n", cli_fmt_count(num, params));
+    header h;
+    parse_header(&h, buf, len, model);
+    print_tensors(&h, t, n);
+    free(h.tok);
+    vae_words_free(w);
+    vae_sketch_free(k);
+    vae_model_free(m);
     free(t);
     free(buf);
     return 0;
