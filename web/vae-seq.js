@@ -88,7 +88,7 @@ export async function create(list, config) {
   const rt = await runtime(k, 'seq-train-');
   const h = rt.scope(what, (mem) => rt.x.vw_words_create(mem.cstring(JSON.stringify(arch)), k.seed64(what, c.seed ?? 1)));
   if (!h) throw rt.error(what);
-  return new WordModel(k, rt, h, arch, describe(saveWords(rt, what, h, 0, [])).parameters);
+  return new WordModel(k, rt, h, arch, rt.x.vw_words_param_count(h));
 }
 
 /* The options of a word model's trainer, defaults as `vae train --words`. */

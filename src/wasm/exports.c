@@ -501,6 +501,12 @@ EXPORT int vw_words_save(int h, int dtype, const char *meta, int n_meta, uintptr
     return s;
 }
 
+/* The parameter count of model h (a fresh model has no file whose header would tell). */
+EXPORT double vw_words_param_count(int h) {
+    vae_words *m = handle_get(h, H_MODEL);
+    return m ? (double)vae_words_param_count(m) : 0;
+}
+
 /* A fresh model of the architecture JSON (models/words.h's metadata), weights from seed. */
 EXPORT int vw_words_create(const char *arch_json, uint64_t seed) {
     vae_words_arch a;
