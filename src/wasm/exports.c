@@ -438,7 +438,14 @@ EXPORT int vw_rng_normals(int h, float *out, int n) {
 #ifdef VW_SEQ
 /* ---------------------------------------------------------------- word models */
 
-enum { WORDS_CAP = 32 }; /* words per batch inside the library: the results do not depend on it */
+/* Words per batch inside the library (the results do not depend on it): the
+ * training module's runs take trainer batches of up to 256; inference loads
+ * allocate for 32 (a smaller buffer loads faster). */
+#ifdef VW_TRAINING
+enum { WORDS_CAP = 256 };
+#else
+enum { WORDS_CAP = 32 };
+#endif
 
 /* (vae-seq.js reads a model's architecture and parameter count off the file's header.) */
 EXPORT int vw_words_load(const uint8_t *buf, size_t len) {

@@ -74,8 +74,14 @@ export function normals(count, seed) {
   return out;
 }
 
-// Our safetensors files (F32) -> { name: { shape, data } }: 8-byte LE header
-// length, JSON header, then the data section.
+// Our safetensors files (F32, or F16 widened exactly as our loader does) ->
+// { name: { shape, data } }: 8-byte LE header length, JSON header, then the data section.
+function halfToFloat(h) {
+  const exp = (h >> 10) & 31, frac = h & 1023, sign = h & 0x8000 ? -1 : 1;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (exp ? (1 + frac / 1024) * 2 ** (exp - 15) : frac * 2 ** -24);
+}
+
 export function parseSafetensors(bytes) {
   // a plain Uint8Array view (a Node Buffer's slice() would not copy)
   const u8 = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
@@ -85,10 +91,11 @@ export function parseSafetensors(bytes) {
   const tensors = {};
   for (const [name, t] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    if (t.dtype !== 'F32') throw new Error(`${name}: dtype ${t.dtype}, the benchmark reads F32 weights only`);
+    if (t.dtype !== 'F32' && t.dtype !== 'F16') throw new Error(`${name}: dtype ${t.dtype}, the benchmark reads F32 and F16 weights`);
     const [b, e] = t.data_offsets;
     // copy: the data section need not be 4-byte aligned
-    const data = new Float32Array(u8.slice(8 + hlen + b, 8 + hlen + e).buffer);
+    const raw = u8.slice(8 + hlen + b, 8 + hlen + e).buffer;
+    const data = t.dtype === 'F32' ? new Float32Array(raw) : Float32Array.from(new Uint16Array(raw), halfToFloat);
     tensors[name] = { shape: t.shape, data };
   }
   return tensors;

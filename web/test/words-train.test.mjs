@@ -105,6 +105,19 @@ test('pause, resume and cancel, in this thread and in a Worker', { skip }, async
   }
 });
 
+test('batchSize: the default (64) and the largest (256) train, a loaded model as a created one, as the CLI', { skip }, async () => {
+  const big = Array.from({ length: 600 }, (_, i) => words[i % words.length] + String.fromCharCode(97 + (i % 23)));
+  const args = (b) => CLI.map((v, i) => (CLI[i - 1] === '--batch' ? b : CLI[i - 1] === '--epochs' ? 1 : v));
+  for (const batchSize of [undefined, 256]) {
+    const cli = tensors(cliWeights(big, args(batchSize ?? 64)));
+    const m = await VAE.create(ARCH);
+    assert.deepEqual(tensors(await m.trainer({ ...OPTS, epochs: 1, batchSize }).fit({ words: big })), cli, `batch ${batchSize}`);
+    const loaded = await VAE.load(await VAE.create(ARCH).then((c) => c.toSafetensors()));
+    assert.deepEqual(tensors(await loaded.trainer({ ...OPTS, epochs: 1, batchSize }).fit({ words: big })), cli, `loaded, batch ${batchSize}`);
+    m.dispose(), loaded.dispose();
+  }
+});
+
 test('errors: bad words, options and models are VAEErrors', { skip }, async () => {
   const m = await VAE.create(ARCH);
   await rejects(() => m.trainer(OPTS).fit({ words: ['good', "don't"] }), 'VAE_ERR_ARG', /fit: word 2: character 4 \(byte 0x27\) is not in the vocabulary a-z/);
