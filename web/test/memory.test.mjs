@@ -65,12 +65,15 @@ test('10,000 failing calls', async () => {
 
 for (const [what, config] of [['', { encoder: [32], latent: 4 }], [' (conv)', CONV_VAE]])
   test(`training frees everything it allocated${what}`, async () => {
+    // workers: 1: the steps run in this thread's training instance, the one
+    // measured (a pool's replicas live in Workers that end with the fit)
+    const opts = { epochs: 1, batchSize: 16, workers: 1 };
     const model = await VAE.create(config);
     const images = new Float32Array(model.info.inputSize * 64).fill(0.5);
-    await model.trainer({ epochs: 1, batchSize: 16 }).fit({ images }); // warm-up
+    await model.trainer(opts).fit({ images }); // warm-up
     const before = await VAE.memory();
-    for (let i = 0; i < 20; i++) await model.trainer({ epochs: 1, batchSize: 16 }).fit({ images });
-    const t = model.trainer({ epochs: 100, batchSize: 16 });
+    for (let i = 0; i < 20; i++) await model.trainer(opts).fit({ images });
+    const t = model.trainer({ ...opts, epochs: 100 });
     t.on('progress', (e) => e.totalStep === 3 && t.cancel());
     await assert.rejects(t.fit({ images }), /cancelled/);
     same(`training${what}`, before, await VAE.memory());
