@@ -159,6 +159,15 @@ fault "fit with workers leaves its workers running when it ends" web/vae-train.j
 fault "a table's default score left at -ELBO(mu), not IWAE" src/cli/score.c \
   '    if (csv && !cli_given(&cmd, "metric")) o.metric = METRIC_IWAE;' '' \
   ctest:test_csv_cli
+fault "a table's rows trained by a relu VAE, not the linear default" src/cli/train.c \
+  '!cli_given(&cmd, "activation") && !o.window' '!cli_given(&cmd, "activation") && 0' \
+  ctest:test_csv_cli
+fault "a table's windows trained by the linear VAE too" src/cli/train.c \
+  'o.latent = o.window ? 8 : 16;' 'o.latent = 16;' \
+  ctest:test_csv_cli
+fault "createModel's rows keep the relu VAE of latent 8" web/vae-table.js \
+  "...(window ? { latent: 8 } : { activation: 'identity', latent: 16 })" "latent: 8" \
+  node:web/test/table.test.mjs
 fault "the interpolate view decodes its 61 frames on the page thread" web/demo/views/interpolate.js \
   "await this.remote('interpolate', a, b, FRAMES," "this.model.interpolate(a, b, FRAMES," \
   browser:tests/browser/smoothness.test.mjs

@@ -63,6 +63,8 @@ else
 fi
 # The spec in the model file: the training mean and std of every column, so score takes raw values.
 run info --model plain.st
+grep -q '^model *VAE 3-64-16-64-3, identity, gaussian_learned$' out.txt &&
+    ok "defaults for rows: a linear VAE, latent 16, a learned variance" || bad "rows' defaults: $(grep ^model out.txt)"
 $PY - <<'EOF' && ok "metadata: columns, mean and std of the training rows" || bad "metadata: $(grep table out.txt)"
 import json, statistics
 line = [l for l in open("out.txt") if l.startswith("  vae_wasm.table")][0]
@@ -110,6 +112,8 @@ if run train --csv ts.csv --columns v --label-column label --window 24 --out ts.
     [ "$(wc -l <ts.txt)" -eq 480 ] && ok "window: 480 scores for 480 points" || bad "window: $(wc -l <ts.txt) scores"
     auc=$(awk '/^ROC AUC/ {print $3}' out.txt)
     awk -v a="$auc" 'BEGIN {exit !(a >= 0.9)}' && ok "window: point-wise ROC AUC $auc >= 0.9" || bad "window AUC '$auc'"
+    run info --model ts.st && grep -q '^model *VAE 24-64-8-64-24, relu, gaussian_learned$' out.txt &&
+        ok "defaults for windows: relu, latent 8" || bad "windows' defaults: $(grep ^model out.txt)"
 else
     bad "window: $(cat err.txt)"
 fi

@@ -48,8 +48,9 @@ export class Table {
   }
 
   /** A fresh model of this table: its spec (standardisation, window) fitted
-   * to the normal rows, and `vae train --csv`'s defaults (encoder [64],
-   * latent 8, a learned variance per value); other options as VAE.create. */
+   * to the normal rows, and `vae train --csv`'s defaults (encoder [64], a
+   * learned variance per value; rows: activation identity, latent 16, a
+   * linear VAE; windows: relu, latent 8); other options as VAE.create. */
   async createModel(opts) {
     const k = this.#k;
     const { window = 0, ...rest } = k.options('createModel', opts, ['window', 'encoder', 'decoder', 'latent', 'activation', 'likelihood', 'sigma', 'leakySlope', 'seed']);
@@ -63,7 +64,7 @@ export class Table {
       rt.x.free(p);
       return json;
     });
-    const fresh = await k.create({ encoder: [64], latent: 8, likelihood: 'gaussian_learned', ...rest, imageShape: [1, window || 1, this.cols] });
+    const fresh = await k.create({ encoder: [64], ...(window ? { latent: 8 } : { activation: 'identity', latent: 16 }), likelihood: 'gaussian_learned', ...rest, imageShape: [1, window || 1, this.cols] });
     try {
       return make(k, rt, 'createModel', fresh.toSafetensors({ metadata: { [KEY]: spec } }));
     } finally {

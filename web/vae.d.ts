@@ -458,7 +458,8 @@ export interface Table {
   /** One column's values (by name or 0-based index). */
   column(name: string | number): Float32Array;
   /** A fresh model with the spec fitted to the normal rows; defaults as `vae train --csv`
-   * (encoder [64], latent 8, likelihood 'gaussian_learned'). `window` W > 0: W consecutive rows
+   * (encoder [64], likelihood 'gaussian_learned'; rows: activation 'identity', latent 16; windows:
+   * 'relu', latent 8). `window` W > 0: W consecutive rows
    * are one input (time series). */
   createModel(options?: Pick<CreateConfig, 'encoder' | 'decoder' | 'latent' | 'activation' | 'likelihood' | 'sigma' | 'leakySlope' | 'seed'> & { window?: number }): Promise<TableModel>;
 }

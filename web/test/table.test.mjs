@@ -80,6 +80,10 @@ test('trained in a Worker on parsed rows: the spike flagged, and vae score --csv
   const m = await t.createModel({ window: 16, seed: 1 });
   assert.equal(m.info.inputSize, 16);
   assert.equal(m.info.likelihood, 'gaussian_learned');
+  assert.deepEqual([m.info.activation, m.info.latent], ['relu', 8], "windows: vae train --csv's defaults");
+  const rows = await (await VAE.parseCSV(table())).createModel();
+  assert.deepEqual([rows.info.activation, rows.info.latent, rows.info.likelihood], ['identity', 16, 'gaussian_learned'], "rows: vae train --csv's linear VAE");
+  rows.dispose();
   let epochs = 0;
   const trainer = m.trainer({ worker: true });
   trainer.on('epoch', (e) => (epochs = e.epochs));
