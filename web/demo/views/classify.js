@@ -4,7 +4,7 @@
  * digit to see its class probabilities; "teach it" trains M2 in a Worker
  * and, beside it, the same classifier on the labelled digits alone. */
 import { VAE } from '../../vae.js';
-import { el, button, choice, fit, throttle, DrawPad } from '../ui.js';
+import { el, button, choice, fit, grouped, throttle, DrawPad } from '../ui.js';
 import { View } from '../view.js';
 
 export const attributes = {
@@ -49,7 +49,7 @@ export default class ClassifyView extends View {
       el('figure', {}, this.chart, el('figcaption', {}, el('i', { class: 'key rec' }), 'M2: labelled + unlabelled digits ',
         el('i', { class: 'key kl' }), 'the same classifier on the labelled digits alone')),
     );
-    this.status.textContent = `Teach it: ${TRAIN.toLocaleString('en')} digits, of which the labels of 10 or 100 are kept; accuracy on ${HELD_OUT.toLocaleString('en')} others.`;
+    this.status.textContent = `Teach it: ${grouped(TRAIN)} digits, of which the labels of 10 or 100 are kept; accuracy on ${grouped(HELD_OUT)} others.`;
     this.drawChart = throttle(() => this.renderChart());
   }
 
