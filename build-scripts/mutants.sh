@@ -92,12 +92,10 @@ EOF
 }
 
 # Every guarding test passes on the unchanged tree first.
-for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm \
-  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs browser:tests/browser/smoothness.test.mjs; do
-  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/words-train.test.mjs; do
-  ctest:test_m2_cli node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/m2.test.mjs; do
 for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm ctest:test_mdn ctest:test_sketch \
-  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs; do
+  ctest:test_m2_cli ctest:test_csv_cli node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/words-train.test.mjs node:web/test/m2.test.mjs \
+  node:web/test/workers.test.mjs \
+  browser:tests/browser/smoothness.test.mjs; do
   build_for "$t"
   run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
 done
@@ -158,15 +156,21 @@ fault "the norm of several shares' total squares a share, not the total" src/mod
 fault "fit with workers resolves before taking the replicas' weights" web/vae-train.js \
   '      await pool?.sync();
       return m.toSafetensors();' '      return m.toSafetensors();' \
-  node:web/test/workers.test.mjs
+  node:web/test/workers.test.mjs \
 fault "fit with workers leaves its workers running when it ends" web/vae-train.js \
   '      await pool?.close();' '      void pool;' \
-  node:web/test/workers.test.mjs
+  node:web/test/workers.test.mjs \
 fault "a table's default score left at -ELBO(mu), not IWAE" src/cli/score.c \
   '    if (csv && !cli_given(&cmd, "metric")) o.metric = METRIC_IWAE;' '' \
   ctest:test_csv_cli
 fault "the interpolate view decodes its 61 frames on the page thread" web/demo/views/interpolate.js \
   "await this.remote('interpolate', a, b, FRAMES," "this.model.interpolate(a, b, FRAMES," \
+  browser:tests/browser/smoothness.test.mjs
+fault "the classify view encodes its 6,000 digits on the page thread" web/demo/views/classify.js \
+  "this.latents((await this.remote('encode', this.data('digits', HELD_OUT + TRAIN))).mu)" 'this.latents(this.model.encode(data.images).mu)' \
+  browser:tests/browser/smoothness.test.mjs
+fault "the timeseries view scores its series on the page thread" web/demo/views/timeseries.js \
+  'await this.score(model, table)' 'model.score(table)' \
   browser:tests/browser/smoothness.test.mjs
 fault "the explorer's first picture waits for its dots (digits and encoder)" web/demo/views/explorer.js \
   'if (encoder) this.encodePoints(encoder)' 'if (encoder) await this.encodePoints(encoder)' \
