@@ -21,6 +21,7 @@
  * its state in the `state` attribute (loading, ready, error) and fires
  * vae-ready, vae-error, vae-progress, vae-trained and (the explorer, when its
  * dots are placed) vae-points events. */
+import { VAE } from './vae.js';
 import { el, grouped, palette, throttle } from './demo/ui.js';
 import { acquireModel, releaseModel, loadDataSet } from './demo/shared.js';
 import { parseSettings } from './demo/view.js';
@@ -231,4 +232,6 @@ export class VAEDemo extends HTMLElement {
   }
 }
 
+// The wasm (the build this engine runs, SIMD or not) compiles while the first demo waits for its layout and model.
+if (document.querySelector('vae-demo')) VAE.init().catch(() => {}); // (a demo that starts reports a failure)
 if (!customElements.get('vae-demo')) customElements.define('vae-demo', VAEDemo);
