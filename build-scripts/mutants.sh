@@ -95,7 +95,7 @@ EOF
 for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm ctest:test_mdn ctest:test_sketch \
   ctest:test_m2_cli ctest:test_csv_cli node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/words-train.test.mjs node:web/test/m2.test.mjs \
   node:web/test/workers.test.mjs \
-  browser:tests/browser/smoothness.test.mjs; do
+  browser:tests/browser/smoothness.test.mjs browser:tests/browser/train.test.mjs; do
   build_for "$t"
   run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
 done
@@ -176,8 +176,8 @@ fault "the explorer's first picture waits for its dots (digits and encoder)" web
   'if (encoder) this.encodePoints(encoder)' 'if (encoder) await this.encodePoints(encoder)' \
   browser:tests/browser/smoothness.test.mjs
 fault "a worker's training data copied through a JS array on the page thread" web/vae-train.js \
-  'const images = own(dataset.images)' 'const images = own(new Float32Array(Array.from(dataset.images)))' \
-  browser:tests/browser/smoothness.test.mjs
+  'images: own(dataset.images)' 'images: own(new Float32Array(Array.from(dataset.images)))' \
+  browser:tests/browser/smoothness.test.mjs browser:tests/browser/train.test.mjs
 fault "a word trainer's dropout not passed to the run (the default 0.3 instead)" web/vae-seq.js \
   'clip: o.clip, dropout: o.dropout, warmupEpochs' 'clip: o.clip, dropout: 0.3, warmupEpochs' \
   node:web/test/words-train.test.mjs
