@@ -152,10 +152,10 @@ fault "the norm of several shares' total squares a share, not the total" src/mod
 fault "fit with workers resolves before taking the replicas' weights" web/vae-train.js \
   '      await pool?.sync();
       return m.toSafetensors();' '      return m.toSafetensors();' \
-  node:web/test/workers.test.mjs
+  node:web/test/workers.test.mjs \
 fault "fit with workers leaves its workers running when it ends" web/vae-train.js \
   '      await pool?.close();' '      void pool;' \
-  node:web/test/workers.test.mjs
+  node:web/test/workers.test.mjs \
 fault "a table's default score left at -ELBO(mu), not IWAE" src/cli/score.c \
   '    if (csv && !cli_given(&cmd, "metric")) o.metric = METRIC_IWAE;' '' \
   ctest:test_csv_cli
@@ -171,12 +171,18 @@ fault "createModel's rows keep the relu VAE of latent 8" web/vae-table.js \
 fault "the interpolate view decodes its 61 frames on the page thread" web/demo/views/interpolate.js \
   "await this.remote('interpolate', a, b, FRAMES," "this.model.interpolate(a, b, FRAMES," \
   browser:tests/browser/smoothness.test.mjs
+fault "the classify view encodes its 6,000 digits on the page thread" web/demo/views/classify.js \
+  "this.latents((await this.remote('encode', this.data('digits', HELD_OUT + TRAIN))).mu)" 'this.latents(this.model.encode(data.images).mu)' \
+  browser:tests/browser/smoothness.test.mjs
+fault "the timeseries view scores its series on the page thread" web/demo/views/timeseries.js \
+  'await this.score(model, table)' 'model.score(table)' \
+  browser:tests/browser/smoothness.test.mjs
 fault "the explorer's first picture waits for its dots (digits and encoder)" web/demo/views/explorer.js \
   'if (encoder) this.encodePoints(encoder)' 'if (encoder) await this.encodePoints(encoder)' \
   browser:tests/browser/smoothness.test.mjs
 fault "a worker's training data copied through a JS array on the page thread" web/vae-train.js \
   'images: own(dataset.images)' 'images: own(new Float32Array(Array.from(dataset.images)))' \
-  browser:tests/browser/smoothness.test.mjs
+  browser:tests/browser/smoothness.test.mjs browser:tests/browser/train.test.mjs
 fault "a word trainer's dropout not passed to the run (the default 0.3 instead)" web/vae-seq.js \
   'clip: o.clip, dropout: o.dropout, warmupEpochs' 'clip: o.clip, dropout: 0.3, warmupEpochs' \
   node:web/test/words-train.test.mjs

@@ -21,7 +21,8 @@
  * its state in the `state` attribute (loading, ready, error) and fires
  * vae-ready, vae-error, vae-progress, vae-trained and (the explorer, when its
  * dots are placed) vae-points events. */
-import { el, palette, throttle } from './demo/ui.js';
+import { VAE } from './vae.js';
+import { el, grouped, palette, throttle } from './demo/ui.js';
 import { acquireModel, releaseModel, loadDataSet } from './demo/shared.js';
 import { parseSettings } from './demo/view.js';
 import * as samples from './demo/views/samples.js';
@@ -216,7 +217,7 @@ export class VAEDemo extends HTMLElement {
       if (generation !== this.#generation) return view.destroy();
       const i = Kind.needsModel && model.info; // (the train view's model is only what it may fine-tune)
       this.#frame.replaceChildren(view.root, i ? el('div', { class: 'info' },
-        `${i.summary} · ${i.parameters.toLocaleString('en')} parameters · ${i.simd ? 'wasm SIMD' : 'wasm (no SIMD)'}`) : '');
+        `${i.summary} · ${grouped(i.parameters)} parameters · ${i.simd ? 'wasm SIMD' : 'wasm (no SIMD)'}`) : '');
       view.render();
       this.#view = view; // only a view that could draw gets the later (resize) renders
       this.setAttribute('state', 'ready');
@@ -231,4 +232,6 @@ export class VAEDemo extends HTMLElement {
   }
 }
 
+// The wasm (the build this engine runs, SIMD or not) compiles while the first demo waits for its layout and model.
+if (document.querySelector('vae-demo')) VAE.init().catch(() => {}); // (a demo that starts reports a failure)
 if (!customElements.get('vae-demo')) customElements.define('vae-demo', VAEDemo);

@@ -10,9 +10,12 @@
  *   node tests/bench/page-load.mjs [chromium] [firefox] [--runs N] [--trace FILE]
  *
  * --trace writes a Chromium performance trace of the first run (open it in
- * the DevTools Performance panel) to find what blocks. */
+ * the DevTools Performance panel) to find what blocks, and prints the page
+ * thread's tasks over 30 ms of CPU with what ran in them (trace-tasks.mjs). */
 import { loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { loadAndScroll } from '../browser/smoothness.mjs';
+import { CATEGORIES, longTasks, printTasks } from './trace-tasks.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -34,9 +37,10 @@ for (const engine of engines) {
     const sockets = new Set(), count = (socket) => sockets.add(socket); // bytes sent, headers included
     s.server.on('connection', count);
     const tracing = trace && r === 0 && engine === 'chromium';
-    if (tracing) await s.browser.startTracing(page, { path: trace, screenshots: false });
+    if (tracing) await s.browser.startTracing(page, { path: trace, screenshots: false, categories: CATEGORIES });
     const m = await loadAndScroll(page, s.url);
     if (tracing) await s.browser.stopTracing();
+    if (tracing) printTasks(longTasks(JSON.parse(readFileSync(trace, 'utf8'))));
     s.server.off('connection', count);
     const bytes = [...sockets].reduce((sum, socket) => sum + socket.bytesWritten, 0);
     const hero = m.ready.find((x) => x.hero);

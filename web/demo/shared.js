@@ -10,6 +10,7 @@ const models = new Map(); // url -> {promise, users}
 export function acquireModel(url) {
   let entry = models.get(url);
   if (!entry) {
+    VAE.init().catch(() => {}); // the wasm compiles while the model downloads (load reports a failure)
     // The bytes also go to the demo's worker if a view asks it about this model (no second download).
     const bytes = fetchBytes(url, false).then((b) => (remoteSource(url, b), b));
     entry = { promise: bytes.then((b) => VAE.load(b)), users: 0 };

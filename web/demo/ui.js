@@ -13,6 +13,10 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/* An integer with thousands separators, as toLocaleString('en') writes it: Chromium's first
+ * toLocaleString loads its locale data (about 40 ms at load 11), which the first picture waited for. */
+export const grouped = (n) => String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+
 export function button(label, onclick, attrs = {}) {
   return el('button', { type: 'button', onclick, ...attrs }, label);
 }

@@ -4,7 +4,7 @@
  * digit to see its class probabilities; "teach it" trains M2 in a Worker
  * and, beside it, the same classifier on the labelled digits alone. */
 import { VAE } from '../../vae.js';
-import { el, button, choice, fit, throttle, DrawPad } from '../ui.js';
+import { el, button, choice, fit, grouped, throttle, DrawPad } from '../ui.js';
 import { View } from '../view.js';
 
 export const attributes = {
@@ -22,8 +22,9 @@ const percent = (v) => `${(100 * v).toFixed(1)}%`;
 
 export default class ClassifyView extends View {
   async setup() {
-    const data = await this.digits();
-    const mu = this.latents(data.images.subarray(0, (HELD_OUT + TRAIN) * this.pixels));
+    const data = await this.digits(HELD_OUT + TRAIN); // (it checks that the model fits them)
+    // Encoded in the demo's worker: 6,000 digits on the page thread stalled it for 150 ms of CPU.
+    const mu = this.latents((await this.remote('encode', this.data('digits', HELD_OUT + TRAIN))).mu);
     const L = this.model.info.latent;
     this.features = { L, heldOut: mu.subarray(0, HELD_OUT * L), train: mu.subarray(HELD_OUT * L), labels: data.labels };
     const url = this.settings.classifier;
@@ -48,14 +49,14 @@ export default class ClassifyView extends View {
       el('figure', {}, this.chart, el('figcaption', {}, el('i', { class: 'key rec' }), 'M2: labelled + unlabelled digits ',
         el('i', { class: 'key kl' }), 'the same classifier on the labelled digits alone')),
     );
-    this.status.textContent = `Teach it: ${TRAIN.toLocaleString('en')} digits, of which the labels of 10 or 100 are kept; accuracy on ${HELD_OUT.toLocaleString('en')} others.`;
+    this.status.textContent = `Teach it: ${grouped(TRAIN)} digits, of which the labels of 10 or 100 are kept; accuracy on ${grouped(HELD_OUT)} others.`;
     this.drawChart = throttle(() => this.renderChart());
   }
 
-  /* M2's inputs: latent means mapped as vae train --m1 maps them (0.5 + mu / 8) into the unit
+  /* M2's inputs: latent means (encode's mu) mapped as vae train --m1 maps them (0.5 + mu / 8) into the unit
    * interval, where the Gaussian likelihood's means live. */
-  latents(images) {
-    return this.model.encode(images).mu.map((v) => Math.fround(0.5 + 0.125 * v));
+  latents(mu) {
+    return mu.map((v) => Math.fround(0.5 + 0.125 * v));
   }
 
   /* Balanced labels drawn by seed: count/10 per class; -1 for the rest. */
@@ -151,7 +152,7 @@ export default class ClassifyView extends View {
     ctx.fillRect(0, 0, W, H);
     if (!this.m2) return void (this.guess.textContent = 'Teach it first (below), then draw a digit.');
     if (!this.pad.dirty) return void (this.guess.textContent = 'Draw a digit in the box.');
-    const p = await this.m2.classify(this.latents(this.pad.input())), best = p.indexOf(Math.max(...p));
+    const p = await this.m2.classify(this.latents(this.model.encode(this.pad.input()).mu)), best = p.indexOf(Math.max(...p));
     this.guess.textContent = `Looks like a ${best} (${percent(p[best])}).`;
     const bw = W / 10;
     ctx.font = `${11 * dpr}px system-ui, sans-serif`;

@@ -2,7 +2,7 @@
  * fine-tuning the given model (the model attribute, optional here) on
  * digits the visitor draws. */
 import { VAE } from '../../vae.js';
-import { el, button, choice, fit, fitGrid, drawGrid, throttle, DrawPad } from '../ui.js';
+import { el, button, choice, fit, grouped, fitGrid, drawGrid, throttle, DrawPad } from '../ui.js';
 import { View } from '../view.js';
 
 export const attributes = {
@@ -39,7 +39,7 @@ export default class TrainView extends View {
       el('div', { class: 'padbox' }, this.pad.canvas,
         el('div', { class: 'controls' }, button('Add digit', () => this.addDrawn(), { class: 'small' }), button('Clear', () => this.pad.clear(), { class: 'small' }))),
       el('div', { class: 'side' }, el('p', { class: 'muted small' }, 'Draw a few digits in your own hand and add each one; fine-tuning teaches the pretrained model your style.'), this.thumbs));
-    this.modeChoice = choice('What to train', [['scratch', `New VAE on ${DIGITS.toLocaleString('en')} digits`], ['finetune', 'Fine-tune on your digits']], this.mode, (m) => this.setMode(m));
+    this.modeChoice = choice('What to train', [['scratch', `New VAE on ${grouped(DIGITS)} digits`], ['finetune', 'Fine-tune on your digits']], this.mode, (m) => this.setMode(m));
     this.go = button('▶ Train', () => this.train(), { class: 'primary' });
     this.pauseButton = button('Pause', () => this.pauseResume(), { disabled: true });
     this.cancelButton = button('Cancel', () => this.trainer?.cancel(), { disabled: true });
@@ -66,7 +66,7 @@ export default class TrainView extends View {
     this.mode = mode;
     this.finetune.hidden = mode !== 'finetune';
     this.status.textContent = mode === 'scratch'
-      ? `Ready: a new ${this.digitData.rows * this.digitData.cols}-${ARCH.encoder}-${ARCH.latent} VAE, ${epochs(this.epochs)} over ${DIGITS.toLocaleString('en')} handwritten digits, in a Web Worker.`
+      ? `Ready: a new ${this.digitData.rows * this.digitData.cols}-${ARCH.encoder}-${ARCH.latent} VAE, ${epochs(this.epochs)} over ${grouped(DIGITS)} handwritten digits, in a Web Worker.`
       : `Ready: fine-tunes ${this.host.getAttribute('model').replace(/^.*\//, '')} for ${epochs(this.epochs)} on the digits you add.`;
     this.host.render();
   }
@@ -181,7 +181,7 @@ export default class TrainView extends View {
     this.totalSteps = e.totalSteps;
     this.progress.value = e.totalStep / e.totalSteps;
     if (this.trainer?.state === 'running')
-      this.status.textContent = `Epoch ${e.epoch}/${e.epochs} · loss ${e.loss.toFixed(1)} · ${Math.round(e.imagesPerSecond).toLocaleString('en')} images/s · ${e.eta.toFixed(0)} s left`;
+      this.status.textContent = `Epoch ${e.epoch}/${e.epochs} · loss ${e.loss.toFixed(1)} · ${grouped(Math.round(e.imagesPerSecond))} images/s · ${e.eta.toFixed(0)} s left`;
     this.host.emit('vae-progress', e);
     this.drawChart();
   }
