@@ -12,7 +12,7 @@ export const attributes = {
   from: '日', // the two characters (of those bundled in the data folder's hanzi/)
   to: '月',
   steps: 8, // characters on the path, both ends included (2..12)
-  method: 'linear', // or slerp
+  method: 'slerp', // or linear (slerp: as interpolateStrokes and vae interpolate by default)
   temperature: 0.1, // of the decoded points: low keeps to the likeliest strokes
 };
 
@@ -27,12 +27,12 @@ export default class SketchInterpolateView extends View {
     if (unknown !== undefined) throw new Error(`“${unknown}” is not among the bundled characters (${this.chars})`);
     this.ends = ends;
     this.steps = Math.min(12, Math.max(2, Math.round(s.steps)));
-    this.method = s.method === 'slerp' ? 'slerp' : 'linear';
+    this.method = s.method === 'linear' ? 'linear' : 'slerp';
     this.temperature = Math.min(1, Math.max(0, s.temperature));
     this.strokes = new Map(); // character -> its strokes in the data
     this.animator = new Animator(() => this.busy());
-    this.real = [0, 1].map((i) => el('canvas', { class: 'paper', role: 'img', 'aria-label': `${i ? 'Second' : 'First'} character as written in the data` }));
-    this.pickers = [0, 1].map((i) => el('select', { 'aria-label': `${i ? 'Second' : 'First'} character`, onchange: () => this.pick(i, this.pickers[i].value) },
+    this.real = [0, 1].map((i) => el('canvas', { class: 'paper', role: 'img', 'aria-label': `The ${i ? 'end' : 'start'}, as written in the data` }));
+    this.pickers = [0, 1].map((i) => el('select', { 'aria-label': `${i ? 'End' : 'Start'} character`, onchange: () => this.pick(i, this.pickers[i].value) },
       ...[...this.chars].map((c) => el('option', { value: c, selected: c === ends[i] }, c))));
     this.strip = el('div', { class: 'inkstrip', 'aria-label': 'The path from the first character to the second' });
     this.note = el('p', { class: 'note', role: 'status' });
@@ -125,6 +125,6 @@ export default class SketchInterpolateView extends View {
 
   destroy() {
     this.destroyed = true;
-    this.animator.forget();
+    this.animator?.forget(); // (none when setup failed)
   }
 }

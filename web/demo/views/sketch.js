@@ -196,6 +196,6 @@ export default class SketchView extends View {
 
   destroy() {
     this.destroyed = true;
-    this.animator.forget();
+    this.animator?.forget(); // (none when setup failed)
   }
 }
