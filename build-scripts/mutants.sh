@@ -39,6 +39,8 @@ build_for() {
         mkdir -p "$T/web/dist" "$T/build/native" && cp "$M/native/vae" "$T/build/native/" &&
         cp "$M"/wasm/vae-{,seq-,seq-train-}simd.wasm "$T"/web/vae{,-train,-worker,-seq}.js "$T/web/dist/" ;;
     node:*)
+      # hanzi.test.mjs reads npm hanzi-writer-data (the tree has no node_modules)
+      [[ -d tools/hanzi/node_modules ]] && mkdir -p "$T/tools/hanzi" && ln -sfn "$PWD/tools/hanzi/node_modules" "$T/tools/hanzi/node_modules"
       cmake --build "$M/wasm" -j$jobs --target vae_wasm vae_wasm_train >>"$M/logs/build.log" 2>&1
       mkdir -p "$T/web/dist"
       cp "$M"/wasm/vae-{,train-}simd.wasm "$T"/web/vae{,-train,-worker}.js "$T/web/dist/" ;;
@@ -93,11 +95,9 @@ EOF
 
 # Every guarding test passes on the unchanged tree first.
 for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm \
-  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs browser:tests/browser/smoothness.test.mjs; do
-  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/words-train.test.mjs; do
-  ctest:test_m2_cli node:web/test/memory.test.mjs node:web/test/drawing.test.mjs node:web/test/m2.test.mjs; do
-for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm ctest:test_mdn ctest:test_sketch \
-  node:web/test/memory.test.mjs node:web/test/drawing.test.mjs; do
+  ctest:test_mdn ctest:test_sketch ctest:test_m2_cli ctest:test_csv_cli node:web/test/memory.test.mjs node:web/test/drawing.test.mjs \
+  node:web/test/words-train.test.mjs node:web/test/m2.test.mjs node:web/test/workers.test.mjs node:web/test/hanzi.test.mjs \
+  browser:tests/browser/smoothness.test.mjs browser:tests/browser/sketch.test.mjs; do
   build_for "$t"
   run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
 done
@@ -177,6 +177,21 @@ fault "a worker's training data copied through a JS array on the page thread" we
 fault "a word trainer's dropout not passed to the run (the default 0.3 instead)" web/vae-seq.js \
   'clip: o.clip, dropout: o.dropout, warmupEpochs' 'clip: o.clip, dropout: 0.3, warmupEpochs' \
   node:web/test/words-train.test.mjs
+fault "the sketch view's temperature slider does not sample again" web/demo/views/sketch.js \
+  'oninput: (v) => ((this.temperature = v), this.generate()) });' 'oninput: (v) => (this.temperature = v) });' \
+  browser:tests/browser/sketch.test.mjs
+fault "the sketch pad maps the pointer to the em box without its margin" web/demo/views/sketch.js \
+  'BOX[0] + ((u - MARGIN) / (1 - 2 * MARGIN)) * size' 'BOX[0] + u * size' \
+  browser:tests/browser/sketch.test.mjs
+fault "the model's strokes on the sketch pad in ink, not the accent colour" web/demo/views/sketch.js \
+  '{ ...o, color: c.accent }' '{ ...o, color: ink(this.host) }' \
+  browser:tests/browser/sketch.test.mjs
+fault "sketch-interpolate walks from the first character to itself" web/demo/views/sketch-interpolate.js \
+  "this.remote('interpolateStrokes', real[0], real[1]," "this.remote('interpolateStrokes', real[0], real[0]," \
+  browser:tests/browser/sketch.test.mjs
+fault "the demo's stroke simplification keeps points at exactly epsilon" web/demo/hanzi.js \
+  'if (best <= eps) return' 'if (best < eps) return' \
+  node:web/test/hanzi.test.mjs
 printf '\n%-72s %-8s %s\n' fault result 'by (the failing tests)'
 for r in "${rows[@]}"; do
   IFS='|' read -r desc result by <<<"$r"

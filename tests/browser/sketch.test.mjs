@@ -81,9 +81,13 @@ test('sketch: strokes drawn on the pad with the pointer, finished by the model a
   await draw(page, pad, [[[0.3, 0.2], [0.3, 0.8]], [[0.3, 0.2], [0.7, 0.2], [0.7, 0.8]]]);
   const prefix = await el.evaluate((e) => e.shown.strokes);
   assert.equal(prefix.length, 2, `strokes: ${JSON.stringify(prefix)}`);
-  // the box is the data's em box (-512..512): the left side near x = -0.3 of it, the corner point kept by the simplification
-  assert.ok(prefix.every((st) => st.every(([x, y]) => Number.isInteger(x) && Math.abs(x) < 300 && Math.abs(y) < 400)), JSON.stringify(prefix));
-  assert.ok(prefix[1].some(([x, y]) => x > 150 && y < -250), `no corner at the top right: ${JSON.stringify(prefix[1])}`);
+  // in the data's units: the pad shows the em box (-512..512, y down) with 6% of its side around it;
+  // the simplification keeps the ends and the corner, and rounds as the training data
+  const unit = (f) => -512 + ((f - 0.06) / 0.88) * 1024, near = (p, [u, v]) => Math.hypot(p[0] - unit(u), p[1] - unit(v)) < 8;
+  assert.ok(prefix.flat(2).every(Number.isInteger), JSON.stringify(prefix));
+  assert.ok(near(prefix[0][0], [0.3, 0.2]) && near(prefix[0].at(-1), [0.3, 0.8]), `the first stroke: ${JSON.stringify(prefix[0])}`);
+  assert.ok(near(prefix[1][0], [0.3, 0.2]) && prefix[1].some((p) => near(p, [0.7, 0.2])) && near(prefix[1].at(-1), [0.7, 0.8]),
+    `the second stroke: ${JSON.stringify(prefix[1])}`);
   await finish.click();
   await settled(page, 'sketch', 'shown.completion !== null');
   const { done, seed, temperature } = await el.evaluate((e) => e.shown.completion);
