@@ -97,7 +97,7 @@ EOF
 for t in ctest:test_train ctest:test_golden ctest:test_gradcheck ctest:test_idx ctest:test_kernels ctest:test_cli ctest:test_golden_lstm \
   ctest:test_mdn ctest:test_sketch ctest:test_m2_cli ctest:test_csv_cli node:web/test/memory.test.mjs node:web/test/drawing.test.mjs \
   node:web/test/words-train.test.mjs node:web/test/m2.test.mjs node:web/test/workers.test.mjs node:web/test/hanzi.test.mjs \
-  browser:tests/browser/smoothness.test.mjs browser:tests/browser/sketch.test.mjs; do
+  browser:tests/browser/smoothness.test.mjs browser:tests/browser/sketch.test.mjs browser:tests/browser/csp.test.mjs; do
   build_for "$t"
   run_test "$t" unfaulted || { echo "mutants.sh: ${t#*:} fails without any fault (see $M/logs)" >&2; exit 1; }
 done
@@ -189,6 +189,9 @@ fault "the model's strokes on the sketch pad in ink, not the accent colour" web/
 fault "sketch-interpolate walks from the first character to itself" web/demo/views/sketch-interpolate.js \
   "this.remote('interpolateStrokes', real[0], real[1]," "this.remote('interpolateStrokes', real[0], real[0]," \
   browser:tests/browser/sketch.test.mjs
+fault "the demo's worker probes SIMD itself for a sketch model (not the page's build)" web/demo/shared.js \
+  '.then((m) => (remoteBuild(url, m.info), m))' '' \
+  browser:tests/browser/csp.test.mjs
 fault "the demo's stroke simplification keeps points at exactly epsilon" web/demo/hanzi.js \
   'if (best <= eps) return' 'if (best < eps) return' \
   node:web/test/hanzi.test.mjs

@@ -3,7 +3,7 @@
  * (build-scripts/bundle-digits.mjs) is fetched and parsed once, in the
  * demo's worker (remote.js), which hands out the first items a view needs. */
 import { VAE } from '../vae.js';
-import { remoteDataSet, remoteRelease, remoteSource } from './remote.js';
+import { remoteBuild, remoteDataSet, remoteRelease, remoteSource } from './remote.js';
 
 const models = new Map(); // url -> {promise, users}
 
@@ -12,7 +12,7 @@ export function acquireModel(url) {
   if (!entry) {
     // The bytes also go to the demo's worker if a view asks it about this model (no second download).
     const bytes = fetchBytes(url, false).then((b) => (remoteSource(url, b), b));
-    entry = { promise: bytes.then((b) => VAE.load(b)), users: 0 };
+    entry = { promise: bytes.then((b) => VAE.load(b)).then((m) => (remoteBuild(url, m.info), m)), users: 0 };
     models.set(url, entry);
     entry.promise.catch(() => models.delete(url)); // a later element may retry
   }
