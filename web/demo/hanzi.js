@@ -9,6 +9,8 @@
  * data/hanzi/ and lists them in data/hanzi/index.json. No DOM here: the
  * Node tests check the conversion against the Python one. */
 
+import { fetchBytes } from './shared.js';
+
 export const EPSILON = 8; // tools/hanzi_strokes.py --epsilon
 export const BOX = [-512, -512, 512, 512]; // the em box in the drawings' units
 
@@ -33,16 +35,7 @@ export function mediansToStrokes(medians, eps = EPSILON) {
   return medians.map((s) => rdp(s.map(([x, y]) => [x, 900 - y]), eps).map(([x, y]) => [x - 512, y - 512]));
 }
 
-const load = async (url) => {
-  let res;
-  try {
-    res = await fetch(url);
-  } catch (e) {
-    throw new Error(`cannot fetch ${url} (${e.message})`);
-  }
-  if (!res.ok) throw new Error(`${url} gave HTTP ${res.status} ${res.statusText}`);
-  return res.json();
-};
+const load = async (url) => JSON.parse(new TextDecoder().decode(await fetchBytes(url, false)));
 
 /* The characters bundled in a data folder (build-demo.sh), as a string. */
 export const bundledCharacters = (folder) => load(new URL('hanzi/index.json', folder).href).then((list) => list.join(''));

@@ -29,7 +29,7 @@ export function releaseModel(url) {
 }
 
 /* Bytes of a URL, gunzipped when they are gzip (some hosts already decode .gz files) and `gzip` is true. */
-async function fetchBytes(url, gzip = true) {
+export async function fetchBytes(url, gzip = true) {
   let res;
   try {
     res = await fetch(url);

@@ -44,6 +44,25 @@ export function paintCharacter(view, canvas, strokes, box) {
   if (strokes.length) view.model.drawStrokes(ctx, strokes, { box, margin: 0.1, color: ink(view.host), clear: false });
 }
 
+/* An async job (fn(stale)) whose calls while it runs wait for it, and then
+ * run it once more, with the settings as they are by then: sliders dragged
+ * over many values cost one run at a time. stale() is true once another
+ * call came in (the run's result is then not shown); onbusy(true/false)
+ * around the runs. */
+export function latest(fn, onbusy) {
+  let running = false, again = false;
+  return async () => {
+    again = true;
+    if (running) return;
+    (running = true), onbusy(true);
+    try {
+      while (again) (again = false), await fn(() => again);
+    } finally {
+      (running = false), onbusy(false);
+    }
+  };
+}
+
 const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
 const MS_PER_POINT = 28; // about a stroke in a quarter of a second
 

@@ -6,7 +6,7 @@
 import { el, button, slider, choice, fit } from '../ui.js';
 import { View } from '../view.js';
 import { BOX, bundledCharacters, readCharacter } from '../hanzi.js';
-import { Animator, boxAround, checkSketchModel, head, paintCharacter } from '../strokes.js';
+import { Animator, boxAround, checkSketchModel, head, latest, paintCharacter } from '../strokes.js';
 
 export const attributes = {
   from: '日', // the two characters (of those bundled in the data folder's hanzi/)
@@ -31,6 +31,7 @@ export default class SketchInterpolateView extends View {
     this.temperature = Math.min(1, Math.max(0, s.temperature));
     this.strokes = new Map(); // character -> its strokes in the data
     this.animator = new Animator(() => this.busy());
+    this.compute = latest((stale) => this.walk(stale), (on) => ((this.computing = on), this.busy()));
     this.real = [0, 1].map((i) => el('canvas', { class: 'paper', role: 'img', 'aria-label': `The ${i ? 'end' : 'start'}, as written in the data` }));
     this.pickers = [0, 1].map((i) => el('select', { 'aria-label': `${i ? 'End' : 'Start'} character`, onchange: () => this.pick(i, this.pickers[i].value) },
       ...[...this.chars].map((c) => el('option', { value: c, selected: c === ends[i] }, c))));
@@ -73,35 +74,22 @@ export default class SketchInterpolateView extends View {
     return this.strokes.get(c);
   }
 
-  /* The path's characters, decoded in the worker; while one is computed,
-   * later requests wait and only the last runs. */
-  async compute() {
-    this.pending = true;
-    if (this.computing) return;
-    this.computing = true;
-    this.busy();
+  /* The path's characters, decoded in the worker. */
+  async walk(stale) {
+    const ends = [...this.ends], { steps, method, temperature } = this;
+    let real, path;
     try {
-      while (this.pending && !this.destroyed) {
-        this.pending = false;
-        const ends = [...this.ends], { steps, method, temperature } = this;
-        let real, path;
-        try {
-          real = await Promise.all(ends.map((c) => this.character(c)));
-          path = await this.remote('interpolateStrokes', real[0], real[1], steps, { method, temperature });
-        } catch (e) {
-          this.note.dataset.kind = 'error';
-          this.note.textContent = `Could not draw the path: ${e.message}`;
-          continue;
-        }
-        if (this.pending || this.destroyed) continue;
-        this.note.textContent = '';
-        this.path = { ends, steps, method, temperature, real, path };
-        this.draw();
-      }
-    } finally {
-      this.computing = false;
-      this.busy();
+      real = await Promise.all(ends.map((c) => this.character(c)));
+      path = await this.remote('interpolateStrokes', real[0], real[1], steps, { method, temperature });
+    } catch (e) {
+      this.note.dataset.kind = 'error';
+      this.note.textContent = `Could not draw the path: ${e.message}`;
+      return;
     }
+    if (stale() || this.destroyed) return;
+    this.note.textContent = '';
+    this.path = { ends, steps, method, temperature, real, path };
+    this.draw();
   }
 
   /* The real characters at once, the path's stroke by stroke. */

@@ -5,7 +5,7 @@
 import { el, button, slider, fit } from '../ui.js';
 import { View } from '../view.js';
 import { BOX, EPSILON, rdp } from '../hanzi.js';
-import { Animator, boxAround, checkSketchModel, ink, head, tail, paintCharacter } from '../strokes.js';
+import { Animator, boxAround, checkSketchModel, ink, head, tail, latest, paintCharacter } from '../strokes.js';
 
 export const attributes = {
   seed: 1, // of the first invented character; the others' follow
@@ -30,6 +30,7 @@ export default class SketchView extends View {
     this.strokes = []; // the reader's, simplified, in the model's units
     this.completion = null;
     this.animator = new Animator(() => this.busy());
+    this.generate = latest((stale) => this.sample(stale), (on) => ((this.generating = on), this.busy()));
     this.tiles = Array.from({ length: this.count }, (_, i) => el('canvas', { class: 'paper', role: 'img', 'aria-label': `Invented character ${i + 1}` }));
     const temp = slider('Temperature', { min: 0, max: 1.5, step: 0.05, value: this.temperature, format: (v) => v.toFixed(2),
       oninput: (v) => ((this.temperature = v), this.generate()) });
@@ -158,30 +159,18 @@ export default class SketchView extends View {
     if (added.length) this.model.drawStrokes(ctx, added, { ...o, color: c.accent });
   }
 
-  /* Invented characters for the seed and temperature, sampled in the
-   * worker; while a set is sampled, later requests wait and only the last runs. */
-  async generate() {
-    this.pending = true;
-    if (this.generating) return;
-    this.generating = true;
-    this.busy();
-    try {
-      while (this.pending && !this.destroyed) {
-        this.pending = false;
-        const { seed, temperature } = this;
-        const drawings = await Promise.all(this.tiles.map((_, i) => this.remote('sampleStrokes', { seed: seed + i, temperature })));
-        if (this.pending || this.destroyed) continue;
-        this.samples = { seed, temperature, drawings };
-        this.tiles.forEach((t, i) => {
-          const box = boxAround(drawings[i], BOX);
-          this.animator.play(t, drawings[i].flat().length, (k) => paintCharacter(this, t, head(drawings[i], k), box));
-        });
-        this.showState();
-      }
-    } finally {
-      this.generating = false;
-      this.busy();
-    }
+  /* Invented characters for the seed and temperature, sampled in the worker. */
+  async sample(stale) {
+    const { seed, temperature } = this;
+    const drawings = await Promise.all(this.tiles.map((_, i) => this.remote('sampleStrokes', { seed: seed + i, temperature })))
+      .catch((e) => (this.samples ? this.say(`Could not sample new characters: ${e.message}`, 'error') : Promise.reject(e))); // the first: the view's error
+    if (!drawings || stale() || this.destroyed) return;
+    this.samples = { seed, temperature, drawings };
+    this.tiles.forEach((t, i) => {
+      const box = boxAround(drawings[i], BOX);
+      this.animator.play(t, drawings[i].flat().length, (k) => paintCharacter(this, t, head(drawings[i], k), box));
+    });
+    this.showState();
   }
 
   /* The element's `shown`: the invented characters and the reader's strokes and their completion. */
