@@ -48,9 +48,12 @@ test('the demo page works with the strict CSP sent as a header', async () => {
   await ready(page, sel);
   await page.locator(sel).evaluate((e) => e.setAttribute('epochs', '1'));
   const el = await ready(page, sel);
-  const done = page.evaluate((sel) => new Promise((r) => document.querySelector(sel).addEventListener('vae-trained', (e) => r(e.detail.loss), { once: true })), sel);
+  // The listener is in place before the click (an evaluate still in flight could miss a quick training's end).
+  await page.evaluate((sel) => {
+    window.trained = new Promise((r) => document.querySelector(sel).addEventListener('vae-trained', (e) => r(e.detail.loss), { once: true }));
+  }, sel);
   await el.locator('button', { hasText: 'Train' }).click();
-  assert.ok(Number.isFinite(await done), 'training under the CSP gave no loss');
+  assert.ok(Number.isFinite(await page.evaluate(() => window.trained)), 'training under the CSP gave no loss');
   // the sequence module under the policy, in the page and in the demo's worker (which samples the characters)
   for (const view of ['sketch', 'sketch-interpolate']) {
     await ready(page, `vae-demo[view=${view}]`, 60000);
