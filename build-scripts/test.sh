@@ -37,6 +37,7 @@ if want wasm; then
   step "WebAssembly build and Node tests"
   build-scripts/build-wasm.sh
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  (cd tools/hanzi && npm ci --no-audit --no-fund --loglevel=error) # hanzi.test.mjs: the demo's reading of its characters
   node --test web/test/
 
   step "C tests compiled to wasm, under Node (their pinned output hashes: wasm gives native's bits)"

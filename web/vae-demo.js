@@ -38,8 +38,10 @@ import * as anomaly from './demo/views/anomaly.js';
 import * as timeseries from './demo/views/timeseries.js';
 import * as words from './demo/views/words.js';
 import * as classify from './demo/views/classify.js';
+import * as sketch from './demo/views/sketch.js';
+import * as sketchInterpolate from './demo/views/sketch-interpolate.js';
 
-const VIEWS = { samples, explorer, interpolate, manifold, conditional, draw, attributes, train, denoise, anomaly, timeseries, words, classify };
+const VIEWS = { samples, explorer, interpolate, manifold, conditional, draw, attributes, train, denoise, anomaly, timeseries, words, classify, sketch, 'sketch-interpolate': sketchInterpolate };
 
 /* The attributes of every view (parsed as a view's, see demo/view.js). */
 const COMMON = {
@@ -96,9 +98,10 @@ export class VAEDemo extends HTMLElement {
     return this.#settings;
   }
 
+  /* The model's absolute URL: the model attribute's, else the view's default model's (next to this file), else null. */
   get modelURL() {
-    const m = this.getAttribute('model');
-    return m ? new URL(m, document.baseURI).href : null;
+    const m = this.getAttribute('model'), d = VIEWS[this.view]?.default.defaultModel;
+    return m ? new URL(m, document.baseURI).href : d ? new URL(d, import.meta.url).href : null;
   }
 
   /* The folder of the bundled data sets (absolute). */
@@ -197,7 +200,7 @@ export class VAEDemo extends HTMLElement {
     try {
       if (!module) throw new Error(`there is no view “${this.view}” (try: ${Object.keys(VIEWS).join(', ')})`);
       this.#settings = parseSettings(module.attributes, this);
-      const Kind = module.default, url = this.modelURL ?? (Kind.defaultModel && new URL(Kind.defaultModel, import.meta.url).href);
+      const Kind = module.default, url = this.modelURL;
       if (!url && Kind.needsModel) throw new Error('set the model attribute to the URL of a .safetensors model');
       await loadSheet(); // before the view lays out: it measures its canvases
       let model = null;

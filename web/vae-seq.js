@@ -503,10 +503,14 @@ export class SketchModel extends SeqModel {
    * box with a margin; with {animate: true} point by point over `duration`
    * ms (default 1200), returning a Promise that resolves when done. Options:
    * color, lineWidth, margin (a share of the size, default 0.08), clear
-   * (default true). */
+   * (default true), box ([x0, y0, x1, y1]: the region of the data's units to
+   * fit instead of the drawing's bounding box, so that drawings keep their
+   * place and size, e.g. a character's em box). */
   drawStrokes(canvas, strokes, opts) {
-    const what = 'drawStrokes', k = my(this).k, o = k.options(what, opts, ['animate', 'duration', 'color', 'lineWidth', 'margin', 'clear']);
+    const what = 'drawStrokes', k = my(this).k, o = k.options(what, opts, ['animate', 'duration', 'color', 'lineWidth', 'margin', 'clear', 'box']);
     toRows(k, what, 'strokes', strokes, Infinity); // checks them
+    if (o.box !== undefined && !(Array.isArray(o.box) && o.box.length === 4 && o.box.every(Number.isFinite) && o.box[2] > o.box[0] && o.box[3] > o.box[1]))
+      k.fail(`${what}: box must be [x0, y0, x1, y1] with x1 > x0 and y1 > y0`);
     return drawStrokes(k, canvas, strokes, o);
   }
 }
@@ -517,7 +521,7 @@ function drawStrokes(k, canvas, strokes, opts) {
   if (!c || typeof c.lineTo !== 'function') k.fail('drawStrokes: canvas must be a canvas or its 2D context');
   const W = c.canvas.width, H = c.canvas.height, pts = strokes.flat();
   const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  const [x0, y0, x1, y1] = opts.box ?? [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
   const m = opts.margin ?? 0.08, s = (Math.min(W, H) * (1 - 2 * m)) / Math.max(x1 - x0, y1 - y0, 1e-6);
   const ox = W / 2 - (s * (x0 + x1)) / 2, oy = H / 2 - (s * (y0 + y1)) / 2;
   if (opts.clear ?? true) c.clearRect(0, 0, W, H);

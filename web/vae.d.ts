@@ -405,6 +405,9 @@ export interface DrawStrokesOptions {
   margin?: number;
   /** Clear the canvas first (default true). */
   clear?: boolean;
+  /** [x0, y0, x1, y1]: the region (in the drawing's units) to fit to the canvas instead of the
+   * drawing's bounding box, so drawings keep their place and size (a character's em box). */
+  box?: [number, number, number, number];
 }
 
 /** A SketchRNN model (`vae train --strokes`), which VAE.load gives for such a file:

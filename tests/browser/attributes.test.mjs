@@ -11,7 +11,8 @@ let s;
 before(async () => (s = await start()));
 after(() => s?.close());
 
-const MODEL = { conditional: 'models/mnist-cvae.safetensors', words: 'models/words-vae.safetensors' }; // the others take the plain VAE
+const SKETCH = 'models/hanzi-sketch-vae.safetensors';
+const MODEL = { conditional: 'models/mnist-cvae.safetensors', words: 'models/words-vae.safetensors', sketch: SKETCH, 'sketch-interpolate': SKETCH }; // the others take the plain VAE
 const URLS = { encoder: 'models/mnist-vae.safetensors' }; // attributes naming a model: a changed value that loads
 
 /* The element's declarations, with Number and String (no fixed default) as {type}. */
@@ -69,7 +70,7 @@ test('the README and the demo page list the views and attributes the modules dec
     const { views, common } = await declared(page);
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const line = readme.match(/^Views: ([^;]*);/m)?.[1] ?? '';
-    assert.deepEqual([...line.matchAll(/`(\w+)`/g)].map((m) => m[1]), Object.keys(views), "README's views");
+    assert.deepEqual([...line.matchAll(/`([\w-]+)`/g)].map((m) => m[1]), Object.keys(views), "README's views");
     const items = await page.locator('#view-attributes li').allTextContents();
     assert.equal(items.length, 1 + Object.keys(views).length);
     for (const [k, [name, attrs]] of [['every view', common], ...Object.entries(views)].entries()) {

@@ -16,7 +16,7 @@ test('the page loads every demo with no console errors or failed requests; every
   const demos = await page.locator('vae-demo').evaluateAll((els) => els.map((e) => ({ view: e.getAttribute('view'), model: e.getAttribute('model') })));
   assert.ok(demos.length >= 8, `expected the demos on the page, found ${demos.length}`);
   const views = new Set(demos.map((d) => d.view));
-  for (const v of ['samples', 'explorer', 'interpolate', 'manifold', 'conditional', 'draw', 'attributes', 'train', 'denoise', 'anomaly', 'words']) assert.ok(views.has(v), `no ${v} view on the page`);
+  for (const v of ['samples', 'explorer', 'interpolate', 'manifold', 'conditional', 'draw', 'attributes', 'train', 'denoise', 'anomaly', 'words', 'sketch', 'sketch-interpolate']) assert.ok(views.has(v), `no ${v} view on the page`);
   for (const [i, d] of demos.entries()) {
     const el = page.locator('vae-demo').nth(i);
     await el.scrollIntoViewIfNeeded();

@@ -10,6 +10,7 @@ let worker = null, started = null, next = 0;
 const waiting = new Map(); // id -> {resolve, reject}
 const sources = new Map(); // url -> bytes of a model the page has loaded, handed over on the first call about it
 const sent = new Set(); // urls whose bytes the worker has
+const builds = new Map(); // url -> VAE.load options: the build the page's copy of a sequence model runs
 
 function failAll(message) {
   for (const w of waiting.values()) w.reject(new Error(message));
@@ -52,7 +53,14 @@ export function remoteCall(url, method, ...args) {
   const bytes = sent.has(url) ? undefined : sources.get(url);
   sources.delete(url);
   sent.add(url);
-  return post({ op: 'call', url, method, args, bytes }, bytes ? [bytes.buffer] : []);
+  return post({ op: 'call', url, method, args, bytes, load: builds.get(url) }, bytes ? [bytes.buffer] : []);
+}
+
+/* The page's copy of the model at url (its info): a word or sketch model
+ * picks its module by the engine's SIMD probe, and the worker's copy then
+ * runs the same build, as image models do (init), for the same results. */
+export function remoteBuild(url, info) {
+  if (/^(words|sketch)$/.test(info.model)) builds.set(url, { simd: info.simd });
 }
 
 /* The bytes of a model the page loaded from url (the worker then need not fetch it again). */
@@ -63,5 +71,6 @@ export function remoteSource(url, bytes) {
 /* Frees the worker's copy of a model (when the page's last user lets go). */
 export function remoteRelease(url) {
   sources.delete(url);
+  builds.delete(url);
   if (sent.delete(url) && worker) post({ op: 'release', url }).catch(() => {});
 }

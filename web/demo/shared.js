@@ -3,7 +3,7 @@
  * (build-scripts/bundle-digits.mjs) is fetched and parsed once, in the
  * demo's worker (remote.js), which hands out the first items a view needs. */
 import { VAE } from '../vae.js';
-import { remoteDataSet, remoteRelease, remoteSource } from './remote.js';
+import { remoteBuild, remoteDataSet, remoteRelease, remoteSource } from './remote.js';
 
 const models = new Map(); // url -> {promise, users}
 
@@ -13,7 +13,7 @@ export function acquireModel(url) {
     VAE.init().catch(() => {}); // the wasm compiles while the model downloads (load reports a failure)
     // The bytes also go to the demo's worker if a view asks it about this model (no second download).
     const bytes = fetchBytes(url, false).then((b) => (remoteSource(url, b), b));
-    entry = { promise: bytes.then((b) => VAE.load(b)), users: 0 };
+    entry = { promise: bytes.then((b) => VAE.load(b)).then((m) => (remoteBuild(url, m.info), m)), users: 0 };
     models.set(url, entry);
     entry.promise.catch(() => models.delete(url)); // a later element may retry
   }
@@ -30,7 +30,7 @@ export function releaseModel(url) {
 }
 
 /* Bytes of a URL, gunzipped when they are gzip (some hosts already decode .gz files) and `gzip` is true. */
-async function fetchBytes(url, gzip = true) {
+export async function fetchBytes(url, gzip = true) {
   let res;
   try {
     res = await fetch(url);

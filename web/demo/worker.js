@@ -7,10 +7,11 @@ import { readDataSet } from './shared.js';
 const models = new Map(); // url -> Promise<Model>
 const sets = new Map(); // folder + name -> Promise<{images, labels, n, rows, cols}>
 
-/* The model at url, loaded from the bytes the page handed over, or fetched. */
-function model(url, bytes) {
+/* The model at url, loaded from the bytes the page handed over, or fetched
+ * (with the load options of the page's build, remote.js's remoteBuild). */
+function model(url, bytes, load) {
   if (!models.has(url)) {
-    const p = VAE.load(bytes ?? url);
+    const p = VAE.load(bytes ?? url, load);
     p.catch(() => models.delete(url));
     models.set(url, p);
   }
@@ -48,8 +49,8 @@ const OPS = {
     const d = await items(folder, name, count);
     return { ...d, images: d.images.slice(), labels: d.labels.slice() }; // copies: the worker keeps its set
   },
-  async call({ url, method, args, bytes }) {
-    const [m, resolved] = await Promise.all([model(url, bytes), Promise.all(args.map(resolve))]);
+  async call({ url, method, args, bytes, load }) {
+    const [m, resolved] = await Promise.all([model(url, bytes, load), Promise.all(args.map(resolve))]);
     return m[method](...resolved);
   },
   async release({ url }) {

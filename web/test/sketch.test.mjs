@@ -112,6 +112,10 @@ test('drawStrokes: a path per stroke on a 2D context; animated, a Promise', { sk
   assert.equal(calls.filter((c) => c[0] === 'stroke').length, 2);
   const xs = calls.filter((c) => c[0] === 'moveTo' || c[0] === 'lineTo').map((c) => c[1]);
   assert.ok(Math.min(...xs) >= 0 && Math.max(...xs) <= 50, 'fitted into the canvas');
+  // a box: its region fills the canvas (less the margin), wherever the drawing lies in it
+  calls.length = 0;
+  m.drawStrokes(ctx, [[[0, 0], [50, 50]]], { box: [-50, -50, 50, 50], margin: 0 });
+  assert.deepEqual(calls.filter((c) => c[0] === 'moveTo' || c[0] === 'lineTo').map((c) => c.slice(1)), [[25, 20], [45, 40]]);
   globalThis.requestAnimationFrame ??= (f) => setTimeout(() => f(performance.now()), 5);
   calls.length = 0;
   await m.drawStrokes({ getContext: () => ctx }, strokes, { animate: true, duration: 30 });
@@ -134,6 +138,7 @@ test('errors: malformed, empty and too long drawings, bad latents and options, d
   await rejects(() => m.sampleStrokes({ temperature: -1 }), 'VAE_ERR_ARG', /^sampleStrokes: temperature must be a finite number >= 0/);
   await rejects(() => m.sampleStrokes({ temp: 1 }), 'VAE_ERR_ARG', /^sampleStrokes: unknown option 'temp'/);
   await rejects(() => m.drawStrokes({}, [[[0, 0]]]), 'VAE_ERR_ARG', /^drawStrokes: canvas must be a canvas or its 2D context$/);
+  await rejects(() => m.drawStrokes({}, [[[0, 0]]], { box: [0, 0, 0, 1] }), 'VAE_ERR_ARG', /^drawStrokes: box must be \[x0, y0, x1, y1\] with x1 > x0 and y1 > y0$/);
   m.dispose();
   await rejects(() => m.sampleStrokes(), 'VAE_ERR_STATE', /^sampleStrokes: this model has been disposed$/);
 });

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const done: Strokes = sketch.complete([[[0, 0], [10, 5]]], { temperature: 0.2 });
   const morph: Strokes[] = sketch.interpolateStrokes(drawing, redrawn, 5, { method: 'linear' });
   sketch.drawStrokes({ width: 64, height: 64, getContext: () => null }, done);
-  const shown: Promise<void> = sketch.drawStrokes({ width: 64, height: 64, getContext: () => null }, done, { animate: true });
+  const shown: Promise<void> = sketch.drawStrokes({ width: 64, height: 64, getContext: () => null }, done, { animate: true, box: [-512, -512, 512, 512] });
   console.log(morph.length, shown, sinfo.latent + sinfo.mixtures);
   // @ts-expect-error: points are [x, y]
   sketch.encodeStrokes([[1, 2]]);
