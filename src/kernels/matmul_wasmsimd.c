@@ -45,8 +45,8 @@ ALWAYS_INLINE void tile(float *C, size_t ldc, view A, const float *B, size_t ldb
     v128_t acc[4][2];
     for (int r = 0; r < rows; r++)
         for (int v = 0; v < nv; v++) acc[r][v] = wasm_f32x4_splat(0.0f);
-    for (int k = 0; k < depth; k++) {
-        const float *bk = B + (size_t)k * ldb, *ak = A.p + (size_t)k * A.cs;
+    const float *bk = B, *ak = A.p;
+    for (int k = 0; k < depth; k++, bk += ldb, ak += A.cs) {
         v128_t bv[2];
         for (int v = 0; v < nv; v++) bv[v] = wasm_v128_load(bk + 4 * v);
         for (int r = 0; r < rows; r++) {
