@@ -177,6 +177,17 @@ fault "a worker's training data copied through a JS array on the page thread" we
 fault "a word trainer's dropout not passed to the run (the default 0.3 instead)" web/vae-seq.js \
   'clip: o.clip, dropout: o.dropout, warmupEpochs' 'clip: o.clip, dropout: 0.3, warmupEpochs' \
   node:web/test/words-train.test.mjs
+fault "an optimiser step leaves the packed weights stale" src/models/train.c \
+  '    vae_model_changed(t->m);
+' '' \
+  ctest:test_train
+fault "a write through vae_model_tensor leaves the packed weights stale" src/models/model.c \
+  '    vae_model_changed((vae_model *)m);
+' '' \
+  ctest:test_train
+fault "the packed panels read one depth row late" src/kernels/matmul_wasmsimd.c \
+  '(size_t)k0 * PANEL + n0 % PANEL' '(size_t)(k0 + 1) * PANEL + n0 % PANEL' \
+  ctest:test_kernels
 printf '\n%-72s %-8s %s\n' fault result 'by (the failing tests)'
 for r in "${rows[@]}"; do
   IFS='|' read -r desc result by <<<"$r"
