@@ -69,9 +69,8 @@ struct vae_model {
     int logsigma;      /* tensor index, or -1 */
     size_t conv_bytes; /* workspace the conv layers need (0: none) */
     /* The linear layers' weights (the 2-D tensors) packed for the matrix
-     * kernels (vae_matmul_xwt_pack), current while packed_ok. */
+     * kernels (vae_matmul_xwt_pack); NULL while not packed or stale. */
     float *packed;
-    int packed_ok;
 };
 
 /* The parameter block (vae_model_tensor gives each tensor's place in it).

@@ -205,23 +205,30 @@ static int xwt_tiles(float *Y, const float *X, const float *W, const float *P, i
     return n0;
 }
 
-/* Sparse xwt: rows of X whose nonzero lists are built per pass (one byte
- * per entry of a depth block, so SPARSE_ROWS * XWT_KC bytes of stack), and
+/* Sparse xwt: rows of X whose nonzero lists are built per pass (8 bytes
+ * per entry of a depth block, so SPARSE_ROWS * XWT_KC * 8 bytes of stack), and
  * the widest column pass in vectors. In V8 a 1-row step is bound by its
  * loads (one per vector of W^T, one broadcast of x), so wider is better,
  * but TurboFan hoists a step's loads above its arithmetic: 7 vectors take
  * 15 registers (accumulators, loads, broadcast), all it allocates on x64;
  * 8 spill. */
-#define SPARSE_ROWS 128
+#define SPARSE_ROWS 64
 
-/* y[0, 4*nv] += x[k] * P[k, 0:4*nv] summed over the cnt listed k, in order
- * from zero. */
-ALWAYS_INLINE void sparse_row(float *y, const float *x, const uint8_t *ks, int cnt, const float *P, int nv) {
+/* A nonzero x of a row and the byte offset of its row in a panel: one
+ * load each in a step, no address arithmetic. */
+typedef struct {
+    float x;
+    uint32_t off;
+} nonzero;
+
+/* y[0, 4*nv] += x * P[row, 0:4*nv] summed over the cnt listed nonzeros, in
+ * order from zero. */
+ALWAYS_INLINE void sparse_row(float *y, const nonzero *nz, int cnt, const float *P, int nv) {
     v128_t acc[PANEL_NV];
     for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_splat(0.0f);
-    for (int i = 0; i < cnt; i++) {
-        const float *p = P + (size_t)ks[i] * PANEL;
-        v128_t a = wasm_f32x4_splat(x[ks[i]]);
+    for (const nonzero *e = nz, *end = nz + cnt; e < end; e++) {
+        const float *p = (const float *)((const char *)P + e->off);
+        v128_t a = wasm_f32x4_splat(e->x);
         for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a, wasm_v128_load(p + 4 * v)));
     }
     for (int v = 0; v < nv; v++) wasm_v128_store(y + 4 * v, wasm_f32x4_add(wasm_v128_load(y + 4 * v), acc[v]));
@@ -236,7 +243,7 @@ ALWAYS_INLINE void sparse_row(float *y, const float *x, const uint8_t *ks, int c
  * never is -0). Returns cols. */
 static int xwt_sparse(float *Y, const float *X, const float *W, const float *P, int M, int N, int K) {
     float buf[XWT_KC * PANEL];
-    uint8_t ks[SPARSE_ROWS][XWT_KC];
+    nonzero nz[SPARSE_ROWS][XWT_KC];
     int cnt[SPARSE_ROWS], cols = N & ~3;
     for (int m0 = 0; m0 < M; m0 += SPARSE_ROWS) {
         int rows = M - m0 < SPARSE_ROWS ? M - m0 : SPARSE_ROWS;
@@ -246,7 +253,7 @@ static int xwt_sparse(float *Y, const float *X, const float *W, const float *P, 
                 const float *x = X + (size_t)(m0 + r) * K + k0;
                 int c = 0;
                 for (int k = 0; k < kc; k++) {
-                    ks[r][c] = (uint8_t)k;
+                    nz[r][c] = (nonzero){x[k], (uint32_t)(k * PANEL * sizeof(float))};
                     c += x[k] != 0.0f;
                 }
                 cnt[r] = c;
@@ -255,13 +262,12 @@ static int xwt_sparse(float *Y, const float *X, const float *W, const float *P, 
                 const float *p = panel(buf, P, W, n0, nv, k0, kc, K);
                 for (int r = 0; r < rows; r++) {
                     float *y = Y + (size_t)(m0 + r) * N + n0;
-                    const float *x = X + (size_t)(m0 + r) * K + k0;
                     /* literal widths so that each sparse_row() is specialised */
                     switch (nv) {
-                    case PANEL_NV: sparse_row(y, x, ks[r], cnt[r], p, PANEL_NV); break;
-                    case 4: sparse_row(y, x, ks[r], cnt[r], p, 4); break;
-                    case 2: sparse_row(y, x, ks[r], cnt[r], p, 2); break;
-                    default: sparse_row(y, x, ks[r], cnt[r], p, 1); break;
+                    case PANEL_NV: sparse_row(y, nz[r], cnt[r], p, PANEL_NV); break;
+                    case 4: sparse_row(y, nz[r], cnt[r], p, 4); break;
+                    case 2: sparse_row(y, nz[r], cnt[r], p, 2); break;
+                    default: sparse_row(y, nz[r], cnt[r], p, 1); break;
                     }
                 }
             }

@@ -322,7 +322,10 @@ void vae_model_free(vae_model *m) {
     free(m);
 }
 
-void vae_model_changed(vae_model *m) { m->packed_ok = 0; }
+void vae_model_changed(vae_model *m) {
+    free(m->packed);
+    m->packed = NULL;
+}
 
 const vae_arch *vae_model_arch(const vae_model *m) { return m ? &m->arch : NULL; }
 size_t vae_model_param_count(const vae_model *m) { return m ? m->n_params : 0; }
@@ -413,16 +416,15 @@ void vae_work_free(vae_work *w) {
 static const float *P(const vae_model *m, int t) { return m->params + m->t[t].offset; }
 
 void vae_model_pack(vae_model *m) {
-    if (m->packed_ok) return;
+    if (m->packed) return;
     size_t n = 0; /* the 2-D tensors are the linear layers' weights [out, in] */
     for (vae_param_info *t = m->t; t < m->t + m->n_tensors; t++) {
         t->pk = n;
         if (t->ndim == 2) n += vae_matmul_xwt_pack_floats(t->shape[0], t->shape[1]);
     }
-    if (!n || (!m->packed && !(m->packed = malloc(n * sizeof(float))))) return;
+    if (!n || !(m->packed = malloc(n * sizeof(float)))) return;
     for (const vae_param_info *t = m->t; t < m->t + m->n_tensors; t++)
         if (t->ndim == 2) vae_matmul_xwt_pack(m->packed + t->pk, m->params + t->offset, t->shape[0], t->shape[1]);
-    m->packed_ok = 1;
 }
 
 /* out = layer(in) for n images. The conv shapes were checked when the model
@@ -432,7 +434,7 @@ static void layer_forward(const vae_model *m, vae_work *w, const vae_layer_ref *
     vae_conv_shape g = r->conv;
     g.n = n;
     if (r->kind == VAE_LAYER_LINEAR)
-        vae_linear_forward_packed(out, in, W, m->packed_ok ? m->packed + m->t[r->w].pk : NULL, b, n, r->in, r->out);
+        vae_linear_forward_packed(out, in, W, m->packed ? m->packed + m->t[r->w].pk : NULL, b, n, r->in, r->out);
     else if (r->kind == VAE_LAYER_CONV)
         vae_conv2d_forward(out, in, W, b, &g, w->conv, m->conv_bytes, NULL);
     else
