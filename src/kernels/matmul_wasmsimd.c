@@ -12,6 +12,9 @@
  * xwt also has a sparse kernel for X with many zeros (post-ReLU activations,
  * images): 1x28 tiles stepping through each row's nonzero k only, with the
  * same sums less their +-0 terms; the dispatcher counts X's zeros to pick.
+ * It reads W^T in 28-column panels, which a model packs once per weights
+ * (vae_matmul_xwt_pack; vae_matmul_xwt_packed takes them, and with them
+ * also serves fewer than 4 rows).
  * The order of every sum is fixed by the shapes alone, and multiplies and
  * adds are never fused, so a kernel gives the same bits on every call and on
  * every target. */
@@ -30,9 +33,9 @@
 #endif
 
 /* Depth block of xwt's sums: each output adds its block's sum, in order
- * from zero, to Y. The packed W^T panels are PANEL (28, the sparse
- * kernel's widest step, PANEL_NV vectors) columns wide; packed per call, a
- * panel's block is 28 * 256 floats = 28 KB of stack. */
+ * from zero, to Y. The sparse kernel's W^T panels are PANEL (28, its
+ * widest step, PANEL_NV vectors) columns wide; packed per call, a panel's
+ * block is 28 * 256 floats = 28 KB of stack. */
 #define XWT_KC 256
 #define PANEL 28
 #define PANEL_NV 7
