@@ -39,6 +39,7 @@ typedef struct {
     int ndim;
     int shape[4];
     size_t offset, numel; /* in floats */
+    size_t pk;            /* a linear layer's weight [out, in] packed for the matrix kernels: its place in packed */
 } vae_param_info;
 
 /* One layer: its kind, the floats per image it reads and writes, and its
@@ -67,10 +68,21 @@ struct vae_model {
     vae_layer_ref cls[VAE_MAX_LAYERS], cls_out;
     int logsigma;      /* tensor index, or -1 */
     size_t conv_bytes; /* workspace the conv layers need (0: none) */
+    /* The linear layers' weights (the 2-D tensors) packed for the matrix
+     * kernels (vae_matmul_xwt_pack); NULL while not packed or stale. */
+    float *packed;
 };
 
-/* The parameter block (vae_model_tensor gives each tensor's place in it). */
+/* The parameter block (vae_model_tensor gives each tensor's place in it).
+ * Handing it out counts as a change of the weights (vae_model_changed). */
 float *vae_model_params(vae_model *m);
+/* Packs the weights for the matrix kernels if they changed since the last
+ * packing: at load, then in the first inference call after a change. Out of
+ * memory, the kernels pack as they go (the same bits). */
+void vae_model_pack(vae_model *m);
+/* The weights changed: the packed copy is stale. Whoever writes the
+ * parameter block (the loader, the optimisers) calls it. */
+void vae_model_changed(vae_model *m);
 /* The generator's raw 32-bit output (the uniforms and normals derive from it). */
 uint32_t vae_rng_u32(vae_rng *r);
 

@@ -63,23 +63,41 @@ static void compare(worst *w, const float *got, const float *ref, const float *m
 }
 
 #ifndef VAE_NO_SIMD
-#define XWT_SIMD vae_matmul_xwt_4x8_wasmsimd
 #define DYW_SIMD vae_matmul_dyw_4x8_wasmsimd
 #define DYTX_SIMD vae_matmul_dytx_4x8_wasmsimd
 #else /* the scalar-only build: the dispatchers must be the scalar kernels */
-#define XWT_SIMD vae_matmul_xwt_scalar
 #define DYW_SIMD vae_matmul_dyw_scalar
 #define DYTX_SIMD vae_matmul_dytx_scalar
 #endif
 
 #ifndef VAE_NO_SIMD
-#define XWT_SPARSE vae_matmul_xwt_sparse_1x28_wasmsimd
+#define XWT_SIMD vae_matmul_xwt_4x8_wasmsimd
 #else
-#define XWT_SPARSE vae_matmul_xwt_scalar
+#define XWT_SIMD vae_matmul_xwt_scalar
 #endif
 
+/* The sparse xwt with W packed (P) or not (NULL); the scalar-only build's
+ * dispatchers must be the scalar kernel. */
+static void XWT_SPARSE(float *Y, const float *X, const float *W, const float *P, const float *b, int M, int N, int K) {
+#ifndef VAE_NO_SIMD
+    vae_matmul_xwt_sparse_1x28_wasmsimd(Y, X, W, P, b, M, N, K);
+#else
+    vae_matmul_xwt_scalar(Y, X, W, b, M, N, K);
+#endif
+}
+
+/* W [N,K] packed for the xwt kernels, in a buffer of its own (poisoned
+ * first, so a panel's unwritten columns would show). */
+static float *packed(const float *W, int N, int K) {
+    size_t n = vae_matmul_xwt_pack_floats(N, K);
+    float *P = buf(n ? n : 1);
+    for (size_t i = 0; i < n; i++) P[i] = NAN;
+    vae_matmul_xwt_pack(P, W, N, K);
+    return P;
+}
+
 static worst w_xwt = {.name = "xwt"}, w_dyw = {.name = "dyw"}, w_dytx = {.name = "dytx"},
-             w_sparse = {.name = "xwt sparse"};
+             w_sparse = {.name = "xwt sparse"}, w_packed = {.name = "xwt packed"};
 
 /* Y = X W^T + b with and without b; Y starts as NaN to prove it is overwritten. */
 static void test_xwt(int M, int N, int K, int with_b) {
@@ -87,16 +105,24 @@ static void test_xwt(int M, int N, int K, int with_b) {
     float *X = buf_rand((size_t)M * K), *W = buf_rand((size_t)N * K), *b = with_b ? buf_rand(N) : NULL;
     float *aX = buf_abs(X, (size_t)M * K), *aW = buf_abs(W, (size_t)N * K), *ab = buf_abs(b, N);
     float *ref = buf(nY), *mag = buf(nY), *got = buf(nY), *again = buf(nY), *disp = buf(nY);
-    for (size_t i = 0; i < nY; i++) got[i] = again[i] = disp[i] = NAN;
+    float *P = packed(W, N, K), *pgot = buf(nY), *pdisp = buf(nY);
+    for (size_t i = 0; i < nY; i++) got[i] = again[i] = disp[i] = pgot[i] = pdisp[i] = NAN;
     vae_matmul_xwt_scalar(ref, X, W, b, M, N, K);
     vae_matmul_xwt_scalar(mag, aX, aW, ab, M, N, K);
     XWT_SIMD(got, X, W, b, M, N, K);
     XWT_SIMD(again, X, W, b, M, N, K);
     vae_matmul_xwt(disp, X, W, b, M, N, K);
+    /* W packed once (a model's weights): from 4 rows the dispatcher's bits,
+     * below them the sparse kernel's rows (per call or packed, alike) */
+    vae_matmul_xwt_packed(pdisp, X, W, P, b, M, N, K);
+    if (M < 4) XWT_SPARSE(pgot, X, W, NULL, b, M, N, K);
     compare(&w_xwt, got, ref, mag, nY, M, N, K);
+    compare(&w_packed, pdisp, ref, mag, nY, M, N, K);
     CHECK(!memcmp(got, again, nY * sizeof *got), "xwt M=%d N=%d K=%d not deterministic", M, N, K);
     CHECK(!memcmp(got, disp, nY * sizeof *got), "xwt dispatcher M=%d N=%d K=%d", M, N, K);
-    float *all[] = {X, W, b, aX, aW, ab, ref, mag, got, again, disp};
+    CHECK(!memcmp(M < 4 ? pgot : disp, pdisp, nY * sizeof *got),
+          "xwt M=%d N=%d K=%d: W packed once gives other bits than packed per call", M, N, K);
+    float *all[] = {X, W, b, aX, aW, ab, ref, mag, got, again, disp, P, pgot, pdisp};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) buf_free(all[i]);
 }
 
@@ -112,19 +138,23 @@ static void test_xwt_sparse(int M, int N, int K, double zeros, int with_b) {
     for (size_t i = 0; i < nW; i += 7) W[i] = i % 2 ? 0.0f : -0.0f;
     float *aX = buf_abs(X, nX), *aW = buf_abs(W, nW), *ab = buf_abs(b, N);
     float *ref = buf(nY), *mag = buf(nY), *got = buf(nY), *dense = buf(nY), *disp = buf(nY);
-    for (size_t i = 0; i < nY; i++) got[i] = disp[i] = NAN;
+    float *P = packed(W, N, K), *pgot = buf(nY);
+    for (size_t i = 0; i < nY; i++) got[i] = disp[i] = pgot[i] = NAN;
     vae_matmul_xwt_scalar(ref, X, W, b, M, N, K);
     vae_matmul_xwt_scalar(mag, aX, aW, ab, M, N, K);
-    XWT_SPARSE(got, X, W, b, M, N, K);
+    XWT_SPARSE(got, X, W, NULL, b, M, N, K);
+    XWT_SPARSE(pgot, X, W, P, b, M, N, K);
     XWT_SIMD(dense, X, W, b, M, N, K);
     vae_matmul_xwt(disp, X, W, b, M, N, K);
+    CHECK(!memcmp(got, pgot, nY * sizeof *got), "xwt sparse M=%d N=%d K=%d zeros %g: W packed once gives other bits", M,
+          N, K, zeros);
     compare(&w_sparse, got, ref, mag, nY, M, N, K);
     if (M >= 4)
         CHECK(!memcmp(got, dense, nY * sizeof *got), "xwt sparse M=%d N=%d K=%d zeros %g: not the dense bits", M, N, K,
               zeros);
     CHECK(!memcmp(disp, got, nY * sizeof *got) || !memcmp(disp, dense, nY * sizeof *got),
           "xwt dispatcher M=%d N=%d K=%d zeros %g: neither kernel's bits", M, N, K, zeros);
-    float *all[] = {X, W, b, aX, aW, ab, ref, mag, got, dense, disp};
+    float *all[] = {X, W, b, aX, aW, ab, ref, mag, got, dense, disp, P, pgot};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++) buf_free(all[i]);
 }
 
@@ -212,8 +242,8 @@ int main(void) {
         for (int v = 0; v < 4; v++, shapes++) test_shape(layers[i][0], layers[i][1], layers[i][2], v);
     for (int z = 0; z < 5; z++) test_xwt_sparse(64, 784, 400, sz[z], 1); /* the decoder's output layer */
     printf("%d shapes, %d sparse xwt shapes; max |simd - scalar| (abs, scaled by magnitude):\n", shapes, sparse_shapes);
-    worst *all[] = {&w_xwt, &w_dyw, &w_dytx, &w_sparse};
-    for (int i = 0; i < 4; i++) printf("  %-10s %.3g  %.3g\n", all[i]->name, all[i]->abs, all[i]->rel);
-    check_hash(0xf89e4cde2da1609eu, 0x8b27b1578ff318f7u);
+    worst *all[] = {&w_xwt, &w_dyw, &w_dytx, &w_sparse, &w_packed};
+    for (int i = 0; i < 5; i++) printf("  %-10s %.3g  %.3g\n", all[i]->name, all[i]->abs, all[i]->rel);
+    check_hash(0xd370da566f2f6a03u, 0x7fb43fbbf8f4f2c4u);
     return check_result("test_kernels");
 }

@@ -372,8 +372,47 @@ static void check_shares(void) {
     vae_model_free(s4b);
 }
 
+/* z [n, 4] decoded by m, and by a fresh load of m's weights as they are
+ * now: the same bits, or the packed copy of the weights is stale. */
+static void check_decode_current(vae_model *m, int n, const char *after) {
+    float z[8 * 4], out[8 * D], fresh[8 * D];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    vae_model *copy = NULL;
+    vae_error err;
+    for (int i = 0; i < n * 4; i++) z[i] = sinf((float)i);
+    CHECK(vae_model_decode(m, z, NULL, n, out, &err) == VAE_OK, "decode: %s", err.msg);
+    CHECK(vae_model_save(m, VAE_DTYPE_F32, 0, NULL, 0, &buf, &len, &err) == VAE_OK, "save: %s", err.msg);
+    CHECK(vae_model_load(&copy, buf, len, &err) == VAE_OK, "load: %s", err.msg);
+    CHECK(copy && vae_model_decode(copy, z, NULL, n, fresh, &err) == VAE_OK, "decode: %s", err.msg);
+    CHECK(!memcmp(out, fresh, sizeof(float) * n * D), "decoding %d after %s: not the bits of the new weights", n,
+          after);
+    vae_model_free(copy);
+    vae_buffer_free(buf);
+}
+
+/* The weights packed for the matrix kernels (at the first decode) follow
+ * every change: a training step, a write through vae_model_tensor. 2
+ * latents take the packed panels (below 4 rows), 8 the dense tiles. */
+static void check_packed_follows_weights(void) {
+    vae_model *m = small_model(0, 5);
+    vae_train_config c;
+    vae_train_config_default(&c);
+    check_decode_current(m, 2, "init");
+    train(m, &c, 1, 0);
+    check_decode_current(m, 2, "training");
+    check_decode_current(m, 8, "training");
+    vae_tensor t;
+    vae_error err;
+    CHECK(vae_model_tensor(m, vae_model_find_tensor(m, "decoder.layers.0.weight"), &t, &err) == VAE_OK, "%s", err.msg);
+    t.data[0] += 0.5f;
+    check_decode_current(m, 2, "a write through vae_model_tensor");
+    vae_model_free(m);
+}
+
 int main(void) {
     make_data();
+    check_packed_follows_weights();
     check_rng();
     check_determinism();
     check_nonfinite_rejected();

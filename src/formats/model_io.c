@@ -368,6 +368,7 @@ static vae_status load_model(vae_model **out, const vae_st_file *f, vae_error *e
         vae_model_free(m);
         return s;
     }
+    vae_model_pack(m); /* once, not per call */
     *out = m;
     return vae_ok(err);
 }

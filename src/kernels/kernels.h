@@ -17,8 +17,15 @@
 void vae_matmul_xwt_scalar(float *Y, const float *X, const float *W, const float *b, int M, int N, int K);
 void vae_matmul_xwt_4x8_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N, int K);
 /* The same, skipping the zeros of X (post-ReLU activations are about half
- * zeros, images more): bit-identical to the 4x8 kernel for M >= 4 and finite W. */
-void vae_matmul_xwt_sparse_1x28_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N, int K);
+ * zeros, images more): bit-identical to the 4x8 kernel for M >= 4 and finite
+ * W. It reads W^T in panels: P, W packed once by vae_matmul_xwt_pack (for a
+ * model's weights), or P NULL: packed per call (the same bits). */
+void vae_matmul_xwt_sparse_1x28_wasmsimd(float *Y, const float *X, const float *W, const float *P, const float *b,
+                                         int M, int N, int K);
+/* Floats of W[N,K] packed (0 under VAE_NO_SIMD: the scalar kernels take W
+ * as it is), and the packing. */
+size_t vae_matmul_xwt_pack_floats(int N, int K);
+void vae_matmul_xwt_pack(float *P, const float *W, int N, int K);
 
 /* dX[M,K] += dY[M,N] . W[N,K]   (accumulates). */
 void vae_matmul_dyw_scalar(float *dX, const float *dY, const float *W, int M, int N, int K);
@@ -30,6 +37,10 @@ void vae_matmul_dytx_4x8_wasmsimd(float *dW, float *db, const float *dY, const f
 
 /* Dispatchers used by the layers. */
 void vae_matmul_xwt(float *Y, const float *X, const float *W, const float *b, int M, int N, int K);
+/* xwt for a W used again and again, also given packed (P, or NULL); from 4
+ * rows the bits of vae_matmul_xwt, below them those of the sparse kernel. */
+void vae_matmul_xwt_packed(float *Y, const float *X, const float *W, const float *P, const float *b, int M, int N,
+                           int K);
 void vae_matmul_dyw(float *dX, const float *dY, const float *W, int M, int N, int K);
 void vae_matmul_dytx(float *dW, float *db, const float *dY, const float *X, int M, int N, int K);
 

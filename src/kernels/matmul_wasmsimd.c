@@ -12,6 +12,9 @@
  * xwt also has a sparse kernel for X with many zeros (post-ReLU activations,
  * images): 1x28 tiles stepping through each row's nonzero k only, with the
  * same sums less their +-0 terms; the dispatcher counts X's zeros to pick.
+ * It reads W^T in 28-column panels, which a model packs once per weights
+ * (vae_matmul_xwt_pack; vae_matmul_xwt_packed takes them, and with them
+ * also serves fewer than 4 rows).
  * The order of every sum is fixed by the shapes alone, and multiplies and
  * adds are never fused, so a kernel gives the same bits on every call and on
  * every target. */
@@ -29,8 +32,13 @@
 #define NOINLINE static
 #endif
 
-/* Depth block of the packed W^T panel in xwt: 8 * 256 floats = 8 KB of stack. */
+/* Depth block of xwt's sums: each output adds its block's sum, in order
+ * from zero, to Y. The sparse kernel's W^T panels are PANEL (28, its
+ * widest step, PANEL_NV vectors) columns wide; packed per call, a panel's
+ * block is 28 * 256 floats = 28 KB of stack. */
 #define XWT_KC 256
+#define PANEL 28
+#define PANEL_NV 7
 
 /* Strided read-only matrix: element (i, j) at p[i*rs + j*cs]. */
 typedef struct {
@@ -45,8 +53,8 @@ ALWAYS_INLINE void tile(float *C, size_t ldc, view A, const float *B, size_t ldb
     v128_t acc[4][2];
     for (int r = 0; r < rows; r++)
         for (int v = 0; v < nv; v++) acc[r][v] = wasm_f32x4_splat(0.0f);
-    for (int k = 0; k < depth; k++) {
-        const float *bk = B + (size_t)k * ldb, *ak = A.p + (size_t)k * A.cs;
+    const float *bk = B, *ak = A.p;
+    for (int k = 0; k < depth; k++, bk += ldb, ak += A.cs) {
         v128_t bv[2];
         for (int v = 0; v < nv; v++) bv[v] = wasm_v128_load(bk + 4 * v);
         for (int r = 0; r < rows; r++) {
@@ -117,25 +125,50 @@ ALWAYS_INLINE void transpose4(v128_t r[4]) {
     r[3] = wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7);
 }
 
-/* P[kc, w] = W[w, kc]^T with w = 4*nv; W rows ldw floats apart. Once per
- * panel, not per step: inlined into both xwt kernels it would only cost
- * size (the wasm budget). */
-NOINLINE void pack_wt(float *P, const float *W, size_t ldw, int kc, int nv) {
+/* P[kc, 4*nv] = W[4*nv, kc]^T into rows ldp floats apart; W rows ldw
+ * floats apart. Once per panel, not per step: inlined into both xwt kernels
+ * it would only cost size (the wasm budget). */
+NOINLINE void pack_wt(float *P, int ldp, const float *W, size_t ldw, int kc, int nv) {
     int w = 4 * nv, k = 0;
     for (; k + 4 <= kc; k += 4)
         for (int v = 0; v < nv; v++) {
             v128_t r[4];
             for (int q = 0; q < 4; q++) r[q] = wasm_v128_load(W + (4 * v + q) * ldw + k);
             transpose4(r);
-            for (int q = 0; q < 4; q++) wasm_v128_store(P + (k + q) * w + 4 * v, r[q]);
+            for (int q = 0; q < 4; q++) wasm_v128_store(P + (k + q) * ldp + 4 * v, r[q]);
         }
     for (; k < kc; k++)
-        for (int j = 0; j < w; j++) P[k * w + j] = W[j * ldw + k];
+        for (int j = 0; j < w; j++) P[k * ldp + j] = W[j * ldw + k];
+}
+
+/* Width in vectors of the widest sparse pass (and packed panel piece) that fits in cols (0: none):
+ * 784 is 28 passes of 28 columns, 400 is 14 and one of 8. */
+static int sparse_nv(int cols) { return cols >= PANEL ? PANEL_NV : cols >= 16 ? 4 : cols >= 8 ? 2 : cols >= 4 ? 1 : 0; }
+
+size_t vae_matmul_xwt_pack_floats(int N, int K) {
+    return (size_t)(((N & ~3) + PANEL - 1) / PANEL) * PANEL * (size_t)K; /* all but the last N % 4 columns */
+}
+
+/* Panel p holds W^T's columns PANEL p .. PANEL p + PANEL - 1 over all of K,
+ * k-major: P[(p K + k) PANEL + j]; the last one's columns past N & ~3 are
+ * never read, nor written. */
+void vae_matmul_xwt_pack(float *P, const float *W, int N, int K) {
+    for (int n0 = 0, nv; (nv = sparse_nv((N & ~3) - n0)) > 0; n0 += 4 * nv)
+        pack_wt(P + (size_t)(n0 - n0 % PANEL) * K + n0 % PANEL, PANEL, W + (size_t)n0 * K, (size_t)K, K, nv);
+}
+
+/* W^T's columns n0 .. n0 + 4 nv (within one panel) for depth block k0 (kc
+ * deep), rows PANEL floats apart: in the packed weights if there are some,
+ * else packed now into buf. */
+static const float *panel(float *buf, const float *P, const float *W, int n0, int nv, int k0, int kc, int K) {
+    if (P) return P + ((size_t)(n0 - n0 % PANEL) * K + (size_t)k0 * PANEL + n0 % PANEL);
+    pack_wt(buf, PANEL, W + (size_t)n0 * K + k0, (size_t)K, kc, nv);
+    return buf;
 }
 
 /* Y[M, 4*(N/4)] += X[M,K] . W[N,K]^T as dot products along K, four columns
  * at a time, transposed and summed at the end. Returns the columns done. */
-static int xwt_dot(float *Y, const float *X, const float *W, int M, int N, int K) {
+static int xwt_dot(float *Y, const float *X, const float *W, const float *P, int M, int N, int K) {
     for (int m = 0; m < M; m++) {
         const float *x = X + (size_t)m * K;
         for (int n = 0; n + 4 <= N; n += 4) {
@@ -163,58 +196,58 @@ static int xwt_dot(float *Y, const float *X, const float *W, int M, int N, int K
 /* Y[M, cols] += X[M,K] . W[N,K]^T for the leading cols (all but N % 4) in
  * 4x8 tiles, one packed W^T panel (8 or 4 columns, XWT_KC deep) at a time.
  * Returns cols. */
-static int xwt_packed(float *Y, const float *X, const float *W, int M, int N, int K) {
-    float P[XWT_KC * 8];
+static int xwt_tiles(float *Y, const float *X, const float *W, const float *P, int M, int N, int K) {
+    float buf[XWT_KC * 8];
     int n0 = 0;
     for (int nv; (nv = strip_nv(n0, N)) > 0; n0 += 4 * nv)
         for (int k0 = 0; k0 < K; k0 += XWT_KC) {
             int kc = K - k0 < XWT_KC ? K - k0 : XWT_KC;
-            pack_wt(P, W + (size_t)n0 * K + k0, (size_t)K, kc, nv);
-            strip(Y + n0, (size_t)N, (view){X + k0, (size_t)K, 1}, P, (size_t)(4 * nv), kc, M, nv);
+            pack_wt(buf, 4 * nv, W + (size_t)n0 * K + k0, (size_t)K, kc, nv);
+            strip(Y + n0, (size_t)N, (view){X + k0, (size_t)K, 1}, buf, (size_t)(4 * nv), kc, M, nv);
         }
     return n0;
 }
 
-/* Sparse xwt: rows of X whose nonzero lists are built per pass (one byte
- * per entry of a depth block, so SPARSE_ROWS * XWT_KC bytes of stack), and
- * the widest column panel in vectors. In V8 a 1-row step is bound by its
+/* Sparse xwt: rows of X whose nonzero lists are built per pass (8 bytes
+ * per entry of a depth block, so SPARSE_ROWS * XWT_KC * 8 bytes of stack), and
+ * the widest column pass in vectors. In V8 a 1-row step is bound by its
  * loads (one per vector of W^T, one broadcast of x), so wider is better,
  * but TurboFan hoists a step's loads above its arithmetic: 7 vectors take
  * 15 registers (accumulators, loads, broadcast), all it allocates on x64;
  * 8 spill. */
-#define SPARSE_ROWS 128
-#define SPARSE_NV 7
+#define SPARSE_ROWS 64
 
-/* Width in vectors of the widest sparse panel that fits in cols (0: none):
- * 784 is 28 panels of 28 columns, 400 is 14 and one of 8. */
-static int sparse_nv(int cols) {
-    return cols >= 4 * SPARSE_NV ? SPARSE_NV : cols >= 16 ? 4 : cols >= 8 ? 2 : cols >= 4 ? 1 : 0;
-}
+/* A nonzero x of a row and the byte offset of its row in a panel: one
+ * load each in a step, no address arithmetic. */
+typedef struct {
+    float x;
+    uint32_t off;
+} nonzero;
 
-/* y[0, 4*nv] += x[k] * P[k, 0:4*nv] summed over the cnt listed k, in order
- * from zero. */
-ALWAYS_INLINE void sparse_row(float *y, const float *x, const uint8_t *ks, int cnt, const float *P, int nv) {
-    v128_t acc[SPARSE_NV];
+/* y[0, 4*nv] += x * P[row, 0:4*nv] summed over the cnt listed nonzeros, in
+ * order from zero. */
+ALWAYS_INLINE void sparse_row(float *y, const nonzero *nz, int cnt, const float *P, int nv) {
+    v128_t acc[PANEL_NV];
     for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_splat(0.0f);
-    for (int i = 0; i < cnt; i++) {
-        const float *p = P + (size_t)ks[i] * (4 * nv);
-        v128_t a = wasm_f32x4_splat(x[ks[i]]);
+    for (const nonzero *e = nz, *end = nz + cnt; e < end; e++) {
+        const float *p = (const float *)((const char *)P + e->off);
+        v128_t a = wasm_f32x4_splat(e->x);
         for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a, wasm_v128_load(p + 4 * v)));
     }
     for (int v = 0; v < nv; v++) wasm_v128_store(y + 4 * v, wasm_f32x4_add(wasm_v128_load(y + 4 * v), acc[v]));
 }
 
-/* Y[M, cols] += X[M,K] . W[N,K]^T for the leading cols (all but N % 4),
- * skipping the zeros of X: per depth block, each row lists its nonzero k;
- * then each packed W^T panel (28, 16, 8 or 4 columns) meets every row's
- * list in 1-row tiles, one step per nonzero. Each output sums the dense
- * tile's products per depth block in the same order, less those of zeros,
- * which for finite W are +-0 and change no bits (s + +-0 == s, as a sum
- * that starts at +0 never is -0). Returns cols. */
-static int xwt_sparse(float *Y, const float *X, const float *W, int M, int N, int K) {
-    float P[XWT_KC * 4 * SPARSE_NV];
-    uint8_t ks[SPARSE_ROWS][XWT_KC];
-    int cnt[SPARSE_ROWS], n0 = 0;
+/* Y[M, cols] += X[M,K] . W[N,K]^T for the panels' columns, skipping the
+ * zeros of X: per depth block, each row lists its nonzero k; then each
+ * column pass (28, 16, 8 or 4 columns) meets every row's list in 1-row
+ * tiles, one step per nonzero. Each output sums the dense tile's products per
+ * depth block in the same order, less those of zeros, which for finite W
+ * are +-0 and change no bits (s + +-0 == s, as a sum that starts at +0
+ * never is -0). Returns cols. */
+static int xwt_sparse(float *Y, const float *X, const float *W, const float *P, int M, int N, int K) {
+    float buf[XWT_KC * PANEL];
+    nonzero nz[SPARSE_ROWS][XWT_KC];
+    int cnt[SPARSE_ROWS], cols = N & ~3;
     for (int m0 = 0; m0 < M; m0 += SPARSE_ROWS) {
         int rows = M - m0 < SPARSE_ROWS ? M - m0 : SPARSE_ROWS;
         for (int k0 = 0; k0 < K; k0 += XWT_KC) {
@@ -223,39 +256,38 @@ static int xwt_sparse(float *Y, const float *X, const float *W, int M, int N, in
                 const float *x = X + (size_t)(m0 + r) * K + k0;
                 int c = 0;
                 for (int k = 0; k < kc; k++) {
-                    ks[r][c] = (uint8_t)k;
+                    nz[r][c] = (nonzero){x[k], (uint32_t)(k * PANEL * sizeof(float))};
                     c += x[k] != 0.0f;
                 }
                 cnt[r] = c;
             }
-            n0 = 0;
-            for (int nv; (nv = sparse_nv(N - n0)) > 0; n0 += 4 * nv) {
-                pack_wt(P, W + (size_t)n0 * K + k0, (size_t)K, kc, nv);
+            for (int n0 = 0, nv; (nv = sparse_nv(cols - n0)) > 0; n0 += 4 * nv) {
+                const float *p = panel(buf, P, W, n0, nv, k0, kc, K);
                 for (int r = 0; r < rows; r++) {
                     float *y = Y + (size_t)(m0 + r) * N + n0;
-                    const float *x = X + (size_t)(m0 + r) * K + k0;
                     /* literal widths so that each sparse_row() is specialised */
                     switch (nv) {
-                    case SPARSE_NV: sparse_row(y, x, ks[r], cnt[r], P, SPARSE_NV); break;
-                    case 4: sparse_row(y, x, ks[r], cnt[r], P, 4); break;
-                    case 2: sparse_row(y, x, ks[r], cnt[r], P, 2); break;
-                    default: sparse_row(y, x, ks[r], cnt[r], P, 1); break;
+                    case PANEL_NV: sparse_row(y, nz[r], cnt[r], p, PANEL_NV); break;
+                    case 4: sparse_row(y, nz[r], cnt[r], p, 4); break;
+                    case 2: sparse_row(y, nz[r], cnt[r], p, 2); break;
+                    default: sparse_row(y, nz[r], cnt[r], p, 1); break;
                     }
                 }
             }
         }
     }
-    return n0;
+    return cols;
 }
 
-typedef int (*xwt_cols_fn)(float *Y, const float *X, const float *W, int M, int N, int K);
+typedef int (*xwt_cols_fn)(float *Y, const float *X, const float *W, const float *P, int M, int N, int K);
 
 /* Y[M,N] = bias (or zero), then += X . W^T: cols(...) does all but the
  * last N % 4 columns, which get scalar dot products along K. */
-static void xwt_with(xwt_cols_fn cols, float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
+static void xwt_with(xwt_cols_fn cols, float *Y, const float *X, const float *W, const float *P, const float *b, int M,
+                     int N, int K) {
     for (int m = 0; m < M; m++)
         for (int n = 0; n < N; n++) Y[(size_t)m * N + n] = b ? b[n] : 0.0f;
-    int n0 = cols(Y, X, W, M, N, K);
+    int n0 = cols(Y, X, W, P, M, N, K);
     if (n0 < N)
         strip_scalar(Y + n0, (size_t)N, (view){X, (size_t)K, 1}, (view){W + (size_t)n0 * K, 1, (size_t)K}, K, M,
                      N - n0);
@@ -264,12 +296,12 @@ static void xwt_with(xwt_cols_fn cols, float *Y, const float *X, const float *W,
 /* Packing W^T costs about one row's worth of products, so below 4 rows
  * plain dot products along K are faster. */
 void vae_matmul_xwt_4x8_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
-    xwt_with(M < 4 ? xwt_dot : xwt_packed, Y, X, W, b, M, N, K);
+    xwt_with(M < 4 ? xwt_dot : xwt_tiles, Y, X, W, NULL, b, M, N, K);
 }
 
-void vae_matmul_xwt_sparse_1x28_wasmsimd(float *Y, const float *X, const float *W, const float *b, int M, int N,
-                                         int K) {
-    xwt_with(xwt_sparse, Y, X, W, b, M, N, K);
+void vae_matmul_xwt_sparse_1x28_wasmsimd(float *Y, const float *X, const float *W, const float *P, const float *b,
+                                         int M, int N, int K) {
+    xwt_with(xwt_sparse, Y, X, W, P, b, M, N, K);
 }
 
 /* dX[M,K] += dY[M,N] . W[N,K]. */
@@ -301,6 +333,10 @@ void vae_matmul_dytx_4x8_wasmsimd(float *dW, float *db, const float *dY, const f
 #define XWT vae_matmul_xwt_scalar
 #define DYW vae_matmul_dyw_scalar
 #define DYTX vae_matmul_dytx_scalar
+
+/* The scalar twins take W as it is: nothing to pack. */
+size_t vae_matmul_xwt_pack_floats(int N, int K) { return 0; }
+void vae_matmul_xwt_pack(float *P, const float *W, int N, int K) {}
 #endif
 
 #ifndef VAE_NO_SIMD
@@ -321,11 +357,24 @@ static int xwt_sparse_pays(const float *X, int M, int N, int K) {
 void vae_matmul_xwt(float *Y, const float *X, const float *W, const float *b, int M, int N, int K) {
 #ifndef VAE_NO_SIMD
     if (xwt_sparse_pays(X, M, N, K)) {
-        vae_matmul_xwt_sparse_1x28_wasmsimd(Y, X, W, b, M, N, K);
+        vae_matmul_xwt_sparse_1x28_wasmsimd(Y, X, W, NULL, b, M, N, K);
         return;
     }
 #endif
     XWT(Y, X, W, b, M, N, K);
+}
+
+/* Below 4 rows the sparse kernel's 1-row passes read the packed panels
+ * (xwt_dot would read W); from 4 rows, vae_matmul_xwt's choice. The dense
+ * tiles pack their own 8-column panels: contiguous, they stay in L1, where
+ * the 28-column ones cost the tiles 10% (more than packing). */
+void vae_matmul_xwt_packed(float *Y, const float *X, const float *W, const float *P, const float *b, int M, int N,
+                           int K) {
+#ifndef VAE_NO_SIMD
+    xwt_with(M < 4 || xwt_sparse_pays(X, M, N, K) ? xwt_sparse : xwt_tiles, Y, X, W, P, b, M, N, K);
+#else
+    vae_matmul_xwt_scalar(Y, X, W, b, M, N, K);
+#endif
 }
 
 void vae_matmul_dyw(float *dX, const float *dY, const float *W, int M, int N, int K) { DYW(dX, dY, W, M, N, K); }

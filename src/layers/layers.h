@@ -14,6 +14,9 @@ void vae_sigmoid_forward(float *out, const float *in, size_t n);
 
 /* out[B,O] = inp[B,I] . w[O,I]^T + b[O] */
 void vae_linear_forward(float *out, const float *inp, const float *w, const float *b, int B, int I, int O);
+/* The same for a model's weights, also given packed (wp, vae_matmul_xwt_pack, or NULL). */
+void vae_linear_forward_packed(float *out, const float *inp, const float *w, const float *wp, const float *b, int B,
+                               int I, int O);
 /* dinp[B,I] += dout[B,O] . w (skipped if dinp is NULL); dw[O,I] += dout^T . inp; db[O] += sum_b dout */
 void vae_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int B,
                          int I, int O);

@@ -6,6 +6,11 @@ void vae_linear_forward(float *out, const float *inp, const float *w, const floa
     vae_matmul_xwt(out, inp, w, b, B, O, I);
 }
 
+void vae_linear_forward_packed(float *out, const float *inp, const float *w, const float *wp, const float *b, int B,
+                               int I, int O) {
+    vae_matmul_xwt_packed(out, inp, w, wp, b, B, O, I);
+}
+
 void vae_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w, int B,
                          int I, int O) {
     if (dinp) vae_matmul_dyw(dinp, dout, w, B, O, I);

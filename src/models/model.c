@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "kernels/kernels.h"
 #include "layers/layers.h"
 
 #define WORK_CHUNK 256 /* images per pass in the inference calls: bounds their memory */
@@ -317,13 +318,23 @@ vae_status vae_model_init(vae_model **out, const vae_arch *arch, uint64_t seed, 
 void vae_model_free(vae_model *m) {
     if (!m) return;
     free(m->params);
+    free(m->packed);
     free(m);
+}
+
+void vae_model_changed(vae_model *m) {
+    free(m->packed);
+    m->packed = NULL;
 }
 
 const vae_arch *vae_model_arch(const vae_model *m) { return m ? &m->arch : NULL; }
 size_t vae_model_param_count(const vae_model *m) { return m ? m->n_params : 0; }
 int vae_model_tensor_count(const vae_model *m) { return m ? m->n_tensors : 0; }
-float *vae_model_params(vae_model *m) { return m ? m->params : NULL; }
+float *vae_model_params(vae_model *m) {
+    if (!m) return NULL;
+    vae_model_changed(m);
+    return m->params;
+}
 
 vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out, vae_error *err) {
     if (!m || !out) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
@@ -336,6 +347,8 @@ vae_status vae_model_tensor(const vae_model *m, int i, vae_tensor *out, vae_erro
     out->numel = t->numel;
     out->offset = t->offset;
     out->data = m->params + t->offset;
+    /* data may be written: the packed copy is a cache of m, so this is logically const */
+    vae_model_changed((vae_model *)m);
     return vae_ok(err);
 }
 
@@ -402,6 +415,18 @@ void vae_work_free(vae_work *w) {
 
 static const float *P(const vae_model *m, int t) { return m->params + m->t[t].offset; }
 
+void vae_model_pack(vae_model *m) {
+    if (m->packed) return;
+    size_t n = 0; /* the 2-D tensors are the linear layers' weights [out, in] */
+    for (vae_param_info *t = m->t; t < m->t + m->n_tensors; t++) {
+        t->pk = n;
+        if (t->ndim == 2) n += vae_matmul_xwt_pack_floats(t->shape[0], t->shape[1]);
+    }
+    if (!n || !(m->packed = malloc(n * sizeof(float)))) return;
+    for (const vae_param_info *t = m->t; t < m->t + m->n_tensors; t++)
+        if (t->ndim == 2) vae_matmul_xwt_pack(m->packed + t->pk, m->params + t->offset, t->shape[0], t->shape[1]);
+}
+
 /* out = layer(in) for n images. The conv shapes were checked when the model
  * was built and the workspace is sized for them, so the calls cannot fail. */
 static void layer_forward(const vae_model *m, vae_work *w, const vae_layer_ref *r, float *out, const float *in, int n) {
@@ -409,7 +434,7 @@ static void layer_forward(const vae_model *m, vae_work *w, const vae_layer_ref *
     vae_conv_shape g = r->conv;
     g.n = n;
     if (r->kind == VAE_LAYER_LINEAR)
-        vae_linear_forward(out, in, W, b, n, r->in, r->out);
+        vae_linear_forward_packed(out, in, W, m->packed ? m->packed + m->t[r->w].pk : NULL, b, n, r->in, r->out);
     else if (r->kind == VAE_LAYER_CONV)
         vae_conv2d_forward(out, in, W, b, &g, w->conv, m->conv_bytes, NULL);
     else
@@ -684,7 +709,9 @@ vae_status vae_check_batch(const vae_model *m, const float *x, const int *labels
 
 /* ---------------------------------------------------------------- inference */
 
-static vae_work *inference_work(const vae_model *m, int n, vae_error *err) {
+/* Workspace for an inference call on n images, once the weights are packed. */
+static vae_work *inference_work(vae_model *m, int n, vae_error *err) {
+    vae_model_pack(m);
     vae_work *w = vae_work_new(m, n < WORK_CHUNK ? n : WORK_CHUNK, 0);
     if (!w) vae_fail(err, VAE_ERR_NOMEM, "out of memory for a batch of %d", n < WORK_CHUNK ? n : WORK_CHUNK);
     return w;
@@ -778,6 +805,7 @@ vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n
     if (m->arch.kind == VAE_KIND_AE)
         return vae_fail(err, VAE_ERR_STATE, "importance sampling needs a VAE; an autoencoder has no q(z|x)");
     int L = m->arch.latent, C = m->arch.n_classes, D = m->D;
+    vae_model_pack(m);
     vae_work *w = vae_work_new(m, WORK_CHUNK, 0);
     float *mu = malloc((size_t)2 * L * sizeof(float));
     if (!w || !mu) {

@@ -334,6 +334,7 @@ static void update(vae_trainer *t, const float *g, vae_step_stats *st) {
         vae_adam_update(t->m->params, g, t->m1, t->m2, t->m->n_params, &t->c, &t->beta1_t, &t->beta2_t, clip_scale);
     else
         sgd_update(t, g, clip_scale);
+    vae_model_changed(t->m);
     t->steps++;
     st->step = t->steps;
 }
@@ -405,7 +406,7 @@ vae_status vae_trainer_apply(vae_trainer *t, float *const *grads, vae_share_sums
 
 vae_status vae_trainer_sync(vae_trainer *t, const float *params, int64_t steps, vae_error *err) {
     if (!t || steps < 0) return vae_fail(err, VAE_ERR_ARG, "trainer is NULL or steps < 0");
-    if (params) memcpy(t->m->params, params, t->m->n_params * sizeof(float));
+    if (params) memcpy(vae_model_params(t->m), params, t->m->n_params * sizeof(float));
     t->steps = steps;
     return vae_ok(err);
 }

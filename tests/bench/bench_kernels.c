@@ -48,7 +48,13 @@ static void run_xwt_dense(void *arg) {
 
 static void run_xwt_sparse(void *arg) {
     call *c = arg;
-    vae_matmul_xwt_sparse_1x28_wasmsimd(c->out, c->a, c->w, c->bias, c->M, c->N, c->K);
+    vae_matmul_xwt_sparse_1x28_wasmsimd(c->out, c->a, c->w, NULL, c->bias, c->M, c->N, c->K);
+}
+
+/* The sparse kernel on W packed once (bias stands in for the packed panels). */
+static void run_xwt_sparse_packed(void *arg) {
+    call *c = arg;
+    vae_matmul_xwt_sparse_1x28_wasmsimd(c->out, c->a, c->w, c->bias, NULL, c->M, c->N, c->K);
 }
 #endif
 
@@ -67,30 +73,33 @@ static int sparse_table(void) {
 #ifndef VAE_NO_SIMD
     static const int shapes[][3] = {{64, 784, 400}, {256, 784, 400}, {64, 400, 784}, {64, 20, 400}};
     static const double zeros[] = {0.0, 0.25, 0.5, 0.8};
-    printf("\nxwt, X with zeros %15s %10s %10s %7s\n", "zeros", "dense ms", "sparse ms", "ratio");
+    printf("\nxwt, X with zeros %15s %10s %10s %7s %10s\n", "zeros", "dense ms", "sparse ms", "ratio", "W packed");
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
         float *x = malloc(sizeof(float) * M * K), *w = malloc(sizeof(float) * N * K),
-              *y = malloc(sizeof(float) * M * N);
-        if (!x || !w || !y) {
+              *y = malloc(sizeof(float) * M * N), *p = malloc(sizeof(float) * (vae_matmul_xwt_pack_floats(N, K) + 1));
+        if (!x || !w || !y || !p) {
             fprintf(stderr, "out of memory\n");
             return 1;
         }
         for (int i = 0; i < N * K; i++) w[i] = (float)(i % 13) * 0.01f - 0.06f;
+        vae_matmul_xwt_pack(p, w, N, K);
         for (size_t z = 0; z < sizeof zeros / sizeof *zeros; z++) {
             uint32_t r = 12345u; /* xorshift32: zeros at random places */
             for (int i = 0; i < M * K; i++) {
                 r ^= r << 13, r ^= r >> 17, r ^= r << 5;
                 x[i] = (double)r / 4294967296.0 < zeros[z] ? 0.0f : (float)(i % 17) * 0.01f + 0.01f;
             }
-            call dense = {OP_XWT, 1, y, x, w, NULL, M, N, K}, sparse = dense;
+            call dense = {OP_XWT, 1, y, x, w, NULL, M, N, K}, sparse = dense, packed = {OP_XWT, 1, y, x, w, p, M, N, K};
             double td = bench_seconds_per_call(run_xwt_dense, &dense, REPS) * 1e3;
             double ts = bench_seconds_per_call(run_xwt_sparse, &sparse, REPS) * 1e3;
-            printf("      %4dx%4dx%4d %6.2f %10.4f %10.4f %6.2fx\n", M, N, K, zeros[z], td, ts, td / ts);
+            double tp = bench_seconds_per_call(run_xwt_sparse_packed, &packed, REPS) * 1e3;
+            printf("      %4dx%4dx%4d %6.2f %10.4f %10.4f %6.2fx %10.4f\n", M, N, K, zeros[z], td, ts, td / ts, tp);
         }
         free(x);
         free(w);
         free(y);
+        free(p);
     }
 #endif
     return 0;
