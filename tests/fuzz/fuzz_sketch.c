@@ -15,9 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     const vae_sketch_arch *a = vae_sketch_get_arch(m);
-    /* two drawings the model must take: one point, and up to three */
+    /* two drawings: one point, and two (over the limit of a model of one point: refused) */
     static const float pts[] = {3.0f, -1.0f, 1.0f, -2.0f, 4.0f, 0.0f, 1.0f, 1.0f, 1.0f};
-    vae_sketch_drawing d[2] = {{pts, 1}, {pts + 3, a->max_len < 2 ? 1 : 2}};
+    vae_sketch_drawing d[2] = {{pts, 1}, {pts + 3, 2}};
     size_t L = (size_t)a->latent, N = (size_t)a->max_len;
     float *z = calloc(2 * L, sizeof *z), *out = malloc(2 * N * 3 * sizeof *out);
     float rec_xy[2], rec_pen[2], kl[2];
@@ -25,6 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     vae_rng rng;
     vae_rng_seed(&rng, 1);
     if (!z || !out) abort();
+    if ((vae_sketch_loss(m, d, 2, z, NULL, rec_xy, rec_pen, kl, NULL) == VAE_OK) != (a->max_len >= 2)) abort();
+    if (a->max_len < 2) d[1].n = 1;
     if (vae_sketch_loss(m, d, 2, z, NULL, rec_xy, rec_pen, kl, NULL)) abort();
     if (vae_sketch_encode(m, d, 2, z, NULL, NULL)) abort();
     memset(z, 0, 2 * L * sizeof *z); /* the codes may be non-finite: decode from 0 */
