@@ -12,10 +12,10 @@ BUILD=build/fuzz
 cmake -S . -B "$BUILD" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DVAE_FUZZ=ON -DVAE_SANITIZE=ON -DVAE_BUILD_CLI=OFF \
     -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target fuzz_safetensors fuzz_idx fuzz_words fuzz_csv
+cmake --build "$BUILD" -j"$(nproc)" --target fuzz_safetensors fuzz_idx fuzz_words fuzz_csv fuzz_sketch
 
 mkdir -p "$BUILD/artifacts"
-for target in safetensors idx words csv; do
+for target in safetensors idx words csv sketch; do
     corpus="$BUILD/corpus/$target"
     rm -rf "$corpus" && mkdir -p "$corpus"
     cp tests/fuzz/corpus/"$target"/* "$corpus"/

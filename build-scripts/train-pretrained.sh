@@ -153,9 +153,14 @@ done
 # goes on (--resume) from build/pretrained/hanzi-sketch-vae.f32.safetensors,
 # or without it from the shipped F16 weights, or else starts afresh, for
 # SKETCH_MINUTES minutes (default 105; nice 10, one thread), writing the F32
-# model every 10 minutes. The runs' logs add up in
+# model every 10 minutes. The KL floor (free bits, --kl-min) is
+# SKETCH_KL_MIN nats (default 32, 1 per latent dimension, so that a
+# character's code carries the character); the first run (steps 1-2,280)
+# had the default 6.4 (0.2 per dimension), under which the code carried too
+# little to reconstruct a character. The runs' logs add up in
 # logs/hanzi-sketch-vae.training.txt; logs/hanzi-sketch-vae.txt is those, the
-# held-out figures (F32 and F16), the sample grid and 日 -> 月.
+# held-out figures (F32 and F16), the sample grid, 日 -> 月 and two held-out
+# characters' path (江 -> 汽).
 name=hanzi-sketch-vae
 if selected "$name" "$@"; then
   echo "== $name"
@@ -165,7 +170,7 @@ if selected "$name" "$@"; then
   if [[ -f $f32 ]]; then from="--resume $f32"; elif [[ -f pretrained/$name.safetensors ]]; then
     cp "pretrained/$name.safetensors" "$work/$name.from.safetensors" && from="--resume $work/$name.from.safetensors"
   fi
-  opts="--enc-hidden 64 --dec-hidden 192 --latent 32 --mixtures 16 --max-len 110 --batch 64 --epochs 1000 --save-every 10 --seed 1"
+  opts="--enc-hidden 64 --dec-hidden 192 --latent 32 --mixtures 16 --max-len 110 --batch 64 --epochs 1000 --save-every 10 --seed 1 --kl-min ${SKETCH_KL_MIN:-32}"
   {
     echo "\$ vae train --strokes hanzi.txt $opts --minutes ${SKETCH_MINUTES:-105}${from:+ --resume $name}"
     # shellcheck disable=SC2086
@@ -181,6 +186,9 @@ if selected "$name" "$@"; then
     echo "\$ vae interpolate --a 日 --b 月 --steps 8"
     $vae interpolate --model "pretrained/$name.safetensors" --strokes "$work/hanzi.txt" --a 日 --b 月 --steps 8 \
       --out "pretrained/$name-interpolate.png"
+    echo "\$ vae interpolate --a 江 --b 汽 --steps 8"
+    $vae interpolate --model "pretrained/$name.safetensors" --strokes "$work/hanzi.txt" --a 江 --b 汽 --steps 8 \
+      --out "pretrained/$name-interpolate-heldout.png"
     (cd pretrained && ls -l "$name.safetensors" | awk '{print $5, $9}' && sha256sum "$name.safetensors")
   } 2>&1 | tee "pretrained/logs/$name.txt"
 fi

@@ -289,6 +289,8 @@ def sketch_card(out_dir):
     arch, params = re.search(r"^model\s+(.*?); ([\d,]+) parameters", text, re.M).groups()
     steps = re.findall(r"^\s*\d+/\d+\s+(\d+)\s", text, re.M)[-1]
     secs = re.search(r"training time: (.*)", text).group(1)
+    floors = [f"{float(f):g}" for f in re.findall(r"^training .*, KL_min (\S+),", text, re.M)]
+    runs = [int(s) for s in re.findall(r"^resumed .* at step (\d+)$", text, re.M)]
     evals = re.findall(r"^bound\s+(\S+) nats/drawing = offsets (\S+) \+ pen (\S+) \+ KL (\S+)", text, re.M)
     size, sha = re.search(r"^(\d+) hanzi-sketch-vae\.safetensors$", text, re.M).group(1), \
         re.search(r"^([0-9a-f]{64})  hanzi-sketch-vae\.safetensors$", text, re.M).group(1)
@@ -300,14 +302,20 @@ def sketch_card(out_dir):
              "Held-out figures (`vae eval`, the 467 characters training never saw), per character in nats: the "
              "offsets' mixture NLL (offsets in units of the scale), the pen NLL and the KL (one z per character); "
              "their sum bounds -log p(character) (offsets as densities in units of the scale, so their NLL can be "
-             "negative). A KL at its floor (`train.kl_min`, 0.2 nats per latent dimension) means the code carries "
-             "little of the character yet: the samples are invented characters, but decodings of a character's "
-             "code, and so the path between two, are not that character.", "",
+             "negative). The KL floor (`--kl-min`, free bits: no KL gradient below it) was "
+             + ", then ".join(f"{f} nats" + (f" from step {r:,}" if r else "") for f, r in zip(floors, [0] + runs))
+             + f". Under 6.4 (0.2 per latent dimension) the code carried too little of a character for its decoding "
+             f"to resemble it; with {floors[-1]} (1 nat per dimension) the KL sits at the floor and the code carries "
+             "the character's parts and layout: in the strips below (the second and second-last drawings decode the "
+             "end characters' codes) 江 comes back as 氵 beside a box and 汽 as 氵 beside a right part, 日 as a box "
+             "in a box; the exact character not yet.", "",
              "| weights | bound | offsets | pen | KL |", "|---|---|---|---|---|"]
     for label, (bound, xy, pen, kl) in zip(("F32 (not shipped)", "F16 (`hanzi-sketch-vae.safetensors`)"), evals):
         lines.append(f"| {label} | {bound} | {xy} | {pen} | {kl} |")
     lines += ["", "Samples (`vae sample --n 64 --seed 1 --temperature 0.4`, z ~ N(0, I)): "
-              "`hanzi-sketch-vae-samples.png`; the path 日 → 月 (`vae interpolate`): `hanzi-sketch-vae-interpolate.png`.",
+              "`hanzi-sketch-vae-samples.png`; the path 日 → 月 (`vae interpolate`, temperature 0.1; the strip "
+              "starts and ends with the characters themselves): `hanzi-sketch-vae-interpolate.png`; the path "
+              "between two held-out characters, 江 → 汽: `hanzi-sketch-vae-interpolate-heldout.png`.",
               "", "| file | bytes | sha256 |", "|---|---|---|",
               f"| `hanzi-sketch-vae.safetensors` | {int(size):,} | `{sha}` |", ""]
     return lines

@@ -155,6 +155,11 @@ class SeqModel {
   get disposed() {
     return !my(this).h;
   }
+
+  /** @internal */
+  get _runtime() {
+    return my(this).rt;
+  }
 }
 
 export class WordModel extends SeqModel {
@@ -296,11 +301,6 @@ export class WordModel extends SeqModel {
     const p = my(this), h = loadWords(p.rt, 'train', bytes);
     p.rt.x.vw_release(handle(this, 'train'));
     (p.h = h), (p.file = bytes);
-  }
-
-  /** @internal */
-  get _runtime() {
-    return my(this).rt;
   }
 
   /** @internal What the training worker needs: the training module and the words. */

@@ -582,6 +582,16 @@ EXPORT int vw_sketch_load(const uint8_t *buf, size_t len) {
     return h;
 }
 
+/* batch [n]: the drawings of n point counts lens whose stroke-3 points
+ * follow one another from pts; returns the points after them. */
+static const float *sketch_batch(vae_sketch_drawing *batch, const float *pts, const int *lens, int n) {
+    for (int b = 0; b < n; b++) {
+        batch[b] = (vae_sketch_drawing){pts, lens[b]};
+        pts += (size_t)(lens[b] > 0 ? lens[b] : 0) * 3;
+    }
+    return pts;
+}
+
 /* pts: n drawings' stroke-3 points one after another, lens [n] their counts; mu, logvar [n, latent]. */
 EXPORT int vw_sketch_encode(int h, const float *pts, const int *lens, int n, float *mu, float *logvar) {
     vae_sketch *m = handle_get(h, H_SKETCH);
@@ -590,10 +600,7 @@ EXPORT int vw_sketch_encode(int h, const float *pts, const int *lens, int n, flo
     vae_sketch_drawing batch[SKETCH_CAP];
     for (int i = 0; i < n; i += SKETCH_CAP) {
         int nb = n - i < SKETCH_CAP ? n - i : SKETCH_CAP;
-        for (int b = 0; b < nb; b++) { /* vae-seq.js has checked each drawing, naming it */
-            batch[b] = (vae_sketch_drawing){pts, lens[i + b]};
-            pts += (size_t)lens[i + b] * 3;
-        }
+        pts = sketch_batch(batch, pts, lens + i, nb); /* vae-seq.js has checked each drawing, naming it */
         vae_status s = vae_sketch_encode(m, batch, nb, mu + (size_t)i * L, logvar + (size_t)i * L, &g_err);
         if (s) return s;
     }
@@ -625,6 +632,46 @@ EXPORT int vw_sketch_complete(int h, const float *pts, int n_pts, const float *z
     vae_sketch_drawing d = {pts, n_pts};
     return vae_sketch_complete(m, &d, z, temperature, &rng, out, len, &g_err);
 }
+
+#ifdef VW_TRAINING
+/* A sketch model from a file for batches of up to cap drawings (the
+ * inference module's take SKETCH_CAP): what tests/bench/bench-sketch.mjs
+ * trains. */
+EXPORT int vw_sketch_train_load(const uint8_t *buf, size_t len, int cap) {
+    vae_sketch *m = NULL;
+    if (vae_sketch_load(&m, buf, len, cap, &g_err)) return 0;
+    int h = handle_new(H_SKETCH, m, 0);
+    if (!h) vae_sketch_free(m);
+    return h;
+}
+
+/* The batch loss's gradients of n drawings (pts, lens as vw_sketch_encode's)
+ * at z = mu + exp(logvar / 2) eps: with eps [n, latent] given, no step;
+ * eps 0: drawn from seed, then one Adam step of rate lr with the gradient
+ * norm clipped to clip (0: off). stats = {rec_xy, rec_pen, kl, loss,
+ * gradient norm}, batch means. */
+EXPORT int vw_sketch_train_step(int h, const float *pts, const int *lens, int n, const float *eps, float w_kl,
+                                float kl_min, float lr, float clip, uint64_t seed, double *stats) {
+    vae_sketch *m = handle_get(h, H_SKETCH);
+    if (!m) return g_err.code;
+    if (n < 1 || n > (1 << 16)) return vae_fail(&g_err, VAE_ERR_ARG, "batch of %d drawings", n);
+    vae_sketch_drawing *batch = malloc((size_t)n * sizeof *batch);
+    if (!batch) return vae_fail(&g_err, VAE_ERR_NOMEM, "out of memory for %d drawings", n);
+    sketch_batch(batch, pts, lens, n);
+    vae_sketch_stats st = {0};
+    vae_rng rng;
+    vae_rng_seed(&rng, seed);
+    vae_train_config c;
+    vae_train_config_default(&c);
+    c.lr = lr, c.clip_norm = clip;
+    vae_status s = eps ? vae_sketch_compute_grads(m, batch, n, eps, w_kl, kl_min, NULL, &st, &g_err)
+                       : vae_sketch_train_step(m, batch, n, w_kl, kl_min, &c, &rng, &st, &g_err);
+    free(batch);
+    double v[] = {st.rec_xy, st.rec_pen, st.kl, st.loss, st.grad_norm};
+    memcpy(stats, v, sizeof v);
+    return s;
+}
+#endif /* VW_TRAINING */
 #else
 /* ---------------------------------------------------------------- IDX data */
 

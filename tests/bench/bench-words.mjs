@@ -15,14 +15,12 @@
 //   node tests/bench/bench-words.mjs [MODEL.safetensors] [WORDS.txt]
 // WORDS: the words (default /usr/share/dict/words' a-z words when wamerican
 // is installed, else made-up ones); the first one is decoded from its code.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { parseSafetensors, table } from './suite.mjs';
-import { root, tfjs, vae } from './node-libs.mjs';
+import { interleaved, root, serve, tfjs, timed, vae } from './node-libs.mjs';
 
 const METRICS = ['decode1', 'encode256', 'step128'];
 const [modelArg, wordsArg] = process.argv.slice(2);
@@ -145,43 +143,6 @@ async function tfjsPeer(tf, tensors, arch, words) {
   return { decode1, encode256: () => tf.tidy(() => encode(batch).mu.dataSync()), step128, mu: () => tf.tidy(() => encode(batch).mu.dataSync()) };
 }
 
-/* bench_words --serve: K native calls per request, timed inside (no pipe
- * in the figure), so native is timed interleaved with the others. */
-function nativePeer(model, list) {
-  const bin = process.env.BENCH_WORDS_NATIVE || path.join(root, 'build/native/bench_words');
-  const child = spawn(bin, [model, list, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] }), waiting = [];
-  createInterface({ input: child.stdout }).on('line', (ms) => waiting.shift()(Number(ms)));
-  const ask = (cmd) => new Promise((resolve) => (waiting.push(resolve), child.stdin.write(`${cmd}\n`)));
-  return { ...Object.fromEntries(METRICS.map((k) => [k, (calls) => ask(`${k} ${calls}`)])), close: () => child.stdin.end() };
-}
-
-/* CPU ms of `calls` calls of fn (the process's: on a shared machine the
- * time spent preempted would swamp the wall clock; bench_words counts the same). */
-function timed(fn) {
-  return (calls) => {
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < calls; i++) fn();
-    const d = process.cpuUsage(t0);
-    return (d.user + d.system) / 1000;
-  };
-}
-
-/* Median ms per call of each peer (run(K) -> ms of K calls): a call
- * untimed, K calibrated to >= 20 ms, then 9 rounds of every peer in turn,
- * so load that drifts (shared machines) hits every peer alike. */
-async function interleaved(list) {
-  const K = [];
-  for (const p of list) {
-    await p.run(1);
-    let k = 1;
-    while ((await p.run(k)) < 20 && k < 1 << 16) k *= 2;
-    K.push(k);
-  }
-  const times = list.map(() => []);
-  for (let r = 0; r < 9; r++) for (const [i, p] of list.entries()) times[i].push((await p.run(K[i])) / K[i]);
-  return times.map((t) => t.sort((a, b) => a - b)[4]);
-}
-
 async function main() {
   const VAE = await vae(), tf = await tfjs();
   const words = wordList(), file = readFileSync(modelPath);
@@ -198,7 +159,7 @@ async function main() {
     'ours-simd': await ours(VAE, true, f32, words),
     'ours-nosimd': await ours(VAE, false, f32, words),
     'tfjs-wasm': await tfjsPeer(tf, parseSafetensors(f32), arch, words),
-    native: nativePeer(path.join(work, 'model.safetensors'), path.join(work, 'words.txt')),
+    native: serve(process.env.BENCH_WORDS_NATIVE || path.join(root, 'build/native/bench_words'), [path.join(work, 'model.safetensors'), path.join(work, 'words.txt'), '--serve'], METRICS),
   };
   // the same computation: mu of 256 words and the decoded word
   const a = peers['ours-simd'].mu(), b = peers['tfjs-wasm'].mu();

@@ -31,12 +31,6 @@ typedef struct {
     vae_rng rng;
 } ctx;
 
-static double cpu_now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void die(const char *what, const vae_error *e) {
     fprintf(stderr, "bench_words: %s: %s\n", what, e ? e->msg : "failed");
     exit(1);
@@ -62,16 +56,8 @@ static void op_step(void *arg) {
 
 /* The file's bytes, NUL-terminated; *len without the NUL. */
 static char *read_file(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) die(path, NULL);
-    char *buf = NULL;
-    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (size < 0 || fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)size + 1)) ||
-        fread(buf, 1, (size_t)size, f) != (size_t)size)
-        die(path, NULL);
-    fclose(f);
-    buf[size] = '\0';
-    *len = (size_t)size;
+    char *buf = bench_read_file(path, len);
+    if (!buf) die(path, NULL);
     return buf;
 }
 
@@ -101,9 +87,9 @@ int main(int argc, char **argv) {
         int k;
         while (scanf("%31s %d", name, &k) == 2) {
             op_fn f = !strcmp(name, "decode1") ? op_decode : !strcmp(name, "encode256") ? op_encode : op_step;
-            double t0 = cpu_now();
+            double t0 = bench_cpu_now();
             for (int i = 0; i < k; i++) f(&c); /* encode: row 0, z, stays the first word's code */
-            printf("%.6f\n", (cpu_now() - t0) * 1e3);
+            printf("%.6f\n", (bench_cpu_now() - t0) * 1e3);
             fflush(stdout);
         }
         return 0;

@@ -1,8 +1,11 @@
-// What the Node benchmarks (bench.mjs, bench-conv.mjs) load the same way: our
-// built module, the tfjs bundle, onnxruntime-web and our native timer.
-import { execFileSync } from 'node:child_process';
+// What the Node benchmarks (bench.mjs, bench-conv.mjs, bench-words.mjs,
+// bench-sketch.mjs) load the same way: our built module, the tfjs bundle,
+// onnxruntime-web and our native timers; and the CPU-time timing of the
+// sequence models' benchmarks.
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { ortPeer } from './suite.mjs';
@@ -10,8 +13,9 @@ import { ortPeer } from './suite.mjs';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** $BENCH_DIST (default web/dist): vae.js with its wasm builds beside it. */
+export const dist = path.resolve(process.env.BENCH_DIST || path.join(root, 'web/dist'));
+
 export async function vae() {
-  const dist = path.resolve(process.env.BENCH_DIST || path.join(root, 'web/dist'));
   return (await import(pathToFileURL(path.join(dist, 'vae.js')))).default;
 }
 
@@ -41,4 +45,43 @@ export function native(args) {
   const bin = process.env.BENCH_NATIVE || path.join(root, 'build/native/bench_model');
   if (!existsSync(bin)) throw new Error(`${bin} not found (build it, or set BENCH_NATIVE)`);
   return JSON.parse(execFileSync(bin, args, { encoding: 'utf8' }));
+}
+
+/** A native --serve benchmark (bench_words, bench_sketch) run with args:
+ * {metric: (K) => Promise<CPU ms of K calls>} for each of metrics, timed
+ * inside the process (no pipe in the figure) so native is timed interleaved
+ * with the others, and close(). */
+export function serve(bin, args, metrics) {
+  if (!existsSync(bin)) throw new Error(`${bin} not found (build it with build-scripts/build.sh)`);
+  const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'inherit'] }), waiting = [];
+  createInterface({ input: child.stdout }).on('line', (ms) => waiting.shift()(Number(ms)));
+  const ask = (cmd) => new Promise((resolve) => (waiting.push(resolve), child.stdin.write(`${cmd}\n`)));
+  return { ...Object.fromEntries(metrics.map((k) => [k, (calls) => ask(`${k} ${calls}`)])), close: () => child.stdin.end() };
+}
+
+/** CPU ms of `calls` calls of fn (the process's: on a shared machine the
+ * time spent preempted would swamp the wall clock; the --serve timers count the same). */
+export function timed(fn) {
+  return (calls) => {
+    const t0 = process.cpuUsage();
+    for (let i = 0; i < calls; i++) fn();
+    const d = process.cpuUsage(t0);
+    return (d.user + d.system) / 1000;
+  };
+}
+
+/** Median ms per call of each peer (run(K) -> ms of K calls): a call
+ * untimed, K calibrated to >= 20 ms, then 9 rounds of every peer in turn,
+ * so load that drifts (shared machines) hits every peer alike. */
+export async function interleaved(list) {
+  const K = [];
+  for (const p of list) {
+    await p.run(1);
+    let k = 1;
+    while ((await p.run(k)) < 20 && k < 1 << 16) k *= 2;
+    K.push(k);
+  }
+  const times = list.map(() => []);
+  for (let r = 0; r < 9; r++) for (const [i, p] of list.entries()) times[i].push((await p.run(K[i])) / K[i]);
+  return times.map((t) => t.sort((a, b) => a - b)[4]);
 }
