@@ -122,6 +122,9 @@ fault "training takes non-finite steps (finiteness check skipped)" src/models/tr
 fault "--m1-sample trains on M1's means (no draw)" src/cli/train.c \
   '    if (!c->sd) return;' '    if (1) return;' \
   ctest:test_m2_cli
+fault "M2's default alpha ignores the cycled labelled batches (0.1 N / labelled)" src/cli/train.c \
+  ': lbatch     ? 0.1f' ': 0          ? 0.1f' \
+  ctest:test_m2_cli
 fault "JS fit refuses M2's -1 (unlabelled) labels" web/vae.js \
   'const lo = this.info.classifier ? -1 : 0;' 'const lo = 0;' \
   node:web/test/m2.test.mjs

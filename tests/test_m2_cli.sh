@@ -58,7 +58,7 @@ check "train M2 with 40 of 160 labels" [ $? -eq 0 -a -s m2.st ]
 check "  reports 40 labelled and 120 unlabelled images" grep -q '160 training images of 8x8 (40 labelled, 120 not)' out.txt
 check "  prints one line per epoch, with the test error" [ "$(grep -cE '^ +[0-9]+/60 .* %' out.txt)" -eq 60 ]
 check "  describes the classifier" grep -q 'M2 64-32-4-32-64, 4 classes, classifier 64-32-4' out.txt
-check "  uses alpha = 0.1 x 160 / 40" grep -q 'alpha 0.4,' out.txt
+check "  uses alpha = 0.1 x (16 + 8) / 8, the paper's 0.1 N with 8 labelled beside every 16" grep -q 'alpha 0.3,' out.txt
 run info --model m2.st
 check "the file names the model kind" grep -q '"model":"m2"' out.txt
 check "  and holds the classifier's layers, PyTorch-named" \

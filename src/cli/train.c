@@ -666,8 +666,8 @@ int cmd_train(int argc, char **argv) {
                 "m2: keep N labels (N/classes per class, by seed); the rest train unlabelled", 1, 1e9),
         CLI_INT("labelled-batch", o.labelled_batch, "N",
                 "m2: labelled images per step beside --batch unlabelled (default: --batch)", 1, 1e6),
-        CLI_FLOAT("alpha", o.alpha, "A", "m2: weight of -log q(y|x) per labelled image (default: 0.1 images/labelled)",
-                  0, 1e9),
+        CLI_FLOAT("alpha", o.alpha, "A",
+                  "m2: weight of -log q(y|x) per labelled image (default: the paper's 0.1 N, see below)", 0, 1e9),
         CLI_INTS("cls-hidden", o.cls_hidden, "N[,N...]", "m2: classifier hidden widths (default: --hidden)", 1,
                  VAE_MAX_DIM),
         CLI_STR("m1", o.m1, "FILE", "m2: M1+M2, model the latent means of this VAE's encoder (vae classify --m1 too)"),
@@ -717,6 +717,8 @@ int cmd_train(int argc, char **argv) {
         "and trains it on labelled and unlabelled images: each step takes --batch\n"
         "unlabelled images (an epoch is one pass over them) and --labelled-batch labelled\n"
         "ones, cycling the labelled set; the labelled subset is drawn with seed S+3.\n"
+        "The default --alpha, 0.1 (batch + labelled-batch) / labelled-batch, weighs the\n"
+        "classification terms 0.1 times the images seen, as the paper's 0.1 N.\n"
         "Tables: --csv FILE trains on its rows (or --window W rows at a time): each column is\n"
         "standardised by its training mean and standard deviation, which the model file\n"
         "keeps, so 'vae score --csv' takes raw values. Defaults for --csv: --likelihood\n"
@@ -760,7 +762,12 @@ int cmd_train(int argc, char **argv) {
     int n_labelled = a->kind == VAE_KIND_M2 && o.labelled ? o.labelled : train.n;
     int lbatch = semi ? (o.labelled_batch ? o.labelled_batch : o.batch) : 0;
     if (lbatch > n_labelled) lbatch = n_labelled;
-    float alpha = o.alpha >= 0 ? o.alpha : 0.1f * (float)train.n / (float)n_labelled;
+    /* The paper's alpha = 0.1 N: over an epoch the classification terms weigh 0.1 times the images
+     * seen. Labelled images seen at their share of the data (no cycling) make that 0.1 N / labelled
+     * per labelled image; cycled, lbatch of them beside every batch, 0.1 (batch + lbatch) / lbatch. */
+    float alpha = o.alpha >= 0 ? o.alpha
+                  : lbatch     ? 0.1f * (float)(o.batch + lbatch) / (float)lbatch
+                               : 0.1f * (float)train.n / (float)n_labelled;
     const cli_subset *set = semi ? &unlabelled : o.labelled ? &labelled : &train;
     int steps_per_epoch = (set->n + o.batch - 1) / o.batch;
     if (o.csv && !cli_given(&cmd, "epochs") && steps_per_epoch * 10 < 3000)

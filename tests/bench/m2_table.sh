@@ -34,11 +34,14 @@ test_set=(--images "$mnist/t10k-images-idx3-ubyte.gz" --labels "$mnist/t10k-labe
 
 # The settings chosen on the validation error of seed 1's 100 labels (never
 # the test set): M2's Gaussian on M1's 20 latent means (which --m1 maps to
-# 0.5 + mu/8), one hidden layer each side; alpha 1 (with as many labelled as
-# unlabelled images per step, the paper's 0.1 N would make the classification
-# term 500 times the rest).
+# 0.5 + mu/8), one hidden layer each side; alpha 1. With as many labelled as
+# unlabelled images per step, --alpha A weighs the classification term A times
+# the unlabelled term, so the paper's 0.1 N (one labelled image beside 499
+# unlabelled ones, weighted 0.1 N / 100 = 50) is --alpha 0.1: it learns slower
+# in a short run (8 epochs: 16.62% against 13.12%). 80 epochs, not 30: seed 1's
+# validation error was still falling at 30 (kept 9.64%; 80: 5.29%, README).
 m1m2_opts=(--m1 "$m1" --hidden 200 --latent 10 --likelihood gaussian --sigma 0.05 --alpha 1 --batch 100 --lr 3e-3
-  --lr-decay cosine --lr-min 1e-4 --epochs 30)
+  --lr-decay cosine --lr-min 1e-4 --epochs 80)
 # M2 on the pixels, cut down to what 2 shared cores allow (the paper's is 784-500-50, trained far longer).
 m2_opts=(--hidden 300 --latent 20 --batch 100 --alpha 5 --epochs 2)
 # The baseline: the same M2 on the labelled images alone, 300 steps of 100 whatever their number.
