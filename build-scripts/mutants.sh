@@ -157,10 +157,10 @@ fault "the norm of several shares' total squares a share, not the total" src/mod
 fault "fit with workers resolves before taking the replicas' weights" web/vae-train.js \
   '      await pool?.sync();
       return m.toSafetensors();' '      return m.toSafetensors();' \
-  node:web/test/workers.test.mjs \
+  node:web/test/workers.test.mjs
 fault "fit with workers leaves its workers running when it ends" web/vae-train.js \
   '      await pool?.close();' '      void pool;' \
-  node:web/test/workers.test.mjs \
+  node:web/test/workers.test.mjs
 fault "a table's default score left at -ELBO(mu), not IWAE" src/cli/score.c \
   '    if (csv && !cli_given(&cmd, "metric")) o.metric = METRIC_IWAE;' '' \
   ctest:test_csv_cli
