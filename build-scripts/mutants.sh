@@ -39,7 +39,8 @@ build_for() {
       cmake --build "$M/native" -j$jobs --target vae_cli >>"$M/logs/build.log" 2>&1 &&
         cmake --build "$M/wasm" -j$jobs --target vae_wasm vae_wasm_train vae_wasm_seq vae_wasm_seq_train >>"$M/logs/build.log" 2>&1 &&
         mkdir -p "$T/web/dist" "$T/build/native" && cp "$M/native/vae" "$T/build/native/" &&
-        cp "$M"/wasm/vae-{,train-,seq-,seq-train-}simd.wasm "$T"/web/vae{,-train,-worker,-seq,-table}.js "$T/web/dist/" ;;
+        cp "$M"/wasm/vae-{,train-,seq-,seq-train-}simd.wasm "$T"/web/vae{,-train,-worker,-seq,-table}.js "$T/web/dist/" &&
+        if [[ -f web/dist/vae.single.js ]]; then cp web/dist/vae.single.js "$T/web/dist/"; fi ;; # table.test's single-file check (this checkout's build, unfaulted)
     browser:*)
       [[ -f web/dist/index.html ]] || { echo "mutants.sh: browser tests need web/dist (build-wasm.sh, build-demo.sh)" >&2; return 1; }
       rm -rf "$M/dist" && cp -r web/dist "$M/dist" && cp -r "$T"/web/{vae.js,vae-train.js,vae-worker.js,vae-seq.js,vae-table.js,vae-demo.js,demo} "$M/dist/" ;;
