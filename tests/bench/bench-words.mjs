@@ -146,20 +146,18 @@ async function tfjsPeer(tf, tensors, arch, words) {
 async function main() {
   const VAE = await vae(), tf = await tfjs();
   const words = wordList(), file = readFileSync(modelPath);
-  // F32 weights for TensorFlow.js and bench_words (a pretrained file may be F16)
-  const m = await VAE.load(file), f32 = m.toSafetensors(), arch = JSON.parse(JSON.stringify({ ...m.info, max_len: m.info.maxLength }));
+  const m = await VAE.load(file), arch = JSON.parse(JSON.stringify({ ...m.info, max_len: m.info.maxLength }));
   m.dispose();
   const work = path.join(root, 'build/bench-words');
   mkdirSync(work, { recursive: true });
-  writeFileSync(path.join(work, 'model.safetensors'), f32);
   writeFileSync(path.join(work, 'words.txt'), words.join('\n') + '\n');
   const say = (s) => process.stdout.write(s);
   say(`words: ${words.length} (${wordsArg ?? (existsSync('/usr/share/dict/words') ? 'wamerican' : 'made up')}); model ${path.basename(modelPath)}: ${arch.summary}\n`);
   const peers = {
-    'ours-simd': await ours(VAE, true, f32, words),
-    'ours-nosimd': await ours(VAE, false, f32, words),
-    'tfjs-wasm': await tfjsPeer(tf, parseSafetensors(f32), arch, words),
-    native: serve(process.env.BENCH_WORDS_NATIVE || path.join(root, 'build/native/bench_words'), [path.join(work, 'model.safetensors'), path.join(work, 'words.txt'), '--serve'], METRICS),
+    'ours-simd': await ours(VAE, true, file, words),
+    'ours-nosimd': await ours(VAE, false, file, words),
+    'tfjs-wasm': await tfjsPeer(tf, parseSafetensors(file), arch, words),
+    native: serve(process.env.BENCH_WORDS_NATIVE || path.join(root, 'build/native/bench_words'), [modelPath, path.join(work, 'words.txt'), '--serve'], METRICS),
   };
   // the same computation: mu of 256 words and the decoded word
   const a = peers['ours-simd'].mu(), b = peers['tfjs-wasm'].mu();
