@@ -54,11 +54,28 @@ MODELS = [
 ]
 
 
-def parse(log):
-    text = open(log).read()
-    info = {"command": text.splitlines()[0].lstrip("$ ").strip()}
-    m = re.search(r"^model\s+(.*?); ([\d,]+) parameters", text, re.M)
-    info["arch"], info["params"] = m.group(1), m.group(2)
+def trained_log(out_dir, name):
+    """The text of logs/NAME.txt once its run is complete (it ends with the sha256 of the files), else None."""
+    path = os.path.join(out_dir, "logs", name + ".txt")
+    text = open(path).read() if os.path.exists(path) else ""
+    return text if re.search(r"^[0-9a-f]{64}  ", text, re.M) else None
+
+
+def header(text):
+    """(command, architecture, parameter count): the log's first line and its `model` line."""
+    return (text.splitlines()[0].lstrip("$ ").strip(),) + \
+        re.search(r"^model\s+(.*?); ([\d,]+) parameters", text, re.M).groups()
+
+
+def shipped_file(text, f):
+    """(bytes, sha256) that the log lists for the file F."""
+    f = re.escape(f)
+    return (int(re.search(rf"^(\d+) {f}$", text, re.M).group(1)),
+            re.search(rf"^([0-9a-f]{{64}})  {f}$", text, re.M).group(1))
+
+
+def parse(text):
+    info = dict(zip(("command", "arch", "params"), header(text)))
     info["time"] = re.search(r"training time: (\d+) s on (.*)", text).groups()
     info["epochs"] = re.findall(r"^\s*(\d+)/(\d+)\s", text, re.M)[-1][1]
     evals = re.findall(r"^-ELBO\s+(\S+) nats/image = rec (\S+) \+ KL ([^\s,]+)", text, re.M)
@@ -80,8 +97,8 @@ def q8_in_demo(info):
 
 def finished(out_dir):
     """name -> parse(log) of every model whose log is complete."""
-    logs = [(m[0], os.path.join(out_dir, "logs", m[0] + ".txt")) for m in MODELS]
-    return {n: parse(l) for n, l in logs if os.path.exists(l) and re.search(r"^[0-9a-f]{64}  ", open(l).read(), re.M)}
+    logs = [(m[0], trained_log(out_dir, m[0])) for m in MODELS]
+    return {n: parse(text) for n, text in logs if text}
 
 
 def card(name, data, about, i, out_dir):
@@ -191,18 +208,15 @@ WORDS_ABOUT = ("A character-level word VAE (Bowman et al. 2016, \"Generating Sen
 
 def words_card(out_dir):
     """The word VAE's card from logs/words-vae.txt, or [] before it is trained."""
-    log = os.path.join(out_dir, "logs", "words-vae.txt")
-    if not os.path.exists(log) or not re.search(r"^[0-9a-f]{64}  ", open(log).read(), re.M):
+    text = trained_log(out_dir, "words-vae")
+    if not text:
         return []
-    text = open(log).read()
-    cmd = text.splitlines()[0].lstrip("$ ").strip()
-    arch, params = re.search(r"^model\s+(.*?); ([\d,]+) parameters", text, re.M).groups()
+    cmd, arch, params = header(text)
     secs, where = re.search(r"training time: (\d+) s on (.*)", text).groups()
     epochs = re.findall(r"^\s*(\d+)/(\d+)\s", text, re.M)[-1][1]
     evals = re.findall(r"^NLL bound\s+(\S+) nats/word = rec (\S+) \+ KL (\S+).*\n.*\nrecon\s+(\S+) \((\d+) of (\d+)",
                        text, re.M)
-    size, sha = re.search(r"^(\d+) words-vae\.safetensors$", text, re.M).group(1), \
-        re.search(r"^([0-9a-f]{64})  words-vae\.safetensors$", text, re.M).group(1)
+    size, sha = shipped_file(text, "words-vae.safetensors")
     lines = ["## words-vae", "", WORDS_ABOUT, "", f"- **Data**: {WORDS}", f"- **Architecture**: {arch}; {params} parameters.",
              f"- **Training**: {epochs} epochs of 949 steps of 64 words, Adam lr 0.002, seed 1, {secs} s on {where} "
              "(a shared machine: other jobs ran at the same time).",
@@ -230,7 +244,7 @@ def words_card(out_dir):
     for t, body in re.findall(r"^\$ vae sample --n 24 --seed 1 --temperature (\S+)\n((?:[a-z]+\n)+)", text, re.M):
         lines += ["", f"Samples (`vae sample --n 24 --seed 1 --temperature {t}`, z ~ N(0, I)):", "",
                   " · ".join(body.split())]
-    lines += ["", "| file | bytes | sha256 |", "|---|---|---|", f"| `words-vae.safetensors` | {int(size):,} | `{sha}` |", "",
+    lines += ["", "| file | bytes | sha256 |", "|---|---|---|", f"| `words-vae.safetensors` | {size:,} | `{sha}` |", "",
               "No Q8 file: the word models' format (`vae export`) has F32 and F16 only.", ""]
     return lines
 
@@ -246,27 +260,24 @@ M2_ABOUT = ("The semi-supervised M1+M2 of Kingma, Rezende, Mohamed and Welling (
 
 def m2_card(out_dir):
     """The M1+M2 card from logs/mnist-m2-100.txt (tests/bench/m2_table.sh's run), or []."""
-    log = os.path.join(out_dir, "logs", "mnist-m2-100.txt")
-    if not os.path.exists(log):
+    text = trained_log(out_dir, "mnist-m2-100")
+    if not text:
         return []
-    text = open(log).read()
-    cmd = text.splitlines()[0].lstrip("$ ").strip()
-    arch, params = re.search(r"^model\s+(.*?); ([\d,]+) parameters", text, re.M).groups()
+    cmd, arch, params = header(text)
     epoch, val = re.search(r"^kept\s+epoch (\d+): test error (\S+) %", text, re.M).groups()
     secs = re.search(r"^training time: (\d+) s", text, re.M).group(1)
     err = re.search(r"^error: (\S+)%", text, re.M).group(1)
     table = re.search(r"^(test error %.*?)\n\n", text, re.M | re.S).group(1).splitlines()
-    size, sha = re.search(r"^(\d+) mnist-m2-100\.safetensors$", text, re.M).group(1), \
-        re.search(r"^([0-9a-f]{64})  mnist-m2-100\.safetensors$", text, re.M).group(1)
+    size, sha = shipped_file(text, "mnist-m2-100.safetensors")
     return ["## mnist-m2-100", "", M2_ABOUT, "", f"- **Data**: {MNIST}", f"- **Architecture**: {arch}; {params} parameters "
             "(M1, `mnist-vae`, not counted).", f"- **Training**: {secs} s on 2 shared cores; the epoch of the lowest "
             f"validation error, {epoch}, kept ({val}% on the 10,000 validation digits).", f"- **Reproduce**: `{cmd}` gives it as `OUT/m1m2-100-1.safetensors` "
             "(`tools/m2_pretrained.sh DATA_DIR/mnist` makes this card).", "",
-            f"Test error on the 10,000 test digits: **{err}%** (F32 weights, {int(size):,} bytes: small enough to need no F16).", "",
+            f"Test error on the 10,000 test digits: **{err}%** (F32 weights, {size:,} bytes: small enough to need no F16).", "",
             "The paper's protocol (`tests/bench/m2_table.sh`: 5 draws of the labelled digits by seed; seed 1 is this "
             "file; the supervised-only baseline is the same M2 on the labelled digits alone):", "", "```", *table, "```", "",
             "![mnist-m2-100-confusion.png](mnist-m2-100-confusion.png)", "![mnist-m2-100-samples.png](mnist-m2-100-samples.png)",
-            "", "| file | bytes | sha256 |", "|---|---|---|", f"| `mnist-m2-100.safetensors` | {int(size):,} | `{sha}` |", ""]
+            "", "| file | bytes | sha256 |", "|---|---|---|", f"| `mnist-m2-100.safetensors` | {size:,} | `{sha}` |", ""]
 
 HANZI = ("npm `hanzi-writer-data` (the `medians` of Make Me a Hanzi, stroke centre lines in stroke order; "
          "licence ARPHIC Public License, in the package), converted by `tools/hanzi_strokes.py` (RDP epsilon 8 "
@@ -281,19 +292,17 @@ HANZI_ABOUT = ("SketchRNN (Ha & Eck 2017, \"A Neural Representation of Sketch Dr
 
 def sketch_card(out_dir):
     """SketchRNN's card from logs/hanzi-sketch-vae.txt, or [] before it is trained."""
-    log = os.path.join(out_dir, "logs", "hanzi-sketch-vae.txt")
-    if not os.path.exists(log) or not re.search(r"^[0-9a-f]{64}  ", open(log).read(), re.M):
+    text = trained_log(out_dir, "hanzi-sketch-vae")
+    if not text:
         return []
-    text = open(log).read()
     cmds = re.findall(r"^\$ (vae train .*)$", text, re.M)
-    arch, params = re.search(r"^model\s+(.*?); ([\d,]+) parameters", text, re.M).groups()
+    _, arch, params = header(text)
     steps = re.findall(r"^\s*\d+/\d+\s+(\d+)\s", text, re.M)[-1]
     secs = re.search(r"training time: (.*)", text).group(1)
     floors = [f"{float(f):g}" for f in re.findall(r"^training .*, KL_min (\S+),", text, re.M)]
     runs = [int(s) for s in re.findall(r"^resumed .* at step (\d+)$", text, re.M)]
     evals = re.findall(r"^bound\s+(\S+) nats/drawing = offsets (\S+) \+ pen (\S+) \+ KL (\S+)", text, re.M)
-    size, sha = re.search(r"^(\d+) hanzi-sketch-vae\.safetensors$", text, re.M).group(1), \
-        re.search(r"^([0-9a-f]{64})  hanzi-sketch-vae\.safetensors$", text, re.M).group(1)
+    size, sha = shipped_file(text, "hanzi-sketch-vae.safetensors")
     lines = ["## hanzi-sketch-vae", "", HANZI_ABOUT, "", f"- **Data**: {HANZI}",
              f"- **Architecture**: {arch}; {params} parameters.",
              f"- **Training**: {int(steps):,} steps of 64 characters, {secs} (a shared machine: other jobs ran at "
@@ -317,7 +326,7 @@ def sketch_card(out_dir):
               "starts and ends with the characters themselves): `hanzi-sketch-vae-interpolate.png`; the path "
               "between two held-out characters, 江 → 汽: `hanzi-sketch-vae-interpolate-heldout.png`.",
               "", "| file | bytes | sha256 |", "|---|---|---|",
-              f"| `hanzi-sketch-vae.safetensors` | {int(size):,} | `{sha}` |", ""]
+              f"| `hanzi-sketch-vae.safetensors` | {size:,} | `{sha}` |", ""]
     return lines
 
 def comparison(out_dir, infos):
