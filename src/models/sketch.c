@@ -8,10 +8,10 @@
 
 #include "internal.h"
 #include "layers/layers.h"
-#include "models/seq_table.h"
+#include "models/seq.h"
 #include "models/sketch.h"
 
-/* The tensors in block order. */
+/* The tensors in block order (models/seq.h's). */
 enum { T_ENC, T_MU_W, T_MU_B, T_LV_W, T_LV_B, T_INIT_W, T_INIT_B, T_DEC, T_OUT_W, T_OUT_B, T_COUNT };
 
 struct vae_sketch {
@@ -19,7 +19,7 @@ struct vae_sketch {
     int cap, He, Hd, L, M, P;
     size_t off[T_COUNT + 1], n_params;
     vae_seq_table tt;
-    float *params, *grads, *m1, *m2;
+    float *params, *grads; /* one block: weights, gradients, Adam's two moments (models/seq.h) */
     double beta1_t, beta2_t;
     int *enc_len, *dec_len;
     unsigned char *active;
@@ -63,35 +63,19 @@ vae_status vae_sketch_arch_validate(const vae_sketch_arch *a, vae_error *err) {
     return vae_ok(err);
 }
 
-static void block_sizes(const vae_sketch_arch *a, size_t *sizes) {
-    vae_lstm_shape es = enc_shape(a, 1, 1), ds = dec_shape(a, 1, 1);
-    size_t He = (size_t)a->enc_hidden, Hd = (size_t)a->dec_hidden, L = (size_t)a->latent, P = 6 * a->mixtures + 3;
-    size_t s[T_COUNT] = {vae_lstm_param_floats(&es), L * 2 * He, L, L * 2 * He, L, 2 * Hd * L, 2 * Hd,
-                         vae_lstm_param_floats(&ds), P * Hd,     P};
-    memcpy(sizes, s, sizeof s);
+/* The blocks' shapes: [h0 | c0] the initial state, the mixture head's 6 M + 3 outputs. */
+static vae_seq_dims dims(const vae_sketch_arch *a) {
+    return (vae_seq_dims){enc_shape(a, 1, 1), dec_shape(a, 1, 1), a->latent, 2 * a->dec_hidden, 6 * a->mixtures + 3};
 }
 
 uint64_t vae_sketch_arch_param_count(const vae_sketch_arch *a) {
     size_t sizes[T_COUNT];
     uint64_t n = 0;
     if (vae_sketch_arch_validate(a, NULL)) return 0;
-    block_sizes(a, sizes);
+    vae_seq_dims d = dims(a);
+    vae_seq_block_sizes(&d, sizes);
     for (int i = 0; i < T_COUNT; i++) n += sizes[i];
     return n;
-}
-
-static void build_tensors(vae_sketch *m) {
-    vae_lstm_shape es = enc_shape(&m->a, 1, 1), ds = dec_shape(&m->a, 1, 1);
-    vae_seq_table_add_lstm(&m->tt, "encoder.rnn", &es, m->off[T_ENC]);
-    vae_seq_table_add(&m->tt, "encoder.mu.weight", m->L, 2 * m->He, m->off[T_MU_W]);
-    vae_seq_table_add(&m->tt, "encoder.mu.bias", m->L, 0, m->off[T_MU_B]);
-    vae_seq_table_add(&m->tt, "encoder.logvar.weight", m->L, 2 * m->He, m->off[T_LV_W]);
-    vae_seq_table_add(&m->tt, "encoder.logvar.bias", m->L, 0, m->off[T_LV_B]);
-    vae_seq_table_add(&m->tt, "decoder.init.weight", 2 * m->Hd, m->L, m->off[T_INIT_W]);
-    vae_seq_table_add(&m->tt, "decoder.init.bias", 2 * m->Hd, 0, m->off[T_INIT_B]);
-    vae_seq_table_add_lstm(&m->tt, "decoder.rnn", &ds, m->off[T_DEC]);
-    vae_seq_table_add(&m->tt, "decoder.out.weight", m->P, m->Hd, m->off[T_OUT_W]);
-    vae_seq_table_add(&m->tt, "decoder.out.bias", m->P, 0, m->off[T_OUT_B]);
 }
 
 static size_t zmax(size_t a, size_t b) { return a > b ? a : b; }
@@ -108,14 +92,13 @@ vae_status vae_sketch_alloc(vae_sketch **out, const vae_sketch_arch *a, int cap,
     m->He = a->enc_hidden, m->Hd = a->dec_hidden, m->L = a->latent, m->M = a->mixtures, m->P = 6 * a->mixtures + 3;
     int He = m->He, Hd = m->Hd, L = m->L, P = m->P, Te = a->max_len, Td = a->max_len + 1;
     vae_lstm_shape es = enc_shape(a, Te, cap), ds = dec_shape(a, Td, cap);
+    vae_seq_dims d = dims(a);
     size_t sizes[T_COUNT];
-    block_sizes(a, sizes);
+    vae_seq_block_sizes(&d, sizes);
     for (int i = 0; i < T_COUNT; i++) m->off[i + 1] = m->off[i] + sizes[i];
     m->n_params = m->off[T_COUNT];
-    build_tensors(m);
+    vae_seq_table_add_blocks(&m->tt, &d, m->off);
     size_t N = (size_t)cap, TeN = (size_t)Te * N, TdN = (size_t)Td * N;
-    int ok = 1;
-    /* one table of the float buffers and their sizes: a loop is smaller wasm than a call each */
     float **fb[] = {&m->params,  &m->xe,   &m->ye,      &m->hn_e,    &m->hcat,   &m->mu,      &m->logvar, &m->eps,
                     &m->z,       &m->init, &m->h0,      &m->c0,      &m->h1,     &m->c1,      &m->xd,     &m->target,
                     &m->yd,      &m->y,    &m->nll_xy,  &m->nll_pen, &m->rec_xy, &m->rec_pen, &m->kl,     &m->cache_e,
@@ -158,14 +141,14 @@ vae_status vae_sketch_alloc(vae_sketch **out, const vae_sketch_arch *a, int cap,
                    N * L,
                    N * 2 * He,
                    2 * N * He};
-    for (size_t i = 0; i < sizeof fn / sizeof *fn; i++) ok &= (*fb[i] = calloc(zmax(fn[i], 1), sizeof(float))) != NULL;
+    int ok = vae_seq_alloc_floats(fb, fn, sizeof fn / sizeof *fn);
     ok &= (m->enc_len = calloc(N, sizeof(int))) && (m->dec_len = calloc(N, sizeof(int))) &&
           (m->active = calloc(TdN, 1)) && (m->draw_rng = calloc(N, sizeof(vae_rng)));
     if (!ok) {
         vae_sketch_free(m);
         return vae_fail(err, VAE_ERR_NOMEM, "out of memory for a sketch model with %zu parameters", m->n_params);
     }
-    m->grads = m->params + m->n_params, m->m1 = m->grads + m->n_params, m->m2 = m->m1 + m->n_params;
+    m->grads = m->params + m->n_params;
     m->beta1_t = m->beta2_t = 1.0;
     *out = m;
     return vae_ok(err);
@@ -175,19 +158,12 @@ vae_status vae_sketch_create(vae_sketch **out, const vae_sketch_arch *a, int cap
     vae_status s = vae_sketch_alloc(out, a, cap, err);
     if (s) return s;
     vae_sketch *m = *out;
-    int He = m->He, Hd = m->Hd, L = m->L;
+    vae_seq_dims d = dims(a);
     size_t sizes[T_COUNT];
-    block_sizes(a, sizes);
+    vae_seq_block_sizes(&d, sizes);
     vae_rng rng;
     vae_rng_seed(&rng, seed);
-    float *p = m->params;
-    vae_seq_init_uniform(p + m->off[T_ENC], sizes[T_ENC], 1.0f / sqrtf((float)He), &rng);
-    for (int t = T_MU_W; t <= T_LV_B; t++) vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf(2.0f * He), &rng);
-    for (int t = T_INIT_W; t <= T_INIT_B; t++)
-        vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)L), &rng);
-    vae_seq_init_uniform(p + m->off[T_DEC], sizes[T_DEC], 1.0f / sqrtf((float)Hd), &rng);
-    for (int t = T_OUT_W; t <= T_OUT_B; t++)
-        vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)Hd), &rng);
+    vae_seq_init_blocks(m->params, &d, m->off, sizes, &rng);
     return vae_ok(err);
 }
 
@@ -243,7 +219,6 @@ static void stroke5(float *s, const vae_sketch_drawing *d, int i, float scale) {
 
 /* Encoder: the BiLSTM over the points, then mu and logvar of n drawings over Te steps. */
 static void encode(vae_sketch *m, const vae_sketch_drawing *d, int n, int Te) {
-    int He = m->He, L = m->L;
     const float *p = m->params;
     memset(m->xe, 0, (size_t)Te * n * 5 * sizeof(float));
     for (int b = 0; b < n; b++) {
@@ -252,11 +227,7 @@ static void encode(vae_sketch *m, const vae_sketch_drawing *d, int n, int Te) {
     }
     vae_lstm_shape es = enc_shape(&m->a, Te, n);
     vae_lstm_forward(m->ye, m->hn_e, NULL, m->cache_e, m->xe, m->enc_len, NULL, NULL, p + m->off[T_ENC], &es);
-    for (int b = 0; b < n; b++)
-        for (int k = 0; k < 2; k++)
-            memcpy(m->hcat + ((size_t)b * 2 + k) * He, m->hn_e + ((size_t)k * n + b) * He, He * sizeof(float));
-    vae_linear_forward(m->mu, m->hcat, p + m->off[T_MU_W], p + m->off[T_MU_B], n, 2 * He, L);
-    vae_linear_forward(m->logvar, m->hcat, p + m->off[T_LV_W], p + m->off[T_LV_B], n, 2 * He, L);
+    vae_seq_head_forward(m->hcat, m->mu, m->logvar, m->hn_e, p, m->off, n, m->He, m->L);
 }
 
 /* The decoder's initial state from z [n, L]: init = tanh(linear(z)), h0 and c0 its halves. */
@@ -337,10 +308,8 @@ static void backward(vae_sketch *m, int n, int longest, float w_kl, int kl_on) {
         memcpy(m->dinit + (size_t)b * 2 * Hd, m->dh0 + (size_t)b * Hd, Hd * sizeof(float));
         memcpy(m->dinit + (size_t)b * 2 * Hd + Hd, m->dc0 + (size_t)b * Hd, Hd * sizeof(float));
     }
-    memset(m->dz, 0, (size_t)n * L * sizeof(float));
-    for (size_t r = 0; r < rows; r++) /* z feeds every decoder step */
-        for (int j = 0; j < L; j++) m->dz[(r % n) * L + j] += m->dxd[r * I + 5 + j];
-    float *dpre = m->dinit; /* tanh's backward reads the forward output */
+    vae_seq_z_grad(m->dz, m->dxd, rows, n, I, L); /* z feeds every decoder step */
+    float *dpre = m->dinit;                       /* tanh's backward reads the forward output */
     for (size_t i = 0; i < (size_t)n * 2 * Hd; i++) dpre[i] *= 1.0f - m->init[i] * m->init[i];
     vae_linear_backward(m->dz, g + m->off[T_INIT_W], g + m->off[T_INIT_B], dpre, m->z, p + m->off[T_INIT_W], n, L,
                         2 * Hd);
@@ -348,14 +317,7 @@ static void backward(vae_sketch *m, int n, int longest, float w_kl, int kl_on) {
     memset(m->dlogvar, 0, (size_t)n * L * sizeof(float));
     vae_reparam_backward(m->dmu, m->dlogvar, m->dz, L, m->logvar, m->eps, n, L);
     if (kl_on) vae_kl_backward(m->dmu, m->dlogvar, m->mu, m->logvar, n, L, w_kl / n);
-    memset(m->dhcat, 0, (size_t)n * 2 * He * sizeof(float));
-    vae_linear_backward(m->dhcat, g + m->off[T_MU_W], g + m->off[T_MU_B], m->dmu, m->hcat, p + m->off[T_MU_W], n,
-                        2 * He, L);
-    vae_linear_backward(m->dhcat, g + m->off[T_LV_W], g + m->off[T_LV_B], m->dlogvar, m->hcat, p + m->off[T_LV_W], n,
-                        2 * He, L);
-    for (int b = 0; b < n; b++)
-        for (int k = 0; k < 2; k++)
-            memcpy(m->dhn_e + ((size_t)k * n + b) * He, m->dhcat + ((size_t)b * 2 + k) * He, He * sizeof(float));
+    vae_seq_head_backward(m->dhn_e, m->dhcat, g, m->dmu, m->dlogvar, m->hcat, p, m->off, n, He, L);
     vae_lstm_shape es = enc_shape(&m->a, Te, n);
     vae_lstm_backward(NULL, g + m->off[T_ENC], NULL, NULL, m->work, NULL, m->dhn_e, NULL, m->xe, m->enc_len, m->cache_e,
                       p + m->off[T_ENC], &es);
@@ -369,11 +331,11 @@ vae_status vae_sketch_compute_grads(vae_sketch *m, const vae_sketch_drawing *d, 
     if (!(w_kl >= 0.0f && w_kl < 1e6f) || !(kl_min >= 0.0f && kl_min < 1e6f))
         return vae_fail(err, VAE_ERR_ARG, "KL weight %g or floor %g is not a number in [0, 1e6)", w_kl, kl_min);
     forward(m, d, n, longest, eps, rng, m->rec_xy, m->rec_pen, m->kl);
-    double sx = 0.0, sp = 0.0, sk = 0.0, g2 = 0.0;
+    double sx = 0.0, sp = 0.0, sk = 0.0;
     for (int b = 0; b < n; b++) sx += m->rec_xy[b], sp += m->rec_pen[b], sk += m->kl[b];
     double kl = sk / n;
     backward(m, n, longest, w_kl, kl > kl_min);
-    for (size_t i = 0; i < m->n_params; i++) g2 += (double)m->grads[i] * m->grads[i];
+    double g2 = vae_seq_sum_squares(m->grads, m->n_params);
     *st = (vae_sketch_stats){sx / n, sp / n, kl, (sx + sp) / n + w_kl * (kl > kl_min ? kl : kl_min), sqrt(g2)};
     if (!isfinite(st->loss) || !isfinite(g2))
         return vae_fail(err, VAE_ERR_NONFINITE, "loss or gradient is not finite (rec %g + %g, kl %g)", sx / n, sp / n,
@@ -388,9 +350,7 @@ vae_status vae_sketch_train_step(vae_sketch *m, const vae_sketch_drawing *d, int
     if (!c) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     vae_status s = vae_sketch_compute_grads(m, d, n, NULL, w_kl, kl_min, rng, st, err);
     if (s) return s; /* nothing updated */
-    float clip = 1.0f;
-    if (c->clip_norm > 0.0f && st->grad_norm > c->clip_norm) clip = (float)(c->clip_norm / (st->grad_norm + 1e-6));
-    vae_adam_update(m->params, m->grads, m->m1, m->m2, m->n_params, c, &m->beta1_t, &m->beta2_t, clip);
+    vae_seq_adam_step(m->params, m->n_params, c, st->grad_norm, &m->beta1_t, &m->beta2_t);
     return vae_ok(err);
 }
 
@@ -429,11 +389,8 @@ static void decode(vae_sketch *m, const float *z, int n, float temperature, vae_
         float *s = prev + (size_t)b * 5;
         s[0] = s[1] = s[3] = s[4] = 0.0f, s[2] = 1.0f;
         done[b] = 0, len[b] = 0;
-        if (temperature > 0.0f) {
-            uint64_t hi = vae_rng_u32(rng);
-            vae_rng_seed(&m->draw_rng[b], hi << 32 | vae_rng_u32(rng));
-        }
     }
+    if (temperature > 0.0f) vae_seq_streams(m->draw_rng, n, rng);
     for (int t = 0; t <= N; t++) {
         for (int b = 0; b < n; b++) {
             float *x = m->xd + (size_t)b * I;
@@ -475,12 +432,7 @@ static void decode(vae_sketch *m, const float *z, int n, float temperature, vae_
 static vae_status check_decode(const vae_sketch *m, const float *z, int n, float temperature, const vae_rng *rng,
                                const float *out, const int *len, vae_error *err) {
     if (!m || !z || !out || !len || (temperature > 0.0f && !rng)) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
-    if (n < 1) return vae_fail(err, VAE_ERR_ARG, "%d codes to decode", n);
-    if (!(temperature >= 0.0f && temperature <= 1e3f))
-        return vae_fail(err, VAE_ERR_ARG, "temperature %g not in [0, 1000]", temperature);
-    for (size_t i = 0; i < (size_t)n * m->L; i++)
-        if (!isfinite(z[i])) return vae_fail(err, VAE_ERR_NONFINITE, "z[%zu] is not finite", i);
-    return vae_ok(err);
+    return vae_seq_check_codes(z, n, m->L, temperature, err);
 }
 
 vae_status vae_sketch_decode(vae_sketch *m, const float *z, int n, float temperature, vae_rng *rng, float *out,

@@ -8,10 +8,10 @@
 
 #include "internal.h"
 #include "layers/layers.h"
-#include "models/seq_table.h"
+#include "models/seq.h"
 #include "models/words.h"
 
-/* The tensors in block order, named as a PyTorch module would name them. */
+/* The tensors in block order: the embedding, then models/seq.h's. */
 enum { T_EMB, T_ENC, T_MU_W, T_MU_B, T_LV_W, T_LV_B, T_INIT_W, T_INIT_B, T_DEC, T_OUT_W, T_OUT_B, T_COUNT };
 
 struct vae_words {
@@ -20,7 +20,7 @@ struct vae_words {
     signed char id[256]; /* byte -> token id, -1 outside the vocabulary */
     size_t off[T_COUNT + 1], n_params;
     vae_seq_table tt;
-    float *params, *grads, *m1, *m2;
+    float *params, *grads; /* one block: weights, gradients, Adam's two moments (models/seq.h) */
     double beta1_t, beta2_t;
     /* per batch (n words, T = longest + 1 steps) */
     int *enc_ids, *dec_ids, *target, *enc_len, *dec_len;
@@ -95,23 +95,15 @@ const char *vae_words_vocab_text(const char *vocab, char *buf, size_t cap) {
     return buf;
 }
 
-/* Sizes of the T_* blocks. */
-static void block_sizes(const vae_words_arch *a, int V, size_t *sizes) {
+/* Sizes of the T_* blocks; d gets the shared ones' shapes (h0 the initial
+ * state, a logit per token). */
+static void block_sizes(const vae_words_arch *a, int V, vae_seq_dims *d, size_t *sizes) {
     int E = a->embed, H = a->hidden, L = a->latent;
     vae_lstm_shape es = {.T = 1, .B = 1, .I = E, .H = H, .layers = 1, .dirs = 2};
     vae_lstm_shape ds = {.T = 1, .B = 1, .I = E + L, .H = H, .layers = 1, .dirs = 1};
-    size_t s[T_COUNT] = {(size_t)V * E,
-                         L ? vae_lstm_param_floats(&es) : 0,
-                         (size_t)L * 2 * H,
-                         (size_t)L,
-                         (size_t)L * 2 * H,
-                         (size_t)L,
-                         (size_t)H * L,
-                         L ? (size_t)H : 0,
-                         vae_lstm_param_floats(&ds),
-                         (size_t)V * H,
-                         (size_t)V};
-    memcpy(sizes, s, sizeof s);
+    *d = (vae_seq_dims){es, ds, L, H, V};
+    sizes[T_EMB] = (size_t)V * E;
+    vae_seq_block_sizes(d, sizes + T_ENC);
 }
 
 static int vocab_size(const vae_words_arch *a) { return VAE_WORD_FIRST + (int)(a->vocab[0] ? strlen(a->vocab) : 26); }
@@ -119,28 +111,11 @@ static int vocab_size(const vae_words_arch *a) { return VAE_WORD_FIRST + (int)(a
 uint64_t vae_words_arch_param_count(const vae_words_arch *a) {
     size_t sizes[T_COUNT];
     uint64_t n = 0;
+    vae_seq_dims d;
     if (vae_words_arch_validate(a, NULL)) return 0;
-    block_sizes(a, vocab_size(a), sizes);
+    block_sizes(a, vocab_size(a), &d, sizes);
     for (int i = 0; i < T_COUNT; i++) n += sizes[i];
     return n;
-}
-
-/* The tensor table in block order. */
-static void build_tensors(vae_words *m, const vae_lstm_shape *es, const vae_lstm_shape *ds) {
-    int E = m->E, H = m->H, L = m->L, V = m->V;
-    vae_seq_table_add(&m->tt, "embedding.weight", V, E, m->off[T_EMB]);
-    if (L) {
-        vae_seq_table_add_lstm(&m->tt, "encoder.rnn", es, m->off[T_ENC]);
-        vae_seq_table_add(&m->tt, "encoder.mu.weight", L, 2 * H, m->off[T_MU_W]);
-        vae_seq_table_add(&m->tt, "encoder.mu.bias", L, 0, m->off[T_MU_B]);
-        vae_seq_table_add(&m->tt, "encoder.logvar.weight", L, 2 * H, m->off[T_LV_W]);
-        vae_seq_table_add(&m->tt, "encoder.logvar.bias", L, 0, m->off[T_LV_B]);
-        vae_seq_table_add(&m->tt, "decoder.init.weight", H, L, m->off[T_INIT_W]);
-        vae_seq_table_add(&m->tt, "decoder.init.bias", H, 0, m->off[T_INIT_B]);
-    }
-    vae_seq_table_add_lstm(&m->tt, "decoder.rnn", ds, m->off[T_DEC]);
-    vae_seq_table_add(&m->tt, "decoder.out.weight", V, H, m->off[T_OUT_W]);
-    vae_seq_table_add(&m->tt, "decoder.out.bias", V, 0, m->off[T_OUT_B]);
 }
 
 vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, uint64_t seed, vae_error *err) {
@@ -158,33 +133,63 @@ vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, u
     m->cap = cap, m->E = a->embed, m->H = a->hidden, m->L = a->latent, m->V = vocab_size(a);
     int E = m->E, H = m->H, L = m->L, V = m->V, Te = a->max_len, Td = a->max_len + 1;
     vae_lstm_shape es = enc_shape(m, Te, cap), ds = dec_shape(m, Td, cap);
+    vae_seq_dims d;
     size_t sizes[T_COUNT];
-    block_sizes(a, V, sizes);
+    block_sizes(a, V, &d, sizes);
     for (int i = 0; i < T_COUNT; i++) m->off[i + 1] = m->off[i] + sizes[i];
     m->n_params = m->off[T_COUNT];
-    build_tensors(m, &es, &ds);
+    vae_seq_table_add(&m->tt, "embedding.weight", V, E, m->off[T_EMB]);
+    vae_seq_table_add_blocks(&m->tt, &d, m->off + T_ENC);
     size_t N = (size_t)cap, TeN = (size_t)Te * N, TdN = (size_t)Td * N;
-    int ok = 1;
-#define ALLOC(p, count) ok &= ((p) = calloc(zmax((count), 1), sizeof *(p))) != NULL
-    ALLOC(m->params, 4 * m->n_params);
-    ALLOC(m->enc_ids, TeN), ALLOC(m->dec_ids, TdN), ALLOC(m->target, TdN), ALLOC(m->enc_len, N), ALLOC(m->dec_len, N);
-    ALLOC(m->xe, TeN * E), ALLOC(m->ye, TeN * 2 * H), ALLOC(m->hn_e, 2 * N * H), ALLOC(m->hcat, N * 2 * H);
-    ALLOC(m->mu, N * L), ALLOC(m->logvar, N * L), ALLOC(m->eps, N * L), ALLOC(m->z, N * L);
-    ALLOC(m->h0, N * H), ALLOC(m->c0, N * H), ALLOC(m->h1, N * H), ALLOC(m->c1, N * H);
-    ALLOC(m->rec, N), ALLOC(m->kl, N), ALLOC(m->xemb, TdN * E), ALLOC(m->xd, TdN * (E + L));
-    ALLOC(m->yd, TdN * H), ALLOC(m->logits, TdN * V), ALLOC(m->rowloss, TdN);
-    ALLOC(m->cache_e, L ? vae_lstm_cache_floats(&es) : 0), ALLOC(m->cache_d, vae_lstm_cache_floats(&ds));
-    ALLOC(m->work, zmax(L ? vae_lstm_work_floats(&es) : 0, vae_lstm_work_floats(&ds)));
-    ALLOC(m->dlogits, TdN * V), ALLOC(m->dyd, TdN * H), ALLOC(m->dxd, TdN * (E + L)), ALLOC(m->dh0, N * H);
-    ALLOC(m->dz, N * L), ALLOC(m->dmu, N * L), ALLOC(m->dlogvar, N * L), ALLOC(m->dhcat, N * 2 * H);
-    ALLOC(m->dhn_e, 2 * N * H), ALLOC(m->dxe, TeN * E), ALLOC(m->dxemb, TdN * E);
-    ALLOC(m->decoded, N * (a->max_len + 1)), ALLOC(m->word_rng, N);
-#undef ALLOC
+    float **fb[] = {&m->params,  &m->xe,      &m->ye,      &m->hn_e,  &m->hcat,   &m->mu,      &m->logvar,
+                    &m->eps,     &m->z,       &m->h0,      &m->c0,    &m->h1,     &m->c1,      &m->rec,
+                    &m->kl,      &m->xemb,    &m->xd,      &m->yd,    &m->logits, &m->rowloss, &m->cache_e,
+                    &m->cache_d, &m->work,    &m->dlogits, &m->dyd,   &m->dxd,    &m->dh0,     &m->dz,
+                    &m->dmu,     &m->dlogvar, &m->dhcat,   &m->dhn_e, &m->dxe,    &m->dxemb};
+    size_t fn[] = {4 * m->n_params,
+                   TeN * E,
+                   TeN * 2 * H,
+                   2 * N * H,
+                   N * 2 * H,
+                   N * L,
+                   N * L,
+                   N * L,
+                   N * L,
+                   N * H,
+                   N * H,
+                   N * H,
+                   N * H,
+                   N,
+                   N,
+                   TdN * E,
+                   TdN * (E + L),
+                   TdN * H,
+                   TdN * V,
+                   TdN,
+                   L ? vae_lstm_cache_floats(&es) : 0,
+                   vae_lstm_cache_floats(&ds),
+                   zmax(L ? vae_lstm_work_floats(&es) : 0, vae_lstm_work_floats(&ds)),
+                   TdN * V,
+                   TdN * H,
+                   TdN * (E + L),
+                   N * H,
+                   N * L,
+                   N * L,
+                   N * L,
+                   N * 2 * H,
+                   2 * N * H,
+                   TeN * E,
+                   TdN * E};
+    int ok = vae_seq_alloc_floats(fb, fn, sizeof fn / sizeof *fn);
+    ok &= (m->enc_ids = calloc(TeN, sizeof(int))) && (m->dec_ids = calloc(TdN, sizeof(int))) &&
+          (m->target = calloc(TdN, sizeof(int))) && (m->enc_len = calloc(N, sizeof(int))) &&
+          (m->dec_len = calloc(N, sizeof(int))) && (m->decoded = calloc(N * (a->max_len + 1), 1)) &&
+          (m->word_rng = calloc(N, sizeof(vae_rng)));
     if (!ok) {
         vae_words_free(m);
         return vae_fail(err, VAE_ERR_NOMEM, "out of memory for a word model with %zu parameters", m->n_params);
     }
-    m->grads = m->params + m->n_params, m->m1 = m->grads + m->n_params, m->m2 = m->m1 + m->n_params;
+    m->grads = m->params + m->n_params;
     m->beta1_t = m->beta2_t = 1.0;
 
     /* PyTorch's defaults: N(0, 1) embeddings, U(+-1/sqrt(fan)) elsewhere */
@@ -192,13 +197,7 @@ vae_status vae_words_create(vae_words **out, const vae_words_arch *a, int cap, u
     vae_rng_seed(&rng, seed);
     float *p = m->params;
     vae_rng_normals(&rng, p + m->off[T_EMB], sizes[T_EMB]);
-    vae_seq_init_uniform(p + m->off[T_ENC], sizes[T_ENC], 1.0f / sqrtf((float)H), &rng);
-    for (int t = T_MU_W; t <= T_LV_B; t++) vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf(2.0f * H), &rng);
-    for (int t = T_INIT_W; t <= T_INIT_B; t++)
-        vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)L), &rng);
-    vae_seq_init_uniform(p + m->off[T_DEC], sizes[T_DEC], 1.0f / sqrtf((float)H), &rng);
-    for (int t = T_OUT_W; t <= T_OUT_B; t++)
-        vae_seq_init_uniform(p + m->off[t], sizes[t], 1.0f / sqrtf((float)H), &rng);
+    vae_seq_init_blocks(p, &d, m->off + T_ENC, sizes + T_ENC, &rng);
     *out = m;
     return vae_ok(err);
 }
@@ -254,11 +253,7 @@ static void encode(vae_words *m, const char *const *words, int n, int Te) {
     vae_lstm_shape es = enc_shape(m, Te, n);
     vae_embedding_forward(m->xe, m->enc_ids, p + m->off[T_EMB], Te * n, E);
     vae_lstm_forward(m->ye, m->hn_e, NULL, m->cache_e, m->xe, m->enc_len, NULL, NULL, p + m->off[T_ENC], &es);
-    for (int b = 0; b < n; b++)
-        for (int d = 0; d < 2; d++)
-            memcpy(m->hcat + ((size_t)b * 2 + d) * H, m->hn_e + ((size_t)d * n + b) * H, H * sizeof(float));
-    vae_linear_forward(m->mu, m->hcat, p + m->off[T_MU_W], p + m->off[T_MU_B], n, 2 * H, L);
-    vae_linear_forward(m->logvar, m->hcat, p + m->off[T_LV_W], p + m->off[T_LV_B], n, 2 * H, L);
+    vae_seq_head_forward(m->hcat, m->mu, m->logvar, m->hn_e, p, m->off + T_ENC, n, H, L);
 }
 
 /* Decoder input rows [embedding(ids[r]), z[r % n]] for Td n rows. */
@@ -334,22 +329,13 @@ static void backward(vae_words *m, int n, int longest, float beta) {
     if (!L) return;
 
     /* z feeds h0 and every decoder step */
-    memset(m->dz, 0, (size_t)n * L * sizeof(float));
-    for (size_t r = 0; r < rows; r++)
-        for (int j = 0; j < L; j++) m->dz[(r % n) * L + j] += m->dxd[r * (E + L) + E + j];
+    vae_seq_z_grad(m->dz, m->dxd, rows, n, E + L, L);
     vae_linear_backward(m->dz, g + m->off[T_INIT_W], g + m->off[T_INIT_B], m->dh0, m->z, p + m->off[T_INIT_W], n, L, H);
     memset(m->dmu, 0, (size_t)n * L * sizeof(float));
     memset(m->dlogvar, 0, (size_t)n * L * sizeof(float));
     vae_reparam_backward(m->dmu, m->dlogvar, m->dz, L, m->logvar, m->eps, n, L);
     vae_kl_backward(m->dmu, m->dlogvar, m->mu, m->logvar, n, L, beta / n);
-    memset(m->dhcat, 0, (size_t)n * 2 * H * sizeof(float));
-    vae_linear_backward(m->dhcat, g + m->off[T_MU_W], g + m->off[T_MU_B], m->dmu, m->hcat, p + m->off[T_MU_W], n, 2 * H,
-                        L);
-    vae_linear_backward(m->dhcat, g + m->off[T_LV_W], g + m->off[T_LV_B], m->dlogvar, m->hcat, p + m->off[T_LV_W], n,
-                        2 * H, L);
-    for (int b = 0; b < n; b++)
-        for (int d = 0; d < 2; d++)
-            memcpy(m->dhn_e + ((size_t)d * n + b) * H, m->dhcat + ((size_t)b * 2 + d) * H, H * sizeof(float));
+    vae_seq_head_backward(m->dhn_e, m->dhcat, g, m->dmu, m->dlogvar, m->hcat, p, m->off + T_ENC, n, H, L);
     vae_lstm_shape es = enc_shape(m, Te, n);
     memset(m->dxe, 0, (size_t)Te * n * E * sizeof(float));
     vae_lstm_backward(m->dxe, g + m->off[T_ENC], NULL, NULL, m->work, NULL, m->dhn_e, NULL, m->xe, m->enc_len,
@@ -367,10 +353,10 @@ vae_status vae_words_compute_grads(vae_words *m, const char *const *words, int n
     if (!rng || !st) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     if (!(dropout >= 0.0f && dropout <= 1.0f)) return vae_fail(err, VAE_ERR_ARG, "dropout %g not in [0, 1]", dropout);
     forward(m, words, n, longest, dropout, rng, NULL, m->rec, m->kl);
-    double srec = 0.0, skl = 0.0, g2 = 0.0;
+    double srec = 0.0, skl = 0.0;
     for (int b = 0; b < n; b++) srec += m->rec[b], skl += m->kl[b];
     backward(m, n, longest, beta);
-    for (size_t i = 0; i < m->n_params; i++) g2 += (double)m->grads[i] * m->grads[i];
+    double g2 = vae_seq_sum_squares(m->grads, m->n_params);
     *st = (vae_words_stats){srec / n, skl / n, (srec + beta * skl) / n, sqrt(g2)};
     if (!isfinite(srec) || !isfinite(skl) || !isfinite(g2))
         return vae_fail(err, VAE_ERR_NONFINITE, "loss or gradient is not finite (rec %g, kl %g)", srec / n, skl / n);
@@ -384,9 +370,7 @@ vae_status vae_words_train_step(vae_words *m, const char *const *words, int n, f
     if (!c) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
     vae_status s = vae_words_compute_grads(m, words, n, beta, dropout, rng, st, err);
     if (s) return s; /* nothing updated */
-    float clip = 1.0f;
-    if (c->clip_norm > 0.0f && st->grad_norm > c->clip_norm) clip = (float)(c->clip_norm / (st->grad_norm + 1e-6));
-    vae_adam_update(m->params, m->grads, m->m1, m->m2, m->n_params, c, &m->beta1_t, &m->beta2_t, clip);
+    vae_seq_adam_step(m->params, m->n_params, c, st->grad_norm, &m->beta1_t, &m->beta2_t);
     return vae_ok(err);
 }
 
@@ -419,13 +403,8 @@ static void decode(vae_words *m, const float *z, int n, float temperature, vae_r
         memset(h, 0, (size_t)n * H * sizeof *h);
     memset(c, 0, (size_t)n * H * sizeof *c);
     memset(m->decoded, 0, (size_t)n * W);
-    for (int b = 0; b < n; b++) {
-        prev[b] = VAE_WORD_BOS, done[b] = 0;
-        if (temperature > 0.0f) {
-            uint64_t hi = vae_rng_u32(rng);
-            vae_rng_seed(&m->word_rng[b], hi << 32 | vae_rng_u32(rng));
-        }
-    }
+    for (int b = 0; b < n; b++) prev[b] = VAE_WORD_BOS, done[b] = 0;
+    if (temperature > 0.0f) vae_seq_streams(m->word_rng, n, rng);
     for (int t = 0, left = n; t < W && left; t++) { /* until every word has ended */
         decoder_input(m, prev, z, n, n);
         vae_lstm_forward(m->yd, hn, cn, m->cache_d, m->xd, NULL, h, c, p + m->off[T_DEC], &one);
@@ -450,11 +429,8 @@ static void decode(vae_words *m, const float *z, int n, float temperature, vae_r
 vae_status vae_words_decode(vae_words *m, const float *z, int n, float temperature, vae_rng *rng, char *out,
                             vae_error *err) {
     if (!m || !out || (m->L && !z) || (temperature > 0.0f && !rng)) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
-    if (n < 1) return vae_fail(err, VAE_ERR_ARG, "%d codes to decode", n);
-    if (!(temperature >= 0.0f && temperature <= 1e3f))
-        return vae_fail(err, VAE_ERR_ARG, "temperature %g not in [0, 1000]", temperature);
-    for (size_t i = 0; m->L && i < (size_t)n * m->L; i++)
-        if (z[i] - z[i] != 0.0f) return vae_fail(err, VAE_ERR_NONFINITE, "z[%zu] is not finite", i);
+    vae_status s = vae_seq_check_codes(z, n, m->L, temperature, err);
+    if (s) return s;
     size_t W = (size_t)m->a.max_len + 1;
     for (int i = 0; i < n; i += m->cap) { /* per-word streams: the batches do not change the words */
         int nb = n - i < m->cap ? n - i : m->cap;
