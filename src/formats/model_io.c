@@ -264,11 +264,7 @@ vae_status vae_arch_to_json(const vae_arch *a, char *buf, size_t cap, vae_error 
         put_layers(buf, cap, &pos, a->cls_hidden, linear, a->n_cls);
     }
     vae_append(buf, cap, &pos, "}");
-    if (pos >= cap) {
-        buf[0] = '\0';
-        return vae_fail(err, VAE_ERR_ARG, "architecture JSON needs %zu bytes, buffer has %zu", pos + 1, cap);
-    }
-    return vae_ok(err);
+    return vae_st_arch_json_end(buf, cap, pos, err);
 }
 
 /* ---------------------------------------------------------------- load */
@@ -339,15 +335,13 @@ static vae_status load_tensor(vae_model *m, const vae_st_file *f, const vae_st_t
 }
 
 static vae_status load_model(vae_model **out, const vae_st_file *f, vae_error *err) {
-    const char *js = vae_st_meta(f, VAE_METADATA_KEY);
+    const char *js = vae_st_arch_meta(f, err);
     vae_arch a;
     vae_error e;
     vae_model *m;
     char seen[VAE_MAX_TENSORS] = {0};
     size_t values = 0;
-    if (!js)
-        return vae_fail(err, VAE_ERR_METADATA, "__metadata__ has no \"%s\" entry: not a vae-wasm model file",
-                        VAE_METADATA_KEY);
+    if (!js) return VAE_ERR_METADATA;
     vae_status s = vae_arch_from_json(js, strlen(js), &a, err);
     if (s) return s;
     if (vae_arch_validate(&a, &e)) return vae_fail(err, VAE_ERR_METADATA, "architecture metadata: %s", e.msg);

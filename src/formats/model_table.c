@@ -39,6 +39,22 @@ vae_status vae_st_arch_keys(const char *json, size_t len, const vae_st_key *keys
     return s ? s : vae_ok(err);
 }
 
+const char *vae_st_arch_meta(const vae_st_file *f, vae_error *err) {
+    const char *js = vae_st_meta(f, VAE_METADATA_KEY);
+    if (!js)
+        vae_fail(err, VAE_ERR_METADATA, "__metadata__ has no \"%s\" entry: not a vae-wasm model file",
+                 VAE_METADATA_KEY);
+    return js;
+}
+
+vae_status vae_st_arch_json_end(char *buf, size_t cap, size_t pos, vae_error *err) {
+    if (pos >= cap) {
+        buf[0] = '\0';
+        return vae_fail(err, VAE_ERR_ARG, "architecture JSON needs %zu bytes, buffer has %zu", pos + 1, cap);
+    }
+    return vae_ok(err);
+}
+
 int vae_st_model_kind(const uint8_t *buf, size_t len, const char *kind) {
     vae_st_file f;
     vae_json *j;

@@ -112,6 +112,12 @@ typedef int (*vae_st_key_fn)(const vae_json *j, int key, int v, void *arch);
  * The caller judges the ranges. */
 vae_status vae_st_arch_keys(const char *json, size_t len, const vae_st_key *keys, int n_keys, int n_required,
                             vae_st_key_fn value, void *arch, const char *what, vae_error *err);
+/* The architecture JSON of f (its VAE_METADATA_KEY entry); NULL, err
+ * VAE_ERR_METADATA, when it has none (not a vae-wasm model file). */
+const char *vae_st_arch_meta(const vae_st_file *f, vae_error *err);
+/* The end of writing an architecture's JSON into buf[cap] (pos bytes
+ * wanted): an error, and buf "", when it did not fit. */
+vae_status vae_st_arch_json_end(char *buf, size_t cap, size_t pos, vae_error *err);
 /* 1 if buf is a safetensors file whose architecture says "model":kind. */
 int vae_st_model_kind(const uint8_t *buf, size_t len, const char *kind);
 /* A hostile header can name a huge model: no large allocation for a file

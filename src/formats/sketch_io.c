@@ -60,11 +60,7 @@ vae_status vae_sketch_arch_to_json(const vae_sketch_arch *a, char *buf, size_t c
                a->enc_hidden, a->dec_hidden, a->latent, a->mixtures, a->max_len);
     vae_json_put_float(buf, cap, &pos, a->scale);
     vae_append(buf, cap, &pos, "}");
-    if (pos >= cap) {
-        buf[0] = '\0';
-        return vae_fail(err, VAE_ERR_ARG, "architecture JSON needs %zu bytes, buffer has %zu", pos + 1, cap);
-    }
-    return vae_ok(err);
+    return vae_st_arch_json_end(buf, cap, pos, err);
 }
 
 int vae_sketch_file(const uint8_t *buf, size_t len) { return vae_st_model_kind(buf, len, "sketch"); }
@@ -85,10 +81,8 @@ vae_status vae_sketch_load(vae_sketch **out, const uint8_t *buf, size_t len, int
     *out = NULL;
     vae_status s = vae_st_parse(&f, buf, len, err);
     if (s) return s;
-    const char *js = vae_st_meta(&f, VAE_METADATA_KEY);
-    if (!js)
-        s = vae_fail(err, VAE_ERR_METADATA, "__metadata__ has no \"%s\" entry: not a vae-wasm model file",
-                     VAE_METADATA_KEY);
+    const char *js = vae_st_arch_meta(&f, err);
+    s = js ? VAE_OK : VAE_ERR_METADATA;
     if (!s) s = vae_sketch_arch_from_json(js, strlen(js), &a, err);
     if (!s) s = vae_st_check_values(&f, vae_sketch_arch_param_count(&a), err);
     if (!s) s = vae_sketch_alloc(&m, &a, cap, err);

@@ -53,11 +53,7 @@ vae_status vae_words_arch_to_json(const vae_words_arch *a, char *buf, size_t cap
     vae_json_put_string(buf, cap, &pos, a->vocab[0] ? a->vocab : "abcdefghijklmnopqrstuvwxyz");
     vae_append(buf, cap, &pos, ",\"max_len\":%d,\"embed\":%d,\"hidden\":%d,\"latent\":%d}", a->max_len, a->embed,
                a->hidden, a->latent);
-    if (pos >= cap) {
-        buf[0] = '\0';
-        return vae_fail(err, VAE_ERR_ARG, "architecture JSON needs %zu bytes, buffer has %zu", pos + 1, cap);
-    }
-    return vae_ok(err);
+    return vae_st_arch_json_end(buf, cap, pos, err);
 }
 
 int vae_words_file(const uint8_t *buf, size_t len) { return vae_st_model_kind(buf, len, "words"); }
@@ -70,13 +66,11 @@ static int words_table(const vae_words *m, vae_tensor *t) {
 }
 
 static vae_status load(vae_words **out, const vae_st_file *f, int cap, vae_error *err) {
-    const char *js = vae_st_meta(f, VAE_METADATA_KEY);
+    const char *js = vae_st_arch_meta(f, err);
     vae_words_arch a;
     vae_words *m;
     vae_tensor t[32];
-    if (!js)
-        return vae_fail(err, VAE_ERR_METADATA, "__metadata__ has no \"%s\" entry: not a vae-wasm model file",
-                        VAE_METADATA_KEY);
+    if (!js) return VAE_ERR_METADATA;
     vae_status s = vae_words_arch_from_json(js, strlen(js), &a, err);
     if (s) return s;
     vae_error e;
