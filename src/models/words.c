@@ -13,6 +13,7 @@
 
 /* The tensors in block order: the embedding, then models/seq.h's. */
 enum { T_EMB, T_ENC, T_MU_W, T_MU_B, T_LV_W, T_LV_B, T_INIT_W, T_INIT_B, T_DEC, T_OUT_W, T_OUT_B, T_COUNT };
+_Static_assert(T_COUNT - T_ENC == VAE_SEQ_BLOCKS, "the helpers of models/seq.h index m->off + T_ENC by their blocks");
 
 struct vae_words {
     vae_words_arch a;
