@@ -28,9 +28,14 @@ score: the mean over the windows covering it, as vae score does) and a
 rolling z-score (|x - mean| / std of the 52 points before). Point-wise ROC
 AUC and best F1 over thresholds, mean +- std over the seeds.
 
-Usage: tests/bench/tables.py [--sets LIST] [VAE_BINARY] [SEEDS]   (defaults build/native/vae, 5)
+Usage: tests/bench/tables.py [--sets LIST] [--vae-args ARGS] [--heldout] [VAE_BINARY] [SEEDS]
+  (defaults build/native/vae, 5)
   --sets: a comma-separated subset of cancer, wine, wine-decay, digits, co2 (default: all), e.g.
   --sets wine for the one small table in 10 s instead of the whole run's minutes.
+  --vae-args: more `vae train` options for every VAE, e.g. --vae-args "--epochs 1000".
+  --heldout: instead of the test AUC, the VAE's mean -log p(x) of held-out normal training rows
+  (5-fold within each split's training rows; no test row, no label): a criterion for choosing
+  defaults that does not look at the benchmark's answers (lower is better).
 Installs its packages with build-scripts/deps.sh bench-tables.
 """
 import os
@@ -51,12 +56,16 @@ from sklearn.neighbors import LocalOutlierFactor  # noqa: E402
 from sklearn.svm import OneClassSVM  # noqa: E402
 
 ALL_SETS = ["cancer", "wine", "wine-decay", "digits", "co2"]
-ARGS = sys.argv[1:]
-SETS = ALL_SETS
-if ARGS[:1] == ["--sets"]:
-    SETS, ARGS = ARGS[1].split(","), ARGS[2:]
-    if set(SETS) - set(ALL_SETS):
-        sys.exit("tables.py: --sets takes %s (got %s)" % (", ".join(ALL_SETS), ",".join(SETS)))
+ARGS, SETS, VAE_ARGS, HELDOUT = sys.argv[1:], ALL_SETS, [], False
+while ARGS[:1] in (["--sets"], ["--vae-args"], ["--heldout"]):
+    if ARGS[0] == "--heldout":
+        HELDOUT, ARGS = True, ARGS[1:]
+    elif ARGS[0] == "--sets":
+        SETS, ARGS = ARGS[1].split(","), ARGS[2:]
+    else:
+        VAE_ARGS, ARGS = ARGS[1].split(), ARGS[2:]
+if set(SETS) - set(ALL_SETS):
+    sys.exit("tables.py: --sets takes %s (got %s)" % (", ".join(ALL_SETS), ",".join(SETS)))
 VAE = os.path.abspath(ARGS[0]) if ARGS else os.path.join(ROOT, "build/native/vae")
 SEEDS = int(ARGS[1]) if len(ARGS) > 1 else 5
 TMP = tempfile.mkdtemp(prefix="vae-tables-")
@@ -75,7 +84,7 @@ def vae_scores(train, test, seed, window=0, extra=()):
     tr, te, model, out = (os.path.join(TMP, n) for n in ("train.csv", "test.csv", "model.st", "scores.txt"))
     write_csv(tr, train)
     write_csv(te, test)
-    extra = list(extra) + (["--window", str(window)] if window else [])
+    extra = list(extra) + VAE_ARGS + (["--window", str(window)] if window else [])
     subprocess.run([VAE, "train", "--csv", tr, "--out", model, "--quiet", "--seed", str(seed)] + extra, check=True)
     subprocess.run([VAE, "score", "--model", model, "--csv", te, "--out", out], check=True, stdout=subprocess.DEVNULL)
     return np.loadtxt(out)
@@ -98,13 +107,25 @@ def peers(train, test, seed):
 METHODS = ["VAE", "IsolationForest", "OneClassSVM", "LOF", "PCA"]
 
 
+def heldout_nll(train, seed, extra, folds=5):
+    """The VAE's mean -log p(x) of each fold of the (already shuffled) training rows, trained on the others."""
+    fold, nll = np.arange(len(train)) % folds, []
+    for f in range(folds):
+        fit, held = train[fold != f], train[fold == f]
+        keep = fit.std(0) > 0
+        nll.append(vae_scores(fit[:, keep], held[:, keep], seed, extra=extra))
+    return np.mean(np.concatenate(nll))
+
+
 def table_aucs(x, normal, seed, extra):
-    """ROC AUC per method for one split: 60% of the normal rows train."""
+    """ROC AUC per method for one split: 60% of the normal rows train (--heldout: those rows alone)."""
     rng = np.random.default_rng(seed)
     idx = rng.permutation(np.flatnonzero(normal))
     n_train = int(0.6 * len(idx))
     keep = x[idx[:n_train]].std(0) > 0  # vae train refuses constant columns: no detector gets them
     train = x[idx[:n_train]][:, keep]
+    if HELDOUT:
+        return {"VAE": heldout_nll(train, seed, extra)}
     test_idx = np.concatenate([idx[n_train:], np.flatnonzero(~normal)])
     test, y = x[test_idx][:, keep], (~normal[test_idx]).astype(int)
     scores = peers(train, test, seed)
@@ -126,8 +147,16 @@ def bench_tables():
     sets = [s[1:] for s in sets if s[0] in SETS]
     if not sets:
         return
-    print("Tables: ROC AUC, mean +- std over %d seeds (wine, digits: mean over the classes as normal)" % SEEDS)
+    print("Tables: %s, mean +- std over %d seeds (wine, digits: mean over the classes as normal)%s" %
+          ("held-out -log p(x) of the normal training rows, 5-fold" if HELDOUT else "ROC AUC", SEEDS,
+           "; VAE: " + " ".join(VAE_ARGS) if VAE_ARGS else ""))
     vae_means = []
+    if HELDOUT:
+        for name, x, normals, extra in sets:
+            per_seed = [np.mean([table_aucs(x, n, seed, extra)["VAE"] for n in normals]) for seed in range(1, SEEDS + 1)]
+            print("%-14s VAE %.4f +- %.4f%s" % (name, np.mean(per_seed), np.std(per_seed),
+                                               "  VAE: " + " ".join(extra) if extra else ""))
+        return
     print("%-14s %5s %5s  " % ("data", "rows", "cols") + "  ".join("%-15s" % m for m in METHODS))
     for name, x, normals, extra in sets:
         per_seed = {m: [] for m in METHODS}
@@ -220,5 +249,5 @@ def bench_series(w=52):
 
 if __name__ == "__main__":
     bench_tables()
-    if "co2" in SETS:
+    if "co2" in SETS and not HELDOUT:
         bench_series()
