@@ -4,7 +4,9 @@
  * the page thread fetched until then (resource timing), the bytes the server
  * sent in all (workers' fetches included) after a slow scroll to the bottom,
  * and the page thread's stalls over load plus that scroll
- * (tests/browser/smoothness.mjs). Needs web/dist (build-wasm.sh,
+ * (tests/browser/smoothness.mjs): in wall-clock time, in the page thread's
+ * CPU time, and in wall-clock time less that thread's waits for a CPU (what
+ * an idle machine would show). Needs web/dist (build-wasm.sh,
  * build-demo.sh) and tests/browser's node_modules.
  *
  *   node tests/bench/page-load.mjs [chromium] [firefox] [--runs N] [--trace FILE]
@@ -49,18 +51,21 @@ for (const engine of engines) {
   }
   await s.close();
   const pick = (k) => median(results.map((x) => x[k]));
-  const cpu = (k) => median(results.map((x) => x.cpu?.[k] ?? NaN));
+  const cpu = (k, of = 'cpu') => median(results.map((x) => x[of]?.[k] ?? NaN));
   rows.push({ engine, first: pick('first'), firstBytes: pick('firstBytes'), longest: pick('longest'), blocking: pick('blocking'), bytes: pick('bytes'),
-    cpuLongest: cpu('longest'), cpuBlocking: cpu('blocking'),
+    cpuLongest: cpu('longest'), cpuBlocking: cpu('blocking'), unqueuedLongest: cpu('longest', 'unqueued'), unqueuedBlocking: cpu('blocking', 'unqueued'),
+    unqueuedAll: results.map((x) => `${x.unqueued?.longest} ms at ${x.unqueued?.longestAt}`),
     worst: results.map((x) => (x.cpu ?? x).over100.join(', ')), problems: results.flatMap((x) => x.problems).slice(0, 4) });
 }
 const kB = (b) => `${Math.round(b / 1000).toLocaleString('en')} kB`;
 console.log(`page-load.mjs: median of ${runs} runs; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log('                                       wall clock                  CPU time of the page thread');
-console.log('engine     first picture  its bytes  longest stall  blocking time  longest stall  blocking time  all bytes (full scroll)');
+console.log('                                       wall clock                  CPU time of the page thread   wall less its waits for a CPU');
+console.log('engine     first picture  its bytes  longest stall  blocking time  longest stall  blocking time  longest stall  blocking time  all bytes (full scroll)');
 const ms = (v) => `${Math.round(v)} ms`.padStart(14);
 for (const r of rows) {
-  console.log(`${r.engine.padEnd(10)} ${ms(r.first).slice(1)} ${kB(r.firstBytes).padStart(10)} ${ms(r.longest)} ${ms(r.blocking)} ${ms(r.cpuLongest)} ${ms(r.cpuBlocking)}  ${kB(r.bytes)}`);
+  console.log(`${r.engine.padEnd(10)} ${ms(r.first).slice(1)} ${kB(r.firstBytes).padStart(10)} ${ms(r.longest)} ${ms(r.blocking)} ${ms(r.cpuLongest)} ${ms(r.cpuBlocking)} ` +
+    `${ms(r.unqueuedLongest)} ${ms(r.unqueuedBlocking)}  ${kB(r.bytes)}`);
+  console.log(`  longest stall less waits for a CPU, per run: ${r.unqueuedAll.join(", ")}`);
   r.worst.forEach((w, i) => w && console.log(`  run ${i + 1}, stalls over 100 ms of CPU: ${w}`));
   if (r.problems.length) console.log(`  problems: ${r.problems.join('; ')}`);
 }
