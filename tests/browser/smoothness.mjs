@@ -5,7 +5,10 @@
  * (as Lighthouse counts it). On a busy machine the wall-clock gaps grow with
  * the other processes' load, so each gap is also measured in CPU time of the
  * page's thread (Linux's /proc schedstat of the engine's content process,
- * sampled from here): what the page itself costs, in either engine.
+ * sampled from here): what the page itself costs, in either engine; and in
+ * wall-clock time less the time that thread waited for a CPU (schedstat's
+ * run delay): what the gap would be on an idle machine, waits on the
+ * engine's other processes (fonts, the GPU process) included.
  * Shared by smoothness.test.mjs and tests/bench/page-load.mjs. */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -69,8 +72,9 @@ function contentProcesses() {
   });
 }
 
-/* Samples every content process's main thread's CPU time (ns, schedstat)
- * every few ms until stop(), which returns {pid: [[epoch ms, cpu ms]...]}. */
+/* Samples every content process's main thread's CPU time
+ * and run delay (ns, schedstat) every few ms until stop(), which returns
+ * {pid: [[epoch ms, cpu ms, waited ms]...]}. */
 function sampleCPU() {
   const series = new Map();
   let pids = contentProcesses();
@@ -79,9 +83,9 @@ function sampleCPU() {
     const now = performance.timeOrigin + performance.now();
     for (const pid of pids) {
       try {
-        const ns = Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]);
+        const [ran, waited] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
         if (!series.has(pid)) series.set(pid, []);
-        series.get(pid).push([now, ns / 1e6]);
+        series.get(pid).push([now, ran / 1e6, waited / 1e6]);
       } catch {} // gone
     }
   }, 4);
@@ -94,18 +98,18 @@ function busiest(series) {
   return [...series.values()].filter((s) => s.length > 1).sort((a, b) => used(b) - used(a))[0] ?? [];
 }
 
-/* CPU ms of a series at an epoch time (linear between samples). */
-function cpuAt(s, t) {
+/* Column k (1: CPU ms, 2: ms waited for a CPU) of a series at an epoch time (linear between samples). */
+function at(s, t, k) {
   let lo = 0, hi = s.length - 1;
   if (!s.length) return 0;
-  if (t <= s[0][0]) return s[0][1];
-  if (t >= s[hi][0]) return s[hi][1];
+  if (t <= s[0][0]) return s[0][k];
+  if (t >= s[hi][0]) return s[hi][k];
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (s[mid][0] <= t) lo = mid;
     else hi = mid;
   }
-  const [t0, c0] = s[lo], [t1, c1] = s[hi];
+  const [t0, c0] = [s[lo][0], s[lo][k]], [t1, c1] = [s[hi][0], s[hi][k]];
   return c0 + ((c1 - c0) * (t - t0)) / (t1 - t0 || 1);
 }
 
@@ -113,7 +117,8 @@ function cpuAt(s, t) {
  * `every` ms, waits until every <vae-demo> is ready or failed (and `settle`
  * ms more), and returns the stalls in wall-clock time (longest, blocking,
  * over100), the same in the page thread's CPU time (cpu: {longest,
- * blocking, over100}; null off Linux), when each demo became ready, and the
+ * blocking, over100}; null off Linux) and in wall-clock time less its waits
+ * for a CPU (unqueued, the same), when each demo became ready, and the
  * page's height. */
 export async function loadAndScroll(page, url, { step = 240, every = 120, settle = 1000, timeout = 120000 } = {}) {
   const stop = sampleCPU();
@@ -139,8 +144,10 @@ export async function loadAndScroll(page, url, { step = 240, every = 120, settle
 async function collect(page, stop) {
   const { gaps, ready, origin } = await page.evaluate(() => (window.__smooth.stop(), window.__smooth));
   const s = busiest(stop());
-  const cpu = s.length ? stalls(gaps.map(([at, gap]) => [at, cpuAt(s, origin + at + gap) - cpuAt(s, origin + at)])) : null;
-  return { ...stalls(gaps), cpu, ready };
+  const spent = (k) => gaps.map(([t, gap]) => [t, gap, at(s, origin + t + gap, k) - at(s, origin + t, k)]);
+  const cpu = s.length ? stalls(spent(1).map(([t, , ran]) => [t, ran])) : null;
+  const unqueued = s.length ? stalls(spent(2).map(([t, gap, waited]) => [t, gap - waited])) : null;
+  return { ...stalls(gaps), cpu, unqueued, ready };
 }
 
 /* Starts the 10 ms timer on a loaded page; the returned function stops it

@@ -80,17 +80,22 @@ export default class InterpolateView extends View {
   render() {
     if (!this.images) return;
     const [, h, w] = this.shape, D = this.pixels;
-    // Each animation frame redraws only what changed: the frame and the strip's marker move in steps.
-    const k = Math.round(this.t * (FRAMES - 1)), drawn = `${k} ${Math.round(this.t * 6)} ${this.frame.clientWidth} ${this.strip.clientWidth} ${this.host.colours().accent}`;
-    if (drawn === this.drawn) return;
-    this.drawn = drawn;
-    const frame = this.images.subarray(k * D, (k + 1) * D);
-    drawGrid(fit(this.frame, h / w), frame, this.shape, this.host.lut, { cols: 1, w: this.frame.width });
+    // Each animation frame redraws only what changed: the frame and the strip's marker move in steps
+    // (the strip's 6 times a sweep), and every canvas redrawn is one more for the engine's next commit.
+    const k = Math.round(this.t * (FRAMES - 1)), marker = Math.round(this.t * 6);
+    const size = `${this.frame.clientWidth} ${this.strip.clientWidth} ${this.host.colours().accent}`;
+    const drawn = this.drawn ?? {};
+    this.drawn = { frame: `${k} ${size}`, strip: `${marker} ${size}` };
+    if (this.drawn.frame !== drawn.frame) {
+      const frame = this.images.subarray(k * D, (k + 1) * D);
+      drawGrid(fit(this.frame, h / w), frame, this.shape, this.host.lut, { cols: 1, w: this.frame.width });
+    }
+    if (this.drawn.strip === drawn.strip) return;
     const strip = new Float32Array(7 * D);
     for (let i = 0; i < 7; i++) strip.set(this.images.subarray(i * 10 * D, (i * 10 + 1) * D), i * D);
     const { ctx, gap } = fitGrid(this.strip, 7, 7, this.shape, 3, 5);
     const tiles = drawGrid(ctx, strip, this.shape, this.host.lut, { cols: 7, w: this.strip.width, gap });
-    const near = tiles[Math.round(this.t * 6)];
+    const near = tiles[marker];
     ctx.fillStyle = this.host.colours().accent;
     ctx.fillRect(near.x, near.y + near.h + devicePixelRatio, near.w, 3 * devicePixelRatio);
     this.show(strip);
