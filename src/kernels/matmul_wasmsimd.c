@@ -20,6 +20,7 @@
  * every target. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kernels/kernels.h"
 #include "kernels/simd.h"
@@ -142,8 +143,8 @@ NOINLINE void pack_wt(float *P, int ldp, const float *W, size_t ldw, int kc, int
 }
 
 /* Width in vectors of the widest sparse pass (and packed panel piece) that fits in cols (0: none):
- * 784 is 28 passes of 28 columns, 400 is 14 and one of 8. */
-static int sparse_nv(int cols) { return cols >= PANEL ? PANEL_NV : cols >= 16 ? 4 : cols >= 8 ? 2 : cols >= 4 ? 1 : 0; }
+ * 784 is 28 passes of 28 columns, 400 is 14 and one of 8, 20 two of 8 and one of 4. */
+static int sparse_nv(int cols) { return cols >= PANEL ? PANEL_NV : cols >= 8 ? 2 : cols >= 4 ? 1 : 0; }
 
 size_t vae_matmul_xwt_pack_floats(int N, int K) {
     return (size_t)(((N & ~3) + PANEL - 1) / PANEL) * PANEL * (size_t)K; /* all but the last N % 4 columns */
@@ -217,21 +218,63 @@ static int xwt_tiles(float *Y, const float *X, const float *W, const float *P, i
  * 8 spill. */
 #define SPARSE_ROWS 64
 
-/* A nonzero x of a row and the byte offset of its row in a panel: one
- * load each in a step, no address arithmetic. */
-typedef struct {
-    float x;
-    uint32_t off;
-} nonzero;
+/* A row's nonzeros of a depth block, in order: the bits of their x, then
+ * (LIST entries on) the byte offsets of their rows in a panel. A step reads
+ * both at constant offsets from one pointer. LIST leaves 4 entries of slack:
+ * the lists are written 4 at a time. */
+#define LIST (XWT_KC + 4)
+typedef uint32_t nonzeros[2 * LIST];
+
+/* Byte shuffles that move the lanes set in a 4-bit mask to the front, in order. */
+#define L4(j) 4 * j, 4 * j + 1, 4 * j + 2, 4 * j + 3
+static const uint8_t compact[16][16] = {
+    {0},
+    {L4(0)},
+    {L4(1)},
+    {L4(0), L4(1)},
+    {L4(2)},
+    {L4(0), L4(2)},
+    {L4(1), L4(2)},
+    {L4(0), L4(1), L4(2)},
+    {L4(3)},
+    {L4(0), L4(3)},
+    {L4(1), L4(3)},
+    {L4(0), L4(1), L4(3)},
+    {L4(2), L4(3)},
+    {L4(0), L4(2), L4(3)},
+    {L4(1), L4(2), L4(3)},
+    {L4(0), L4(1), L4(2), L4(3)},
+};
+#undef L4
+
+/* Lists the nonzeros of x[0, kc) (NaN counts, -0 does not: as x != 0) into
+ * nz, four at a time: a lane mask picks the shuffle that packs them. Returns
+ * their count. */
+static int list_nonzeros(nonzeros *nz, const float *x, int kc) {
+    int c = 0;
+    v128_t off = wasm_i32x4_make(0, PANEL * 4, PANEL * 8, PANEL * 12);
+    for (int k = 0; k < kc; k += 4) {
+        v128_t v = vae_load_part(x + k, (size_t)(kc - k)); /* zeros past kc: not listed */
+        int m = wasm_i32x4_bitmask(wasm_f32x4_ne(v, wasm_f32x4_splat(0.0f)));
+        v128_t s = wasm_v128_load(compact[m]);
+        wasm_v128_store(*nz + c, wasm_i8x16_swizzle(v, s));
+        wasm_v128_store(*nz + LIST + c, wasm_i8x16_swizzle(off, s));
+        c += __builtin_popcount((unsigned)m);
+        off = wasm_i32x4_add(off, wasm_i32x4_splat(PANEL * 16));
+    }
+    return c;
+}
 
 /* y[0, 4*nv] += x * P[row, 0:4*nv] summed over the cnt listed nonzeros, in
  * order from zero. */
-ALWAYS_INLINE void sparse_row(float *y, const nonzero *nz, int cnt, const float *P, int nv) {
+ALWAYS_INLINE void sparse_row(float *y, const nonzeros *nz, int cnt, const float *P, int nv) {
     v128_t acc[PANEL_NV];
     for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_splat(0.0f);
-    for (const nonzero *e = nz, *end = nz + cnt; e < end; e++) {
-        const float *p = (const float *)((const char *)P + e->off);
-        v128_t a = wasm_f32x4_splat(e->x);
+    for (const uint32_t *e = *nz, *end = e + cnt; e < end; e++) {
+        const float *p = (const float *)((const char *)P + e[LIST]);
+        float x;
+        memcpy(&x, e, sizeof x);
+        v128_t a = wasm_f32x4_splat(x);
         for (int v = 0; v < nv; v++) acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(a, wasm_v128_load(p + 4 * v)));
     }
     for (int v = 0; v < nv; v++) wasm_v128_store(y + 4 * v, wasm_f32x4_add(wasm_v128_load(y + 4 * v), acc[v]));
@@ -239,38 +282,29 @@ ALWAYS_INLINE void sparse_row(float *y, const nonzero *nz, int cnt, const float 
 
 /* Y[M, cols] += X[M,K] . W[N,K]^T for the panels' columns, skipping the
  * zeros of X: per depth block, each row lists its nonzero k; then each
- * column pass (28, 16, 8 or 4 columns) meets every row's list in 1-row
+ * column pass (28, 8 or 4 columns) meets every row's list in 1-row
  * tiles, one step per nonzero. Each output sums the dense tile's products per
  * depth block in the same order, less those of zeros, which for finite W
  * are +-0 and change no bits (s + +-0 == s, as a sum that starts at +0
  * never is -0). Returns cols. */
 static int xwt_sparse(float *Y, const float *X, const float *W, const float *P, int M, int N, int K) {
     float buf[XWT_KC * PANEL];
-    nonzero nz[SPARSE_ROWS][XWT_KC];
+    nonzeros nz[SPARSE_ROWS];
     int cnt[SPARSE_ROWS], cols = N & ~3;
     for (int m0 = 0; m0 < M; m0 += SPARSE_ROWS) {
         int rows = M - m0 < SPARSE_ROWS ? M - m0 : SPARSE_ROWS;
         for (int k0 = 0; k0 < K; k0 += XWT_KC) {
             int kc = K - k0 < XWT_KC ? K - k0 : XWT_KC;
-            for (int r = 0; r < rows; r++) {
-                const float *x = X + (size_t)(m0 + r) * K + k0;
-                int c = 0;
-                for (int k = 0; k < kc; k++) {
-                    nz[r][c] = (nonzero){x[k], (uint32_t)(k * PANEL * sizeof(float))};
-                    c += x[k] != 0.0f;
-                }
-                cnt[r] = c;
-            }
+            for (int r = 0; r < rows; r++) cnt[r] = list_nonzeros(&nz[r], X + (size_t)(m0 + r) * K + k0, kc);
             for (int n0 = 0, nv; (nv = sparse_nv(cols - n0)) > 0; n0 += 4 * nv) {
                 const float *p = panel(buf, P, W, n0, nv, k0, kc, K);
                 for (int r = 0; r < rows; r++) {
                     float *y = Y + (size_t)(m0 + r) * N + n0;
                     /* literal widths so that each sparse_row() is specialised */
                     switch (nv) {
-                    case PANEL_NV: sparse_row(y, nz[r], cnt[r], p, PANEL_NV); break;
-                    case 4: sparse_row(y, nz[r], cnt[r], p, 4); break;
-                    case 2: sparse_row(y, nz[r], cnt[r], p, 2); break;
-                    default: sparse_row(y, nz[r], cnt[r], p, 1); break;
+                    case PANEL_NV: sparse_row(y, &nz[r], cnt[r], p, PANEL_NV); break;
+                    case 2: sparse_row(y, &nz[r], cnt[r], p, 2); break;
+                    default: sparse_row(y, &nz[r], cnt[r], p, 1); break;
                     }
                 }
             }
@@ -342,15 +376,16 @@ void vae_matmul_xwt_pack(float *P, const float *W, int N, int K) {}
 #ifndef VAE_NO_SIMD
 /* Whether the sparse xwt beats the dense one on X [M,K] for N outputs. In
  * V8 a sparse step costs about 3/2 of a dense one per output (it is bound by
- * its loads) and listing a row's nonzeros about 24 dense steps per entry of
+ * its loads) and listing a row's nonzeros about 10 dense steps per entry of
  * X (tests/bench/bench_kernels.c measures both kernels), so from 4 rows
- * (fewer are not packed) it wins when 3/2 nnz + 24 M K / N <= M K:
- * from 1/3 zeros at N = 784, never at N = 20. */
+ * (fewer are not packed) it wins when 3 nnz + 20 M K / N <= 2 M K:
+ * from 1/3 zeros at N = 784, from 2/3 at N = 20 (an encoder head after
+ * ReLU: about 9/10 zeros). */
 static int xwt_sparse_pays(const float *X, int M, int N, int K) {
     if (M < 4) return 0;
     size_t nnz = 0, n = (size_t)M * K;
     for (size_t i = 0; i < n; i++) nnz += X[i] != 0.0f;
-    return 1.5 * (double)nnz + 24.0 * (double)n / N <= (double)n;
+    return 3 * nnz + 20 * n / (size_t)N <= 2 * n;
 }
 #endif
 
