@@ -43,7 +43,7 @@ build_for() {
         if [[ -f web/dist/vae.single.js ]]; then cp web/dist/vae.single.js "$T/web/dist/"; fi ;; # table.test's single-file check (this checkout's build, unfaulted)
     browser:*)
       [[ -f web/dist/index.html ]] || { echo "mutants.sh: browser tests need web/dist (build-wasm.sh, build-demo.sh)" >&2; return 1; }
-      rm -rf "$M/dist" && cp -r web/dist "$M/dist" && cp -r "$T"/web/{vae.js,vae-train.js,vae-worker.js,vae-seq.js,vae-table.js,vae-demo.js,demo,page.css,page.js} "$M/dist/" ;;
+      rm -rf "$M/dist" && cp -r web/dist "$M/dist" && cp -r "$T"/web/{vae.js,vae-train.js,vae-worker.js,vae-seq.js,vae-table.js,vae-demo.js,demo} "$M/dist/" ;;
   esac
 }
 run_test() { # TEST LOGNAME
@@ -191,9 +191,6 @@ fault "the timeseries view scores its series on the page thread" web/demo/views/
   browser:tests/browser/smoothness.test.mjs
 fault "the explorer's first picture waits for its dots (digits and encoder)" web/demo/views/explorer.js \
   'if (encoder) this.encodePoints(encoder)' 'if (encoder) await this.encodePoints(encoder)' \
-  browser:tests/browser/smoothness.test.mjs
-fault "the demo page lays out every demo at load (no content-visibility)" web/page.css \
-  '.demo, .embed { content-visibility: auto;' '.demo, .embed {' \
   browser:tests/browser/smoothness.test.mjs
 fault "a worker's training data copied through a JS array on the page thread" web/vae-train.js \
   'images: own(dataset.images)' 'images: own(new Float32Array(Array.from(dataset.images)))' \

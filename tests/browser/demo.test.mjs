@@ -46,8 +46,6 @@ test('the page loads every demo with no console errors or failed requests; every
     assert.ok(Math.max(...stats) > 10, `${name}: every canvas is blank (luminance std ${stats.map((v) => v.toFixed(1))})`);
   }
   await page.evaluate(() => window.scrollTo(0, 0));
-  // The whole page as a reader sees it piece by piece: page.css skips the demos far from the viewport.
-  await page.evaluate(() => document.head.append(Object.assign(document.createElement('style'), { textContent: '.demo, .embed { content-visibility: visible !important; }' })));
   await page.screenshot({ path: `${SHOTS}page.png`, fullPage: true });
   assert.deepEqual(problems, []);
 });

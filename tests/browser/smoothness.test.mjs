@@ -63,24 +63,6 @@ test('loading the demo page and scrolling it to the bottom never stalls the page
   await context.close();
 });
 
-/* What keeps Chromium's frames short while the page loads (page.css): the demos far below the
- * fold are neither laid out nor painted, nor their canvases committed, until the reader nears
- * them. The engine's own work does not show in the page thread's CPU time as a stall would. */
-test('the demos far below the fold are skipped until the reader scrolls near them', async () => {
-  const { page, problems, context } = await watchedPage(s.browser);
-  await page.goto(s.url);
-  await page.waitForFunction(() => document.querySelector('.hero vae-demo')?.getAttribute('state') === 'ready', undefined, { timeout: 60000 });
-  const shown = () => page.evaluate(() => [...document.querySelectorAll('.demo > vae-demo')].map((d) => d.checkVisibility({ contentVisibilityAuto: true })));
-  const first = await shown();
-  console.log(`# ${ENGINE}: demos rendered at load: ${first.map((v) => (v ? 'x' : '.')).join('')}`);
-  assert.ok(first[0], 'the first demo below the hero is rendered at load');
-  assert.ok(first.filter((v) => !v).length >= first.length / 2, `at most half the demos are rendered at load (${first.filter(Boolean).length} of ${first.length})`);
-  await page.evaluate(() => [...document.querySelectorAll('.demo > vae-demo')].at(-1).scrollIntoView({ behavior: 'instant' }));
-  await page.waitForFunction(() => [...document.querySelectorAll('.demo > vae-demo')].at(-1).checkVisibility({ contentVisibilityAuto: true }));
-  assert.deepEqual(problems, []);
-  await context.close();
-});
-
 test('training in a Worker keeps the page thread free, also after a training on the page thread', async () => {
   const { page, problems, context } = await tagsPage(s, '');
   await page.evaluate(async () => {
