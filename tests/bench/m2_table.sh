@@ -16,7 +16,8 @@
 #   SIZES   labelled-subset sizes (default "100 600 1000 3000"; "": only print the table)
 #   SEEDS   the draws (default "1 2 3 4 5")
 #   MODELS  any of m1m2 m2 base (default "m1m2 base m2")
-# EPOCHS=N in the environment trains M1+M2 for N epochs (default 80).
+# EPOCHS=N in the environment trains M1+M2 for N epochs (default 80; 200 gives
+# 5.02 +- 0.38% at 100 labels against 80's 6.10 +- 0.79%, README).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 usage="usage: m2_table.sh MNIST_DIR [SIZES] [SEEDS] [MODELS] [OUT_DIR]"
