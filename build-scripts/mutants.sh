@@ -107,8 +107,8 @@ fault "4 KB leak in every vae_trainer_step" src/models/train.c \
   '    static void *volatile leak; leak = malloc(4096); vae_status s = vae_trainer_compute_grads(t, x, labels, n, eps, st, err);' \
   node:web/test/memory.test.mjs
 fault "gradient clipping off (the scale stays 1)" src/models/train.c \
-  'if (t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)' \
-  'if (0 && t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)' \
+  'return c->clip_norm > 0.0f && grad_norm > c->clip_norm ?' \
+  'return 0 && c->clip_norm > 0.0f && grad_norm > c->clip_norm ?' \
   ctest:test_train
 fault "linear forward without its bias" src/layers/linear.c \
   'vae_matmul_xwt(out, inp, w, b, B, O, I);' 'vae_matmul_xwt(out, inp, w, NULL, B, O, I);' \

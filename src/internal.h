@@ -175,6 +175,10 @@ const float *vae_trainer_grads(const vae_trainer *t);
  * here; vae_trainer_init judges the values. json need not be NUL-terminated. */
 vae_status vae_train_config_from_json(const char *json, size_t len, vae_train_config *c, vae_error *err);
 
+/* The sum of squares of g [n] in double, one element after another. */
+double vae_sum_squares(const float *g, size_t n);
+/* The factor clip_grad_norm_ scales gradients of norm grad_norm by (c->clip_norm; 0: none). */
+float vae_clip_scale(const vae_train_config *c, double grad_norm);
 /* PyTorch's Adam step (decoupled weight decay, c's lr, betas, eps) on n
  * parameters p with gradients g * clip_scale and moments m1, m2; *beta1_t
  * and *beta2_t hold beta^steps (start at 1) and advance. */

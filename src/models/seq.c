@@ -70,17 +70,10 @@ int vae_seq_alloc_floats(float **const *buf, const size_t *count, size_t n) {
     return ok;
 }
 
-double vae_seq_sum_squares(const float *g, size_t n) {
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += (double)g[i] * g[i];
-    return s;
-}
-
 void vae_seq_adam_step(float *block, size_t n, const vae_train_config *c, double grad_norm, double *beta1_t,
                        double *beta2_t) {
-    float clip = 1.0f;
-    if (c->clip_norm > 0.0f && grad_norm > c->clip_norm) clip = (float)(c->clip_norm / (grad_norm + 1e-6));
-    vae_adam_update(block, block + n, block + 2 * n, block + 3 * n, n, c, beta1_t, beta2_t, clip);
+    vae_adam_update(block, block + n, block + 2 * n, block + 3 * n, n, c, beta1_t, beta2_t,
+                    vae_clip_scale(c, grad_norm));
 }
 
 void vae_seq_head_forward(float *hcat, float *mu, float *logvar, const float *hn, const float *p, const size_t *off,

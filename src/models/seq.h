@@ -65,8 +65,6 @@ void vae_seq_init_blocks(float *p, const vae_seq_dims *d, const size_t *off, con
  * table is smaller wasm than a call each. 0 when one failed (the caller
  * frees them all). */
 int vae_seq_alloc_floats(float **const *buf, const size_t *count, size_t n);
-/* The sum of the squares of g[n], in double. */
-double vae_seq_sum_squares(const float *g, size_t n);
 /* One Adam step on block: weights, their gradients and Adam's two moments,
  * n floats each; the step scaled so that the gradients' norm grad_norm
  * counts as at most c->clip_norm (0: no clipping). */

@@ -336,7 +336,7 @@ vae_status vae_sketch_compute_grads(vae_sketch *m, const vae_sketch_drawing *d, 
     for (int b = 0; b < n; b++) sx += m->rec_xy[b], sp += m->rec_pen[b], sk += m->kl[b];
     double kl = sk / n;
     backward(m, n, longest, w_kl, kl > kl_min);
-    double g2 = vae_seq_sum_squares(m->grads, m->n_params);
+    double g2 = vae_sum_squares(m->grads, m->n_params);
     *st = (vae_sketch_stats){sx / n, sp / n, kl, (sx + sp) / n + w_kl * (kl > kl_min ? kl : kl_min), sqrt(g2)};
     if (!isfinite(st->loss) || !isfinite(g2))
         return vae_fail(err, VAE_ERR_NONFINITE, "loss or gradient is not finite (rec %g + %g, kl %g)", sx / n, sp / n,

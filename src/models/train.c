@@ -229,8 +229,7 @@ vae_status vae_trainer_share_grads(vae_trainer *t, const float *x, const float *
     return vae_ok(err);
 }
 
-/* The sum of squares of g [n] in double, one element after another. */
-static double sum_squares(const float *g, size_t n) {
+double vae_sum_squares(const float *g, size_t n) {
     double g2 = 0.0;
     for (size_t i = 0; i < n; i++) g2 += (double)g[i] * g[i];
     return g2;
@@ -269,7 +268,7 @@ vae_status vae_trainer_compute_grads(vae_trainer *t, const float *x, const int *
     vae_share_sums sums;
     vae_step_stats local;
     s = vae_trainer_share_grads(t, x, t->c.noise ? t->noisy : NULL, labels, n, n, eps, t->grads, &sums, err);
-    return s ? s : finish(t, &sums, sum_squares(t->grads, t->m->n_params), st ? st : &local, err);
+    return s ? s : finish(t, &sums, vae_sum_squares(t->grads, t->m->n_params), st ? st : &local, err);
 }
 
 void vae_adam_update(float *p, const float *g, float *m1, float *m2, size_t n, const vae_train_config *c,
@@ -310,6 +309,11 @@ void vae_adam_update(float *p, const float *g, float *m1, float *m2, size_t n, c
     }
 }
 
+/* clip_grad_norm_: scale by max / (norm + 1e-6) when the norm exceeds max */
+float vae_clip_scale(const vae_train_config *c, double grad_norm) {
+    return c->clip_norm > 0.0f && grad_norm > c->clip_norm ? (float)(c->clip_norm / (grad_norm + 1e-6)) : 1.0f;
+}
+
 /* PyTorch's SGD: buf = momentum * buf + g (g includes L2 decay), p -= lr * buf */
 static void sgd_update(vae_trainer *t, const float *g, float clip_scale) {
     const vae_train_config *c = &t->c;
@@ -326,10 +330,7 @@ static void sgd_update(vae_trainer *t, const float *g, float clip_scale) {
 
 /* One optimiser step with the batch's gradient g and its statistics. */
 static void update(vae_trainer *t, const float *g, vae_step_stats *st) {
-    /* clip_grad_norm_: scale by max / (norm + 1e-6) when the norm exceeds max */
-    float clip_scale = 1.0f;
-    if (t->c.clip_norm > 0.0f && st->grad_norm > t->c.clip_norm)
-        clip_scale = (float)(t->c.clip_norm / (st->grad_norm + 1e-6));
+    float clip_scale = vae_clip_scale(&t->c, st->grad_norm);
     if (t->c.opt == VAE_OPT_ADAM)
         vae_adam_update(t->m->params, g, t->m1, t->m2, t->m->n_params, &t->c, &t->beta1_t, &t->beta2_t, clip_scale);
     else
@@ -395,7 +396,7 @@ vae_status vae_trainer_apply(vae_trainer *t, float *const *grads, vae_share_sums
             u->rec += v->rec, u->kl += v->kl, u->pen += v->pen, u->loss += v->loss;
             u->xent += v->xent, u->entropy += v->entropy, u->n += v->n, u->labelled += v->labelled;
         }
-    if (shares == 1) g2 = sum_squares(grads[0], np); /* vae_trainer_step's, bit for bit */
+    if (shares == 1) g2 = vae_sum_squares(grads[0], np); /* vae_trainer_step's, bit for bit */
     vae_step_stats local;
     if (!st) st = &local;
     vae_status s = finish(t, &sums[0], g2, st, err);

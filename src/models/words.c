@@ -357,7 +357,7 @@ vae_status vae_words_compute_grads(vae_words *m, const char *const *words, int n
     double srec = 0.0, skl = 0.0;
     for (int b = 0; b < n; b++) srec += m->rec[b], skl += m->kl[b];
     backward(m, n, longest, beta);
-    double g2 = vae_seq_sum_squares(m->grads, m->n_params);
+    double g2 = vae_sum_squares(m->grads, m->n_params);
     *st = (vae_words_stats){srec / n, skl / n, (srec + beta * skl) / n, sqrt(g2)};
     if (!isfinite(srec) || !isfinite(skl) || !isfinite(g2))
         return vae_fail(err, VAE_ERR_NONFINITE, "loss or gradient is not finite (rec %g, kl %g)", srec / n, skl / n);
