@@ -227,8 +227,15 @@ fault "a write through vae_model_tensor leaves the packed weights stale" src/mod
   '    vae_model_changed((vae_model *)m);
 ' '' \
   ctest:test_train
-fault "the packed panels read one depth row late" src/kernels/matmul_wasmsimd.c \
-  '(size_t)k0 * PANEL + n0 % PANEL' '(size_t)(k0 + 1) * PANEL + n0 % PANEL' \
+fault "the packed panels and strips read one depth row late" src/kernels/matmul_wasmsimd.c \
+  '(size_t)k0 * ldp + n0 % ldp' '(size_t)(k0 + 1) * ldp + n0 % ldp' \
+  ctest:test_kernels
+fault "the sparse kernel reads the dense tiles' packed strips" src/kernels/matmul_wasmsimd.c \
+  '    if (P) P += (size_t)cols * K; /* the sparse panels, after the dense strips */
+' '' \
+  ctest:test_kernels
+fault "the dense tiles' last 4-column strip packed 8 floats a row" src/kernels/matmul_wasmsimd.c \
+  'int ldp = wide == 2 ? 4 * nv : PANEL;' 'int ldp = wide == 2 ? 8 : PANEL;' \
   ctest:test_kernels
 printf '\n%-72s %-8s %s\n' fault result 'by (the failing tests)'
 for r in "${rows[@]}"; do

@@ -23,7 +23,8 @@ void vae_matmul_xwt_4x8_wasmsimd(float *Y, const float *X, const float *W, const
 void vae_matmul_xwt_sparse_1x28_wasmsimd(float *Y, const float *X, const float *W, const float *P, const float *b,
                                          int M, int N, int K);
 /* Floats of W[N,K] packed (0 under VAE_NO_SIMD: the scalar kernels take W
- * as it is), and the packing. */
+ * as it is), and the packing: W^T twice, in 8-column strips for the dense
+ * tiles and 28-column panels for the sparse kernel, so about 2 N K floats. */
 size_t vae_matmul_xwt_pack_floats(int N, int K);
 void vae_matmul_xwt_pack(float *P, const float *W, int N, int K);
 

@@ -7,14 +7,16 @@
  *   dyw:  C = dX, A = dY, B = W (W[n, :] is contiguous along K).
  *   dytx: C = dW, A = dY^T (strided view), B = X.
  *   xwt:  C = Y, A = X, B = W^T, which is not contiguous along N, so it is
- *         packed into a bounded stack panel per 8 columns and block of K;
- *         for fewer than 4 rows, dot products along K instead.
+ *         read in strips of 8 columns, k-major: a model's weights packed
+ *         once (vae_matmul_xwt_pack), other W packed per call into a bounded
+ *         stack strip per block of K; for fewer than 4 rows, dot products
+ *         along K instead.
  * xwt also has a sparse kernel for X with many zeros (post-ReLU activations,
  * images): 1x28 tiles stepping through each row's nonzero k only, with the
  * same sums less their +-0 terms; the dispatcher counts X's zeros to pick.
  * It reads W^T in 28-column panels, which a model packs once per weights
- * (vae_matmul_xwt_pack; vae_matmul_xwt_packed takes them, and with them
- * also serves fewer than 4 rows).
+ * too, beside the 8-column strips (vae_matmul_xwt_packed takes both, and
+ * with them also serves fewer than 4 rows).
  * The order of every sum is fixed by the shapes alone, and multiplies and
  * adds are never fused, so a kernel gives the same bits on every call and on
  * every target. */
@@ -142,28 +144,42 @@ NOINLINE void pack_wt(float *P, int ldp, const float *W, size_t ldw, int kc, int
         for (int j = 0; j < w; j++) P[k * ldp + j] = W[j * ldw + k];
 }
 
+/* Width in vectors, at most wide, of the widest pass that fits in cols (0: none). */
+static int piece_nv(int cols, int wide) { return cols >= 4 * wide ? wide : cols >= 8 ? 2 : cols >= 4 ? 1 : 0; }
+
 /* Width in vectors of the widest sparse pass (and packed panel piece) that fits in cols (0: none):
  * 784 is 28 passes of 28 columns, 400 is 14 and one of 8, 20 two of 8 and one of 4. */
-static int sparse_nv(int cols) { return cols >= PANEL ? PANEL_NV : cols >= 8 ? 2 : cols >= 4 ? 1 : 0; }
+static int sparse_nv(int cols) { return piece_nv(cols, PANEL_NV); }
 
 size_t vae_matmul_xwt_pack_floats(int N, int K) {
-    return (size_t)(((N & ~3) + PANEL - 1) / PANEL) * PANEL * (size_t)K; /* all but the last N % 4 columns */
+    int cols = N & ~3; /* all but the last N % 4 columns */
+    return ((size_t)cols + (size_t)(cols + PANEL - 1) / PANEL * PANEL) * (size_t)K;
 }
 
-/* Panel p holds W^T's columns PANEL p .. PANEL p + PANEL - 1 over all of K,
- * k-major: P[(p K + k) PANEL + j]; the last one's columns past N & ~3 are
- * never read, nor written. */
+/* W^T twice, all but the last N % 4 columns. First the dense tiles' strips,
+ * 8 columns (the last maybe 4) k-major, contiguous: P[n0 K + 4 nv k + j] (read
+ * through the 28-column rows instead, the tiles ran 18% slower, more than
+ * packing per call cost). Then, from (N & ~3) K on, the sparse kernel's
+ * panels: panel p holds columns PANEL p .. PANEL p + PANEL - 1 over all of K,
+ * k-major: [(p K + k) PANEL + j] (the last one's columns past N & ~3 are never
+ * read, nor written). */
 void vae_matmul_xwt_pack(float *P, const float *W, int N, int K) {
-    for (int n0 = 0, nv; (nv = sparse_nv((N & ~3) - n0)) > 0; n0 += 4 * nv)
-        pack_wt(P + (size_t)(n0 - n0 % PANEL) * K + n0 % PANEL, PANEL, W + (size_t)n0 * K, (size_t)K, K, nv);
+    int cols = N & ~3;
+    for (int wide = 2; wide <= PANEL_NV; wide += PANEL_NV - 2, P += (size_t)cols * K)
+        for (int n0 = 0, nv; (nv = piece_nv(cols - n0, wide)) > 0; n0 += 4 * nv) {
+            int ldp = wide == 2 ? 4 * nv : PANEL;
+            pack_wt(P + (size_t)(n0 - n0 % ldp) * K + n0 % ldp, ldp, W + (size_t)n0 * K, (size_t)K, K, nv);
+        }
 }
 
-/* W^T's columns n0 .. n0 + 4 nv (within one panel) for depth block k0 (kc
- * deep), rows PANEL floats apart: in the packed weights if there are some,
- * else packed now into buf. */
-static const float *panel(float *buf, const float *P, const float *W, int n0, int nv, int k0, int kc, int K) {
-    if (P) return P + ((size_t)(n0 - n0 % PANEL) * K + (size_t)k0 * PANEL + n0 % PANEL);
-    pack_wt(buf, PANEL, W + (size_t)n0 * K + k0, (size_t)K, kc, nv);
+/* W^T's columns n0 .. n0 + 4 nv (within one panel ldp columns wide) for
+ * depth block k0 (kc deep), rows ldp floats apart: in the packed panels P if
+ * there are some, else packed now into buf. Not inlined: its callers would
+ * be unswitched on P (code size, the wasm budget). */
+NOINLINE const float *panel(float *buf, int ldp, const float *P, const float *W, int n0, int nv, int k0, int kc,
+                            int K) {
+    if (P) return P + ((size_t)(n0 - n0 % ldp) * K + (size_t)k0 * ldp + n0 % ldp);
+    pack_wt(buf, ldp, W + (size_t)n0 * K + k0, (size_t)K, kc, nv);
     return buf;
 }
 
@@ -195,16 +211,16 @@ static int xwt_dot(float *Y, const float *X, const float *W, const float *P, int
 }
 
 /* Y[M, cols] += X[M,K] . W[N,K]^T for the leading cols (all but N % 4) in
- * 4x8 tiles, one packed W^T panel (8 or 4 columns, XWT_KC deep) at a time.
- * Returns cols. */
+ * 4x8 tiles, one W^T strip (8 or 4 columns, XWT_KC deep) at a time: from the
+ * packed weights if there are some, else packed now. Returns cols. */
 static int xwt_tiles(float *Y, const float *X, const float *W, const float *P, int M, int N, int K) {
     float buf[XWT_KC * 8];
     int n0 = 0;
     for (int nv; (nv = strip_nv(n0, N)) > 0; n0 += 4 * nv)
         for (int k0 = 0; k0 < K; k0 += XWT_KC) {
             int kc = K - k0 < XWT_KC ? K - k0 : XWT_KC;
-            pack_wt(buf, 4 * nv, W + (size_t)n0 * K + k0, (size_t)K, kc, nv);
-            strip(Y + n0, (size_t)N, (view){X + k0, (size_t)K, 1}, buf, (size_t)(4 * nv), kc, M, nv);
+            const float *b = panel(buf, 4 * nv, P, W, n0, nv, k0, kc, K);
+            strip(Y + n0, (size_t)N, (view){X + k0, (size_t)K, 1}, b, (size_t)(4 * nv), kc, M, nv);
         }
     return n0;
 }
@@ -291,13 +307,14 @@ static int xwt_sparse(float *Y, const float *X, const float *W, const float *P, 
     float buf[XWT_KC * PANEL];
     nonzeros nz[SPARSE_ROWS];
     int cnt[SPARSE_ROWS], cols = N & ~3;
+    if (P) P += (size_t)cols * K; /* the sparse panels, after the dense strips */
     for (int m0 = 0; m0 < M; m0 += SPARSE_ROWS) {
         int rows = M - m0 < SPARSE_ROWS ? M - m0 : SPARSE_ROWS;
         for (int k0 = 0; k0 < K; k0 += XWT_KC) {
             int kc = K - k0 < XWT_KC ? K - k0 : XWT_KC;
             for (int r = 0; r < rows; r++) cnt[r] = list_nonzeros(&nz[r], X + (size_t)(m0 + r) * K + k0, kc);
             for (int n0 = 0, nv; (nv = sparse_nv(cols - n0)) > 0; n0 += 4 * nv) {
-                const float *p = panel(buf, P, W, n0, nv, k0, kc, K);
+                const float *p = panel(buf, PANEL, P, W, n0, nv, k0, kc, K);
                 for (int r = 0; r < rows; r++) {
                     float *y = Y + (size_t)(m0 + r) * N + n0;
                     /* literal widths so that each sparse_row() is specialised */
@@ -383,8 +400,14 @@ void vae_matmul_xwt_pack(float *P, const float *W, int N, int K) {}
  * ReLU: about 9/10 zeros). */
 static int xwt_sparse_pays(const float *X, int M, int N, int K) {
     if (M < 4) return 0;
-    size_t nnz = 0, n = (size_t)M * K;
-    for (size_t i = 0; i < n; i++) nnz += X[i] != 0.0f;
+    size_t n = (size_t)M * K;
+    /* nonzeros per lane (a true lane is -1): written out, as clang's own
+     * vectorising of the scalar count took more bytes (the wasm budget) */
+    v128_t c = wasm_i32x4_splat(0);
+    for (size_t i = 0; i < n; i += 4)
+        c = wasm_i32x4_sub(c, wasm_f32x4_ne(vae_load_part(X + i, n - i), wasm_f32x4_splat(0.0f)));
+    c = wasm_i32x4_add(c, wasm_i32x4_shuffle(c, c, 2, 3, 0, 1));
+    size_t nnz = (uint32_t)(wasm_i32x4_extract_lane(c, 0) + wasm_i32x4_extract_lane(c, 1));
     return 3 * nnz + 20 * n / (size_t)N <= 2 * n;
 }
 #endif
@@ -400,9 +423,8 @@ void vae_matmul_xwt(float *Y, const float *X, const float *W, const float *b, in
 }
 
 /* Below 4 rows the sparse kernel's 1-row passes read the packed panels
- * (xwt_dot would read W); from 4 rows, vae_matmul_xwt's choice. The dense
- * tiles pack their own 8-column panels: contiguous, they stay in L1, where
- * the 28-column ones cost the tiles 10% (more than packing). */
+ * (xwt_dot would read W); from 4 rows, vae_matmul_xwt's choice, the dense
+ * tiles reading the packed strips. */
 void vae_matmul_xwt_packed(float *Y, const float *X, const float *W, const float *P, const float *b, int M, int N,
                            int K) {
 #ifndef VAE_NO_SIMD
