@@ -95,6 +95,16 @@ static void check_arrays(size_t n) {
     CHECK(worst <= 4.0, "sigmoid_forward: %g ulp from the scalar twin", worst);
     vae_sigmoid_forward(ref, xs + 1, m);
     CHECK(!memcmp(got, ref, m * sizeof *got), "sigmoid_forward dispatcher");
+    /* every tail of the kernel's 16-value steps, out of place: the bits of
+     * the long run and nothing written past the end */
+    for (size_t len = 1; len <= 40; len++) {
+        float out[64];
+        for (size_t i = 0; i < 64; i++) out[i] = -1.0f;
+        SIMD(vae_sigmoid_forward)(out, xs + 1, len);
+        CHECK(!memcmp(out, got, len * sizeof *out), "sigmoid_forward of %zu values: other bits", len);
+        for (size_t i = len; i < 48; i++)
+            CHECK(out[i] == -1.0f, "sigmoid_forward of %zu values wrote past the end", len);
+    }
 
     /* BCE over finite logits in [-110, 90] against targets in [0, 1], rows of odd length */
     enum { B = 7, D = 785 };

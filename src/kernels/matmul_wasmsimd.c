@@ -75,23 +75,18 @@ ALWAYS_INLINE void tile(float *C, size_t ldc, view A, const float *B, size_t ldb
         }
 }
 
-/* C[rows, 4*nv] += A[rows, depth] . B[depth, 4*nv], any rows: 4-row tiles and
- * one tile for the last rows % 4. */
-static void strip(float *C, size_t ldc, view A, const float *B, size_t ldb, int depth, int rows, int nv) {
-    for (int i = 0; i < rows; i += 4) {
+/* C[rows, 4*nv] += A[rows, depth] . B[depth, 4*nv], any rows: 4-row tiles,
+ * then 1-row tiles for the last rows % 4 (the same sums). */
+NOINLINE void strip(float *C, size_t ldc, view A, const float *B, size_t ldb, int depth, int rows, int nv) {
+    /* literal (rows, nv) pairs so that each tile() is specialised; the last
+     * rows % 4 one at a time (tiles of 2 and 3 rows cost 1 KB of wasm) */
+    for (int i = 0; i < rows; i += rows - i < 4 ? 1 : 4) {
         float *c = C + (size_t)i * ldc;
         view a = {A.p + (size_t)i * A.rs, A.rs, A.cs};
-        /* literal (rows, nv) pairs so that each tile() is specialised */
-        switch ((rows - i < 4 ? rows - i : 4) * 2 + nv - 1) {
-        case 2: tile(c, ldc, a, B, ldb, depth, 1, 1); break;
-        case 3: tile(c, ldc, a, B, ldb, depth, 1, 2); break;
-        case 4: tile(c, ldc, a, B, ldb, depth, 2, 1); break;
-        case 5: tile(c, ldc, a, B, ldb, depth, 2, 2); break;
-        case 6: tile(c, ldc, a, B, ldb, depth, 3, 1); break;
-        case 7: tile(c, ldc, a, B, ldb, depth, 3, 2); break;
-        case 8: tile(c, ldc, a, B, ldb, depth, 4, 1); break;
-        default: tile(c, ldc, a, B, ldb, depth, 4, 2); break;
-        }
+        if (rows - i < 4)
+            nv == 2 ? tile(c, ldc, a, B, ldb, depth, 1, 2) : tile(c, ldc, a, B, ldb, depth, 1, 1);
+        else
+            nv == 2 ? tile(c, ldc, a, B, ldb, depth, 4, 2) : tile(c, ldc, a, B, ldb, depth, 4, 1);
     }
 }
 
