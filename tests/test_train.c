@@ -129,6 +129,21 @@ static void check_nonfinite_rejected(void) {
     memcpy(bad, data, sizeof bad);
     bad[5] = NAN;
     CHECK(vae_trainer_step(t, bad, NULL, 1, NULL, &st, &err) == VAE_ERR_NONFINITE, "NaN pixel accepted");
+    /* the check itself (SIMD, four at a time): each kind of bad value at
+     * every place of short arrays, each tail of the vectors */
+    const float nonfinite[] = {NAN, INFINITY, -INFINITY};
+    for (size_t count = 1; count <= 9; count++)
+        for (size_t at = 0; at < count; at++)
+            for (int k = 0; k < 3; k++) {
+                float v[9] = {0.5f, -1.0f, 3e38f, -3e38f, 1e-45f, 0.0f, -0.0f, 2.0f, 7.0f};
+                v[at] = nonfinite[k];
+                char want[64];
+                snprintf(want, sizeof want, "x value %zu is not a finite number", at);
+                CHECK(vae_check_finite(v, count, "x", &err) == VAE_ERR_NONFINITE && !strcmp(err.msg, want),
+                      "%g at %zu of %zu not found: %s", (double)nonfinite[k], at, count, err.msg);
+                CHECK(vae_check_finite(v, at, "x", &err) == VAE_OK, "the %zu values before %g refused", at,
+                      (double)nonfinite[k]);
+            }
     free(before);
     vae_trainer_free(t);
     vae_model_free(m);

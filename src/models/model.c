@@ -6,6 +6,7 @@
 
 #include "internal.h"
 #include "kernels/kernels.h"
+#include "kernels/simd.h"
 #include "layers/layers.h"
 
 #define WORK_CHUNK 256 /* images per pass in the inference calls: bounds their memory */
@@ -676,7 +677,19 @@ vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae
 /* ---------------------------------------------------------------- checks */
 
 vae_status vae_check_finite(const float *v, size_t count, const char *what, vae_error *err) {
-    for (size_t i = 0; i < count; i++)
+    size_t i = 0;
+#ifndef VAE_NO_SIMD
+    /* x - x is 0 for finite x, NaN for inf and NaN: four at a time (the
+     * scalar loop over a batch of images was 2% of encoding it); the loop
+     * below checks the tail, or from 0 finds the bad value */
+    v128_t bad = wasm_i32x4_splat(0);
+    for (; i + 4 <= count; i += 4) {
+        v128_t x = wasm_v128_load(v + i);
+        bad = wasm_v128_or(bad, wasm_f32x4_ne(wasm_f32x4_sub(x, x), wasm_f32x4_splat(0.0f)));
+    }
+    if (wasm_v128_any_true(bad)) i = 0;
+#endif
+    for (; i < count; i++)
         if (!isfinite(v[i])) return vae_fail(err, VAE_ERR_NONFINITE, "%s value %zu is not a finite number", what, i);
     return VAE_OK;
 }
