@@ -192,6 +192,9 @@ fault "the timeseries view scores its series on the page thread" web/demo/views/
 fault "the explorer's first picture waits for its dots (digits and encoder)" web/demo/views/explorer.js \
   'if (encoder) this.encodePoints(encoder)' 'if (encoder) await this.encodePoints(encoder)' \
   browser:tests/browser/smoothness.test.mjs
+fault "the explorer's dots missing from the plane the demo's worker paints" web/demo/views/explorer.js \
+  'remotePlane({ ...plane, points: this.points })' 'remotePlane({ ...plane, points: null })' \
+  browser:tests/browser/demo.test.mjs
 fault "a worker's training data copied through a JS array on the page thread" web/vae-train.js \
   'images: own(dataset.images)' 'images: own(new Float32Array(Array.from(dataset.images)))' \
   browser:tests/browser/smoothness.test.mjs browser:tests/browser/train.test.mjs

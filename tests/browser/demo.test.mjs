@@ -1,4 +1,4 @@
-/* The demo page in chromium: it loads without errors, every view draws,
+/* The demo page (in each engine: VAE_BROWSER): it loads without errors, every view draws,
  * and the interactive views react (explorer, conditional, draw). */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,6 +69,17 @@ test('moving the pointer over the explorer changes the decoded image', async () 
   for (let k = 0; k < 5; k++) await page.keyboard.press('Shift+ArrowLeft');
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   assert.ok(diff(before, await shown('vae-demo[view=explorer]')) > 20, 'arrow keys did not move the point');
+});
+
+test('the explorer plots its encoded digits as coloured dots (painted in the demo\'s worker)', async () => {
+  await ready(page, 'vae-demo[view=explorer]');
+  // The panel, grid and the marker ring are grey or few; thousands of coloured pixels are the dots.
+  await page.waitForFunction((sel) => {
+    const c = document.querySelector(sel).shadowRoot.querySelector('canvas.plane'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let coloured = 0;
+    for (let k = 0; k < d.length; k += 4) coloured += Math.max(d[k], d[k + 1], d[k + 2]) - Math.min(d[k], d[k + 1], d[k + 2]) > 60;
+    return coloured > 2000;
+  }, 'vae-demo[view=explorer]', { timeout: 30000 });
 });
 
 /* A 1-nearest-neighbour classifier over the bundled digits (about 95% right

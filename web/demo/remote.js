@@ -45,6 +45,10 @@ function post(msg, transfer = []) {
  * undefined): {images, labels, n, rows, cols}. */
 export const remoteDataSet = (folder, name, count) => post({ op: 'data', folder, name, count });
 
+/* The explorer's plane with its dots as an ImageBitmap (plane.js's
+ * paintPlane with these options), painted in the worker. */
+export const remotePlane = (options) => post({ op: 'plane', ...options });
+
 /* model[method](...args) on the worker's copy of the model at url. An
  * argument {$data: [folder, name, count]} stands for those items' images, and
  * {labels: [folder, name, count]} for their labels, so bundled data never

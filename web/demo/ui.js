@@ -103,16 +103,22 @@ export function drawGrid(ctx, images, shape, lut, { cols, x = 0, y = 0, w, gap =
   return tiles;
 }
 
-/* Sizes a canvas's backing store to its laid-out width (device pixels) and
- * the given height/width ratio; returns its 2-D context. */
-export function fit(canvas, ratio) {
+/* Sizes canvases' backing stores to their laid-out widths (device pixels)
+ * and the given height/width ratio; returns their 2-D contexts. Every write
+ * comes after every read: sizing a canvas invalidates the page's layout,
+ * which the next canvas's width would then force again (a layout each). */
+export function fitAll(canvases, ratio) {
   const aspect = `${1 / ratio}`;
-  if (canvas.style.aspectRatio !== aspect) canvas.style.aspectRatio = aspect; // a write invalidates the layout
-  const w = Math.max(1, Math.round((canvas.clientWidth || 300) * devicePixelRatio));
-  const h = Math.max(1, Math.round(w * ratio));
-  if (canvas.width !== w || canvas.height !== h) (canvas.width = w), (canvas.height = h);
-  return canvas.getContext('2d');
+  for (const c of canvases) if (c.style.aspectRatio !== aspect) c.style.aspectRatio = aspect;
+  const widths = canvases.map((c) => Math.max(1, Math.round((c.clientWidth || 300) * devicePixelRatio)));
+  return canvases.map((c, i) => {
+    const w = widths[i], h = Math.max(1, Math.round(w * ratio));
+    if (c.width !== w || c.height !== h) (c.width = w), (c.height = h);
+    return c.getContext('2d');
+  });
 }
+
+export const fit = (canvas, ratio) => fitAll([canvas], ratio)[0];
 
 /* fit() for n images of `shape` in `cols` columns, `gap` CSS px apart, with
  * `extra` CSS px below; returns the context and the gap in device pixels. */
@@ -131,7 +137,8 @@ export function tile(image, onclick, label) {
 
 /* Draws each tile of a container at its laid-out size. */
 export function drawTiles(container, shape, lut) {
-  for (const b of container.children) drawGrid(fit(b.canvas, shape[1] / shape[2]), b.image, shape, lut, { cols: 1, w: b.canvas.width });
+  const tiles = [...container.children], contexts = fitAll(tiles.map((b) => b.canvas), shape[1] / shape[2]);
+  tiles.forEach((b, i) => drawGrid(contexts[i], b.image, shape, lut, { cols: 1, w: b.canvas.width }));
 }
 
 /* Calls fn at most once per animation frame. */

@@ -3,6 +3,7 @@
  * results, their buffers transferred. */
 import { VAE } from '../vae.js';
 import { readDataSet } from './shared.js';
+import { paintPlane } from './plane.js';
 
 const models = new Map(); // url -> Promise<Model>
 const sets = new Map(); // folder + name -> Promise<{images, labels, n, rows, cols}>
@@ -53,6 +54,11 @@ const OPS = {
     const [m, resolved] = await Promise.all([model(url, bytes, load), Promise.all(args.map(resolve))]);
     return m[method](...resolved);
   },
+  plane(options) {
+    const canvas = new OffscreenCanvas(options.size, options.size);
+    paintPlane(canvas.getContext('2d'), options);
+    return canvas.transferToImageBitmap();
+  },
   async release({ url }) {
     const m = models.get(url);
     models.delete(url);
@@ -60,8 +66,8 @@ const OPS = {
   },
 };
 
-/* The buffers of a result's typed arrays (at the top or one level down). */
-const buffers = (r) => (ArrayBuffer.isView(r) ? [r.buffer] : r && typeof r === 'object' ? Object.values(r).filter(ArrayBuffer.isView).map((a) => a.buffer) : []);
+/* What a result hands over: an ImageBitmap, or the buffers of its typed arrays (at the top or one level down). */
+const buffers = (r) => (r instanceof ImageBitmap ? [r] : ArrayBuffer.isView(r) ? [r.buffer] : r && typeof r === 'object' ? Object.values(r).filter(ArrayBuffer.isView).map((a) => a.buffer) : []);
 
 self.onmessage = async ({ data: msg }) => {
   try {

@@ -1,7 +1,7 @@
 /* Pick a digit or draw one, corrupt it, and see what the model reconstructs
  * from the noisy image. The model attribute names the model, so a
  * denoising-trained one (mnist-dae) replaces the plain VAE in one word. */
-import { el, button, slider, choice, tile, fit, drawGrid, drawTiles, DrawPad } from '../ui.js';
+import { el, button, slider, choice, tile, fitAll, drawGrid, drawTiles, DrawPad } from '../ui.js';
 import { View } from '../view.js';
 
 export const attributes = {
@@ -102,8 +102,7 @@ export default class DenoiseView extends View {
     const noise = NOISE[this.noise], a = this.amount, D = this.pixels;
     const noisy = this.clean.map((x, i) => noise.pixel(x, a, this.u[i], this.g[i]));
     const recon = this.model.reconstruct(noisy);
-    for (const [canvas, image] of [[this.noisy, noisy], [this.recon, recon]])
-      drawGrid(fit(canvas, 1), image, this.shape, this.host.lut, { cols: 1, w: canvas.width });
+    fitAll([this.noisy, this.recon], 1).forEach((ctx, k) => drawGrid(ctx, [noisy, recon][k], this.shape, this.host.lut, { cols: 1, w: ctx.canvas.width }));
     const mse = (y) => y.reduce((sum, v, i) => sum + (v - this.clean[i]) ** 2, 0) / y.length;
     this.readout.textContent = `${noise.name} noise: ${noise.says(a.toFixed(2))}. Mean squared pixel error against the clean image: noisy ${mse(noisy).toFixed(3)}, reconstruction ${mse(recon).toFixed(3)}.`;
     const all = new Float32Array(3 * D);

@@ -2,7 +2,8 @@
  * of the point under the pointer (or moved with the arrow keys). */
 import { el, fit, drawGrid, throttle } from '../ui.js';
 import { View } from '../view.js';
-import { remoteCall } from '../remote.js';
+import { remoteCall, remotePlane } from '../remote.js';
+import { LABEL_COLOURS, paintPlane } from '../plane.js';
 
 export const attributes = {
   dims: [0, 1], // the two latent dimensions of the plane
@@ -11,8 +12,6 @@ export const attributes = {
   encoder: String, // URL of the full model whose encoder places the dots; default: the model, when it has an encoder
   label: 0, // a conditional model's label
 };
-
-const LABEL_COLOURS = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
 export default class ExplorerView extends View {
   async setup() {
@@ -62,41 +61,31 @@ export default class ExplorerView extends View {
     this.legend.replaceChildren(...LABEL_COLOURS.map((colour, i) =>
       el('span', {}, el('i', { style: `background:${colour}` }), String(i))));
     this.background = null;
+    this.placed = false;
     this.host.render();
-    this.host.emit('vae-points', { n });
   }
 
   destroy() {
     this.live = false;
   }
 
-  /* The plane's grid and dots, drawn once per size. */
+  /* The plane's grid and dots, drawn once per size: the grid here at once
+   * (with the last size's dots scaled), grid and dots in the demo's worker
+   * (plane.js), which replace it when they come. */
   drawBackground(size) {
-    const bg = document.createElement('canvas');
-    bg.width = bg.height = size;
-    const ctx = bg.getContext('2d'), s = this.host.colours(), R = this.range;
-    const px = (v) => ((v / R + 1) / 2) * size;
-    ctx.fillStyle = s.panel;
-    ctx.fillRect(0, 0, size, size);
-    ctx.strokeStyle = s.grid;
-    ctx.lineWidth = devicePixelRatio;
-    for (let v = -Math.floor(R); v <= R; v++) {
-      ctx.beginPath();
-      ctx.moveTo(px(v), 0), ctx.lineTo(px(v), size), ctx.moveTo(0, px(v)), ctx.lineTo(size, px(v));
-      ctx.stroke();
-    }
-    if (this.points) {
-      const { mu, labels, n, L } = this.points, r = 1.6 * devicePixelRatio, [dx, dy] = this.dims;
-      ctx.globalAlpha = 0.7;
-      for (let i = 0; i < n; i++) {
-        ctx.fillStyle = LABEL_COLOURS[labels[i] % 10];
-        ctx.beginPath();
-        ctx.arc(px(mu[i * L + dx]), size - px(mu[i * L + dy]), r, 0, 2 * Math.PI);
-        ctx.fill();
-      }
-      ctx.globalAlpha = 1;
-    }
+    const bg = Object.assign(document.createElement('canvas'), { width: size, height: size }), ctx = bg.getContext('2d');
+    const s = this.host.colours(), last = this.background;
+    const plane = { size, range: this.range, dims: this.dims, panel: s.panel, grid: s.grid, dpr: devicePixelRatio };
+    paintPlane(ctx, { ...plane, points: null });
+    if (last) ctx.drawImage(last, 0, 0, size, size);
     this.background = bg;
+    if (!this.points) return;
+    remotePlane({ ...plane, points: this.points }).then((bitmap) => {
+      if (!this.live || this.background !== bg) return bitmap.close(); // a newer size (or view) meanwhile
+      this.background = bitmap;
+      this.host.render();
+      if (!this.placed) (this.placed = true), this.host.emit('vae-points', { n: this.points.n });
+    }, (e) => this.live && this.legend.replaceChildren(`(The dots could not be drawn: ${e.message}.)`));
   }
 
   render() {

@@ -3,7 +3,7 @@
  * for training: demo/hanzi.js), and the points on the path between the two
  * codes are decoded, in the demo's worker, into a strip of characters drawn
  * stroke by stroke. Its ends are the model's readings of the two. */
-import { el, button, slider, choice, fit } from '../ui.js';
+import { el, button, slider, choice, fitAll } from '../ui.js';
 import { View } from '../view.js';
 import { BOX, bundledCharacters, readCharacter } from '../hanzi.js';
 import { Animator, boxAround, checkSketchModel, head, latest, paintCharacter } from '../strokes.js';
@@ -96,10 +96,11 @@ export default class SketchInterpolateView extends View {
   draw() {
     const { ends, real, path } = this.path;
     this.animator.forget();
-    real.forEach((r, i) => this.animator.play(this.real[i], 0, () => paintCharacter(this, this.real[i], r, boxAround(r, BOX))));
     const tiles = path.map((_, i) => el('canvas', { class: 'paper', role: 'img', 'aria-label': i === 0 ? `The model's ${ends[0]}` : i === path.length - 1 ? `The model's ${ends[1]}` : `Step ${i} of ${path.length - 1}` }));
     this.strip.style.setProperty('--n', path.length);
     this.strip.replaceChildren(...tiles);
+    fitAll([...this.real, ...tiles], 1); // sized together: one layout, not one per canvas
+    real.forEach((r, i) => this.animator.play(this.real[i], 0, () => paintCharacter(this, this.real[i], r, boxAround(r, BOX))));
     tiles.forEach((t, i) => {
       const box = boxAround(path[i], BOX);
       this.animator.play(t, path[i].flat().length, (k) => paintCharacter(this, t, head(path[i], k), box));

@@ -2,7 +2,7 @@
  * characters it invents, drawn stroke by stroke, at a temperature, new ones
  * on request; and a pad where the reader starts a character and the model
  * finishes it (complete). The sampling runs in the demo's worker. */
-import { el, button, slider, fit } from '../ui.js';
+import { el, button, slider, fit, fitAll } from '../ui.js';
 import { View } from '../view.js';
 import { BOX, EPSILON, rdp } from '../hanzi.js';
 import { Animator, boxAround, checkSketchModel, ink, head, tail, latest, paintCharacter } from '../strokes.js';
@@ -166,6 +166,7 @@ export default class SketchView extends View {
       .catch((e) => (this.samples ? this.say(`Could not sample new characters: ${e.message}`, 'error') : Promise.reject(e))); // the first: the view's error
     if (!drawings || stale() || this.destroyed) return;
     this.samples = { seed, temperature, drawings };
+    fitAll(this.tiles, 1); // sized together: one layout, not one per canvas
     this.tiles.forEach((t, i) => {
       const box = boxAround(drawings[i], BOX);
       this.animator.play(t, drawings[i].flat().length, (k) => paintCharacter(this, t, head(drawings[i], k), box));
