@@ -43,7 +43,7 @@ build_for() {
         if [[ -f web/dist/vae.single.js ]]; then cp web/dist/vae.single.js "$T/web/dist/"; fi ;; # table.test's single-file check (this checkout's build, unfaulted)
     browser:*)
       [[ -f web/dist/index.html ]] || { echo "mutants.sh: browser tests need web/dist (build-wasm.sh, build-demo.sh)" >&2; return 1; }
-      rm -rf "$M/dist" && cp -r web/dist "$M/dist" && cp -r "$T"/web/{vae.js,vae-train.js,vae-worker.js,vae-seq.js,vae-table.js,vae-demo.js,demo} "$M/dist/" ;;
+      rm -rf "$M/dist" && cp -r web/dist "$M/dist" && cp -r "$T"/web/{vae.js,vae-train.js,vae-worker.js,vae-seq.js,vae-table.js,vae-demo.js,demo,page.css} "$M/dist/" ;;
   esac
 }
 run_test() { # TEST LOGNAME
@@ -192,6 +192,9 @@ fault "the timeseries view scores its series on the page thread" web/demo/views/
 fault "the explorer's first picture waits for its dots (digits and encoder)" web/demo/views/explorer.js \
   'if (encoder) this.encodePoints(encoder)' 'if (encoder) await this.encodePoints(encoder)' \
   browser:tests/browser/smoothness.test.mjs
+fault "the page's explanation in a font size of its own again (17 px)" web/page.css \
+  '.explain p { color: #c9c9d8; }' '.explain p { color: #c9c9d8; font-size: 17px; }' \
+  browser:tests/browser/fonts.test.mjs
 fault "the explorer's dots missing from the plane the demo's worker paints" web/demo/views/explorer.js \
   'remotePlane({ ...plane, points: this.points })' 'remotePlane({ ...plane, points: null })' \
   browser:tests/browser/demo.test.mjs

@@ -4,13 +4,19 @@
  * each task of the renderer's main thread over a threshold of CPU time, when
  * it ran (ms from the start of parsing the page), its wall and CPU time, and where the time went:
  * the JS functions the profiler sampled in it (self time, by function and
- * file:line) beside the engine's own work (layout, paint, GC, compile...).
+ * file:line) beside the engine's own work (layout, paint, GC, compile...),
+ * and the synchronous calls it made to the browser process for fonts (on
+ * Linux, one per family name looked up and one per size x weight x style
+ * first laid out: the page thread waits for each, which CPU time hides).
+ * Tasks under the CPU threshold are listed too when such calls took 10 ms.
  *
  *   node tests/bench/trace-tasks.mjs TRACE.json [min CPU ms, default 30] */
 import { readFileSync } from 'node:fs';
 
 export const CATEGORIES = ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8', 'v8.execute',
-  'disabled-by-default-v8.cpu_profiler', 'blink', 'loading', 'toplevel'];
+  'disabled-by-default-v8.cpu_profiler', 'blink', 'loading', 'toplevel', 'fonts'];
+const FONT_CALLS = new Set(['FontDataService::MatchFamilyName', 'WebSandboxSupportLinux::GetWebFontRenderStyleForStrike',
+  'WebSandboxSupportLinux::GetFallbackFontForCharacter']);
 
 export function longTasks(trace, minCPU = 30) {
   const events = trace.traceEvents ?? trace;
@@ -43,14 +49,18 @@ export function longTasks(trace, minCPU = 30) {
   samples.sort((a, b) => a[0] - b[0]);
 
   const mine = events.filter((e) => onMain(e) && e.ph === 'X').sort((a, b) => a.ts - b.ts || b.dur - a.dur);
-  const tasks = mine.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && (e.tdur ?? e.dur) >= minCPU * 1000);
+  const within = (task, e) => e.ts >= task.ts && e.ts + e.dur <= task.ts + task.dur;
+  const fontCalls = mine.filter((e) => FONT_CALLS.has(e.name));
+  const fonts = (task) => fontCalls.filter((e) => within(task, e));
+  const tasks = mine.filter((e) => e.name === 'ThreadControllerImpl::RunTask' &&
+    ((e.tdur ?? e.dur) >= minCPU * 1000 || fonts(e).reduce((a, f) => a + f.dur, 0) >= 10000));
   const engine = new Set(['Layout', 'UpdateLayoutTree', 'Paint', 'PrePaint', 'Commit', 'Layerize', 'MajorGC', 'MinorGC',
     'v8.compile', 'v8.compileModule', 'V8.GC_MC_INCREMENTAL', 'EvaluateScript', 'v8.evaluateModule', 'ParseHTML', 'v8.wasm.compiledModule',
     'v8.wasm.streamFromResponseCallback', 'wasm.SyncCompile', 'wasm.ProcessStreamingBytes', 'Decode Image', 'ResourceReceivedData']);
   return tasks.map((task) => {
     const end = task.ts + task.dur, parts = new Map();
     for (const e of mine) {
-      if (e.ts < task.ts || e.ts + e.dur > end || !engine.has(e.name)) continue;
+      if (!within(task, e) || !engine.has(e.name)) continue;
       parts.set(e.name, (parts.get(e.name) ?? 0) + e.dur / 1000);
     }
     const js = new Map();
@@ -62,8 +72,13 @@ export function longTasks(trace, minCPU = 30) {
       prev = t;
     }
     const top = (m, n) => [...m].filter(([, v]) => v >= 1).sort((a, b) => b[1] - a[1]).slice(0, n);
+    const calls = new Map();
+    for (const f of fonts(task)) {
+      const [n, ms] = calls.get(f.name) ?? [0, 0];
+      calls.set(f.name, [n + 1, ms + f.dur / 1000]);
+    }
     return { at: (task.ts - t0) / 1000, wall: task.dur / 1000, cpu: (task.tdur ?? task.dur) / 1000,
-      top: (task.args?.src_func ?? ''), engine: top(parts, 6), js: top(js, 10) };
+      top: (task.args?.src_func ?? ''), engine: top(parts, 6), js: top(js, 10), fonts: [...calls] };
   });
 }
 
@@ -72,6 +87,7 @@ export function printTasks(tasks) {
     console.log(`task at ${Math.round(t.at)} ms (from parsing the page): ${Math.round(t.cpu)} ms of CPU (${Math.round(t.wall)} ms wall)`);
     for (const [k, v] of t.engine) console.log(`    ${v.toFixed(1).padStart(6)} ms  [${k}]`);
     for (const [k, v] of t.js) console.log(`    ${v.toFixed(1).padStart(6)} ms  ${k}`);
+    for (const [k, [n, v]] of t.fonts) console.log(`    ${v.toFixed(1).padStart(6)} ms  waiting for the browser process: ${n} x ${k}`);
   }
 }
 
