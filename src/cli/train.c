@@ -651,7 +651,7 @@ int cmd_train(int argc, char **argv) {
         CLI_STR("label-column", o.label_column, "C", "--csv column of labels, 0 normal / 1 anomaly: trains on the 0s"),
         CLI_INT("window", o.window, "W", "--csv time series: windows of W consecutive rows are the inputs", 1,
                 VAE_MAX_DIM),
-        CLI_FLAG("no-dequant", o.no_dequant, "--csv: no noise one value step wide on the training rows (see below)"),
+        CLI_FLAG("no-dequant", o.no_dequant, "--csv: no noise one value step wide on the training rows (see above)"),
         CLI_STR("out", o.out, "FILE", "model file to write (safetensors)"),
         CLI_STR("init", o.init, "FILE", "start from this model (fine-tuning; its architecture wins)"),
         CLI_INTS("hidden", o.hidden, "N[,N...]", "encoder hidden widths", 1, VAE_MAX_DIM),
