@@ -67,6 +67,7 @@ struct vae_model {
     int n_cls; /* M2's classifier (0 otherwise or when decoder_only) */
     vae_layer_ref cls[VAE_MAX_LAYERS], cls_out;
     int logsigma;      /* tensor index, or -1 */
+    int lognu;         /* Student-t's log degrees of freedom: tensor index, or -1 */
     size_t conv_bytes; /* workspace the conv layers need (0: none) */
     /* The linear layers' weights (the 2-D tensors) packed for the matrix
      * kernels (vae_matmul_xwt_pack); NULL while not packed or stale. */
@@ -105,6 +106,7 @@ typedef struct {
     float *dh[VAE_MAX_LAYERS], *dmu, *dlogvar, *dzin, *dg[VAE_MAX_LAYERS], *dlogits, *dpre;
     float *dch[VAE_MAX_LAYERS], *dclogits;
     void *conv;
+    float *likc; /* Student-t: vae_student_t_consts [4, D], set by each forward */
     float *block;
     int mean_n; /* the backward passes' gradients are of the sum over the rows / mean_n (0: n, the mean) */
 } vae_work;
@@ -190,6 +192,10 @@ vae_status vae_penalties_check(const vae_model *m, const vae_penalties *pen, vae
 /* ln(s) for finite s > 0 from + - * / only: the same bits on every IEEE
  * platform, and no C library log (with its 4 KB table) in the wasm (util/exact_log.c). */
 double vae_log(double s);
+/* ln Gamma(x) and its derivative digamma(x) for x > 0, from vae_log and + - * /
+ * (to about 1e-12): the Student-t likelihood's constants, the same bits everywhere. */
+double vae_lgamma(double x);
+double vae_digamma(double x);
 
 /* IEEE half / bfloat16 conversions (round to nearest even on the way down). */
 uint16_t vae_f32_to_f16(float f);

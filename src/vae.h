@@ -87,9 +87,11 @@ void vae_rng_permutation(vae_rng *r, int *perm, int n);
 typedef enum { VAE_ACT_RELU = 0, VAE_ACT_LEAKY_RELU, VAE_ACT_TANH, VAE_ACT_SIGMOID, VAE_ACT_IDENTITY } vae_activation;
 
 typedef enum {
-    VAE_LIK_BERNOULLI = 0,   /* summed BCE-with-logits, pixels in [0,1] */
-    VAE_LIK_GAUSSIAN,        /* mean = sigmoid(logits), fixed sigma */
-    VAE_LIK_GAUSSIAN_LEARNED /* mean = sigmoid(logits), learned per-pixel log sigma */
+    VAE_LIK_BERNOULLI = 0,    /* summed BCE-with-logits, pixels in [0,1] */
+    VAE_LIK_GAUSSIAN,         /* mean = sigmoid(logits), fixed sigma */
+    VAE_LIK_GAUSSIAN_LEARNED, /* mean = sigmoid(logits), learned per-pixel log sigma */
+    VAE_LIK_STUDENT_T         /* location sigmoid(logits), learned per-value log scale and log degrees of freedom
+                                 (tables); not in the page's inference module, vae-simd.wasm */
 } vae_likelihood;
 
 typedef enum {
@@ -142,7 +144,7 @@ int vae_arch_input_dim(const vae_arch *a);
 const char *vae_activation_name(vae_activation a); /* "relu", "leaky_relu", "tanh", "sigmoid", "identity" */
 const char *vae_model_kind_name(vae_model_kind k); /* "vae", "ae", "m2" */
 const char *vae_layer_kind_name(vae_layer_kind k); /* "linear", "conv", "conv_transpose" */
-const char *vae_likelihood_name(vae_likelihood l); /* "bernoulli", "gaussian", "gaussian_learned" */
+const char *vae_likelihood_name(vae_likelihood l); /* "bernoulli", "gaussian", "gaussian_learned", "student_t" */
 
 /* ---------------------------------------------------------------- model */
 
@@ -150,7 +152,7 @@ typedef struct vae_model vae_model;
 
 /* A model with PyTorch nn.Linear default initialisation
  * (weights and biases uniform in +-1/sqrt(fan_in)), drawn from `seed`.
- * Learned log-sigma starts at 0. */
+ * Learned log-sigma starts at 0, Student-t's log nu at log 4 (nu = 4). */
 vae_status vae_model_init(vae_model **out, const vae_arch *arch, uint64_t seed, vae_error *err);
 void vae_model_free(vae_model *m);
 
@@ -161,7 +163,7 @@ size_t vae_model_param_count(const vae_model *m);
  *   encoder.layers.{i}.weight/bias, encoder.mu.weight/bias and
  *   encoder.logvar.weight/bias (VAE) or encoder.code.weight/bias (AE),
  *   decoder.layers.{i}.weight/bias, decoder.out.weight/bias,
- *   decoder.logsigma (learned Gaussian only),
+ *   decoder.logsigma (learned Gaussian and Student-t), decoder.lognu (Student-t),
  *   classifier.layers.{i}.weight/bias, classifier.out.weight/bias (M2 only).
  * Shapes are PyTorch's: linear [out, in], conv [c_out, c_in, k, k],
  * transposed conv [c_in, c_out, k, k], bias [out].
@@ -259,6 +261,13 @@ typedef enum { VAE_NOISE_NONE = 0, VAE_NOISE_MASK, VAE_NOISE_GAUSSIAN } vae_nois
 /* out[n] = x[n] corrupted as described, with draws from rng (out may equal x). */
 vae_status vae_noise_apply(vae_rng *rng, vae_noise noise, float level, const float *x, float *out, size_t n,
                            vae_error *err);
+
+/* Dequantisation: x[i, d] += (u - 1/2) width[d], u uniform in [0, 1) from
+ * rng, for x [n, D] in place: fresh noise one step wide around each value on
+ * every pass, input and target alike (vae train --csv and a table model's
+ * fit() add it to each batch they gather, drawing from the shuffling
+ * generator, so both train to the same bits). */
+vae_status vae_dequant_apply(vae_rng *rng, const float *width, float *x, int n, int D, vae_error *err);
 
 typedef struct {
     vae_optimizer opt;
@@ -448,13 +457,16 @@ void vae_table_free(vae_table *t); /* zeroes t; accepts a zeroed table */
 
 /* How a table becomes a model's input, stored in the model file's metadata
  * under VAE_TABLE_KEY as JSON, e.g. {"columns":["a","b"],"mean":[1.5,20],
- * "std":[0.5,4],"spread":8,"window":0,"label":"y"}: each value x of column j
+ * "std":[0.5,4],"step":[0.5,1],"spread":8,"window":0,"label":"y"}: each value x of column j
  * enters the model as 0.5 + (x - mean_j) / (spread * std_j), so the
  * training data's bulk lies well inside the decoder's (0, 1) mean range and
  * outliers beyond it still score their full distance. window 0: a row is one
  * input of cols values; window W > 0: W consecutive rows are one input of
  * W * cols values (time-major), and a point's score is the mean of the
- * scores of the windows that cover it. */
+ * scores of the windows that cover it. step_j is the smallest gap between
+ * two distinct training values of column j (raw units, like mean and std):
+ * its resolution, for the dequantising noise of vae_table_dequant (files
+ * written before it have none: steps 0). */
 #define VAE_TABLE_KEY "vae_wasm.table"
 #define VAE_TABLE_SPREAD 8.0f
 
@@ -462,6 +474,7 @@ typedef struct {
     int cols, window;
     char **names;      /* [cols] */
     float *mean, *std; /* [cols] over the training rows */
+    float *step;       /* [cols] smallest gap between distinct training values, or 0 */
     float spread;
     char *label; /* the label column's name, or NULL */
 } vae_table_spec;
@@ -485,6 +498,11 @@ void vae_table_spec_free(vae_table_spec *s); /* zeroes s; accepts a zeroed spec 
  * row in it is) when labels is not NULL; else *labels = NULL. Both malloc'd. */
 vae_status vae_table_inputs(const vae_table_spec *s, const vae_table *t, float **x, int **labels, int *n,
                             vae_error *err);
+/* The width of each input value's step in the model's units, width [D]:
+ * step_j / (spread std_j) for the value's column j. Training adds uniform
+ * noise of these widths to the inputs (vae_dequant_apply), so that a
+ * continuous density cannot spike on integer-valued columns (digits' pixels). */
+vae_status vae_table_dequant(const vae_table_spec *s, float *width, vae_error *err);
 /* Per-row scores points [n + W - 1] from the scores of n windows (window 0:
  * a copy). */
 vae_status vae_table_point_scores(const vae_table_spec *s, const float *scores, int n, float *points, vae_error *err);

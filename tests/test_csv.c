@@ -83,6 +83,30 @@ int main(void) {
     CHECK(sp.cols == 2 && sp.mean[0] == 2 && sp.std[0] == 1 && sp.mean[1] == 20 && sp.std[1] == 10, "normal rows only");
     vae_table_spec_free(&sp);
     vae_table_free(&t);
+
+    /* Steps: the smallest gap between distinct values of the normal rows (repeats and the anomaly's 1.1 aside). */
+    CHECK(parse("a,b,y\n3,0.5,0\n1,0.25,0\n3,1,0\n1.1,2,1\n7,0.5,0\n", &bad_label, &t, &e) == VAE_OK, "%s", e.msg);
+    CHECK(vae_table_spec_fit(&sp, &t, 0, &e) == VAE_OK, "%s", e.msg);
+    CHECK(sp.step[0] == 2 && sp.step[1] == 0.25f, "steps %g %g", sp.step[0], sp.step[1]);
+    /* In the model's units, step / (8 std); and the noise: centred, one width wide, fresh each draw. */
+    float width[2], rows[2000];
+    CHECK(vae_table_dequant(&sp, width, &e) == VAE_OK && width[0] == 2 / (8 * sp.std[0]) &&
+              width[1] == 0.25f / (8 * sp.std[1]),
+          "widths %g %g", width[0], width[1]);
+    vae_rng r;
+    vae_rng_seed(&r, 5);
+    memset(rows, 0, sizeof rows);
+    CHECK(vae_dequant_apply(&r, width, rows, 1000, 2, &e) == VAE_OK, "%s", e.msg);
+    double lo[2] = {1, 1}, hi[2] = {-1, -1}, sum[2] = {0, 0};
+    for (int i = 0; i < 2000; i++) {
+        lo[i % 2] = fmin(lo[i % 2], rows[i]), hi[i % 2] = fmax(hi[i % 2], rows[i]), sum[i % 2] += rows[i];
+    }
+    for (int j = 0; j < 2; j++)
+        CHECK(lo[j] >= -0.5 * width[j] && hi[j] < 0.5 * width[j] && hi[j] - lo[j] > 0.99 * width[j] &&
+                  fabs(sum[j] / 1000) < 0.03 * width[j],
+              "column %d's noise: %g..%g, mean %g, width %g", j, lo[j], hi[j], sum[j] / 1000, width[j]);
+    vae_table_spec_free(&sp);
+    vae_table_free(&t);
     CHECK(parse("a,b,y\n1,10,0\n3,30,1\n3,10,0\n", &bad_label, &t, &e) == VAE_OK, "%s", e.msg);
     CHECK(vae_table_spec_fit(&sp, &t, 0, &e) == VAE_ERR_ARG &&
               !strcmp(e.msg, "column \"b\" is constant (10 in every normal row): it cannot be standardised"),
@@ -122,7 +146,8 @@ int main(void) {
     vae_table_spec back;
     CHECK(vae_table_spec_load(&back, file, len, &e) == VAE_OK, "%s", e.msg);
     CHECK(back.cols == 2 && back.window == 3 && back.spread == sp.spread && !strcmp(back.names[1], "s") && back.label &&
-              !strcmp(back.label, "y\"z") && back.mean[0] == sp.mean[0] && back.std[1] == sp.std[1],
+              !strcmp(back.label, "y\"z") && back.mean[0] == sp.mean[0] && back.std[1] == sp.std[1] &&
+              back.step[0] == 1 && back.step[1] == 1,
           "round trip");
     vae_table_spec_free(&back);
     vae_buffer_free(file);
@@ -132,6 +157,17 @@ int main(void) {
     const char *broken[] = {VAE_TABLE_KEY, "{\"columns\":[\"a\"],\"mean\":[1],\"std\":[0],\"spread\":8,\"window\":0}"};
     CHECK(vae_model_save(m, VAE_DTYPE_F32, 0, broken, 1, &file, &len, &e) == VAE_OK, "%s", e.msg);
     CHECK(vae_table_spec_load(&back, file, len, &e) == VAE_ERR_METADATA && strstr(e.msg, "std"), "%s", e.msg);
+    vae_buffer_free(file);
+    /* a file from before the steps: no noise; a step of 0 in a new one is an error */
+    const char *old[] = {VAE_TABLE_KEY, "{\"columns\":[\"a\"],\"mean\":[1],\"std\":[2],\"spread\":8,\"window\":0}"};
+    CHECK(vae_model_save(m, VAE_DTYPE_F32, 0, old, 1, &file, &len, &e) == VAE_OK, "%s", e.msg);
+    CHECK(vae_table_spec_load(&back, file, len, &e) == VAE_OK && back.step[0] == 0, "%s", e.msg);
+    vae_table_spec_free(&back);
+    vae_buffer_free(file);
+    const char *zero[] = {VAE_TABLE_KEY,
+                          "{\"columns\":[\"a\"],\"mean\":[1],\"std\":[2],\"step\":[0],\"spread\":8,\"window\":0}"};
+    CHECK(vae_model_save(m, VAE_DTYPE_F32, 0, zero, 1, &file, &len, &e) == VAE_OK, "%s", e.msg);
+    CHECK(vae_table_spec_load(&back, file, len, &e) == VAE_ERR_METADATA && strstr(e.msg, "\"step\""), "%s", e.msg);
     vae_buffer_free(file);
     vae_model_free(m);
     vae_buffer_free(json);

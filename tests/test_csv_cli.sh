@@ -63,10 +63,10 @@ else
 fi
 # The spec in the model file: the training mean and std of every column, so score takes raw values.
 run info --model plain.st
-grep -q '^model *VAE 3-64-16-64-3, identity, gaussian_learned$' out.txt &&
-    ok "defaults for rows: a linear VAE, latent 16, a learned variance" || bad "rows' defaults: $(grep ^model out.txt)"
-$PY - <<'EOF' && ok "metadata: columns, mean and std of the training rows" || bad "metadata: $(grep table out.txt)"
-import json, statistics
+grep -q '^model *VAE 3-64-16-64-3, identity, student_t$' out.txt &&
+    ok "defaults for rows: a linear VAE, latent 16, Student-t" || bad "rows' defaults: $(grep ^model out.txt)"
+$PY - <<'EOF' && ok "metadata: columns, mean, std and step of the training rows" || bad "metadata: $(grep table out.txt)"
+import json, statistics, struct
 line = [l for l in open("out.txt") if l.startswith("  vae_wasm.table")][0]
 spec = json.loads(line.split(None, 1)[1])
 rows = [list(map(float, l.split(","))) for l in open("nolabel.csv").read().split("\n")[1:] if l]
@@ -74,12 +74,20 @@ assert spec["columns"] == ["a", "b", "c"] and spec["window"] == 0, spec
 for j in range(3):
     col = [r[j] for r in rows]
     m, s = statistics.fmean(col), statistics.pstdev(col)
+    values = sorted(set(struct.unpack("f", struct.pack("f", v))[0] for v in col))  # as read, in float
+    gap = min(b - a for a, b in zip(values, values[1:]))
+    assert abs(spec["step"][j] - gap) <= 1e-5 * gap, (j, spec["step"][j], gap)
     assert abs(spec["mean"][j] - m) <= 1e-5 * max(abs(m), 1e-3), (j, spec["mean"][j], m)
     assert abs(spec["std"][j] - s) <= 1e-5 * s, (j, spec["std"][j], s)
 EOF
 # Same command, same file.
 run train --csv nolabel.csv --out plain2.st --quiet && cmp -s plain.st plain2.st && ok "same seed, bit-identical model" ||
     bad "a second training gave another file"
+# --no-dequant: the noise was there (other weights without it) and is optional
+run train --csv nolabel.csv --out plain3.st --quiet --no-dequant && ! cmp -s plain.st plain3.st &&
+    ok "--no-dequant: other weights than with the noise" || bad "--no-dequant: $(cat err.txt)"
+run train --train-images x --no-dequant --out z.st
+grep -q "no-dequant need --csv" err.txt && ok "--no-dequant needs --csv" || bad "--no-dequant without --csv: $(cat err.txt)"
 
 # Labels: training leaves the anomalies out; score reports the AUC and a threshold.
 if run train --csv t.csv --label-column label --out lab.st; then

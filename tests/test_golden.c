@@ -112,5 +112,6 @@ int main(void) {
     run_case("vae_relu_bernoulli");
     run_case("cvae_tanh_gaussian_learned");
     run_case("vae_leaky_gaussian_sgd");
+    run_case("vae_identity_student_t");
     return check_result("test_golden");
 }

@@ -24,9 +24,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 ACTS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-        "leaky_relu": lambda v: F.leaky_relu(v, 0.1)}
-ACT_ID = {"relu": 0, "leaky_relu": 1, "tanh": 2, "sigmoid": 3}
-LIK_ID = {"bernoulli": 0, "gaussian": 1, "gaussian_learned": 2}
+        "leaky_relu": lambda v: F.leaky_relu(v, 0.1), "identity": lambda v: v}
+ACT_ID = {"relu": 0, "leaky_relu": 1, "tanh": 2, "sigmoid": 3, "identity": 4}
+LIK_ID = {"bernoulli": 0, "gaussian": 1, "gaussian_learned": 2, "student_t": 3}
 
 
 class Stack(nn.Module):
@@ -45,8 +45,10 @@ class VAE(nn.Module):
         self.encoder.logvar = nn.Linear(([D + C] + c["enc"])[-1], L)
         self.decoder = Stack([L + C] + c["dec"])
         self.decoder.out = nn.Linear(([L + C] + c["dec"])[-1], D)
-        if c["lik"] == "gaussian_learned":
+        if c["lik"] in ("gaussian_learned", "student_t"):
             self.decoder.logsigma = nn.Parameter(torch.linspace(-0.5, 0.3, D))
+        if c["lik"] == "student_t":  # nu from 0.37 to 20
+            self.decoder.lognu = nn.Parameter(torch.linspace(-1.0, 3.0, D))
 
     def forward(self, x, onehot, eps):
         act = ACTS[self.c["act"]]
@@ -61,6 +63,10 @@ class VAE(nn.Module):
         logits = self.decoder.out(g)
         if self.c["lik"] == "bernoulli":
             rec = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1)
+        elif self.c["lik"] == "student_t":
+            t = torch.distributions.StudentT(torch.exp(self.decoder.lognu), torch.sigmoid(logits),
+                                             torch.exp(self.decoder.logsigma))
+            rec = -t.log_prob(x).sum(1)
         else:
             mean = torch.sigmoid(logits)
             logsigma = (self.decoder.logsigma if self.c["lik"] == "gaussian_learned"
@@ -85,6 +91,10 @@ CASES = [
      dict(D=8, h=2, w=4, classes=0, enc=[6], dec=[6], latent=2, act="leaky_relu", lik="gaussian",
           sigma=0.3, beta=1.0, batch=4),
      dict(opt="sgd", lr=1e-2, wd=1e-3, clip=0.0, momentum=0.9)),
+    ("vae_identity_student_t",  # vae train --csv's rows: a linear VAE
+     dict(D=9, h=1, w=9, classes=0, enc=[7], dec=[7], latent=3, act="identity", lik="student_t",
+          sigma=1.0, beta=1.0, batch=5),
+     dict(opt="adam", lr=3e-3, wd=0.0, clip=0.0)),
 ]
 
 

@@ -5,7 +5,7 @@
  * it and this file only on the first table, so image pages load neither.
  * vae.js hands over its helpers (`kit`): errors are the same VAEErrors.
  *
- * A table model's file keeps the spec (columns, mean, std, window, label)
+ * A table model's file keeps the spec (columns, mean, std, step, window, label)
  * under the vae_wasm.table metadata key, so score() takes raw values: value x
  * of column j enters the model as 0.5 + (x - mean_j) / (8 std_j); with a
  * window W, W consecutive rows are one input, and a row's score is the mean
@@ -47,10 +47,11 @@ export class Table {
     return Float32Array.from({ length: this.rows }, (_, i) => this.values[i * this.cols + j]);
   }
 
-  /** A fresh model of this table: its spec (standardisation, window) fitted
-   * to the normal rows, and `vae train --csv`'s defaults (encoder [64], a
-   * learned variance per value; rows: activation identity, latent 16, a
-   * linear VAE; windows: relu, latent 8); other options as VAE.create. */
+  /** A fresh model of this table: its spec (standardisation, value steps,
+   * window) fitted to the normal rows, and `vae train --csv`'s defaults
+   * (encoder [64]; rows: a Student-t likelihood, activation identity, latent
+   * 16, a linear VAE; windows: a learned variance per value, relu, latent
+   * 8); other options as VAE.create. */
   async createModel(opts) {
     const k = this.#k;
     const { window = 0, ...rest } = k.options('createModel', opts, ['window', 'encoder', 'decoder', 'latent', 'activation', 'likelihood', 'sigma', 'leakySlope', 'seed']);
@@ -64,7 +65,7 @@ export class Table {
       rt.x.free(p);
       return json;
     });
-    const fresh = await k.create({ encoder: [64], ...(window ? { latent: 8 } : { activation: 'identity', latent: 16 }), likelihood: 'gaussian_learned', ...rest, imageShape: [1, window || 1, this.cols] });
+    const fresh = await k.create({ encoder: [64], ...(window ? { latent: 8, likelihood: 'gaussian_learned' } : { activation: 'identity', latent: 16, likelihood: 'student_t' }), ...rest, imageShape: [1, window || 1, this.cols] });
     try {
       return make(k, rt, 'createModel', fresh.toSafetensors({ metadata: { [KEY]: spec } }));
     } finally {
@@ -146,7 +147,8 @@ function tableModelClass(k) {
         if (e.name === 'VAEError') throw e;
         kit.fail(`load: table metadata: ${e.message}`, 'VAE_ERR_METADATA');
       }
-      this.table = Object.freeze({ columns: Object.freeze(s.columns), mean: Object.freeze(s.mean), std: Object.freeze(s.std), window: s.window, label: s.label ?? null });
+      this.table = Object.freeze({ columns: Object.freeze(s.columns), mean: Object.freeze(s.mean), std: Object.freeze(s.std),
+        step: Object.freeze(s.step ?? s.columns.map(() => 0)), window: s.window, label: s.label ?? null });
     }
 
     /* Per-row scores from the scores of the inputs. */
@@ -194,6 +196,16 @@ function tableModelClass(k) {
       });
     }
 
+    /* The inputs' step widths for the dequantising noise (vae_table_dequant). */
+    #widths() {
+      const rt = this._runtime, D = this.info.inputSize;
+      return rt.scope('trainer', (mem) => {
+        const out = mem.alloc(4 * D);
+        rt.check('trainer', rt.x.vw_table_dequant(mem.cstring(this.#spec), out));
+        return mem.readF32(out, D);
+      });
+    }
+
     /** Text read as `vae score --csv` reads it for this model: its columns, its label column if there. */
     parseCSV(input, opts) {
       const o = this.#k.options('parseCSV', opts, ['delimiter', 'label']);
@@ -222,10 +234,15 @@ function tableModelClass(k) {
     /** A trainer whose fit() takes a Table (its normal rows, or windows
      * without a labelled anomaly, as `vae train --csv`) or raw rows; defaults
      * as `vae train --csv`: batchSize 64, lr 0.003, epochs for about 3000
-     * steps (at least 10). */
+     * steps (at least 10), and noise one value step wide on every batch
+     * (`dequant: false`: none, as --no-dequant). */
     trainer(opts) {
-      const o = { batchSize: 64, lr: 3e-3, ...opts };
+      const { dequant = true, ...given } = opts ?? {};
+      if (typeof dequant !== 'boolean') this.#k.fail(`trainer: dequant must be true or false (got ${dequant})`);
+      const o = { batchSize: 64, lr: 3e-3, ...given };
       const t = super.trainer(o), fit = t.fit.bind(t);
+      if (t._opts) t._opts = { ...t._opts, dequant }; // the worker's table model reads it
+      else if (dequant) t._dequant = this.#widths();
       t.fit = (data) => {
         if (data?.images) return fit(data); // already inputs (the worker's side)
         const { images, labels, n } = this.#inputs('fit', data), D = this.info.inputSize;

@@ -78,7 +78,8 @@ export interface ModelInfo {
   readonly activation: Activation;
   /** An autoencoder's code activation; null for a VAE. */
   readonly codeActivation: Activation | null;
-  readonly likelihood: 'bernoulli' | 'gaussian' | 'gaussian_learned';
+  /** 'student_t' (a learned scale and degrees of freedom per value; tables) runs in the training build only. */
+  readonly likelihood: 'bernoulli' | 'gaussian' | 'gaussian_learned' | 'student_t';
   readonly sigma: number;
   readonly leakySlope: number;
   readonly decoderOnly: boolean;
@@ -461,8 +462,8 @@ export interface Table {
   /** One column's values (by name or 0-based index). */
   column(name: string | number): Float32Array;
   /** A fresh model with the spec fitted to the normal rows; defaults as `vae train --csv`
-   * (encoder [64], likelihood 'gaussian_learned'; rows: activation 'identity', latent 16; windows:
-   * 'relu', latent 8). `window` W > 0: W consecutive rows
+   * (encoder [64]; rows: likelihood 'student_t', activation 'identity', latent 16; windows:
+   * 'gaussian_learned', 'relu', latent 8). `window` W > 0: W consecutive rows
    * are one input (time series). */
   createModel(options?: Pick<CreateConfig, 'encoder' | 'decoder' | 'latent' | 'activation' | 'likelihood' | 'sigma' | 'leakySlope' | 'seed'> & { window?: number }): Promise<TableModel>;
 }
@@ -472,6 +473,8 @@ export interface TableSpec {
   readonly columns: readonly string[];
   readonly mean: readonly number[];
   readonly std: readonly number[];
+  /** Each column's smallest gap between distinct training values (0 in files from before it). */
+  readonly step: readonly number[];
   /** 0: a row is an input; W: W consecutive rows are. */
   readonly window: number;
   readonly label: string | null;
@@ -494,8 +497,9 @@ export interface TableModel extends Omit<Model, 'score' | 'trainer'> {
   /** A score per row (per time point with a window: the mean over the windows covering it), as `vae score --csv`:
    * -log p(x) from `samples` importance samples (default 100, seed 1; 0: -ELBO at z = mu). */
   score(rows: Rows, options?: { samples?: number; seed?: Seed }): Float32Array;
-  /** Defaults as `vae train --csv`: batchSize 64, lr 0.003, epochs for about 3000 steps (at least 10). */
-  trainer(options?: TrainOptions): TableTrainer;
+  /** Defaults as `vae train --csv`: batchSize 64, lr 0.003, epochs for about 3000 steps (at least 10), and
+   * fresh uniform noise one value step wide on every batch (`dequant: false`: none, as `--no-dequant`). */
+  trainer(options?: TrainOptions & { dequant?: boolean }): TableTrainer;
 }
 
 export interface GridOptions {

@@ -380,6 +380,7 @@ void vae_table_spec_free(vae_table_spec *s) {
     free_names(s->names, s->cols);
     free(s->mean);
     free(s->std);
+    free(s->step);
     free(s->label);
     memset(s, 0, sizeof *s);
 }
@@ -396,7 +397,8 @@ static vae_status spec_alloc(vae_table_spec *s, int cols, vae_error *err) {
     s->names = calloc((size_t)cols, sizeof *s->names);
     s->mean = malloc((size_t)cols * sizeof *s->mean);
     s->std = malloc((size_t)cols * sizeof *s->std);
-    if (!s->names || !s->mean || !s->std) {
+    s->step = calloc((size_t)cols, sizeof *s->step);
+    if (!s->names || !s->mean || !s->std || !s->step) {
         vae_table_spec_free(s);
         return vae_fail(err, VAE_ERR_NOMEM, "out of memory");
     }
@@ -411,6 +413,20 @@ static vae_status check_window(int window, int rows, vae_error *err) {
     return vae_ok(err);
 }
 
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The smallest gap between distinct values of v[n] (sorts v). */
+static float smallest_gap(float *v, int n) {
+    qsort(v, (size_t)n, sizeof *v, cmp_float);
+    float gap = INFINITY;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[i - 1] && v[i] - v[i - 1] < gap) gap = v[i] - v[i - 1];
+    return gap;
+}
+
 vae_status vae_table_spec_fit(vae_table_spec *s, const vae_table *t, int window, vae_error *err) {
     if (!s) return vae_fail(err, VAE_ERR_ARG, "NULL spec");
     memset(s, 0, sizeof *s);
@@ -423,12 +439,17 @@ vae_status vae_table_spec_fit(vae_table_spec *s, const vae_table *t, int window,
     if ((st = spec_alloc(s, t->cols, err))) return st;
     s->window = window;
     s->spread = VAE_TABLE_SPREAD;
+    float *column = malloc((size_t)t->rows * sizeof *column);
+    if (!column) {
+        vae_table_spec_free(s);
+        return vae_fail(err, VAE_ERR_NOMEM, "out of memory");
+    }
     for (int j = 0; j < t->cols; j++) {
         double sum = 0, sq = 0, first = 0;
         int n = 0, varies = 0;
         for (int i = 0; i < t->rows; i++) {
             if (t->labels && t->labels[i]) continue;
-            double v = t->x[(size_t)i * t->cols + j];
+            double v = column[n] = t->x[(size_t)i * t->cols + j];
             if (!n) first = v;
             varies |= v != first;
             sum += v, n++;
@@ -441,6 +462,7 @@ vae_status vae_table_spec_fit(vae_table_spec *s, const vae_table *t, int window,
         if (!n || !varies || !(sd > 0) || sd - sd != 0 || inv - inv != 0) {
             const char *name = t->names ? t->names[j] : "";
             vae_table_spec_free(s);
+            free(column);
             if (!n) return vae_fail(err, VAE_ERR_ARG, "no row is labelled normal (0): nothing to learn from");
             return vae_fail(err, VAE_ERR_ARG,
                             "column \"%s\" is constant (%g in every %srow): it cannot be standardised", SHOW(name),
@@ -448,11 +470,14 @@ vae_status vae_table_spec_fit(vae_table_spec *s, const vae_table *t, int window,
         }
         s->mean[j] = (float)mean;
         s->std[j] = sd;
+        s->step[j] = smallest_gap(column, n);
         if (!(s->names[j] = str_dup(t->names ? t->names[j] : ""))) {
             vae_table_spec_free(s);
+            free(column);
             return vae_fail(err, VAE_ERR_NOMEM, "out of memory");
         }
     }
+    free(column);
     return vae_ok(err);
 }
 
@@ -469,7 +494,7 @@ vae_status vae_table_spec_to_json(const vae_table_spec *s, char **json, vae_erro
     *json = NULL;
     /* Escaped strings take at most 6 bytes a byte, a float with its comma 17. */
     size_t cap = 128 + (s->label ? 6 * strlen(s->label) : 0);
-    for (int j = 0; j < s->cols; j++) cap += 6 * strlen(s->names[j]) + 4 + 2 * 20;
+    for (int j = 0; j < s->cols; j++) cap += 6 * strlen(s->names[j]) + 4 + 3 * 20;
     char *buf = malloc(cap);
     if (!buf) return vae_fail(err, VAE_ERR_NOMEM, "out of memory");
     size_t pos = 0;
@@ -482,6 +507,8 @@ vae_status vae_table_spec_to_json(const vae_table_spec *s, char **json, vae_erro
     put_floats(buf, cap, &pos, s->mean, s->cols);
     vae_append(buf, cap, &pos, ",\"std\":");
     put_floats(buf, cap, &pos, s->std, s->cols);
+    vae_append(buf, cap, &pos, ",\"step\":");
+    put_floats(buf, cap, &pos, s->step, s->cols);
     vae_append(buf, cap, &pos, ",\"spread\":");
     vae_json_put_float(buf, cap, &pos, s->spread);
     vae_append(buf, cap, &pos, ",\"window\":%d", s->window);
@@ -538,6 +565,10 @@ static vae_status spec_from_json(vae_table_spec *s, const vae_json *j, vae_error
     int wv = member(j, "window");
     if (get_floats(j, member(j, "mean"), s->cols, s->mean, 0) || get_floats(j, member(j, "std"), s->cols, s->std, 1))
         return BAD("\"mean\" and \"std\" must list a number (std: positive) per column");
+    /* "step" came with the dequantising noise: older files train without it */
+    int sv = member(j, "step");
+    if (sv >= 0 && get_floats(j, sv, s->cols, s->step, 1))
+        return BAD("\"step\" must list a positive number per column");
     if (vae_json_float(j, member(j, "spread"), &s->spread) || !(s->spread > 0))
         return BAD("\"spread\" must be a positive number");
     if (wv < 0 || vae_json_uint(j, wv, VAE_MAX_DIM, &w) || (long long)s->cols * (w ? (long long)w : 1) > VAE_MAX_DIM)
@@ -611,6 +642,16 @@ vae_status vae_table_inputs(const vae_table_spec *s, const vae_table *t, float *
     *x = out;
     if (labels) *labels = lab;
     *n = count;
+    return vae_ok(err);
+}
+
+vae_status vae_table_dequant(const vae_table_spec *s, float *width, vae_error *err) {
+    if (!s || !width || !s->step) return vae_fail(err, VAE_ERR_ARG, "NULL argument");
+    size_t D = (size_t)(s->window ? s->window : 1) * (size_t)s->cols;
+    for (size_t d = 0; d < D; d++) {
+        int j = (int)(d % (size_t)s->cols);
+        width[d] = s->step[j] / (s->spread * s->std[j]);
+    }
     return vae_ok(err);
 }
 

@@ -40,7 +40,7 @@ static const vae_st_key arch_keys[N_KEYS] = {
     {"classes", "a non-negative integer"},
     {"activation", "\"relu\", \"leaky_relu\", \"tanh\", \"sigmoid\" or \"identity\""},
     {"code_activation", "\"relu\", \"leaky_relu\", \"tanh\", \"sigmoid\" or \"identity\""},
-    {"likelihood", "\"bernoulli\", \"gaussian\" or \"gaussian_learned\""},
+    {"likelihood", "\"bernoulli\", \"gaussian\", \"gaussian_learned\" or \"student_t\""},
     {"sigma", "a number"},
     {"leaky_slope", "a number"},
     {"decoder_only", "true or false"},
@@ -167,7 +167,7 @@ static int arch_value(const vae_json *j, int key, int v, void *p) {
                      : key == K_LIK ? lik_name
                                     : act_name,
                      key == K_MODEL ? VAE_KIND_M2 + 1
-                     : key == K_LIK ? VAE_LIK_GAUSSIAN_LEARNED + 1
+                     : key == K_LIK ? VAE_LIK_STUDENT_T + 1
                                     : VAE_ACT_IDENTITY + 1,
                      &e))
             return -1;

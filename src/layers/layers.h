@@ -59,6 +59,19 @@ void vae_gaussian_forward(float *loss, const float *logits, const float *x, int 
 void vae_gaussian_backward(float *dlogits, float *dlogsigma, const float *logits, const float *x, int B, int D,
                            const float *logsigma, float sigma, float scale);
 
+/* Student-t negative log-likelihood with location mean = sigmoid(logits),
+ * scale s_d = exp(logsigma[d]) and nu_d = exp(lognu[d]) degrees of freedom:
+ * loss[B] = sum_d c_d + (nu_d + 1)/2 log(1 + r^2 / nu_d), r = (x - mean) / s_d,
+ * c_d = log s_d + lgamma(nu_d / 2) - lgamma((nu_d + 1) / 2) + log(nu_d pi) / 2.
+ * k [4, D] holds what depends on the parameters alone (vae_student_t_consts:
+ * c, 1/s, nu, dc/dnu), computed once for a batch. */
+void vae_student_t_consts(float *k, const float *logsigma, const float *lognu, int D);
+void vae_student_t_forward(float *loss, const float *logits, const float *x, int B, int D, int x_stride,
+                           const float *k);
+/* dlogits[B,D] += scale * dloss/dlogits; dlogsigma[D], dlognu[D] += scale * sum_b dloss/dlogsigma, dloss/dlognu */
+void vae_student_t_backward(float *dlogits, float *dlogsigma, float *dlognu, const float *logits, const float *x, int B,
+                            int D, const float *k, float scale);
+
 /* kl[B] = -0.5 sum_l (1 + logvar - mu^2 - exp(logvar)) */
 void vae_kl_forward(float *kl, const float *mu, const float *logvar, int B, int L);
 /* dmu += scale * mu; dlogvar += scale * 0.5 (exp(logvar) - 1) */

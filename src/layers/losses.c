@@ -1,5 +1,6 @@
 /* Reconstruction likelihoods: Bernoulli (BCE from logits; a SIMD kernel
- * beside its libm twin) and Gaussian (fixed or learned per-pixel sigma). */
+ * beside its libm twin), Gaussian (fixed or learned per-pixel sigma) and
+ * Student-t (learned scale and degrees of freedom per value, for tables). */
 #include <math.h>
 
 #include "internal.h"
@@ -85,6 +86,48 @@ void vae_gaussian_backward(float *dlogits, float *dlogsigma, const float *logits
             float diff = mean - t[d];
             dl[d] += scale * diff * inv2 * mean * (1.0f - mean);
             if (logsigma) dlogsigma[d] += scale * (1.0f - diff * diff * inv2);
+        }
+    }
+}
+
+void vae_student_t_consts(float *k, const float *logsigma, const float *lognu, int D) {
+    for (int d = 0; d < D; d++) {
+        double nu = expf(lognu[d]);
+        k[d] = (float)(logsigma[d] + vae_lgamma(0.5 * nu) - vae_lgamma(0.5 * (nu + 1.0)) +
+                       0.5 * vae_log(nu * 3.14159265358979323846));
+        k[D + d] = expf(-logsigma[d]);
+        k[2 * D + d] = (float)nu;
+        k[3 * D + d] = (float)(0.5 * (vae_digamma(0.5 * nu) - vae_digamma(0.5 * (nu + 1.0)) + 1.0 / nu));
+    }
+}
+
+/* vae_log, not log1pf: glibc's and musl's log1pf need not agree to the last
+ * bit, and the CLI and the page train a table model to the same bits. */
+void vae_student_t_forward(float *loss, const float *logits, const float *x, int B, int D, int x_stride,
+                           const float *k) {
+    for (int b = 0; b < B; b++) {
+        const float *l = logits + (size_t)b * D, *t = x + (size_t)b * x_stride;
+        double s = 0.0;
+        for (int d = 0; d < D; d++) {
+            float r = (t[d] - vae_sigmoid(l[d])) * k[D + d], nu = k[2 * D + d];
+            s += k[d] + 0.5 * (nu + 1.0) * vae_log(1.0 + (double)(r * r / nu));
+        }
+        loss[b] = (float)s;
+    }
+}
+
+void vae_student_t_backward(float *dlogits, float *dlogsigma, float *dlognu, const float *logits, const float *x, int B,
+                            int D, const float *k, float scale) {
+    for (int b = 0; b < B; b++) {
+        const float *l = logits + (size_t)b * D, *t = x + (size_t)b * D;
+        float *dl = dlogits + (size_t)b * D;
+        for (int d = 0; d < D; d++) {
+            float mean = vae_sigmoid(l[d]), inv = k[D + d], nu = k[2 * D + d];
+            float r = (t[d] - mean) * inv, r2 = r * r, w = (nu + 1.0f) / (nu + r2);
+            dl[d] -= scale * w * r * inv * mean * (1.0f - mean);
+            dlogsigma[d] += scale * (1.0f - w * r2);
+            float log1p_q = (float)vae_log(1.0 + (double)(r2 / nu));
+            dlognu[d] += scale * (nu * k[3 * D + d] + 0.5f * nu * log1p_q - 0.5f * w * r2);
         }
     }
 }

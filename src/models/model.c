@@ -35,9 +35,18 @@ const char *vae_activation_name(vae_activation a) {
     return (unsigned)a <= VAE_ACT_IDENTITY ? names[a] : "?";
 }
 
+/* The page's inference module (vae-simd.wasm) knows no Student-t: table
+ * models train and score in the training module, and the page's size budget
+ * has no room for the log-gamma code (CMakeLists.txt). */
+#ifdef VAE_NO_STUDENT_T
+#define LIK_LAST VAE_LIK_GAUSSIAN_LEARNED
+#else
+#define LIK_LAST VAE_LIK_STUDENT_T
+#endif
+
 const char *vae_likelihood_name(vae_likelihood l) {
-    static const char *const names[] = {"bernoulli", "gaussian", "gaussian_learned"};
-    return (unsigned)l < 3 ? names[l] : "?";
+    static const char *const names[] = {"bernoulli", "gaussian", "gaussian_learned", "student_t"};
+    return (unsigned)l <= LIK_LAST ? names[l] : "?";
 }
 
 const char *vae_model_kind_name(vae_model_kind k) {
@@ -171,7 +180,7 @@ vae_status vae_arch_validate(const vae_arch *a, vae_error *err) {
         return vae_fail(err, VAE_ERR_ARG, "a code activation is for autoencoders; a VAE's latent is mu, logvar");
     if (!(a->leaky_slope >= 0.0f && a->leaky_slope <= 1.0f))
         return vae_fail(err, VAE_ERR_ARG, "leaky ReLU slope %g must be in [0, 1]", a->leaky_slope);
-    if ((unsigned)a->lik > VAE_LIK_GAUSSIAN_LEARNED) return vae_fail(err, VAE_ERR_ARG, "unknown likelihood %d", a->lik);
+    if ((unsigned)a->lik > LIK_LAST) return vae_fail(err, VAE_ERR_ARG, "unknown likelihood %d", a->lik);
     if (!(a->sigma > 0.0f && isfinite(a->sigma)))
         return vae_fail(err, VAE_ERR_ARG, "Gaussian sigma %g must be positive and finite", a->sigma);
     if (a->decoder_only != 0 && a->decoder_only != 1) return vae_fail(err, VAE_ERR_ARG, "decoder_only must be 0 or 1");
@@ -246,7 +255,9 @@ static void build_table(vae_model *m, const vae_arch *arch) {
     }
     add_stack(m, m->dec, m->n_dec, "decoder");
     add_layer(m, &m->out, "decoder.out");
-    m->logsigma = arch->lik == VAE_LIK_GAUSSIAN_LEARNED ? add_tensor(m, "decoder.logsigma", 1, &m->D) : -1;
+    int learned = arch->lik == VAE_LIK_GAUSSIAN_LEARNED || arch->lik == VAE_LIK_STUDENT_T;
+    m->logsigma = learned ? add_tensor(m, "decoder.logsigma", 1, &m->D) : -1;
+    m->lognu = arch->lik == VAE_LIK_STUDENT_T ? add_tensor(m, "decoder.lognu", 1, &m->D) : -1;
     if (arch->kind == VAE_KIND_M2 && !arch->decoder_only) { /* after the CVAE's tensors, in the same style */
         m->n_cls = arch->n_cls;
         add_stack(m, m->cls, m->n_cls, "classifier");
@@ -295,12 +306,18 @@ vae_status vae_model_create(vae_model **out, const vae_arch *arch, vae_error *er
  * for nn.Linear, nn.Conv2d and nn.ConvTranspose2d; like PyTorch, fan_in is
  * the weight's second dimension times the kernel taps (c_out k k for a
  * transposed conv). Layer by layer in table order (a layer's weight, then
- * its bias); learned log sigma stays 0 (sigma = 1). */
+ * its bias); learned log sigma stays 0 (sigma = 1), Student-t's log nu is
+ * log 4: heavy tails from the start (nu = 4 gave wine and digits their best
+ * ROC AUC in tests/bench/tables.py, with the dequantising noise). */
 static void init_layers(vae_model *m, vae_rng *rng) {
     float bound = 0.0f;
     for (int t = 0; t < m->n_tensors; t++) {
         const vae_param_info *p = &m->t[t];
         if (t == m->logsigma) continue;
+        if (t == m->lognu) {
+            for (int d = 0; d < m->D; d++) m->params[p->offset + (size_t)d] = 1.38629436f; /* log 4 */
+            continue;
+        }
         if (p->ndim > 1) bound = 1.0f / sqrtf((float)(p->numel / (size_t)p->shape[0])); /* a weight: its bias follows */
         float *v = m->params + p->offset;
         for (size_t i = 0; i < p->numel; i++) v[i] = (2.0f * vae_rng_uniform(rng) - 1.0f) * bound;
@@ -387,6 +404,10 @@ static size_t carve(const vae_model *m, vae_work *w, float *base, size_t cap, in
     }
     if (train) w->dpre = TAKE(widest);
 #undef TAKE
+    if (m->lognu >= 0) { /* Student-t's per-value constants, one set for the batch */
+        w->likc = base ? base + off : NULL;
+        off += 4 * (size_t)D;
+    }
     return off;
 }
 
@@ -533,12 +554,20 @@ static void decoder_forward(const vae_model *m, vae_work *w, const int *labels, 
     layer_forward(m, w, &m->out, w->logits, top, n);
 }
 
-static void rec_forward(const vae_model *m, const float *logits, const float *x, int x_stride, int n, float *rec) {
+static void rec_forward(const vae_model *m, vae_work *w, const float *x, int x_stride, int n) {
     const vae_arch *a = &m->arch;
-    if (a->lik == VAE_LIK_BERNOULLI)
+    const float *logits = w->logits;
+    float *rec = w->rec;
+    if (a->lik == VAE_LIK_BERNOULLI) {
         vae_bce_logits_forward(rec, logits, x, n, m->D, x_stride);
-    else
+#ifndef VAE_NO_STUDENT_T
+    } else if (a->lik == VAE_LIK_STUDENT_T) {
+        vae_student_t_consts(w->likc, P(m, m->logsigma), P(m, m->lognu), m->D);
+        vae_student_t_forward(rec, logits, x, n, m->D, x_stride, w->likc);
+#endif
+    } else {
         vae_gaussian_forward(rec, logits, x, n, m->D, x_stride, m->logsigma >= 0 ? P(m, m->logsigma) : NULL, a->sigma);
+    }
 }
 
 /* The encoder's first layer, its activated output and activation (for the
@@ -574,7 +603,7 @@ void vae_forward(const vae_model *m, vae_work *w, const float *x, const float *t
         memset(w->kl, 0, (size_t)n * sizeof(float));
     }
     decoder_forward(m, w, labels, n);
-    rec_forward(m, w->logits, target ? target : x, m->D, n, w->rec);
+    rec_forward(m, w, target ? target : x, m->D, n);
     penalties_forward(m, w, n, pen);
 }
 
@@ -596,12 +625,18 @@ void vae_backward(const vae_model *m, vae_work *w, float *grads, const float *x,
     for (int b = 0; b < n; b++) {
         size_t o = (size_t)b * m->D;
         float s = row_scale ? row_scale[b] : scale;
-        if (a->lik == VAE_LIK_BERNOULLI)
+        if (a->lik == VAE_LIK_BERNOULLI) {
             vae_bce_logits_backward(w->dlogits + o, w->logits + o, t + o, 1, m->D, s);
-        else
+#ifndef VAE_NO_STUDENT_T
+        } else if (a->lik == VAE_LIK_STUDENT_T) { /* w->likc: the forward's constants */
+            vae_student_t_backward(w->dlogits + o, grads + m->t[m->logsigma].offset, grads + m->t[m->lognu].offset,
+                                   w->logits + o, t + o, 1, m->D, w->likc, s);
+#endif
+        } else {
             vae_gaussian_backward(w->dlogits + o, m->logsigma >= 0 ? grads + m->t[m->logsigma].offset : NULL,
                                   w->logits + o, t + o, 1, m->D, m->logsigma >= 0 ? P(m, m->logsigma) : NULL, a->sigma,
                                   s);
+        }
     }
 
     /* decoder: out layer, hidden stack, down to dzin */
@@ -848,7 +883,7 @@ vae_status vae_model_iwae(vae_model *m, const float *x, const int *labels, int n
                 if (C) lab[s] = labels[b];
             }
             decoder_forward(m, w, lab, nk);
-            rec_forward(m, w->logits, x + (size_t)b * D, 0, nk, w->rec);
+            rec_forward(m, w, x + (size_t)b * D, 0, nk);
             for (int s = 0; s < nk; s++) {
                 double lw = logq[s] - w->rec[s];
                 /* Terms of at most 1 and a float result: expf is plenty, and

@@ -164,6 +164,12 @@ vae_status vae_noise_apply(vae_rng *rng, vae_noise noise, float level, const flo
     return vae_ok(err);
 }
 
+vae_status vae_dequant_apply(vae_rng *rng, const float *width, float *x, int n, int D, vae_error *err) {
+    if (!rng || !width || !x || n < 0 || D < 1) return vae_fail(err, VAE_ERR_ARG, "NULL argument or bad size");
+    for (size_t i = 0; i < (size_t)n * (size_t)D; i++) x[i] += (vae_rng_uniform(rng) - 0.5f) * width[i % (size_t)D];
+    return vae_ok(err);
+}
+
 static float beta_now(const vae_trainer *t) {
     const vae_train_config *c = &t->c;
     if (c->warmup_steps <= 0 || t->steps >= c->warmup_steps) return c->beta;

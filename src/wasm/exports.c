@@ -402,6 +402,22 @@ EXPORT int vw_table_inputs(const char *spec_json, const float *x, int *labels, i
     return s;
 }
 
+/* width [D]: the inputs' step widths (vae_table_dequant). */
+EXPORT int vw_table_dequant(const char *spec_json, float *width) {
+    vae_table_spec spec;
+    vae_status s = vae_table_spec_parse(&spec, spec_json, strlen(spec_json), &g_err);
+    if (s) return s;
+    s = vae_table_dequant(&spec, width, &g_err);
+    vae_table_spec_free(&spec);
+    return s;
+}
+
+/* A batch x [n, D] dequantised in place with generator h's draws (a table model's fit). */
+EXPORT int vw_dequant(int h, const float *width, float *x, int n, int D) {
+    vae_rng *r = handle_get(h, H_RNG);
+    return r ? vae_dequant_apply(r, width, x, n, D, &g_err) : g_err.code;
+}
+
 /* points [n + window - 1]: each row's score from the scores of n inputs. */
 EXPORT int vw_table_points(const char *spec_json, const float *scores, int n, float *points) {
     vae_table_spec spec;
