@@ -53,9 +53,12 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
       handles.push(data);
       const alloc = (bytes) => (allocs.push(rt.alloc('fit', bytes)), allocs.at(-1));
       const xb = alloc(4 * B * D), yb = labels ? alloc(4 * B) : 0, perm = alloc(4 * n), stats = alloc(56);
-      // a table model's dequantising noise (vae-table.js), drawn from the shuffling generator as vae train --csv does
-      const dequant = t._dequant && alloc(4 * D);
-      if (dequant) new Float32Array(rt.buffer, dequant, D).set(t._dequant);
+      // a table model's dequantising noise (vae-table.js), from its own generator as in vae train --csv
+      const dequant = t._dequant && alloc(4 * D), noise = dequant && rt.rng('fit', o.seed + 4n);
+      if (dequant) {
+        new Float32Array(rt.buffer, dequant, D).set(t._dequant);
+        handles.push(noise);
+      }
       // the KL sparsity penalty needs the whole batch; vae.single.js has no vae-worker.js beside it
       const workers = o.workers || (single || o.sparsity === 'kl' ? 1 : Math.min(4, await cores()));
       if (workers > 1) pool = await startPool(t, rt, h, workers, { config, B, D, xb, yb, stats, alloc });
@@ -72,7 +75,7 @@ export default function training({ fail, VAEError, init, load, isNode, MAX_NONFI
           await gate(t);
           const nb = Math.min(o.batchSize, n - i), xs = new Float32Array(rt.buffer, xb, nb * D);
           for (let k = 0; k < nb; k++) xs.set(images.subarray(order[i + k] * D, (order[i + k] + 1) * D), k * D);
-          if (dequant) rt.check('fit', x.vw_dequant(data, dequant, xb, nb, D));
+          if (dequant) rt.check('fit', x.vw_dequant(noise, dequant, xb, nb, D));
           if (yb) new Int32Array(rt.buffer, yb, nb).set(Array.from(order.subarray(i, i + nb), (r) => labels[r]));
           const status = pool ? await pool.step(nb) : x.vw_trainer_step(h, xb, yb, nb, stats);
           done++;

@@ -540,6 +540,7 @@ typedef struct {
     share_pool *pool; /* --threads > 1 */
     const float *sd;  /* --m1-sample: M1's posterior standard deviations of the training rows */
     float *dequant;   /* --csv: the inputs' step widths for vae_dequant_apply, or NULL (--no-dequant) */
+    vae_rng noise;    /* the dequantising noise's own stream: with or without it, the same batches */
 } epoch_ctx;
 
 /* --m1-sample: row `row`'s z1 = mu + sd * eps in place (x holds mu). */
@@ -577,7 +578,7 @@ static double run_epoch(epoch_ctx *c, int epoch, int epochs, int quiet, int *ski
         int nl = take_labelled(c), nb = set->n - i < c->batch ? set->n - i : c->batch;
         size_t D = (size_t)set->d->h * set->d->w;
         cli_subset_gather(set, c->perm, i, nb, c->xb + nl * D, c->yb ? c->yb + nl : NULL);
-        if (c->dequant) vae_dequant_apply(&c->rng, c->dequant, c->xb + nl * D, nb, (int)D, NULL);
+        if (c->dequant) vae_dequant_apply(&c->noise, c->dequant, c->xb + nl * D, nb, (int)D, NULL);
         for (int k = 0; c->labelled && k < nb; k++) c->yb[nl + k] = -1;
         for (int k = 0; k < nb; k++) sample_z1(c, c->xb + (nl + k) * D, set->idx[c->perm[i + k]]);
         nb += nl;
@@ -730,7 +731,7 @@ int cmd_train(int argc, char **argv) {
         "--window: gaussian_learned, relu, --latent 8), --batch 64, --lr 0.003, --epochs\n"
         "enough for about 3000 steps (at least 10). Each batch gets fresh uniform noise one\n"
         "value step wide (a column's smallest gap between distinct training values, kept in\n"
-        "the file), drawn from S+2: integer columns become continuous (--no-dequant: none).",
+        "the file), drawn from S+4: integer columns become continuous (--no-dequant: none).",
         opts,
         CLI_OPT_COUNT(opts),
     };
@@ -817,6 +818,7 @@ int cmd_train(int argc, char **argv) {
         c.pool = &pool;
     }
     vae_rng_seed(&c.rng, o.seed + 2);
+    vae_rng_seed(&c.noise, o.seed + 4);
     char test_loss[32] = "";
     double t_start = cli_now(), best_err = INFINITY;
     size_t n_params = vae_model_param_count(m);
