@@ -71,17 +71,19 @@ for (const worker of [false, true])
 test('the main thread stays responsive while a worker trains', async () => {
   const model = await VAE.create({ encoder: [400], latent: 20, seed: 1 });
   const trainer = model.trainer({ epochs: 1, batchSize: 128, worker: true });
-  let training = false, last = 0, worst = 0, ticks = 0;
-  trainer.on('progress', () => (training = true));
+  let started = 0, last = 0, worst = 0, ticks = 0;
+  trainer.on('progress', () => (started ||= performance.now()));
   const timer = setInterval(() => {
     const now = performance.now();
-    if (training && last) (worst = Math.max(worst, now - last)), ticks++;
+    if (started && last) (worst = Math.max(worst, now - last)), ticks++;
     last = now;
   }, 10);
   await trainer.fit(train);
   clearInterval(timer);
-  console.log(`while training in a worker: ${ticks} timer ticks, longest gap ${worst.toFixed(0)} ms`);
-  assert.ok(ticks > 20 && worst < 200, `${ticks} ticks, longest gap ${worst.toFixed(0)} ms`);
+  // half the ticks a free 10 ms timer would give over the training (an idle machine trains in 200 ms)
+  const ms = performance.now() - started, msg = `${ticks} ticks in ${ms.toFixed(0)} ms, longest gap ${worst.toFixed(0)} ms`;
+  console.log(`while training in a worker: ${msg}`);
+  assert.ok(ticks >= Math.max(5, ms / 20) && worst < 200, msg);
   model.dispose();
 });
 
