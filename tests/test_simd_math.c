@@ -67,15 +67,20 @@ static void check_coarse(const char *what, coarse_worst w) {
 }
 
 #ifndef VAE_NO_SIMD
+/* out = f(in), in = xs[i..i+4) zero-padded past n; the outputs go into the hash. */
+static void lanes(v128_t (*f)(v128_t), size_t i, size_t n, float in[4], float out[4]) {
+    for (size_t j = 0; j < 4; j++) in[j] = i + j < n ? xs[i + j] : 0.0f;
+    wasm_v128_store(out, f(wasm_v128_load(in)));
+    hash_floats(out, 4);
+}
+
 /* Worst ulp error of a lane function f against the double function r over xs[0..n). */
 static double sweep(const char *name, size_t n, v128_t (*f)(v128_t), double (*r)(double), double tol) {
     double worst = 0.0;
     float worst_x = 0.0f;
     for (size_t i = 0; i < n; i += 4) {
-        float in[4] = {0}, out[4];
-        for (size_t j = 0; j < 4 && i + j < n; j++) in[j] = xs[i + j];
-        wasm_v128_store(out, f(wasm_v128_load(in)));
-        hash_floats(out, 4);
+        float in[4], out[4];
+        lanes(f, i, n, in, out);
         for (size_t j = 0; j < 4 && i + j < n; j++) {
             double u = ulps(out[j], r(in[j]));
             if (!(u <= worst)) worst = u, worst_x = in[j];
@@ -89,10 +94,8 @@ static double sweep(const char *name, size_t n, v128_t (*f)(v128_t), double (*r)
 static void sweep_coarse(size_t n) {
     coarse_worst w = {0.0, 0.0};
     for (size_t i = 0; i < n; i += 4) {
-        float in[4] = {0}, out[4];
-        for (size_t j = 0; j < 4 && i + j < n; j++) in[j] = xs[i + j];
-        wasm_v128_store(out, vae_sigmoid_coarse_f32x4(wasm_v128_load(in)));
-        hash_floats(out, 4);
+        float in[4], out[4];
+        lanes(vae_sigmoid_coarse_f32x4, i, n, in, out);
         for (size_t j = 0; j < 4 && i + j < n; j++) {
             double r = 1.0 / (1.0 + exp(-(double)in[j]));
             if (isnan(r)) {
